@@ -1,0 +1,1 @@
+"""Kechuang (科创): technology–economy integration platform."""

@@ -1,0 +1,13 @@
+"""The JSON API (django-ninja), assembled from each app's ``api.py`` router. OpenAPI at ``/api/docs``."""
+
+from ninja import NinjaAPI
+
+from kechuang.directory.api import router as directory_router
+
+api = NinjaAPI(
+    title="Kechuang API",
+    version="1",
+    description="科创 · 科技经济融通平台 JSON API",
+    urls_namespace="api",
+)
+api.add_router("/directory/", directory_router)

@@ -1,0 +1,151 @@
+"""Shared reference data: regions and their federations, industry chains, technical fields, the audit log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionQuerySet(models.QuerySet):
+    def pilots(self):
+        return self.filter(is_pilot=True)
+
+
+class Region(models.Model):
+    """An administrative region (province → city → district/county) that may run the platform as a pilot.
+
+    ``path`` holds the codes from the root down (``330000/330300/330381/``) so that "this region and
+    everything below it" is one indexed prefix query on every database.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        CITY = "city", _("市级")
+        DISTRICT = "district", _("区县级")
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=100, db_index=True, editable=False)
+    is_pilot = models.BooleanField(_("试点区域"), default=False)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
+        super().save(*args, **kwargs)
+
+    def subtree(self) -> models.QuerySet["Region"]:
+        """This region and every region below it."""
+        return Region.objects.filter(path__startswith=self.path)
+
+    @property
+    def full_name(self) -> str:
+        names, region = [], self
+        while region is not None:
+            names.append(region.name)
+            region = region.parent
+        return "".join(reversed(names))
+
+
+class Federation(models.Model):
+    """Partner regions that share resources and honour each other's vouchers (通用通兑), e.g. 长三角."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    members = models.ManyToManyField(Region, verbose_name=_("成员区域"), related_name="federations")
+
+    class Meta:
+        verbose_name = _("区域联盟")
+        verbose_name_plural = _("区域联盟")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndustryChain(models.Model):
+    """An industry chain (产业链) that a region develops, e.g. 汽车零部件, 高分子材料, 信创."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    slug = models.SlugField(_("代号"), max_length=50, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    keywords = models.TextField(_("领域词"), blank=True, help_text=_("每行一个,用于分词词典与匹配"))
+    regions = models.ManyToManyField(
+        Region, verbose_name=_("重点区域"), blank=True, related_name="chains"
+    )
+
+    class Meta:
+        verbose_name = _("产业链")
+        verbose_name_plural = _("产业链")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TechField(models.Model):
+    """A technical field in a two-level taxonomy (category → discipline), e.g. 工学 → 机械工程."""
+
+    name = models.CharField(_("名称"), max_length=50)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级领域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("技术领域")
+        verbose_name_plural = _("技术领域")
+        ordering = ["parent_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="techfield_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """One row for every state change a service makes: who did what to which record, and when."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("动作"), max_length=60, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=60)
+    target_id = models.CharField(_("对象编号"), max_length=40)
+    summary = models.CharField(_("摘要"), max_length=300, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"

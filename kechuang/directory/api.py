@@ -1,0 +1,5 @@
+"""Directory API: published records, searchable and filterable."""
+
+from ninja import Router
+
+router = Router(tags=["directory"])

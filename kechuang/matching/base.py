@@ -1,0 +1,101 @@
+"""The matching engine's interface. Plain Python: this package never imports Django.
+
+A backend indexes :class:`Document` s and answers :meth:`SearchBackend.search` with ranked :class:`Hit` s,
+each carrying the :class:`Evidence` for why it matched. Backends are chosen by name and loaded by dotted
+path (see :func:`kechuang.matching.load_backend`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One record to index.
+
+    ``id`` is unique across types (``"expert:42"``); ``fields`` maps a field name to its text and
+    ``weights`` a field name to its weight (missing → 1.0); ``filters`` maps an attribute to the values the
+    record has (a region lists its own code and every ancestor's, so filtering by a city finds its
+    districts); ``group`` names what diversity is counted by (e.g. the owning organisation).
+    """
+
+    id: str
+    type: str
+    fields: Mapping[str, str]
+    weights: Mapping[str, float] = field(default_factory=dict)
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    group: str = ""
+    updated: float = 0.0
+
+
+@dataclass
+class Evidence:
+    """Why a hit matched in one field: the query terms found there and a snippet with them in ``<mark>``.
+
+    ``snippet`` is HTML-escaped except for the ``<mark>`` tags, so templates may mark it safe.
+    """
+
+    field: str
+    terms: list[str]
+    snippet: str
+
+
+@dataclass
+class Hit:
+    """A ranked result: its score (higher is better), the lexical evidence, and the dense similarity when a
+    dense encoder contributed (``semantic`` in [-1, 1], else ``None``)."""
+
+    id: str
+    type: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+    semantic: float | None = None
+
+
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+
+
+class SearchBackend(ABC):
+    """What every backend provides. ``options`` come from the ``MATCHING`` setting."""
+
+    def __init__(self, options: Mapping[str, object] | None = None) -> None:
+        self.options = dict(options or {})
+
+    @abstractmethod
+    def index(self, documents: Iterable[Document]) -> None:
+        """Add or replace these documents; searchable when this returns."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove these documents (unknown ids are ignored)."""
+
+    @abstractmethod
+    def rebuild(
+        self,
+        documents: Iterable[Document],
+        total: int | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Replace the whole index with ``documents``; searches keep answering from the old index until the
+        new one is complete."""
+
+    @abstractmethod
+    def search(
+        self,
+        query: str,
+        *,
+        types: Sequence[str] | None = None,
+        filters: Mapping[str, Sequence[str]] | None = None,
+        k: int = 10,
+        diversify: int | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best documents for ``query`` among ``types``, each filter attribute matching any of its
+        values (attributes combine with AND). ``diversify`` caps the hits per ``group`` while other groups
+        still qualify. An empty or unusable query returns ``[]``."""
+
+    @abstractmethod
+    def count(self, types: Sequence[str] | None = None) -> int:
+        """How many documents are indexed."""
