@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "kechuang.core",
     "kechuang.accounts",
     "kechuang.directory",
+    "kechuang.demands",
+    "kechuang.challenges",
 ]
 
 MIDDLEWARE = [

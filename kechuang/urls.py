@@ -12,6 +12,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("kechuang.accounts.urls")),
+    path("manage/transfer/", include("kechuang.directory.urls_transfer")),
+    path("manage/", include("kechuang.directory.urls_manage")),
+    path("demands/", include("kechuang.demands.urls")),
+    path("challenges/", include("kechuang.challenges.urls")),
     path("", include("kechuang.directory.urls")),
 ]
 

@@ -2,6 +2,8 @@
 
 from ninja import NinjaAPI
 
+from kechuang.challenges.api import router as challenges_router
+from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
 
 api = NinjaAPI(
@@ -11,3 +13,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/directory/", directory_router)
+api.add_router("/demands/", demands_router)
+api.add_router("/challenges/", challenges_router)

@@ -10,7 +10,13 @@ from kechuang.directory.validators import (
 
 @pytest.mark.parametrize(
     "code",
-    ["91330381MA2867XD05", "914403001922038216", "91110000600037341L", "91440300708461136T", "９１１１００００６０００３７３４１Ｌ"],
+    [
+        "91330381MA2867XD05",
+        "914403001922038216",
+        "91110000600037341L",
+        "91440300708461136T",
+        "９１１１００００６０００３７３４１Ｌ",
+    ],
 )
 def test_valid_credit_codes_pass(code):
     validate_credit_code(code)
