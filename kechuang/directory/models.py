@@ -150,7 +150,12 @@ class Organization(Listing):
         verbose_name = _("机构")
         verbose_name_plural = _("机构")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "region", "kind"])]
+        indexes = [
+            models.Index(fields=["status", "region", "kind"]),
+            # public lists: newest first or by name among published rows (kechuang.directory.queries)
+            models.Index(fields=["status", "updated_at", "id"], name="organization_pub_recent"),
+            models.Index(fields=["status", "name", "id"], name="organization_pub_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -238,7 +243,12 @@ class Expert(Listing):
         verbose_name = _("专家")
         verbose_name_plural = _("专家")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "region", "talent"])]
+        indexes = [
+            models.Index(fields=["status", "region", "talent"]),
+            # public lists: newest first or by name among published rows (kechuang.directory.queries)
+            models.Index(fields=["status", "updated_at", "id"], name="expert_pub_recent"),
+            models.Index(fields=["status", "name", "id"], name="expert_pub_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -338,7 +348,12 @@ class Achievement(Listing):
         verbose_name = _("科技成果")
         verbose_name_plural = _("科技成果")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "region", "kind"])]
+        indexes = [
+            models.Index(fields=["status", "region", "kind"]),
+            # public lists: newest first or by name among published rows (kechuang.directory.queries)
+            models.Index(fields=["status", "updated_at", "id"], name="achievement_pub_recent"),
+            models.Index(fields=["status", "title", "id"], name="achievement_pub_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(asking_price__isnull=True) | Q(asking_price__gte=0),
@@ -424,7 +439,12 @@ class Instrument(Listing):
         verbose_name = _("大型仪器")
         verbose_name_plural = _("大型仪器")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "region", "category"])]
+        indexes = [
+            models.Index(fields=["status", "region", "category"]),
+            # public lists: newest first or by name among published rows (kechuang.directory.queries)
+            models.Index(fields=["status", "updated_at", "id"], name="instrument_pub_recent"),
+            models.Index(fields=["status", "name", "id"], name="instrument_pub_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(internal_rate__gte=0) & Q(external_rate__gte=0),
@@ -473,7 +493,12 @@ class ServiceItem(Listing):
         verbose_name = _("服务项目")
         verbose_name_plural = _("服务项目")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "region", "category"])]
+        indexes = [
+            models.Index(fields=["status", "region", "category"]),
+            # public lists: newest first or by name among published rows (kechuang.directory.queries)
+            models.Index(fields=["status", "updated_at", "id"], name="serviceitem_pub_recent"),
+            models.Index(fields=["status", "title", "id"], name="serviceitem_pub_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0),
@@ -520,6 +545,11 @@ class InnovationPlatform(Listing):
         verbose_name = _("创新平台")
         verbose_name_plural = _("创新平台")
         ordering = ["-updated_at", "-pk"]
+        indexes = [
+            # public lists: newest first or by name among published rows (kechuang.directory.queries)
+            models.Index(fields=["status", "updated_at", "id"], name="platform_pub_recent"),
+            models.Index(fields=["status", "name", "id"], name="platform_pub_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
