@@ -1,0 +1,371 @@
+"""The management pages at /manage/: members edit and submit, operators review, through the real views."""
+
+import pytest
+from django.urls import reverse
+
+from kechuang.accounts.tests.scenario import PASSWORD, build_world, person
+from kechuang.core.models import AuditEntry
+from kechuang.directory.factories import (
+    AchievementFactory,
+    ExpertFactory,
+    InstrumentFactory,
+    ServiceItemFactory,
+)
+from kechuang.directory.models import Instrument, ServiceItem, Status
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+INSTRUMENT_FORM = {
+    "name": "三坐标测量机",
+    "asset_code": "YQ-RA-0001",
+    "category": "metrology",
+    "unit": "hour",
+    "internal_rate": "100.00",
+    "external_rate": "300.50",
+    "state": "available",
+    "accepts_vouchers": "on",
+}
+
+
+def test_anonymous_is_sent_to_the_login_page(client, world):
+    response = client.get(reverse("manage:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_dashboard_lists_the_members_organisations_only(client, world):
+    response = signed_in(client, world.member_a).get(reverse("manage:dashboard"))
+    assert response.status_code == 200
+    assert "瑞安汽配有限公司" in response.text
+    assert "嘉定检测中心" not in response.text
+    assert reverse("manage:review") not in response.text
+
+
+def test_organisation_page_lists_records_by_type(client, world, django_assert_max_num_queries):
+    InstrumentFactory.create_batch(3, owner=world.org_a, status=Status.DRAFT)
+    ServiceItemFactory(provider=world.org_a, title="模具设计服务")
+    InstrumentFactory(owner=world.org_b, name="别家的显微镜")
+    client = signed_in(client, world.member_a)
+    with django_assert_max_num_queries(15):
+        response = client.get(
+            reverse("manage:organization", args=[world.org_a.pk]) + "?type=instrument"
+        )
+    assert response.status_code == 200
+    assert response.text.count('id="record-') == 3
+    assert "别家的显微镜" not in response.text
+    assert "服务项目 (1)" in response.text
+    assert "大型仪器 (3)" in response.text
+
+
+def test_member_creates_a_draft_instrument(client, world):
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:create", args=[world.org_a.pk, "instrument"])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {**INSTRUMENT_FORM, "fields": [], "industry_chains": []})
+    instrument = Instrument.objects.get(asset_code="YQ-RA-0001")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("manage:edit", args=["instrument", instrument.pk])
+    assert instrument.owner == world.org_a
+    assert instrument.region == world.ruian
+    assert instrument.status == Status.DRAFT
+    assert str(instrument.external_rate) == "300.50"
+    assert AuditEntry.objects.filter(action="directory.create", actor=world.member_a).count() == 1
+
+
+def test_form_errors_are_shown_in_chinese_next_to_the_fields(client, world):
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:create", args=[world.org_a.pk, "achievement"])
+    response = client.post(
+        url,
+        {
+            "title": "",
+            "kind": "invention",
+            "patent_number": "ZL202110000001.0",
+            "maturity": "pilot",
+        },
+    )
+    assert response.status_code == 200
+    assert response.text.count('class="form-errors"') >= 3
+    assert "这个字段是必填项。" in response.text
+    assert "专利号校验位错误" in response.text
+    assert not AuditEntry.objects.exists()
+
+
+def test_patent_achievement_needs_a_patent_number(client, world):
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:create", args=[world.org_a.pk, "achievement"])
+    response = client.post(
+        url,
+        {
+            "title": "集成式电控气源装置",
+            "kind": "invention",
+            "description": "简介",
+            "maturity": "pilot",
+        },
+    )
+    assert "专利类成果须填写专利号" in response.text
+
+
+def test_member_cannot_create_under_another_organisation(client, world):
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:create", args=[world.org_b.pk, "instrument"])
+    assert client.get(url).status_code == 404
+    assert client.post(url, INSTRUMENT_FORM).status_code == 404
+    assert not Instrument.objects.exists()
+
+
+def test_member_cannot_edit_another_organisations_record(client, world):
+    item = ServiceItemFactory(provider=world.org_b, title="材料检测")
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:edit", args=["service", item.pk])
+    assert client.get(url).status_code == 404
+    response = client.post(url, {"title": "被篡改", "category": "testing", "description": "x"})
+    assert response.status_code == 404
+    assert client.post(reverse("manage:submit", args=["service", item.pk])).status_code == 404
+    item.refresh_from_db()
+    assert item.title == "材料检测"
+    assert not AuditEntry.objects.exists()
+
+
+def test_member_edits_a_published_record_which_stays_published(client, world):
+    item = ServiceItemFactory(provider=world.org_a, title="模具设计", price=800)
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:edit", args=["service", item.pk])
+    response = client.post(
+        url,
+        {
+            "title": "精密模具设计",
+            "category": "rnd",
+            "description": "注塑模具设计",
+            "price": "1200",
+            "price_unit": "次",
+        },
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.status, str(item.price)) == (
+        "精密模具设计",
+        Status.PUBLISHED,
+        "1200.00",
+    )
+    page = client.get(url)
+    assert "directory.edit" in page.text  # the history on the edit page shows the change
+
+
+def test_expert_keywords_are_typed_as_one_line(client, world):
+    expert = ExpertFactory(affiliation=world.org_a, region=world.ruian, keywords=["电机"])
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:edit", args=["expert", expert.pk])
+    assert "电机" in client.get(url).text
+    client.post(
+        url,
+        {
+            "name": expert.name,
+            "talent": "scholar",
+            "availability": "available",
+            "keywords": "电机控制、新能源汽车，电机控制; 热管理",
+        },
+    )
+    expert.refresh_from_db()
+    assert expert.keywords == ["电机控制", "新能源汽车", "热管理"]
+
+
+def test_member_submits_a_draft(client, world):
+    item = ServiceItemFactory(provider=world.org_a, status=Status.DRAFT)
+    client = signed_in(client, world.member_a)
+    response = client.post(reverse("manage:submit", args=["service", item.pk]))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == Status.PENDING
+    # Submitting again is refused with a message, not an error page.
+    response = client.post(reverse("manage:submit", args=["service", item.pk]), follow=True)
+    assert "只有草稿或已退回的记录可以提交审核" in response.text
+
+
+def test_review_is_for_operators(client, world):
+    response = signed_in(client, world.member_a).get(reverse("manage:review"))
+    assert response.status_code == 403
+
+
+def test_review_queue_shows_the_operators_regions_only(
+    client, world, django_assert_max_num_queries
+):
+    ServiceItemFactory.create_batch(3, provider=world.org_a, status=Status.PENDING)
+    ServiceItemFactory(provider=world.org_a, status=Status.DRAFT)
+    AchievementFactory(owner=world.org_a, region=world.ruian, status=Status.PENDING)
+    ServiceItemFactory(provider=world.org_b, status=Status.PENDING, title="嘉定的服务")
+    client = signed_in(client, world.wenzhou_operator)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("manage:review") + "?type=service")
+    assert response.status_code == 200
+    assert response.text.count('class="review-row"') == 3
+    assert "嘉定的服务" not in response.text
+    assert "瑞安汽配有限公司" in response.text  # the provider is shown
+    counts = response.context["tabs"]
+    assert {tab["name"]: tab["count"] for tab in counts} == {
+        "organization": 0,
+        "expert": 0,
+        "achievement": 1,
+        "instrument": 0,
+        "service": 3,
+        "platform": 0,
+    }
+
+
+def test_operator_approves_with_htmx_and_gets_the_row(client, world):
+    item = ServiceItemFactory(provider=world.org_a, status=Status.PENDING)
+    client = signed_in(client, world.ruian_operator)
+    response = client.post(
+        reverse("manage:approve", args=["service", item.pk]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert response.text.strip().startswith(f'<tr id="review-service-{item.pk}"')
+    assert "已发布" in response.text
+    assert "批准发布" not in response.text
+    item.refresh_from_db()
+    assert item.status == Status.PUBLISHED
+
+
+def test_operator_return_needs_a_reason(client, world):
+    item = ServiceItemFactory(provider=world.org_a, status=Status.PENDING)
+    client = signed_in(client, world.ruian_operator)
+    url = reverse("manage:return", args=["service", item.pk])
+    response = client.post(url, {"reason": ""}, headers={"HX-Request": "true"})
+    assert "请填写退回理由" in response.text
+    item.refresh_from_db()
+    assert item.status == Status.PENDING
+    response = client.post(url, {"reason": "价格依据不足"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.review_note) == (Status.RETURNED, "价格依据不足")
+    # The member sees the reason on the record's page.
+    page = signed_in(client, world.member_a).get(reverse("manage:edit", args=["service", item.pk]))
+    assert "价格依据不足" in page.text
+
+
+def test_operator_cannot_approve_another_regions_record(client, world):
+    item = ServiceItemFactory(provider=world.org_b, status=Status.PENDING)
+    client = signed_in(client, world.ruian_operator)
+    for name, data in [("manage:approve", {}), ("manage:return", {"reason": "不符合要求"})]:
+        response = client.post(reverse(name, args=["service", item.pk]), data)
+        assert response.status_code == 404
+    assert client.get(reverse("manage:edit", args=["service", item.pk])).status_code == 404
+    item.refresh_from_db()
+    assert (item.status, item.review_note) == (Status.PENDING, "")
+    assert not AuditEntry.objects.exists()
+
+
+def test_operator_edits_a_record_of_their_region(client, world):
+    item = ServiceItemFactory(provider=world.org_a, status=Status.PENDING, title="旧标题")
+    client = signed_in(client, world.wenzhou_operator)
+    response = client.post(
+        reverse("manage:edit", args=["service", item.pk]),
+        {"title": "新标题", "category": "testing", "description": "检测", "price_unit": "次"},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.status) == ("新标题", Status.PENDING)
+
+
+def test_unknown_type_is_404(client, world):
+    client = signed_in(client, world.ruian_operator)
+    assert client.get(reverse("manage:edit", args=["voucher", 1])).status_code == 404
+    assert client.get(reverse("manage:review") + "?type=voucher").status_code == 404
+
+
+def test_expert_with_a_profile_sees_it_on_the_dashboard(client, world):
+    user = person("expert_self")
+    expert = ExpertFactory(user=user, affiliation=world.org_b, region=world.jiading)
+    response = signed_in(client, user).get(reverse("manage:dashboard"))
+    assert reverse("manage:edit", args=["expert", expert.pk]) in response.text
+
+
+def test_service_item_price_is_decimal_yuan(client, world):
+    client = signed_in(client, world.member_a)
+    client.post(
+        reverse("manage:create", args=[world.org_a.pk, "service"]),
+        {"title": "检测", "category": "testing", "description": "金属检测", "price": "99.5"},
+    )
+    item = ServiceItem.objects.get(title="检测")
+    assert str(item.price) == "99.50"
+
+
+def sign_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}{reverse('accounts:login')}")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('form button[type="submit"]:has-text("登录")')
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.mark.browser
+def test_member_submits_and_operator_approves_in_the_browser(
+    page, live_server, transactional_db, artifacts_dir
+):
+    world = build_world()
+    # The member signs in, adds a service item to their organisation and submits it.
+    sign_in(page, live_server, "member_a")
+    page.goto(f"{live_server.url}{reverse('manage:dashboard')}")
+    page.click("text=瑞安汽配有限公司")
+    page.click("nav.tabs a:has-text('服务项目')")
+    page.click("a:has-text('新增服务项目')")
+    page.fill('input[name="title"]', "汽车零部件疲劳试验")
+    page.select_option('select[name="category"]', "testing")
+    page.click('button:has-text("保存")')  # description missing: the form says so next to the field
+    assert "这个字段是必填项。" in page.locator(".field.has-errors .form-errors").first.inner_text()
+    page.fill('textarea[name="description"]', "按国标开展零部件台架疲劳试验。")
+    page.click('button:has-text("保存")')
+    page.wait_for_url("**/service/*/edit/")
+    page.click('button:has-text("提交审核")')
+    page.wait_for_selector("text=已提交审核")
+    item = ServiceItem.objects.get(title="汽车零部件疲劳试验")
+    assert item.status == Status.PENDING
+
+    # The Wenzhou operator approves it from the review queue; htmx swaps the row in place.
+    page.context.clear_cookies()
+    sign_in(page, live_server, "wenzhou_op")
+    page.goto(f"{live_server.url}{reverse('manage:review')}?type=service")
+    row = page.locator(f"#review-service-{item.pk}")
+    row.locator('button:has-text("批准发布")').click()
+    page.wait_for_selector(f"#review-service-{item.pk} .badge:has-text('已发布')")
+    assert page.url.endswith("?type=service")  # swapped in place, no navigation
+    page.screenshot(path=str(artifacts_dir / "manage-review-approved.png"), full_page=True)
+    item.refresh_from_db()
+    assert item.status == Status.PUBLISHED
+    assert world.org_a.service_items.get() == item
+
+
+def test_achievement_inventors_are_the_organisations_experts_and_stay_linked(client, world):
+    own = ExpertFactory(affiliation=world.org_a, region=world.ruian, name="本单位专家")
+    ExpertFactory(affiliation=world.org_b, region=world.jiading, name="外单位专家")
+    guest = ExpertFactory(affiliation=world.org_b, region=world.jiading, name="合作专家")
+    achievement = AchievementFactory(owner=world.org_a, region=world.ruian, title="气源装置")
+    achievement.inventors.add(guest)  # linked by an operator in the admin
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:edit", args=["achievement", achievement.pk])
+    page = client.get(url).text
+    assert "本单位专家" in page
+    assert "合作专家" in page
+    assert "外单位专家" not in page
+    response = client.post(
+        url,
+        {
+            "title": "气源装置",
+            "kind": "invention",
+            "patent_number": achievement.patent_number,
+            "description": "集成式电控气源装置",
+            "maturity": "pilot",
+            "inventors": [own.pk, guest.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert set(achievement.inventors.values_list("name", flat=True)) == {"本单位专家", "合作专家"}

@@ -1,0 +1,291 @@
+"""Management pages (``/manage/``): members edit their organisations' records and submit them for review;
+operators work through the review queue of their regions.
+
+Views only look records up, parse input, call :mod:`kechuang.directory.services` and render. Records are
+looked up through ``editable_by`` / ``managed_by``, so a record the user may not touch is a 404 and
+nothing about it is revealed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kechuang.accounts.permissions import is_operator, managed_regions
+from kechuang.core.models import AuditEntry
+from kechuang.directory import services
+from kechuang.directory.forms import FORMS
+from kechuang.directory.models import Expert, Listing, Organization, Status
+from kechuang.directory.services import RECORD_TYPES
+
+PAGE_SIZE = 50
+# Record types an organisation owns, listed on its page (the organisation itself is shown on top).
+OWNED_TYPES = [name for name in RECORD_TYPES if name != "organization"]
+
+
+def _model(type_name: str) -> type[Listing]:
+    try:
+        return RECORD_TYPES[type_name]
+    except KeyError:
+        raise Http404(_("未知的记录类型")) from None
+
+
+def _related(model: type[Listing]) -> list[str]:
+    """What to join when listing records of ``model``: the region and, where it is a foreign key, the
+    owning organisation."""
+    return ["region"] + ([model.OWNER_FIELD] if model.OWNER_FIELD != "pk" else [])
+
+
+def _with_owner_name(record: Listing) -> Listing:
+    """Attach ``owner_name`` (the owning organisation's name, already joined) for the review rows."""
+    model = type(record)
+    record.owner_name = (
+        "" if model.OWNER_FIELD == "pk" else str(getattr(record, model.OWNER_FIELD) or "")
+    )
+    return record
+
+
+def _type_label(model: type[Listing]) -> str:
+    return str(model._meta.verbose_name)
+
+
+def _error_text(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """我的机构: the organisations the user acts for, their own expert profile, the review queue link."""
+    memberships = request.user.memberships.select_related(
+        "organization", "organization__region"
+    ).order_by("organization__name")
+    profile = Expert.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "directory/manage/dashboard.html",
+        {
+            "memberships": memberships,
+            "profile": profile,
+            "is_operator": is_operator(request.user),
+        },
+    )
+
+
+@login_required
+def organization(request: HttpRequest, org_id: int) -> HttpResponse:
+    """One organisation's records, one record type at a time (``?type=``), paginated."""
+    org = get_object_or_404(
+        Organization.objects.editable_by(request.user).select_related("region"), pk=org_id
+    )
+    selected = request.GET.get("type", OWNED_TYPES[0])
+    if selected not in OWNED_TYPES:
+        raise Http404(_("未知的记录类型"))
+    tabs = []
+    for name in OWNED_TYPES:
+        model = RECORD_TYPES[name]
+        count = model.objects.filter(**{model.OWNER_FIELD: org}).count()
+        tabs.append({"name": name, "label": _type_label(model), "count": count})
+    model = RECORD_TYPES[selected]
+    records = (
+        model.objects.filter(**{model.OWNER_FIELD: org})
+        .select_related("region")
+        .order_by("-updated_at", "-pk")
+    )
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/manage/organization.html",
+        {
+            "org": org,
+            "tabs": tabs,
+            "selected": selected,
+            "selected_label": _type_label(model),
+            "page": page,
+            "submittable": services.SUBMITTABLE,
+        },
+    )
+
+
+def _render_form(request, form, record, type_name, org, status=200) -> HttpResponse:
+    history = []
+    if record.pk is not None:
+        history = AuditEntry.objects.filter(
+            target_type=record._meta.label_lower, target_id=str(record.pk)
+        ).select_related("actor")[:20]
+    return render(
+        request,
+        "directory/manage/record_form.html",
+        {
+            "form": form,
+            "record": record,
+            "type_name": type_name,
+            "type_label": _type_label(type(record)),
+            "org": org,
+            "history": history,
+            "submittable": services.SUBMITTABLE,
+        },
+        status=status,
+    )
+
+
+def _save(request, form, record, type_name, org, success_url: str) -> HttpResponse:
+    if form.is_valid():
+        try:
+            saved = services.save_record(
+                request.user, form.save(commit=False), relations=form.relations()
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("已保存“%(name)s”") % {"name": saved})
+            return redirect(success_url or reverse("manage:edit", args=[type_name, saved.pk]))
+    return _render_form(request, form, record, type_name, org, status=200)
+
+
+@login_required
+def create(request: HttpRequest, org_id: int, type_name: str) -> HttpResponse:
+    """A new record owned by the organisation; it starts as a draft."""
+    if type_name not in OWNED_TYPES:
+        raise Http404(_("未知的记录类型"))
+    org = get_object_or_404(
+        Organization.objects.editable_by(request.user).select_related("region"), pk=org_id
+    )
+    model = RECORD_TYPES[type_name]
+    record = model(**{model.OWNER_FIELD: org, "region": org.region})
+    form_class = FORMS[type_name]
+    if request.method == "POST":
+        form = form_class(request.POST, instance=record, organization=org)
+        return _save(request, form, record, type_name, org, success_url="")
+    return _render_form(
+        request, form_class(instance=record, organization=org), record, type_name, org
+    )
+
+
+@login_required
+def edit(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
+    """Edit a record the user may edit. The status does not change (a published record stays published)."""
+    model = _model(type_name)
+    record = get_object_or_404(
+        model.objects.editable_by(request.user).select_related(*_related(model)), pk=pk
+    )
+    org = record if isinstance(record, Organization) else getattr(record, model.OWNER_FIELD)
+    form_class = FORMS[type_name]
+    if request.method == "POST":
+        form = form_class(request.POST, instance=record, organization=org)
+        return _save(request, form, record, type_name, org, success_url=request.path)
+    return _render_form(
+        request, form_class(instance=record, organization=org), record, type_name, org
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
+    """提交审核: a draft or returned record goes to the region's operators."""
+    model = _model(type_name)
+    record = get_object_or_404(model.objects.editable_by(request.user), pk=pk)
+    try:
+        services.submit(request.user, record)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("已提交审核:%(name)s") % {"name": record})
+    return _back(request, reverse("manage:edit", args=[type_name, pk]))
+
+
+def _require_operator(request: HttpRequest) -> None:
+    if not is_operator(request.user):
+        raise PermissionDenied(_("只有区域运营人员可以审核"))
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """The pending queue of the regions the operator manages: counts per type, oldest first."""
+    _require_operator(request)
+    # ``in_regions`` of the managed regions is ``managed_by``, with the user's mandates read only once.
+    regions = managed_regions(request.user)
+    tabs = []
+    for name, model in RECORD_TYPES.items():
+        count = model.objects.in_regions(regions).filter(status=Status.PENDING).count()
+        tabs.append({"name": name, "label": _type_label(model), "count": count})
+    default = next((tab["name"] for tab in tabs if tab["count"]), "organization")
+    selected = request.GET.get("type", default)
+    model = _model(selected)
+    pending = (
+        model.objects.in_regions(regions)
+        .filter(status=Status.PENDING)
+        .select_related(*_related(model))
+        .order_by("updated_at", "pk")
+    )
+    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    for record in page.object_list:
+        _with_owner_name(record)
+    return render(
+        request,
+        "directory/manage/review.html",
+        {
+            "tabs": tabs,
+            "selected": selected,
+            "selected_label": _type_label(model),
+            "page": page,
+        },
+    )
+
+
+def _decide(request: HttpRequest, type_name: str, pk: int, decide) -> HttpResponse:
+    _require_operator(request)
+    model = _model(type_name)
+    record = get_object_or_404(
+        model.objects.managed_by(request.user).select_related(*_related(model)), pk=pk
+    )
+    error = ""
+    try:
+        record = decide(record)
+    except ValidationError as exc:
+        error = _error_text(exc)
+    if request.htmx:
+        return render(
+            request,
+            "directory/manage/review_row.html",
+            {"record": _with_owner_name(record), "type_name": type_name, "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("“%(name)s”已%(status)s") % {"name": record, "status": record.get_status_display()},
+        )
+    return redirect(f"{reverse('manage:review')}?type={type_name}")
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
+    """批准发布 one pending record; an htmx request gets the updated queue row back."""
+    return _decide(request, type_name, pk, lambda r: services.approve(request.user, r))
+
+
+@login_required
+@require_POST
+def return_record(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
+    """退回 one pending record with the reason given in the form (required)."""
+    reason = request.POST.get("reason", "")
+    return _decide(
+        request, type_name, pk, lambda r: services.return_for_revision(request.user, r, reason)
+    )
