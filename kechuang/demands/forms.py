@@ -1,0 +1,211 @@
+"""Forms for the demand and engagement pages. They parse input only; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kechuang.core.models import IndustryChain, Region, TechField
+from kechuang.demands.attachments import ALLOWED_EXTENSIONS, check_attachment
+from kechuang.demands.models import CooperationMode, Demand, MatchType
+from kechuang.demands.services import DemandInput
+from kechuang.directory.models import Organization
+
+
+class DemandForm(forms.Form):
+    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("需求企业"))
+    title = forms.CharField(label=_("需求名称"), max_length=200)
+    description = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 6}))
+    industry_chain = forms.ModelChoiceField(
+        IndustryChain.objects.all(), label=_("产业链"), required=False
+    )
+    field = forms.ModelChoiceField(
+        TechField.objects.select_related("parent"), label=_("技术领域"), required=False
+    )
+    budget_min = forms.DecimalField(
+        label=_("预算下限(元)"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+    budget_max = forms.DecimalField(
+        label=_("预算上限(元)"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+    deadline = forms.DateField(
+        label=_("期望完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cooperation_modes = forms.MultipleChoiceField(
+        label=_("合作方式"),
+        choices=CooperationMode.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    visibility = forms.ChoiceField(
+        label=_("可见范围"), choices=Demand.Visibility.choices, initial=Demand.Visibility.PUBLIC
+    )
+    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    contact_email = forms.EmailField(label=_("联系邮箱"), required=False)
+    attachment = forms.FileField(
+        label=_("附件"),
+        required=False,
+        help_text=_("PDF、图片或 Office 文件"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
+    )
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations or Organization.objects.none()
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            check_attachment(
+                upload
+            )  # refuse the whole form, not only the file, before anything is saved
+        return upload
+
+    @classmethod
+    def initial_from(cls, demand: Demand) -> dict:
+        return {
+            "organization": demand.organization_id,
+            "title": demand.title,
+            "description": demand.description,
+            "industry_chain": demand.industry_chain_id,
+            "field": demand.field_id,
+            "budget_min": demand.budget_min,
+            "budget_max": demand.budget_max,
+            "deadline": demand.deadline,
+            "cooperation_modes": demand.cooperation_modes,
+            "visibility": demand.visibility,
+            "contact_name": demand.contact_name,
+            "contact_phone": demand.contact_phone,
+            "contact_email": demand.contact_email,
+        }
+
+    def to_input(self) -> DemandInput:
+        data = self.cleaned_data
+        return DemandInput(
+            title=data["title"],
+            description=data["description"],
+            industry_chain_id=data["industry_chain"].pk if data["industry_chain"] else None,
+            field_id=data["field"].pk if data["field"] else None,
+            budget_min=data["budget_min"],
+            budget_max=data["budget_max"],
+            deadline=data["deadline"],
+            cooperation_modes=data["cooperation_modes"],
+            visibility=data["visibility"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            contact_email=data["contact_email"],
+        )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=300)
+
+
+class RequestForm(forms.Form):
+    match_type = forms.ChoiceField(choices=MatchType.choices)
+    match_id = forms.IntegerField(min_value=1)
+    message = forms.CharField(
+        label=_("留言"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MeetingForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("会谈时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    place = forms.CharField(label=_("会谈地点"), max_length=200, required=False)
+    link = forms.URLField(label=_("视频会议链接"), required=False, assume_scheme="https")
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(label=_("会谈纪要"), widget=forms.Textarea(attrs={"rows": 4}))
+    attendees = forms.CharField(label=_("参会人员"), max_length=300, required=False)
+
+
+class AgreementForm(forms.Form):
+    cooperation_mode = forms.ChoiceField(label=_("合作方式"), choices=CooperationMode.choices)
+    amount = forms.DecimalField(
+        label=_("合作金额(元)"), min_value=0, decimal_places=2, max_digits=14
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("留言"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("起"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("止"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PoolForm(forms.Form):
+    industry_chain = forms.ModelChoiceField(IndustryChain.objects.all(), label=_("产业链"))
+    region = forms.ModelChoiceField(Region.objects.none(), label=_("区域"))
+    name = forms.CharField(label=_("名称"), max_length=100, required=False)
+    description = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
+
+
+class EnrolForm(forms.Form):
+    expert = forms.IntegerField(label=_("专家编号"), min_value=1)
+    specialities = forms.CharField(label=_("专长环节"), max_length=200, required=False)
+
+
+class TeamForm(forms.Form):
+    society = forms.ModelChoiceField(Organization.objects.none(), label=_("组建学会"))
+    name = forms.CharField(label=_("名称"), max_length=100)
+    experts = forms.CharField(
+        label=_("成员专家编号"), required=False, help_text=_("多个编号用逗号分隔")
+    )
+    description = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, societies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["society"].queryset = (
+            societies if societies is not None else Organization.objects.none()
+        )
+
+    def clean_experts(self) -> list[int]:
+        raw = self.cleaned_data["experts"].replace(",", ",")
+        ids = [part.strip() for part in raw.split(",") if part.strip()]
+        if any(not part.isdigit() for part in ids):
+            raise forms.ValidationError(_("专家编号应为数字"))
+        return [int(part) for part in ids]
+
+
+class VisitForm(forms.Form):
+    enterprise = forms.IntegerField(label=_("企业编号"), min_value=1)
+    planned_on = forms.DateField(
+        label=_("计划日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class VisitRecordForm(forms.Form):
+    visited_on = forms.DateField(
+        label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    outcomes = forms.CharField(label=_("走访成效"), widget=forms.Textarea(attrs={"rows": 3}))
+    demands = forms.CharField(
+        label=_("收集的需求"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一项:需求名称|需求描述"),
+    )
+
+    def clean_demands(self) -> list[tuple[str, str]]:
+        rows = []
+        for line in self.cleaned_data["demands"].splitlines():
+            title, _sep, description = line.partition("|")
+            if title.strip():
+                rows.append((title.strip(), description.strip()))
+        return rows

@@ -1,0 +1,148 @@
+"""Attachment checks by content: allowed types pass, wrong types, oversize files and renamed executables
+are refused with a Chinese message; downloads follow the demand's visibility."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kechuang.demands import services
+from kechuang.demands.attachments import check_attachment
+from kechuang.demands.factories import DemandFactory
+from kechuang.demands.models import DemandAttachment
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 40
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 100
+PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100
+
+
+def ooxml(main_part: str, content_type: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            f'<Types><Override PartName="/{main_part}" ContentType="{content_type}"/></Types>',
+        )
+        archive.writestr(main_part, "<x/>")
+    return buffer.getvalue()
+
+
+DOCX = ooxml(
+    "word/document.xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+)
+XLSX = ooxml(
+    "xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+)
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("方案.pdf", PDF, "application/pdf"),
+        ("照片.PNG", PNG, "image/png"),
+        ("现场.jpg", JPEG, "image/jpeg"),
+        (
+            "说明.docx",
+            DOCX,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("参数.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("旧文档.doc", OLE, "application/msword"),
+        ("旧表格.xls", OLE, "application/vnd.ms-excel"),
+    ],
+)
+def test_allowed_files_pass_with_their_type(name, content, expected):
+    assert check_attachment(upload(name, content)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("程序.pdf", ELF, "executable"),
+        ("setup.docx", PE, "executable"),
+        ("脚本.sh", b"#!/bin/sh\nrm -rf /\n", "type"),
+        ("图片.png", PDF, "content"),
+        ("报告.pdf", PNG, "content"),
+        ("说明.docx", XLSX, "content"),  # a spreadsheet renamed to .docx
+        ("假文档.docx", b"PK\x03\x04not really a zip", "content"),
+        ("文本.doc", b"plain text", "content"),
+        ("空.pdf", b"", "empty"),
+    ],
+)
+def test_refused_files(name, content, code):
+    with pytest.raises(ValidationError) as caught:
+        check_attachment(upload(name, content))
+    assert caught.value.code == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in caught.value.message)  # Chinese message
+
+
+def test_oversize_is_refused(settings):
+    settings.UPLOAD_MAX_BYTES = 1024
+    with pytest.raises(ValidationError) as caught:
+        check_attachment(upload("大文件.pdf", PDF + b"0" * 1024))
+    assert caught.value.code == "size"
+    assert check_attachment(upload("小文件.pdf", PDF)) == "application/pdf"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_service_stores_checked_files_only_while_editable(world, media):
+    demand = DemandFactory(organization=world.enterprise, status="draft", published_at=None)
+    attachment = services.add_attachment(world.owner, demand, upload("方案.pdf", PDF))
+    assert attachment.content_type == "application/pdf" and attachment.size == len(PDF)
+    assert (media / attachment.file.name).read_bytes() == PDF
+
+    with pytest.raises(ValidationError):
+        services.add_attachment(world.owner, demand, upload("病毒.pdf", ELF))
+    demand.status = "published"
+    demand.save()
+    with pytest.raises(services.Refused):
+        services.add_attachment(world.owner, demand, upload("二版.pdf", PDF))
+    assert DemandAttachment.objects.count() == 1
+
+
+def test_upload_through_the_form_refuses_executables(world, media, client):
+    client.force_login(world.owner)
+    response = client.post(
+        "/demands/new/",
+        {
+            "organization": world.enterprise.pk,
+            "title": "注塑件翘曲",
+            "description": "需要改进冷却",
+            "visibility": "public",
+            "attachment": upload("图纸.pdf", ELF),
+        },
+        follow=True,
+    )
+    assert "不允许上传可执行程序" in response.content.decode()
+    assert DemandAttachment.objects.count() == 0
+    assert not world.enterprise.demands.exists()
+
+
+def test_download_only_for_those_who_see_the_demand(world, media, client):
+    demand = DemandFactory(organization=world.enterprise, visibility="restricted")
+    attachment = DemandAttachment(
+        demand=demand, name="方案.pdf", content_type="application/pdf", size=len(PDF)
+    )
+    attachment.file.save("方案.pdf", upload("方案.pdf", PDF))
+    url = f"/demands/attachments/{attachment.pk}/"
+
+    client.force_login(world.expert_user)
+    assert client.get(url).status_code == 404
+    client.force_login(world.owner)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF

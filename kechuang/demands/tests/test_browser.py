@@ -1,0 +1,85 @@
+"""Each role's journey in headless Chromium: the enterprise posts a demand, the operator approves it, the
+enterprise requests the matched expert, the expert accepts, the meeting is scheduled and held, and the
+cooperation is agreed. A screenshot of the demand page with its matches is kept as a test artefact."""
+
+import pytest
+
+from kechuang.demands.models import Demand, Engagement
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, live_server, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "kechuang-test-pw")
+    page.click("form button[type=submit]:has-text('登录')")
+    page.wait_for_load_state()
+
+
+def test_demand_to_agreement_journey(world, reindex, page, live_server, artifacts_dir):
+    reindex()
+
+    # the enterprise posts a demand and submits it for review
+    login(page, live_server, "owner")
+    page.goto(f"{live_server.url}/demands/new/")
+    page.fill("#id_title", "新能源汽车永磁同步电机无传感器控制技术需求")
+    page.fill("#id_description", "需要永磁同步电机无传感器控制方案,用于新能源汽车电驱动系统。")
+    page.fill("#id_budget_min", "100000")
+    page.fill("#id_budget_max", "300000")
+    page.check("input[name=cooperation_modes][value=development]")
+    page.fill("#id_contact_phone", "0577-65551234")
+    page.click("button[name=submit][value='1']")
+    page.wait_for_selector("#demand-status:has-text('待审核')")
+    demand = Demand.objects.get()
+    assert demand.status == "pending"
+
+    # the operator of 温州市 approves it
+    login(page, live_server, "operator")
+    page.goto(f"{live_server.url}/demands/console/")
+    page.click(f"#pending a:has-text('{demand.title}')")
+    page.click("#approve")
+    page.wait_for_selector("#demand-status:has-text('已发布')")
+
+    # the enterprise sees ranked matches with evidence and requests the expert
+    login(page, live_server, "owner")
+    page.goto(f"{live_server.url}{demand.get_absolute_url()}")
+    expert_match = page.locator(f"li.match[data-type=expert][data-id='{world.expert.pk}']")
+    expert_match.locator("mark").first.wait_for()
+    expert_match.locator("summary").click()  # open the "why this match" panel
+    page.screenshot(path=str(artifacts_dir / "demand-page.png"), full_page=True)
+    expert_match.locator("input[name=message]").fill("想请您指导无传感器控制方案")
+    expert_match.locator("button[type=submit]").click()
+    page.wait_for_selector("#engagement-status:has-text('待回应')")
+    assert "13900000001" not in page.content()  # the expert's phone is hidden before acceptance
+
+    # the expert accepts from the inbox and schedules the meeting
+    login(page, live_server, "expert")
+    page.goto(f"{live_server.url}/demands/inbox/")
+    page.click("#waiting button:has-text('接受')")
+    page.wait_for_selector("#engagement-status:has-text('已接受')")
+    assert "0577-65551234" in page.content()  # now the enterprise's phone shows
+    page.fill("#schedule-form input[name=at]", "2026-12-01T10:00")
+    page.fill("#schedule-form input[name=place]", "瑞安市科技大厦 3 楼")
+    page.click("#schedule-form button[type=submit]")
+    page.wait_for_selector("#engagement-status:has-text('已约见')")
+
+    # the enterprise records the meeting and the agreement
+    login(page, live_server, "owner")
+    engagement = Engagement.objects.get()
+    page.goto(f"{live_server.url}{engagement.get_absolute_url()}")
+    assert "13900000001" in page.content()
+    page.fill("#minutes-form textarea[name=minutes]", "双方确认技术路线与进度")
+    page.fill("#minutes-form input[name=attendees]", "王工、陈教授")
+    page.click("#minutes-form button[type=submit]")
+    page.wait_for_selector("#engagement-status:has-text('已会谈')")
+    page.select_option("#agree-form select[name=cooperation_mode]", "development")
+    page.fill("#agree-form input[name=amount]", "280000")
+    page.click("#agree-form button[type=submit]")
+    page.wait_for_selector("#engagement-status:has-text('达成合作')")
+    assert "¥280,000.00" in page.locator("#agreement").inner_text()
+
+    engagement.refresh_from_db()
+    assert engagement.status == "agreed" and str(engagement.amount) == "280000.00"
+    assert (artifacts_dir / "demand-page.png").stat().st_size > 10_000

@@ -1,0 +1,204 @@
+"""Demand page with ranked matches and evidence, scope filters, the expert inbox, the operator console with
+push and bulk push, and the funnel."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kechuang.demands import services
+from kechuang.demands.factories import DemandFactory
+from kechuang.demands.models import Engagement
+from kechuang.demands.queries import demand_matches, funnel, scope_filters
+from kechuang.directory.factories import ExpertFactory, OrganizationFactory
+
+MOTOR = ["永磁同步电机", "无传感器控制"]
+
+
+@pytest.fixture
+def far_expert(world):
+    """An equally good expert in 嘉定区 (federated with 温州) and one in Shenzhen (not federated)."""
+    jiading = ExpertFactory(
+        name="嘉定周工",
+        region=world.partner,
+        affiliation=OrganizationFactory(
+            name="同济嘉定研究院", kind="institute", region=world.partner
+        ),
+        keywords=MOTOR,
+        profile="永磁同步电机无传感器控制",
+    )
+    shenzhen = ExpertFactory(
+        name="深圳刘工",
+        keywords=MOTOR,
+        profile="永磁同步电机无传感器控制",
+        affiliation=OrganizationFactory(name="深圳电机研究所", kind="institute"),
+    )
+    return jiading, shenzhen
+
+
+def expert_names(groups) -> list[str]:
+    return [m.obj.name for g in groups if g.type == "expert" for m in g.matches]
+
+
+def test_scope_filters(world):
+    assert scope_filters(world.district, "own") == {"region": ["330381"]}
+    assert scope_filters(world.district, "federation") == {"region": ["310114", "330300", "330381"]}
+    assert scope_filters(world.district, "all") is None
+
+
+def test_matches_per_scope_with_evidence(world, published_demand, far_expert, reindex):
+    reindex()
+    own = demand_matches(published_demand, "own")
+    assert expert_names(own) == ["陈教授"]
+    match = next(m for g in own for m in g.matches if m.type == "expert")
+    assert "<mark>" in match.hit.evidence[0].snippet
+    assert "永磁同步电机" in match.terms or "电机" in match.terms
+
+    assert set(expert_names(demand_matches(published_demand, "federation"))) == {
+        "陈教授",
+        "嘉定周工",
+    }
+    assert set(expert_names(demand_matches(published_demand, "all"))) == {
+        "陈教授",
+        "嘉定周工",
+        "深圳刘工",
+    }
+
+
+def test_demand_page_shows_matches_to_the_enterprise(
+    world, published_demand, reindex, client, django_assert_max_num_queries
+):
+    reindex()
+    client.force_login(world.owner)
+    with django_assert_max_num_queries(40):
+        response = client.get(f"/demands/{published_demand.pk}/?scope=own")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "陈教授" in html and "<mark>" in html and "为什么匹配" in html
+    assert f'name="match_id" value="{world.expert.pk}"' in html
+    assert "13900000001" not in html  # the expert's phone is never on the match list
+
+
+def test_demand_page_request_button_creates_an_engagement(world, published_demand, client):
+    client.force_login(world.owner)
+    response = client.post(
+        f"/demands/{published_demand.pk}/engage/",
+        {"match_type": "expert", "match_id": world.expert.pk, "message": "请联系"},
+    )
+    engagement = Engagement.objects.get()
+    assert response.status_code == 302 and response["Location"] == engagement.get_absolute_url()
+    assert engagement.requested_by == world.owner and engagement.message == "请联系"
+
+
+def test_pages_refuse_what_the_rules_refuse(world, published_demand, client):
+    client.force_login(world.outsider)
+    response = client.post(f"/demands/{published_demand.pk}/close/", {"reason": "x"}, follow=True)
+    assert "无权关闭该需求" in response.content.decode()
+    client.force_login(world.expert_user)
+    e = services.request_engagement(world.owner, published_demand, "expert", world.expert.pk)
+    response = client.post(f"/demands/engagements/{e.pk}/held/", {"minutes": "x"}, follow=True)
+    assert "不能执行此操作" in response.content.decode()
+    assert Engagement.objects.get(pk=e.pk).status == "requested"
+
+
+def test_restricted_demand_page_is_hidden(world, client):
+    demand = DemandFactory(organization=world.enterprise, visibility="restricted")
+    assert client.get(f"/demands/{demand.pk}/").status_code == 404
+    assert client.get(f"/api/demands/{demand.pk}").status_code == 404
+    client.force_login(world.expert_user)
+    assert client.get(f"/demands/{demand.pk}/").status_code == 404
+    demand.invited_experts.add(world.expert)
+    assert client.get(f"/demands/{demand.pk}/").status_code == 200
+
+
+def test_expert_inbox_ranks_matching_visible_demands(world, published_demand, reindex, client):
+    unrelated = DemandFactory(
+        title="服装面料印染废水处理", description="印染废水色度高,需要处理工艺。"
+    )
+    restricted = DemandFactory(
+        organization=world.enterprise,
+        visibility="restricted",
+        title="永磁同步电机无传感器控制保密需求",
+        description="永磁同步电机无传感器控制",
+    )
+    reindex()
+    client.force_login(world.expert_user)
+    html = client.get("/demands/inbox/").content.decode()
+    assert published_demand.title in html
+    assert unrelated.title not in html and restricted.title not in html
+    items = client.get("/api/demands/inbox").json()
+    assert [i["demand"]["id"] for i in items] == [published_demand.pk]
+    assert items[0]["evidence"]
+
+
+def test_console_lists_pending_open_demands_and_pushes_in_bulk(
+    world, published_demand, reindex, client
+):
+    pending = DemandFactory(
+        organization=world.enterprise, status="pending", published_at=None, title="待审需求A"
+    )
+    reindex()
+    client.force_login(world.operator)
+    html = client.get("/demands/console/").content.decode()
+    assert pending.title in html and published_demand.title in html
+    value = f"{published_demand.pk}:expert:{world.expert.pk}"
+    assert value in html and "funnel-data" in html
+
+    response = client.post(
+        "/demands/console/push/", {"match": [value, "junk", "1:expert:999999"]}, follow=True
+    )
+    engagement = Engagement.objects.get()
+    assert engagement.pushed_by == world.operator and engagement.expert == world.expert
+    assert (
+        "匹配对象不存在或未发布" in response.content.decode()
+        or "需求不存在" in response.content.decode()
+    )
+
+
+def test_console_is_for_operators_only(world, client):
+    client.force_login(world.owner)
+    assert client.get("/demands/console/").status_code == 403
+
+
+def test_funnel_counts_each_stage(world):
+    now = timezone.now()
+    demands = [DemandFactory(organization=world.enterprise, match_count=n) for n in (0, 3, 2, 5)]
+    DemandFactory(organization=world.enterprise, published_at=now - timedelta(days=400))  # outside
+    services.request_engagement(world.owner, demands[1], "expert", world.expert.pk)
+    e = services.request_engagement(world.owner, demands[2], "expert", world.expert.pk)
+    e = services.accept_engagement(world.expert_user, e)
+    e = services.schedule_meeting(world.owner, e, now + timedelta(days=1), place="会议室")
+    e = services.record_meeting(world.owner, e, "纪要")
+    e3 = services.request_engagement(world.owner, demands[3], "expert", world.expert.pk)
+    services.accept_engagement(world.expert_user, e3)
+
+    stages = funnel(world.city.subtree(), now - timedelta(days=30), now + timedelta(days=1))
+    assert [(key, n) for key, _label, n in stages] == [
+        ("demands", 4),
+        ("matched", 3),
+        ("requested", 3),
+        ("accepted", 2),
+        ("met", 1),
+        ("agreed", 0),
+    ]
+    assert [n for _k, _l, n in funnel(world.partner.subtree(), now - timedelta(days=30), now)] == [
+        0
+    ] * 6
+
+
+def test_demand_list_shows_public_to_all_and_drafts_to_members(world, published_demand, client):
+    draft = DemandFactory(
+        organization=world.enterprise, status="draft", published_at=None, title="草稿需求Z"
+    )
+    restricted = DemandFactory(
+        organization=world.enterprise, visibility="restricted", title="保密需求Y"
+    )
+    html = client.get("/demands/").content.decode()
+    assert published_demand.title in html
+    assert draft.title not in html and restricted.title not in html
+    client.force_login(world.owner)
+    html = client.get("/demands/").content.decode()
+    assert draft.title in html and restricted.title in html
+    assert client.get("/demands/new/").status_code == 200
+    client.force_login(world.expert_user)
+    assert client.get("/demands/new/").status_code == 403  # only enterprise members post demands

@@ -1,0 +1,650 @@
+"""Pages of supply–demand matching. Views parse input, call one service and render; the rules live in
+:mod:`kechuang.demands.services`, the contact rule in :mod:`kechuang.demands.disclosure`."""
+
+import csv
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kechuang.accounts.permissions import acts_for, managed_regions, operates
+from kechuang.core.models import Region
+from kechuang.demands import services
+from kechuang.demands.disclosure import contact_for
+from kechuang.demands.forms import (
+    AgreementForm,
+    DemandForm,
+    EnrolForm,
+    MeetingForm,
+    MessageForm,
+    MinutesForm,
+    PeriodForm,
+    PoolForm,
+    ReasonForm,
+    RequestForm,
+    TeamForm,
+    VisitForm,
+    VisitRecordForm,
+)
+from kechuang.demands.models import (
+    Demand,
+    DemandAttachment,
+    Engagement,
+    EngineerPool,
+    ServiceTeam,
+    ServiceVisit,
+)
+from kechuang.demands.queries import (
+    SCOPES,
+    demand_matches,
+    expert_inbox,
+    funnel,
+    stalled_engagements,
+)
+from kechuang.directory.models import Expert, Organization
+
+
+def _run(request, action, *args, success: str = "", **kwargs):
+    """Call a service; report refusals as messages. Returns the service's result or ``None``."""
+    try:
+        result = action(request.user, *args, **kwargs)
+    except services.Refused as error:
+        messages.error(request, error.message)
+        return None
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("无权执行此操作"))
+        return None
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return None
+    if success:
+        messages.success(request, success)
+    return result
+
+
+def _visible_demand(request, pk: int) -> Demand:
+    return get_object_or_404(
+        Demand.objects.visible_to(request.user).select_related(
+            "organization", "region", "industry_chain", "field"
+        ),
+        pk=pk,
+    )
+
+
+def _visible_engagement(request, pk: int) -> Engagement:
+    return get_object_or_404(
+        Engagement.objects.visible_to(request.user).select_related(
+            "demand__organization", "demand__region", "expert__user", "provider"
+        ),
+        pk=pk,
+    )
+
+
+def demand_list(request):
+    published = (
+        Demand.objects.visible_to(request.user)
+        .published()
+        .select_related("organization", "region", "industry_chain")[:50]
+    )
+    own = (
+        Demand.objects.owned_by(request.user).select_related("organization", "region")
+        if request.user.is_authenticated
+        else Demand.objects.none()
+    )
+    return render(request, "demands/demand_list.html", {"published": published, "own": own})
+
+
+def _member_organizations(user):
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+@login_required
+def demand_edit(request, pk: int | None = None):
+    demand = None
+    organizations = _member_organizations(request.user)
+    if pk is not None:
+        demand = get_object_or_404(Demand.objects.owned_by(request.user), pk=pk)
+    if not organizations.exists():
+        raise PermissionDenied(_("只有企业成员可以发布需求"))
+    initial = DemandForm.initial_from(demand) if demand else {"organization": organizations.first()}
+    form = DemandForm(
+        request.POST or None, request.FILES or None, initial=initial, organizations=organizations
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _run(
+            request,
+            services.save_demand,
+            form.cleaned_data["organization"],
+            form.to_input(),
+            demand,
+            success=_("需求已保存"),
+        )
+        if saved is not None:
+            upload = form.cleaned_data.get("attachment")
+            if upload:
+                _run(request, services.add_attachment, saved, upload, success=_("附件已上传"))
+            if request.POST.get("submit") == "1":
+                _run(request, services.submit_demand, saved, success=_("已提交审核"))
+            return redirect(saved)
+    return render(request, "demands/demand_form.html", {"form": form, "demand": demand})
+
+
+def demand_detail(request, pk: int):
+    demand = _visible_demand(request, pk)
+    is_member = acts_for(request.user, demand.organization_id)
+    is_op = operates(request.user, demand.region)
+    scope = request.GET.get("scope", "own")
+    scope = scope if scope in SCOPES else "own"
+    groups = []
+    if demand.status == Demand.Status.PUBLISHED and (is_member or is_op):
+        groups = demand_matches(demand, scope)
+    engagements = (
+        Engagement.objects.visible_to(request.user)
+        .filter(demand=demand)
+        .select_related("expert", "provider")
+    )
+    context = {
+        "demand": demand,
+        "attachments": demand.attachments.all(),
+        "is_member": is_member,
+        "is_operator": is_op,
+        "scope": scope,
+        "scopes": SCOPES,
+        "groups": groups,
+        "engagements": engagements,
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "demands/demand_detail.html", context)
+
+
+DEMAND_ACTIONS = {
+    "submit": (services.submit_demand, False, _("已提交审核")),
+    "approve": (services.approve_demand, False, _("需求已发布")),
+    "return": (services.return_demand, True, _("需求已退回")),
+    "close": (services.close_demand, True, _("需求已关闭")),
+}
+
+
+@require_POST
+@login_required
+def demand_action(request, pk: int, action: str):
+    demand = _visible_demand(request, pk)
+    if action not in DEMAND_ACTIONS:
+        raise Http404
+    service, needs_reason, success = DEMAND_ACTIONS[action]
+    args = (request.POST.get("reason", ""),) if needs_reason else ()
+    _run(request, service, demand, *args, success=success)
+    return redirect(demand)
+
+
+def attachment_download(request, pk: int):
+    attachment = get_object_or_404(DemandAttachment, pk=pk)
+    _visible_demand(request, attachment.demand_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+
+
+@require_POST
+@login_required
+def engagement_request(request, pk: int):
+    """The enterprise requests a match, or an operator pushes it, depending on who asks."""
+    demand = _visible_demand(request, pk)
+    form = RequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("对接对象无效"))
+        return redirect(demand)
+    data = form.cleaned_data
+    if acts_for(request.user, demand.organization_id):
+        service, success = services.request_engagement, _("对接请求已发送")
+    else:
+        service, success = services.push_match, _("已推送给双方")
+    engagement = _run(
+        request,
+        service,
+        demand,
+        data["match_type"],
+        data["match_id"],
+        data["message"],
+        success=success,
+    )
+    return redirect(engagement or demand)
+
+
+@login_required
+def engagement_list(request):
+    engagements = Engagement.objects.visible_to(request.user).select_related(
+        "demand__organization", "expert", "provider"
+    )[:200]
+    return render(request, "demands/engagement_list.html", {"engagements": engagements})
+
+
+def _engagement_context(request, engagement: Engagement) -> dict:
+    user = request.user
+    return {
+        "engagement": engagement,
+        "demand": engagement.demand,
+        "events": engagement.events.select_related("actor"),
+        "enterprise_contact": contact_for(user, engagement, "enterprise"),
+        "supplier_contact": contact_for(user, engagement, "supplier"),
+        "is_supplier": engagement.is_supplier(user),
+        "is_party": engagement.is_supplier(user)
+        or engagement.is_enterprise(user)
+        or engagement.is_operator(user),
+        "reason_form": ReasonForm(),
+        "meeting_form": MeetingForm(),
+        "minutes_form": MinutesForm(),
+        "agreement_form": AgreementForm(),
+        "message_form": MessageForm(),
+    }
+
+
+@login_required
+def engagement_detail(request, pk: int):
+    engagement = _visible_engagement(request, pk)
+    return render(
+        request, "demands/engagement_detail.html", _engagement_context(request, engagement)
+    )
+
+
+@require_POST
+@login_required
+def engagement_action(request, pk: int, action: str):
+    engagement = _visible_engagement(request, pk)
+    post = request.POST
+    if action == "accept":
+        _run(request, services.accept_engagement, engagement, success=_("已接受对接"))
+    elif action == "decline":
+        _run(
+            request,
+            services.decline_engagement,
+            engagement,
+            post.get("reason", ""),
+            success=_("已婉拒"),
+        )
+    elif action == "close":
+        _run(
+            request,
+            services.close_engagement,
+            engagement,
+            post.get("reason", ""),
+            success=_("对接已结束"),
+        )
+    elif action == "message":
+        _run(
+            request,
+            services.post_message,
+            engagement,
+            post.get("body", ""),
+            success=_("留言已发送"),
+        )
+    elif action == "schedule":
+        form = MeetingForm(post)
+        if form.is_valid():
+            d = form.cleaned_data
+            _run(
+                request,
+                services.schedule_meeting,
+                engagement,
+                d["at"],
+                d["place"],
+                d["link"],
+                success=_("会谈已约定"),
+            )
+        else:
+            messages.error(request, _("请填写有效的会谈时间与地点"))
+    elif action == "held":
+        form = MinutesForm(post)
+        if form.is_valid():
+            d = form.cleaned_data
+            _run(
+                request,
+                services.record_meeting,
+                engagement,
+                d["minutes"],
+                d["attendees"],
+                success=_("会谈纪要已保存"),
+            )
+        else:
+            messages.error(request, _("请填写会谈纪要"))
+    elif action == "agree":
+        form = AgreementForm(post)
+        if form.is_valid():
+            d = form.cleaned_data
+            _run(
+                request,
+                services.agree_cooperation,
+                engagement,
+                d["cooperation_mode"],
+                d["amount"],
+                success=_("已记录合作"),
+            )
+        else:
+            messages.error(request, _("请选择合作方式并填写金额"))
+    else:
+        raise Http404
+    return redirect("demands:engagement", pk=engagement.pk)
+
+
+@login_required
+def inbox(request):
+    """The expert's inbox: requests waiting for an answer, their engagements, and matching demands."""
+    expert = Expert.objects.filter(user=request.user).first()
+    waiting = (
+        Engagement.objects.with_supplier(request.user)
+        .filter(status=Engagement.Status.REQUESTED)
+        .select_related("demand__organization", "demand__region")
+    )
+    mine = (
+        Engagement.objects.with_supplier(request.user)
+        .exclude(status=Engagement.Status.REQUESTED)
+        .select_related("demand__organization")[:50]
+    )
+    items = expert_inbox(expert, request.user) if expert else []
+    return render(
+        request,
+        "demands/inbox.html",
+        {
+            "expert": expert,
+            "waiting": waiting,
+            "mine": mine,
+            "items": items,
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _console_region(request) -> tuple[Region, list]:
+    regions = list(
+        managed_regions(request.user).filter(level__in=["province", "city", "district"])[:500]
+    )
+    if not regions:
+        raise PermissionDenied(_("运营控制台仅供区域运营方使用"))
+    chosen = next((r for r in regions if r.code == request.GET.get("region")), None)
+    if chosen is None:  # the highest region the user operates
+        chosen = min(regions, key=lambda r: len(r.path))
+    return chosen, regions
+
+
+def _period(request) -> tuple[datetime, datetime, PeriodForm]:
+    today = timezone.localdate()
+    default = {"start": today - timedelta(days=365), "end": today}
+    form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else default
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(data["start"], time.min, tzinfo=tz)
+    end = datetime.combine(data["end"] + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end, form
+
+
+@login_required
+def console(request):
+    """The operator console (精准对接): reviews, open demands with best matches, push (also in bulk),
+    stalled engagements and the funnel."""
+    region, regions = _console_region(request)
+    subtree = region.subtree()
+    start, end, period_form = _period(request)
+    pending = Demand.objects.filter(
+        region__in=subtree, status=Demand.Status.PENDING
+    ).select_related("organization", "region")
+    open_demands = list(
+        Demand.objects.filter(region__in=subtree)
+        .published()
+        .select_related("organization", "region")[:10]
+    )
+    rows = [(d, demand_matches(d, "own", k=2)) for d in open_demands]
+    stages = funnel(subtree, start, end)
+    context = {
+        "region": region,
+        "regions": regions,
+        "pending": pending,
+        "rows": rows,
+        "stalled": stalled_engagements(subtree, timezone.now())[:50],
+        "funnel": stages,
+        "funnel_data": [{"name": label, "value": n} for _key, label, n in stages],
+        "period_form": period_form,
+    }
+    return render(request, "demands/console.html", context)
+
+
+@require_POST
+@login_required
+def console_push(request):
+    """Push every ticked ``demand:type:id`` match in one action."""
+    items = []
+    for value in request.POST.getlist("match"):
+        parts = value.split(":")
+        if len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit():
+            items.append((int(parts[0]), parts[1], int(parts[2])))
+    if not items:
+        messages.error(request, _("请选择要推送的匹配"))
+    for result in services.push_matches(request.user, items, request.POST.get("message", "")):
+        if result.engagement:
+            messages.success(request, _("已推送:%(e)s") % {"e": result.engagement})
+        else:
+            messages.error(request, result.error)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = "demands:console"
+    return redirect(target)
+
+
+@login_required
+def export_engagements(request):
+    """Engagements the user may see, as CSV; contact columns follow the disclosure rule row by row."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="engagements.csv"'
+    response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("编号"),
+            _("需求"),
+            _("企业"),
+            _("供给方"),
+            _("状态"),
+            _("发起时间"),
+            _("企业联系电话"),
+            _("企业联系邮箱"),
+            _("供给方联系电话"),
+            _("供给方联系邮箱"),
+            _("合作金额(元)"),
+        ]
+    )
+    rows = Engagement.objects.visible_to(request.user).select_related(
+        "demand__organization", "demand__region", "expert__user", "provider"
+    )
+    for e in rows:
+        enterprise = contact_for(request.user, e, "enterprise")
+        supplier = contact_for(request.user, e, "supplier")
+        writer.writerow(
+            [
+                e.pk,
+                e.demand.title,
+                e.demand.organization.name,
+                e.supplier_name,
+                e.get_status_display(),
+                timezone.localtime(e.requested_at).strftime("%Y-%m-%d %H:%M"),
+                enterprise.phone if enterprise else "",
+                enterprise.email if enterprise else "",
+                supplier.phone if supplier else "",
+                supplier.email if supplier else "",
+                f"{e.amount:.2f}" if e.amount is not None else "",
+            ]
+        )
+    return response
+
+
+# --- engineer cloud and service teams ------------------------------------------------------------------
+
+
+@login_required
+def pool_list(request):
+    """Operators' engineer pools (工程师对接云), one per industry chain and region, and a form to open one."""
+    regions = managed_regions(request.user)
+    if not regions.exists():
+        raise PermissionDenied(_("仅供区域运营方使用"))
+    form = PoolForm(request.POST or None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        pool = _run(
+            request,
+            services.create_pool,
+            d["industry_chain"],
+            d["region"],
+            d["name"],
+            d["description"],
+            success=_("资源池已创建"),
+        )
+        if pool is not None:
+            return redirect(pool)
+    pools = (
+        EngineerPool.objects.filter(region__in=regions)
+        .select_related("industry_chain", "region")
+        .annotate(size=Count("members"))
+    )
+    return render(request, "demands/pool_list.html", {"pools": pools, "form": form})
+
+
+@login_required
+def pool_detail(request, pk: int):
+    pool = get_object_or_404(
+        EngineerPool.objects.filter(region__in=managed_regions(request.user)).select_related(
+            "industry_chain", "region"
+        ),
+        pk=pk,
+    )
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST":
+        expert = Expert.objects.filter(pk=request.POST.get("expert") or 0).first()
+        if request.POST.get("remove") and expert:
+            _run(request, services.remove_engineer, pool, expert, success=_("已移出资源池"))
+            return redirect(pool)
+        if form.is_valid() and expert:
+            _run(
+                request,
+                services.enrol_engineer,
+                pool,
+                expert,
+                form.cleaned_data["specialities"],
+                success=_("已吸纳入池"),
+            )
+            return redirect(pool)
+        messages.error(request, _("专家不存在"))
+    members = pool.members.select_related("expert__affiliation", "expert__region")
+    return render(
+        request, "demands/pool_detail.html", {"pool": pool, "members": members, "form": form}
+    )
+
+
+def _team_societies(user):
+    """Societies ``user`` may form teams for: those they are a member of, and those in regions they operate."""
+    return (
+        Organization.objects.filter(kind=Organization.Kind.SOCIETY)
+        .filter(Q(memberships__user=user) | Q(region__in=managed_regions(user)))
+        .distinct()
+    )
+
+
+def team_list(request):
+    teams = ServiceTeam.objects.select_related("society").annotate(
+        visit_count=Count("visits", distinct=True), member_count=Count("members", distinct=True)
+    )[:100]
+    form = None
+    if request.user.is_authenticated:
+        societies = _team_societies(request.user)
+        if societies.exists():
+            form = TeamForm(request.POST or None, societies=societies)
+            if request.method == "POST" and form.is_valid():
+                d = form.cleaned_data
+                experts = list(Expert.objects.filter(pk__in=d["experts"]))
+                team = _run(
+                    request,
+                    services.create_team,
+                    d["society"],
+                    d["name"],
+                    experts,
+                    d["description"],
+                    success=_("服务团已组建"),
+                )
+                if team is not None:
+                    return redirect(team)
+    return render(request, "demands/team_list.html", {"teams": teams, "form": form})
+
+
+def team_detail(request, pk: int):
+    team = get_object_or_404(ServiceTeam.objects.select_related("society"), pk=pk)
+    may_run = request.user.is_authenticated and (
+        acts_for(request.user, team.society_id) or operates(request.user, team.society.region)
+    )
+    visit_form = VisitForm(request.POST if request.POST.get("action") == "plan" else None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        action = request.POST.get("action")
+        if action == "plan" and visit_form.is_valid():
+            enterprise = Organization.objects.filter(
+                pk=visit_form.cleaned_data["enterprise"]
+            ).first()
+            if enterprise is None:
+                messages.error(request, _("企业不存在"))
+            else:
+                _run(
+                    request,
+                    services.plan_visit,
+                    team,
+                    enterprise,
+                    visit_form.cleaned_data["planned_on"],
+                    success=_("走访已计划"),
+                )
+        elif action in ("record", "cancel"):
+            visit = get_object_or_404(ServiceVisit, pk=request.POST.get("visit") or 0, team=team)
+            if action == "cancel":
+                _run(
+                    request,
+                    services.cancel_visit,
+                    visit,
+                    request.POST.get("reason", ""),
+                    success=_("走访已取消"),
+                )
+            else:
+                form = VisitRecordForm(request.POST)
+                if form.is_valid():
+                    d = form.cleaned_data
+                    _run(
+                        request,
+                        services.record_visit,
+                        visit,
+                        d["visited_on"],
+                        d["outcomes"],
+                        d["demands"],
+                        success=_("走访已记录"),
+                    )
+                else:
+                    messages.error(request, _("请填写走访日期与成效"))
+        else:
+            messages.error(request, _("请填写企业编号与计划日期"))
+        return redirect(team)
+    visits = team.visits.select_related("enterprise").prefetch_related("collected_demands")
+    context = {
+        "team": team,
+        "members": team.members.select_related("affiliation"),
+        "visits": visits,
+        "may_run": may_run,
+        "visit_form": visit_form,
+        "record_form": VisitRecordForm(),
+    }
+    return render(request, "demands/team_detail.html", context)
