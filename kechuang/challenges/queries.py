@@ -1,0 +1,105 @@
+"""Reads for the challenge pages, API and exports: list overviews, score spreads, the list report, and
+turning search hits into the records they name."""
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from kechuang.challenges.models import (
+    Agreement,
+    Application,
+    Challenge,
+    ChallengeList,
+    Score,
+)
+from kechuang.core.money import to_yuan
+from kechuang.directory.models import Expert, Organization
+
+COUNTED = ~Q(applications__status=Application.Status.DRAFT)
+
+
+def list_tasks(challenge_list: ChallengeList) -> QuerySet[Challenge]:
+    """The list's tasks with their indicators and the number of applications submitted to each."""
+    return (
+        challenge_list.challenges.in_list()
+        .annotate(applicant_count=Count("applications", filter=COUNTED))
+        .prefetch_related("indicators")
+        .order_by("pk")
+    )
+
+
+def list_bounty(challenge_list: ChallengeList) -> Decimal:
+    return to_yuan(challenge_list.challenges.in_list().aggregate(total=Sum("bounty"))["total"] or 0)
+
+
+@dataclass
+class Spread:
+    """How one application's scores spread across a round's reviewers."""
+
+    application: Application
+    count: int
+    mean: Decimal
+    low: Decimal
+    high: Decimal
+    stdev: Decimal
+
+
+def score_spreads(scores: QuerySet[Score]) -> list[Spread]:
+    """Per application, best mean first. Pass scores already narrowed by ``Score.objects.visible_to``."""
+    by_application: dict[int, list[Score]] = {}
+    for score in scores.select_related("application__lead"):
+        by_application.setdefault(score.application_id, []).append(score)
+    spreads = []
+    for group in by_application.values():
+        totals = [s.total for s in group]
+        spreads.append(
+            Spread(
+                application=group[0].application,
+                count=len(totals),
+                mean=(sum(totals) / len(totals)).quantize(Decimal("0.01")),
+                low=min(totals),
+                high=max(totals),
+                stdev=Decimal(str(statistics.pstdev(totals))).quantize(Decimal("0.01")),
+            )
+        )
+    return sorted(spreads, key=lambda s: (-s.mean, s.application.pk))
+
+
+def list_report(challenge_list: ChallengeList) -> dict:
+    """The list-level report: bounty on the list, bounty committed in agreements, paid, tasks solved,
+    and the organisations in submitted applications by kind and by region."""
+    agreements = Agreement.objects.filter(challenge__challenge_list=challenge_list)
+    money = agreements.aggregate(committed=Sum("bounty"), paid=Sum("released_total"))
+    organizations = Organization.objects.filter(
+        challenge_memberships__application__challenge__challenge_list=challenge_list,
+        challenge_memberships__application__submitted_at__isnull=False,
+    ).select_related("region")
+    kinds = Counter(str(o.get_kind_display()) for o in organizations)
+    regions = Counter(o.region.name for o in organizations)
+    return {
+        "bounty_total": list_bounty(challenge_list),
+        "bounty_committed": to_yuan(money["committed"] or 0),
+        "paid": to_yuan(money["paid"] or 0),
+        "tasks": challenge_list.challenges.in_list().count(),
+        "tasks_solved": challenge_list.challenges.solved().count(),
+        "applicants_by_kind": sorted(kinds.items()),
+        "applicants_by_region": sorted(regions.items()),
+    }
+
+
+def records_for_hits(ids: list[str]) -> dict[str, object]:
+    """``"expert:5"`` / ``"organization:7"`` → the published record, for showing search suggestions."""
+    wanted: dict[str, list[int]] = {"expert": [], "organization": []}
+    for hit_id in ids:
+        kind, _, pk = hit_id.partition(":")
+        if kind in wanted and pk.isdigit():
+            wanted[kind].append(int(pk))
+    found: dict[str, object] = {}
+    for expert in Expert.objects.published().filter(pk__in=wanted["expert"]):
+        found[f"expert:{expert.pk}"] = expert
+    for organization in Organization.objects.published().filter(pk__in=wanted["organization"]):
+        found[f"organization:{organization.pk}"] = organization
+    return found

@@ -1,0 +1,234 @@
+"""The full cycle in Chromium: publish, two competing applications (one a three-member consortium whose
+members confirm), formal check, panel, sealed scoring, selection, 公示, agreement and a tranche.
+
+People and organisations come from factories; the clock moves by editing the list's dates (the window
+closes, the objection period ends) since the browser runs in real time.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from kechuang.challenges import services
+from kechuang.challenges.factories import (
+    ChallengeFactory,
+    ChallengeListFactory,
+    member_of,
+    operator_for,
+    organization_in,
+)
+from kechuang.challenges.models import Agreement, Application, ChallengeList
+from kechuang.core.factories import RegionFactory, TechFieldFactory
+from kechuang.directory.factories import ExpertFactory, OrganizationFactory
+
+PASSWORD = "kechuang-test-pw"
+
+
+def login(page, base, user):
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/accounts/login/'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def post_op(page, label):
+    page.get_by_role("button", name=label, exact=True).first.click()
+    page.wait_for_load_state()
+
+
+def fill_application(page, *, mode, route, budget, team, plan):
+    form = page.locator("#application-form")
+    form.locator("select[name=mode]").select_option(mode)
+    form.locator("textarea[name=technical_route]").fill(route)
+    form.locator("input[name=budget_total]").fill(budget)
+    form.locator("textarea[name=team]").fill(team)
+    form.locator("textarea[name=plan]").fill(plan)
+    form.locator("input[name=declaration_accepted]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def add_member(page, org, share, budget):
+    form = page.locator("#member-form")
+    form.locator("select[name=organization]").select_option(str(org.pk))
+    form.locator("input[name=work_share]").fill(share)
+    form.locator("input[name=budget_share]").fill(budget)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, artifacts_dir):
+    base = live_server.url
+    today = timezone.localdate()
+    region = RegionFactory(code="330381", name="瑞安市")
+    operator = operator_for(region)
+    challenge_list = ChallengeListFactory(
+        region=region,
+        opens_on=today - datetime.timedelta(days=1),
+        closes_on=today + datetime.timedelta(days=10),
+    )
+    field = TechFieldFactory(name="车辆工程")
+    challenge = ChallengeFactory(region=region, title="新能源车用集成式电控气源装置")
+    challenge.fields.add(field)
+    services.accept_challenge(challenge, challenge_list, by=operator)
+    orgs = {
+        k: organization_in(region, kind=kind, name=name)
+        for k, kind, name in [
+            ("university", "university", "温州大学"),
+            ("institute", "institute", "瑞安汽车零部件研究院"),
+            ("enterprise", "enterprise", "瑞立集团"),
+            ("rnd", "new_rnd", "浙南新能源研究院"),
+        ]
+    }
+    users = {k: member_of(o) for k, o in orgs.items()}
+    elsewhere = OrganizationFactory(region=region, kind="university", name="浙江工业大学")
+    reviewers = []
+    for n in range(2):
+        expert = ExpertFactory(
+            name=f"评审专家{n}", affiliation=elsewhere, region=region, user=member_of(elsewhere)
+        )
+        expert.fields.add(field)
+        reviewers.append(expert)
+
+    # The operator publishes the list.
+    login(page, base, operator)
+    page.goto(f"{base}/challenges/manage/lists/{challenge_list.pk}/")
+    post_op(page, "发布榜单")
+    expect(page.locator("#list-status")).to_have_text("征集中")
+    page.goto(f"{base}{challenge_list.get_absolute_url()}")
+    expect(page.locator("#total-bounty")).to_have_text("¥5,000,000.00")
+    expect(page.locator("#countdown")).to_contain_text("距截止还有")
+
+    # The university leads a three-member consortium.
+    login(page, base, users["university"])
+    page.goto(f"{base}{challenge.get_absolute_url()}")
+    page.locator("select[name=mode]").select_option("consortium")
+    page.get_by_role("button", name="开始填写申请").click()
+    page.wait_for_url(re.compile(r"/challenges/applications/\d+/"))
+    consortium_url = page.url
+    add_member(page, orgs["university"], "50", "2000000")
+    add_member(page, orgs["institute"], "30", "1500000")
+    add_member(page, orgs["enterprise"], "20", "1000000")
+    fill_application(
+        page,
+        mode="consortium",
+        route="高校负责控制算法,研究院负责台架测试,企业负责量产装车。",
+        budget="4500000",
+        team="李教授 | 教授 | 温州大学 | 项目负责人\n陈工 | 工程师 | 瑞立集团 | 工艺",
+        plan="样机研制 | 12 | 样机一台\n装车验证 | 24 | 验证报告",
+    )
+    expect(page.locator(".form-errors")).to_contain_text("还有成员单位未确认参与")
+    for key in ("institute", "enterprise"):
+        login(page, base, users[key])
+        page.goto(consortium_url)
+        page.get_by_role("button", name="确认参与").click()
+        page.wait_for_load_state()
+    login(page, base, users["university"])
+    page.goto(consortium_url)
+    expect(page.locator("#members")).not_to_contain_text("待确认")
+    page.locator("#submit-application").click()
+    expect(page.locator("#application-status")).to_have_text("已提交")
+
+    # A new R&D institution competes alone.
+    login(page, base, users["rnd"])
+    page.goto(f"{base}{challenge.get_absolute_url()}")
+    page.get_by_role("button", name="开始填写申请").click()
+    page.wait_for_url(re.compile(r"/challenges/applications/\d+/"))
+    add_member(page, orgs["rnd"], "100", "4000000")
+    fill_application(
+        page,
+        mode="alone",
+        route="采用无油涡旋压缩与集成电控方案。",
+        budget="4000000",
+        team="周研究员 | 研究员 | 浙南新能源研究院 | 负责人",
+        plan="样机 | 18 | 样机",
+    )
+    page.locator("#submit-application").click()
+    expect(page.locator("#application-status")).to_have_text("已提交")
+
+    # Time passes: the window is over.
+    ChallengeList.objects.filter(pk=challenge_list.pk).update(
+        opens_on=today - datetime.timedelta(days=20), closes_on=today - datetime.timedelta(days=1)
+    )
+    login(page, base, operator)
+    manage_url = f"{base}/challenges/manage/lists/{challenge_list.pk}/"
+    page.goto(manage_url)
+    post_op(page, "截止征集")
+    for _ in range(2):
+        post_op(page, "形式审查通过")
+    post_op(page, "开始专家评审")
+    page.locator("input[name=size]").fill("2")
+    post_op(page, "按领域抽取专家")
+    expect(page.locator(".round")).to_contain_text("尚缺 4 份评分")
+
+    # Each reviewer scores both applications; scores stay sealed.
+    marks = {"温州大学": "90", "浙南新能源研究院": "75"}
+    for expert in reviewers:
+        login(page, base, expert.user)
+        page.goto(f"{base}/challenges/review/")
+        for lead, mark in marks.items():
+            card = page.locator(f".application[data-lead='{lead}']")
+            for number_input in card.locator("input[type=number]").all():
+                number_input.fill(mark)
+            card.get_by_role("button", name="提交评分").click()
+            page.wait_for_load_state()
+        expect(page.locator(".my-score")).to_have_count(2)
+        expect(page.locator("body")).not_to_contain_text("本轮全部评分")
+
+    login(page, base, operator)
+    page.goto(manage_url)
+    expect(page.locator(".round")).to_contain_text("尚缺 0 份评分")
+    expect(page.locator(".spreads")).to_have_count(0)
+    post_op(page, "启封评分")
+    expect(page.locator(".spreads .mean").first).to_have_text("90.00")
+    page.locator(".spreads tr", has_text="温州大学").get_by_role(
+        "button", name="确定揭榜单位"
+    ).click()
+    page.wait_for_load_state()
+    post_op(page, "发布公示")
+    expect(page.locator("#list-status")).to_have_text("公示中")
+    page.goto(f"{base}{challenge_list.get_absolute_url()}")
+    expect(page.locator("#announcement .winner")).to_have_text("温州大学")
+    expect(page.locator(".applicant-count")).to_have_text("2")
+
+    # The objection period ends; the operator signs the task book, releasing the first tranche.
+    ChallengeList.objects.filter(pk=challenge_list.pk).update(
+        objection_ends_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    page.goto(manage_url)
+    page.get_by_role("link", name="签订任务书").click()
+    page.locator("input[name=first_tranche]").fill("3000000")
+    page.locator("textarea[name=milestones]").fill(
+        "样机通过台架试验 | 2027-06-30 | 1000000\n装车验证 | 2028-06-30 | 1000000"
+    )
+    page.get_by_role("button", name="签约并拨付首期").click()
+    page.wait_for_url(re.compile(r"/challenges/agreements/\d+/"))
+    agreement_url = page.url
+    expect(page.locator("#released-total")).to_have_text("¥3,000,000.00")
+
+    # The lead reports the first milestone; the operator accepts it and releases its tranche.
+    login(page, base, users["university"])
+    page.goto(agreement_url)
+    page.locator("textarea[name=evidence]").first.fill("台架试验报告 TJ-2027-01")
+    page.get_by_role("button", name="提交验收").first.click()
+    page.wait_for_load_state()
+    login(page, base, operator)
+    page.goto(agreement_url)
+    page.get_by_role("button", name="通过", exact=True).first.click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="拨付", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.locator("#released-total")).to_have_text("¥4,000,000.00")
+    page.screenshot(path=str(artifacts_dir / "challenges-agreement.png"), full_page=True)
+
+    agreement = Agreement.objects.get()
+    assert agreement.released_total == 4_000_000
+    statuses = dict(Application.objects.values_list("lead__name", "status"))
+    assert statuses == {"温州大学": "contracted", "浙南新能源研究院": "not_selected"}

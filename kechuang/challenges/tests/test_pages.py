@@ -1,0 +1,206 @@
+"""Public pages and API, the proposal form, the demo loader and the report."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kechuang.challenges import queries, services
+from kechuang.challenges.demo import load_demo_challenges
+from kechuang.challenges.models import Challenge, ChallengeList
+from kechuang.challenges.tests.conftest import contracted, publish, two_submitted
+from kechuang.core.factories import RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_public_list_page_shows_tasks_bounty_total_and_hides_counts_during_window(
+    world, client, django_assert_max_num_queries
+):
+    world.challenge_list.closes_on = timezone.localdate() + datetime.timedelta(days=30)
+    world.challenge_list.opens_on = timezone.localdate() - datetime.timedelta(days=1)
+    world.challenge_list.save()
+    publish(world)
+    with django_assert_max_num_queries(12):
+        page = client.get(world.challenge_list.get_absolute_url()).content.decode()
+    assert world.challenge.title in page
+    assert "¥5,000,000.00" in page and 'id="countdown"' in page
+    assert "揭榜团队数" not in page
+    assert (
+        client.get(f"/api/challenges/lists/{world.challenge_list.pk}").json()["tasks"][0][
+            "applicants"
+        ]
+        is None
+    )
+
+
+def test_applicant_count_shown_once_the_window_closed(world, client):
+    two_submitted(world)  # the window (March 2026) is over by now
+    page = client.get(world.challenge_list.get_absolute_url()).content.decode()
+    assert '<td class="applicant-count">2</td>' in page
+    body = client.get(f"/api/challenges/lists/{world.challenge_list.pk}").json()
+    assert body["total_bounty"] == "5000000.00" and body["tasks"][0]["applicants"] == 2
+    assert [row["id"] for row in client.get("/api/challenges/lists").json()] == [
+        world.challenge_list.pk
+    ]
+
+
+def test_draft_list_is_not_public(world, client):
+    assert client.get(world.challenge_list.get_absolute_url()).status_code == 404
+    assert client.get("/api/challenges/lists").json() == []
+
+
+def test_propose_through_the_form(world, client):
+    client.force_login(world.users["enterprise"])
+    response = client.post(
+        "/challenges/tasks/propose/",
+        {
+            "proposer": world.orgs["enterprise"].pk,
+            "title": "电动空压机降噪",
+            "problem": "噪声过大",
+            "indicators": "整机噪声 | ≤ | 70 | dB(A)\n排气量 | ≥ | 280 | L/min",
+            "bounty": "2000000",
+            "issuer_share": "800000",
+            "government_share": "1200000",
+            "completion_deadline": "2028-06-30",
+            "eligible_kinds": ["university", "new_rnd"],
+        },
+    )
+    assert response.status_code == 302
+    challenge = Challenge.objects.get(title="电动空压机降噪")
+    assert [(i.name, i.comparator, i.target, i.unit) for i in challenge.indicators.all()] == [
+        ("整机噪声", "lte", Decimal("70.0000"), "dB(A)"),
+        ("排气量", "gte", Decimal("280.0000"), "L/min"),
+    ]
+    assert challenge.eligible_kinds == ["university", "new_rnd"]
+
+
+def test_release_api_pays_once_and_answers_409_on_repeat(world, client):
+    agreement = contracted(world)
+    milestone = agreement.milestones.get(order=1)
+    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
+    services.review_milestone(milestone, by=world.operator, accepted=True)
+    url = f"/api/challenges/tranches/{milestone.tranche.pk}/release"
+    client.force_login(world.users["university"])
+    assert client.post(url).status_code == 403
+    client.force_login(world.operator)
+    first = client.post(url)
+    assert first.status_code == 200 and first.json()["agreement_released_total"] == "4000000.00"
+    assert client.post(url).status_code == 409
+    agreement.refresh_from_db()
+    assert agreement.released_total == Decimal("4000000.00")
+
+
+def test_report_and_results(world, client):
+    agreement = contracted(world)
+    for m in agreement.milestones.all():
+        services.submit_milestone(m, by=world.users["university"], evidence="完成")
+        services.review_milestone(m, by=world.operator, accepted=True)
+        services.release_tranche(m.tranche, by=world.operator)
+    indicator = world.challenge.indicators.get()
+    services.accept_final(agreement, by=world.operator, measured={indicator.pk: Decimal(310)})
+    report = queries.list_report(world.challenge_list)
+    assert report["bounty_committed"] == Decimal("5000000.00")
+    assert report["paid"] == Decimal("5000000.00")
+    assert (report["tasks"], report["tasks_solved"]) == (1, 1)
+    assert report["applicants_by_kind"] == [
+        ("企业", 1),
+        ("新型研发机构", 1),
+        ("科研院所", 1),
+        ("高校", 1),
+    ]
+    assert report["applicants_by_region"] == [("瑞安市", 4)]
+    page = client.get(f"/challenges/lists/{world.challenge_list.pk}/report/").content.decode()
+    assert "echarts.min.js" in page and 'id="by-kind"' in page
+    results = client.get("/challenges/results/").content.decode()
+    assert world.challenge.title in results and "310" in results
+
+
+def test_demo_loader_creates_ruians_2021_list():
+    from kechuang.core.factories import TechFieldFactory
+    from kechuang.directory.factories import ExpertFactory, OrganizationFactory
+
+    region = RegionFactory(code="330381", name="瑞安市")
+    issuers = [OrganizationFactory(region=region), OrganizationFactory(region=region)]
+    expert = ExpertFactory(region=region)
+    tech_field = TechFieldFactory(name="车辆工程")
+    expert.fields.add(tech_field)
+    challenge_list = load_demo_challenges(region, issuers, [expert])
+    tasks = list(challenge_list.challenges.order_by("pk"))
+    assert len(tasks) == 8
+    assert sum(t.bounty for t in tasks) == Decimal("44600000.00")
+    assert queries.list_bounty(challenge_list) == Decimal("44600000.00")
+    assert all(t.issuer_share + t.government_share == t.bounty for t in tasks)
+    assert tasks[0].title == "新能源车用集成式电控气源装置"
+    assert [t.proposer for t in tasks[:3]] == [issuers[0], issuers[1], issuers[0]]
+    assert all(list(t.fields.all()) == [tech_field] for t in tasks)
+    assert all(t.indicators.count() >= 2 and all(i.unit for i in t.indicators.all()) for t in tasks)
+    assert challenge_list.status == ChallengeList.Status.CLOSED  # its 2021 window is long over
+    assert challenge_list.criteria.count() == 4
+
+
+def test_consortium_suggestion_and_invitations_come_from_the_index(world, client):
+    from kechuang.core.indexing import rebuild_all
+    from kechuang.directory.factories import OrganizationFactory
+
+    compressor = OrganizationFactory(
+        region=world.region,
+        name="瑞安空压机研究所",
+        kind="institute",
+        description="专注车用空压机排气量提升与气源系统集成。",
+    )
+    publish(world)
+    rebuild_all()
+    client.force_login(world.users["enterprise"])
+    page = client.get(world.challenge.get_absolute_url() + "?consortium=1").content.decode()
+    assert "覆盖 1/1 项指标" in page and compressor.name in page
+    assert "<mark>排气量</mark>" in page
+    application = services.start_application(
+        world.challenge,
+        world.orgs["enterprise"],
+        by=world.users["enterprise"],
+        now=world.challenge_list.window_opens_at,
+    )
+    page = client.get(application.get_absolute_url()).content.decode()
+    _before, _heading, suggestions = page.partition("推荐邀请的专家与机构")
+    assert compressor.name in suggestions
+
+
+def test_tasks_are_searchable_once_their_list_is_public(world, django_capture_on_commit_callbacks):
+    from kechuang.core.indexing import rebuild_all, search
+
+    rebuild_all()
+    assert search("电控气源装置", types=["challenge"]) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(world)
+    hits = search("电控气源装置", types=["challenge"], filters={"region": ["330381"]})
+    assert [h.id for h in hits] == [f"challenge:{world.challenge.pk}"]
+
+
+def test_operator_plans_a_tranche_on_the_agreement_page_within_the_bounty(world, client):
+    from kechuang.challenges.tests.conftest import OBJECTIONS_OVER, announced
+
+    announced(world)
+    agreement = services.sign_agreement(
+        world.applications["consortium"],
+        by=world.operator,
+        first_tranche=Decimal("3000000"),
+        milestones=[{"title": "装车验证", "due_on": datetime.date(2028, 6, 30)}],
+        now=OBJECTIONS_OVER,
+    )
+    milestone = agreement.milestones.get()
+    client.force_login(world.operator)
+    url = agreement.get_absolute_url()
+    assert 'value="tranche"' in client.get(url).content.decode()
+    client.post(url, {"op": "tranche", "milestone": milestone.pk, "amount": "2000000.01"})
+    agreement.refresh_from_db()
+    assert agreement.committed_total == Decimal("3000000.00")
+    client.post(url, {"op": "tranche", "milestone": milestone.pk, "amount": "2000000"})
+    agreement.refresh_from_db()
+    assert agreement.committed_total == Decimal("5000000.00")
+    assert milestone.tranche.amount == Decimal("2000000.00")
+    client.force_login(world.users["university"])
+    client.post(url, {"op": "release", "tranche": milestone.tranche.pk})
+    agreement.refresh_from_db()
+    assert agreement.released_total == Decimal("3000000.00")

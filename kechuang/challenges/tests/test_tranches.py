@@ -1,0 +1,160 @@
+"""The tranche invariant: released ≤ committed ≤ bounty, whatever the order or concurrency of requests."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kechuang.challenges import services
+from kechuang.challenges.models import Agreement, Milestone, Tranche
+from kechuang.challenges.tests.conftest import OBJECTIONS_OVER, announced, contracted, make_world
+
+
+def _accepted_milestone(world, agreement, order):
+    milestone = Milestone.objects.create(
+        agreement=agreement,
+        order=order,
+        title=f"追加里程碑{order}",
+        due_on=datetime.date(2028, 1, 1),
+    )
+    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
+    services.review_milestone(milestone, by=world.operator, accepted=True)
+    return milestone
+
+
+def _signed_with_headroom(world) -> Agreement:
+    """Bounty 5,000,000: 3,000,000 released on signing, 1,000,000 planned on the first milestone, and
+    1,000,000 not yet planned (the second milestone has no tranche)."""
+    announced(world)
+    return services.sign_agreement(
+        world.applications["consortium"],
+        by=world.operator,
+        first_tranche=Decimal("3000000"),
+        milestones=[
+            {"title": "样机", "due_on": datetime.date(2027, 6, 30), "amount": "1000000"},
+            {"title": "装车", "due_on": datetime.date(2028, 6, 30)},
+        ],
+        now=OBJECTIONS_OVER,
+    )
+
+
+@pytest.mark.django_db
+def test_database_refuses_released_beyond_bounty_even_without_the_service(world):
+    agreement = contracted(world)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Agreement.objects.filter(pk=agreement.pk).update(released_total=Decimal("5000000.01"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Agreement.objects.filter(pk=agreement.pk).update(committed_total=Decimal("5000000.01"))
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        # amounts in fen, up to 1,500,000.00 yuan against the 1,000,000.00 left unplanned
+        st.tuples(
+            st.sampled_from(["add", "release", "release_again"]), st.integers(1, 150_000_000)
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_invariant_over_random_tranche_sequences(steps):
+    with transaction.atomic():
+        world = make_world()
+        agreement = _signed_with_headroom(world)
+        for m in agreement.milestones.all():
+            services.submit_milestone(m, by=world.users["university"], evidence="完成")
+            services.review_milestone(m, by=world.operator, accepted=True)
+        order = 10
+        for action, amount in steps:
+            planned = list(Tranche.objects.filter(agreement=agreement, status="planned"))
+            try:
+                if action == "add":
+                    order += 1
+                    milestone = _accepted_milestone(world, agreement, order)
+                    services.add_tranche(
+                        agreement, milestone, Decimal(amount) / 100, by=world.operator
+                    )
+                elif action == "release" and planned:
+                    services.release_tranche(planned[0], by=world.operator)
+                else:
+                    done = Tranche.objects.filter(agreement=agreement, status="released").first()
+                    services.release_tranche(done, by=world.operator)
+            except services.ChallengeError:
+                pass
+            agreement.refresh_from_db()
+            tranches = Tranche.objects.filter(agreement=agreement)
+            released = sum((t.amount for t in tranches if t.status == "released"), Decimal(0))
+            committed = sum((t.amount for t in tranches), Decimal(0))
+            assert agreement.released_total == released
+            assert agreement.committed_total == committed
+            assert released <= committed <= agreement.bounty
+        transaction.set_rollback(True)
+
+
+def _race(target, count):
+    """Run ``target`` from ``count`` threads at once, each on its own database connection."""
+    barrier = threading.Barrier(count)
+    outcomes = []
+
+    def run():
+        try:
+            barrier.wait()
+            target()
+            outcomes.append("ok")
+        except services.ChallengeError:
+            outcomes.append("refused")
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+@pytest.mark.postgres_race
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_release_and_commit_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("racing connections needs PostgreSQL")
+    world = make_world()
+    agreement = _signed_with_headroom(world)
+    first = agreement.milestones.get(order=1)
+    services.submit_milestone(first, by=world.users["university"], evidence="完成")
+    services.review_milestone(first, by=world.operator, accepted=True)
+    tranche = first.tranche
+
+    # Eight simultaneous requests to release the same 1,000,000 tranche: exactly one pays.
+    outcomes = _race(lambda: services.release_tranche(tranche, by=world.operator), 8)
+    assert outcomes == ["ok"] + ["refused"] * 7
+    agreement.refresh_from_db()
+    assert agreement.released_total == Decimal("4000000.00")
+
+    # Six simultaneous 400,000 tranches against the 1,000,000 left: exactly two fit.
+    milestones = [_accepted_milestone(world, agreement, 10 + n) for n in range(6)]
+    lock = threading.Lock()
+    pending = list(milestones)
+
+    def add():
+        with lock:
+            milestone = pending.pop()
+        services.add_tranche(agreement, milestone, Decimal("400000"), by=world.operator)
+
+    outcomes = _race(add, 6)
+    assert outcomes == ["ok"] * 2 + ["refused"] * 4
+    agreement.refresh_from_db()
+    assert agreement.committed_total == Decimal("4800000.00")
+    assert agreement.committed_total == sum(t.amount for t in agreement.tranches.all())
