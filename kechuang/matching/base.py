@@ -91,11 +91,46 @@ class SearchBackend(ABC):
         filters: Mapping[str, Sequence[str]] | None = None,
         k: int = 10,
         diversify: int | None = None,
+        explain: bool = True,
     ) -> list[Hit]:
         """The ``k`` best documents for ``query`` among ``types``, each filter attribute matching any of its
         values (attributes combine with AND). ``diversify`` caps the hits per ``group`` while other groups
-        still qualify. An empty or unusable query returns ``[]``."""
+        still qualify. ``explain=False`` leaves out the evidence (benchmarks rank deeper than anyone
+        reads). An empty or unusable query returns ``[]``."""
 
     @abstractmethod
     def count(self, types: Sequence[str] | None = None) -> int:
         """How many documents are indexed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Ranking knobs shared by the backends, read from the options (upper-case keys).
+
+    ``fusion_alpha`` is the dense share of the min-max fused score; ``prf_docs`` top documents feed
+    ``prf_terms`` expansion terms at ``prf_weight`` (pseudo-relevance feedback, 0 turns it off), counting
+    only documents scoring at least ``prf_min_share`` of the best one;
+    ``dense_prf`` is the share of the top documents' mean vector added to the query vector; each
+    candidate gains ``graph_weight`` times the mean fused score of its ``graph_k`` nearest documents
+    (score propagation; 0 turns it off); ``candidates`` bounds how many lexical and dense candidates are
+    fused. The defaults were chosen on the CSL sets (see the benchmark report).
+    """
+
+    fusion_alpha: float = 0.7
+    prf_docs: int = 3
+    prf_terms: int = 10
+    prf_weight: float = 0.0
+    prf_min_share: float = 0.5
+    dense_prf: float = 2.0
+    graph_k: int = 10
+    graph_weight: float = 1.0
+    candidates: int = 200
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, object]) -> Settings:
+        values = {}
+        for name, default in cls.__dataclass_fields__.items():
+            raw = options.get(name.upper())
+            if raw is not None:
+                values[name] = type(default.default)(raw)
+        return cls(**values)

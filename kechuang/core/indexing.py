@@ -1,0 +1,219 @@
+"""Django glue for the matching engine: the backend named in ``settings.MATCHING``, the registry of
+indexed models, index updates after commit, and search.
+
+Apps declare what they index in their ``search.py`` with :func:`register`. The registry keeps the index in
+step with the database: saving or deleting a registered record (or changing one of its many-to-many
+relations, or a related row declared in ``related``) schedules, after the transaction commits, a
+background task that re-reads the records and indexes the ones the registration's queryset still returns
+(published ones) and removes the rest. Embedding for the dense encoder runs in a second task, so lexical
+search sees a change at once and hybrid search as soon as the vectors are ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from kechuang.matching import load_backend
+from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class Registration:
+    """One indexed model: its type name, how a row becomes a :class:`Document`, which rows are indexed,
+    and which related models' changes re-index which of its rows."""
+
+    model: type[models.Model]
+    type_name: str
+    to_document: Callable[[models.Model], Document]
+    queryset: Callable[[], models.QuerySet]
+    related: Mapping[type[models.Model], Callable[[models.Model], Iterable[int]]] = field(
+        default_factory=dict
+    )
+
+
+_registry: dict[str, Registration] = {}
+_backend: SearchBackend | None = None
+_backend_lock = threading.Lock()
+
+
+def register(
+    model: type[models.Model],
+    type_name: str,
+    to_document: Callable[[models.Model], Document],
+    queryset: Callable[[], models.QuerySet],
+    *,
+    related: Mapping[type[models.Model], Callable[[models.Model], Iterable[int]]] | None = None,
+) -> None:
+    """Index ``model`` as ``type_name``: ``queryset()`` returns the rows to index (published ones),
+    ``to_document(row)`` their documents. ``related`` maps another model to a function giving, for one of
+    its rows, the primary keys of ``model`` rows to re-index when it changes (an expert's works).
+    Registering the same type twice replaces the first registration."""
+    registration = Registration(model, type_name, to_document, queryset, dict(related or {}))
+    _registry[type_name] = registration
+    uid = f"kechuang-index-{type_name}"
+
+    def on_change(sender, instance, **kwargs):
+        schedule_sync(type_name, [instance.pk])
+
+    post_save.connect(on_change, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+    post_delete.connect(on_change, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+    for m2m in model._meta.many_to_many:
+        through = m2m.remote_field.through
+
+        def on_m2m(sender, instance, action, reverse, pk_set, _model=model, **kwargs):
+            if not action.startswith("post_"):
+                return
+            if isinstance(instance, _model):
+                schedule_sync(type_name, [instance.pk])
+            elif pk_set:
+                schedule_sync(type_name, list(pk_set))
+
+        m2m_changed.connect(
+            on_m2m, sender=through, weak=False, dispatch_uid=f"{uid}-m2m-{m2m.name}"
+        )
+    for related_model, to_pks in registration.related.items():
+
+        def on_related(sender, instance, _to_pks=to_pks, **kwargs):
+            schedule_sync(type_name, [pk for pk in _to_pks(instance) if pk is not None])
+
+        name = related_model._meta.label_lower
+        post_save.connect(
+            on_related, sender=related_model, weak=False, dispatch_uid=f"{uid}-{name}-s"
+        )
+        post_delete.connect(
+            on_related, sender=related_model, weak=False, dispatch_uid=f"{uid}-{name}-d"
+        )
+
+
+def registrations() -> dict[str, Registration]:
+    return dict(_registry)
+
+
+def backend_options() -> dict[str, object]:
+    """``settings.MATCHING`` plus the industry chains' keywords as dictionary words and, for the postgres
+    backend, Django's cursor and transaction factories."""
+    from kechuang.core.models import IndustryChain
+
+    options = dict(settings.MATCHING)
+    terms = [
+        line.strip()
+        for text in IndustryChain.objects.values_list("keywords", flat=True)
+        for line in text.splitlines()
+        if line.strip()
+    ]
+    terms += list(IndustryChain.objects.values_list("name", flat=True))
+    options["EXTRA_TERMS"] = [*options.get("EXTRA_TERMS", ()), *terms]
+    # The postgres backend talks to the database through Django's connection and transactions.
+    options["CURSOR"] = lambda: connection.cursor()
+    options["ATOMIC"] = transaction.atomic
+    return options
+
+
+def get_backend() -> SearchBackend:
+    """The process's backend, loaded by name from ``settings.MATCHING["BACKEND"]``."""
+    global _backend
+    with _backend_lock:
+        if _backend is None:
+            _backend = load_backend(str(settings.MATCHING["BACKEND"]), backend_options())
+        return _backend
+
+
+def reset_backend() -> None:
+    """Forget the loaded backend (after the dictionary or settings change; tests)."""
+    global _backend
+    with _backend_lock:
+        _backend = None
+
+
+def schedule_sync(type_name: str, pks: Sequence[int]) -> None:
+    """Re-index these rows once the current transaction commits (at once outside a transaction)."""
+    from kechuang.core.tasks import sync_records
+
+    pks = sorted({int(pk) for pk in pks})
+    if pks:
+        transaction.on_commit(lambda: sync_records.enqueue(type_name, pks))
+
+
+def sync(type_name: str, pks: Sequence[int]) -> tuple[int, int]:
+    """Index the rows of ``pks`` that the registration's queryset returns and remove the others from
+    the index; returns (indexed, removed)."""
+    registration = _registry[type_name]
+    rows = list(registration.queryset().filter(pk__in=pks))
+    found = {row.pk for row in rows}
+    backend = _ready_backend()
+    documents = [registration.to_document(row) for row in rows]
+    backend.index(documents)
+    gone = [f"{type_name}:{pk}" for pk in pks if pk not in found]
+    backend.delete(gone)
+    return len(documents), len(gone)
+
+
+def embed_pending(limit: int | None = None) -> int:
+    """Encode documents still lacking a dense vector (no-op without an encoder)."""
+    backend = get_backend()
+    embed = getattr(backend, "embed_pending", None)
+    return embed(limit=limit) if embed else 0
+
+
+def all_documents() -> Iterable[Document]:
+    for registration in _registry.values():
+        for row in registration.queryset().iterator(chunk_size=BATCH_SIZE):
+            yield registration.to_document(row)
+
+
+def rebuild_all(progress: ProgressCallback | None = None) -> int:
+    """Rebuild the whole index from the database; returns the number of documents indexed. Searches keep
+    answering from the previous index until the new one is complete."""
+    total = sum(r.queryset().count() for r in _registry.values())
+    backend = get_backend()
+    backend.rebuild(all_documents(), total=total, progress=progress)
+    return total
+
+
+def _ready_backend() -> SearchBackend:
+    """The backend, rebuilt from the database first (with a logged warning) when its index is missing
+    or corrupt."""
+    backend = get_backend()
+    check = getattr(backend, "check", None)
+    if check is None:
+        return backend
+    try:
+        check()
+    except Exception as exc:  # IndexUnavailable from any backend: never serve a half-read index
+        if type(exc).__name__ != "IndexUnavailable":
+            raise
+        logger.warning("search index unavailable (%s); rebuilding it from the database", exc)
+        rebuild_all()
+    return backend
+
+
+def search(
+    query: str,
+    *,
+    types: list[str] | None = None,
+    filters: dict[str, list[str]] | None = None,
+    k: int = 10,
+    diversify: int | None = None,
+) -> list[Hit]:
+    """The ``k`` best published records for ``query`` (see :meth:`SearchBackend.search`). An empty, blank
+    or unusable query returns ``[]``; filters naming unknown values match nothing."""
+    if not isinstance(query, str) or not query.strip():
+        return []
+    clean_filters = {
+        str(key): [str(v) for v in (values if isinstance(values, list | tuple | set) else [values])]
+        for key, values in (filters or {}).items()
+    }
+    return _ready_backend().search(
+        query, types=types, filters=clean_filters, k=max(0, min(int(k), 1000)), diversify=diversify
+    )

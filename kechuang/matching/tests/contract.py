@@ -1,0 +1,179 @@
+"""The behaviour every backend must have. A backend's test class inherits :class:`BackendContract` and
+provides a ``backend`` fixture returning an empty backend (no encoder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kechuang.matching.base import Document
+
+
+def doc(doc_id, fields, *, weights=None, filters=None, group="", doc_type=None) -> Document:
+    return Document(
+        id=doc_id,
+        type=doc_type or doc_id.split(":")[0],
+        fields=fields,
+        weights=weights or {"title": 3.0},
+        filters=filters or {},
+        group=group,
+    )
+
+
+CORPUS = [
+    doc(
+        "expert:1",
+        {
+            "title": "王教授",
+            "keywords": "永磁同步电机 电机控制",
+            "papers": "基于滑模观测器的永磁同步电机无位置传感器控制",
+        },
+        filters={
+            "region": ["330000", "330300", "330381"],
+            "kind": ["scholar"],
+            "availability": ["available"],
+        },
+        group="10",
+    ),
+    doc(
+        "expert:2",
+        {
+            "title": "李研究员",
+            "keywords": "高分子材料 注塑成型",
+            "papers": "聚丙烯复合材料的改性与注塑工艺",
+        },
+        filters={"region": ["330000", "330100"], "kind": ["scholar"], "availability": ["busy"]},
+        group="11",
+    ),
+    doc(
+        "achievement:1",
+        {
+            "title": "一种集成式电控气源装置",
+            "description": "将空压机与干燥器集成，适用于新能源汽车。采用SG3525芯片驱动。",
+        },
+        filters={"region": ["330000", "330300"], "kind": ["invention"], "chain": ["auto-parts"]},
+        group="10",
+    ),
+    doc(
+        "service:1",
+        {
+            "title": "Pro/TOOLKIT二次开发培训",
+            "description": "面向模具企业的CAD二次开发服务 <script>alert(1)</script>",
+        },
+        filters={"region": ["330000", "330300"], "kind": ["training"]},
+        group="12",
+    ),
+    doc(
+        "instrument:1",
+        {"title": "扫描电子显微镜", "description": "用于金属材料断口分析与表面形貌观察"},
+        filters={"region": ["320000"], "kind": ["analytical"]},
+        group="13",
+    ),
+]
+
+
+class BackendContract:
+    """Shared tests: indexing, search with evidence, Chinese text handling, filters, diversity, updates
+    and bad input."""
+
+    @pytest.fixture
+    def loaded(self, backend):
+        backend.rebuild(CORPUS, total=len(CORPUS))
+        return backend
+
+    def test_rebuild_counts_every_document(self, loaded):
+        assert loaded.count() == 5
+        assert loaded.count(types=["expert"]) == 2
+
+    def test_search_ranks_the_matching_record_first_with_evidence(self, loaded):
+        hits = loaded.search("滑模观测器 电机控制")
+        assert hits[0].id == "expert:1"
+        assert hits[0].type == "expert"
+        assert hits[0].semantic is None
+        fields = {e.field: e for e in hits[0].evidence}
+        assert "滑模" in fields["papers"].terms or "观测器" in fields["papers"].terms
+        assert "<mark>" in fields["papers"].snippet
+
+    def test_traditional_query_finds_simplified_record(self, loaded):
+        hits = loaded.search("電控氣源裝置")
+        assert hits[0].id == "achievement:1"
+
+    def test_full_width_model_number_is_one_term(self, loaded):
+        hits = loaded.search("ＳＧ３５２５")
+        assert [h.id for h in hits] == ["achievement:1"]
+        assert hits[0].evidence[0].terms == ["sg3525"]
+        assert "<mark>SG3525</mark>" in hits[0].evidence[0].snippet
+
+    def test_latin_compound_is_kept_whole(self, loaded):
+        hits = loaded.search("Pro/TOOLKIT")
+        assert hits[0].id == "service:1"
+        assert "pro/toolkit" in hits[0].evidence[0].terms
+
+    def test_synonym_finds_the_other_word(self, loaded):
+        hits = loaded.search("电动汽车")
+        assert [h.id for h in hits] == ["achievement:1"]
+
+    def test_snippets_are_html_escaped(self, loaded):
+        hits = loaded.search("二次开发 CAD")
+        snippets = " ".join(e.snippet for e in hits[0].evidence)
+        assert "<script>" not in snippets
+        assert "&lt;script&gt;" in snippets or "script" not in snippets
+
+    def test_filters_match_any_value_and_combine_with_and(self, loaded):
+        hits = loaded.search("电机 材料 显微镜", filters={"region": ["330300"]})
+        assert {h.id for h in hits} <= {"expert:1", "achievement:1", "service:1"}
+        assert "expert:1" in {h.id for h in hits}
+        hits = loaded.search("电机 材料", filters={"region": ["330000"], "availability": ["busy"]})
+        assert [h.id for h in hits] == ["expert:2"]
+
+    def test_types_limit_the_results(self, loaded):
+        hits = loaded.search("新能源汽车 电机", types=["achievement"])
+        assert [h.id for h in hits] == ["achievement:1"]
+
+    def test_unknown_filter_values_give_no_results(self, loaded):
+        assert loaded.search("电机", filters={"region": ["999999"]}) == []
+        assert loaded.search("电机", filters={"nonsense": ["x"]}) == []
+        assert loaded.search("电机", types=["nonsense"]) == []
+
+    @pytest.mark.parametrize("query", ["", "   ", "\n\t", "😀🚗", "的 了 和"])
+    def test_unusable_queries_return_nothing(self, loaded, query):
+        assert loaded.search(query) == []
+
+    def test_very_long_and_mixed_queries_do_not_fail(self, loaded):
+        long_query = "电机控制" * 2500  # 10,000 characters
+        assert loaded.search(long_query)[0].id == "expert:1"
+        mixed = loaded.search("🚗 SG3525 芯片 ñ ё 電控")
+        assert mixed[0].id == "achievement:1"
+
+    def test_diversify_caps_hits_per_group_while_others_qualify(self, backend):
+        docs = [
+            doc(f"expert:{i}", {"title": f"电机控制专家{i}", "keywords": "电机控制"}, group="A")
+            for i in range(1, 5)
+        ] + [doc("expert:9", {"title": "电机专家", "keywords": "电机"}, group="B")]
+        backend.rebuild(docs)
+        plain = backend.search("电机控制", k=3)
+        assert {h.id for h in plain} <= {"expert:1", "expert:2", "expert:3", "expert:4"}
+        capped = backend.search("电机控制", k=3, diversify=2)
+        assert len(capped) == 3
+        assert "expert:9" in {h.id for h in capped}
+        assert sum(1 for h in capped if h.id != "expert:9") == 2
+        # When no other group qualifies, capped hits still fill the list.
+        assert len(backend.search("电机控制", k=5, diversify=1)) == 5
+
+    def test_index_adds_and_replaces_documents(self, loaded):
+        loaded.index([doc("service:2", {"title": "激光熔覆再制造服务"})])
+        assert [h.id for h in loaded.search("激光熔覆")] == ["service:2"]
+        loaded.index([doc("service:2", {"title": "超声波无损检测服务"})])
+        assert loaded.search("激光熔覆") == []
+        assert [h.id for h in loaded.search("无损检测")] == ["service:2"]
+        assert loaded.count() == 6
+
+    def test_delete_removes_documents_and_ignores_unknown_ids(self, loaded):
+        loaded.delete(["expert:1", "expert:404"])
+        assert "expert:1" not in {h.id for h in loaded.search("永磁同步电机")}
+        assert loaded.count() == 4
+
+    def test_rebuild_replaces_everything(self, loaded):
+        loaded.rebuild([doc("platform:1", {"title": "博士后工作站"})])
+        assert loaded.count() == 1
+        assert loaded.search("永磁同步电机") == []
+        assert [h.id for h in loaded.search("博士后")] == ["platform:1"]

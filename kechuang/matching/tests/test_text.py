@@ -1,0 +1,53 @@
+from kechuang.matching.text import Analyzer, highlight, normalize
+
+
+def test_normalize_folds_width_case_and_traditional_characters():
+    assert normalize("ＳＧ３５２５電動汽車") == "sg3525电动汽车"
+
+
+def test_tokens_keep_model_numbers_and_compounds_whole():
+    tokens = Analyzer().tokens("采用SG3525芯片和Pro/TOOLKIT开发，材料为Ti-6Al-4V")
+    assert "sg3525" in tokens
+    assert "pro/toolkit" in tokens and "pro" in tokens and "toolkit" in tokens
+    assert "ti-6al-4v" in tokens
+
+
+def test_domain_dictionary_keeps_terms_whole():
+    assert "电控气源装置" not in Analyzer().tokens("集成式电控气源装置")
+    assert "电控气源装置" in Analyzer(dictionary=["电控气源装置"]).tokens("集成式电控气源装置")
+
+
+def test_stop_words_are_dropped():
+    analyzer = Analyzer(stopwords=["的", "研究"])
+    assert analyzer.tokens("电机的研究") == ["电机"]
+
+
+def test_synonyms_expand_the_query_at_a_lower_weight():
+    analyzer = Analyzer(synonyms=[["电动汽车", "新能源汽车"]])
+    terms = analyzer.query_terms("电动汽车")
+    assert terms["电动汽车"] == 1.0
+    assert terms["新能源汽车"] == Analyzer.synonym_weight
+
+
+def test_shipped_word_lists_load():
+    analyzer = Analyzer.from_files(extra_dictionary=["瓯柑深加工"])
+    assert "瓯柑深加工" in analyzer.tokens("瓯柑深加工技术")
+    assert "新能源汽车" in analyzer.query_terms("电动汽车")
+
+
+def test_highlight_marks_original_characters_and_escapes_html():
+    snippet, found = highlight("<b>新能源汽車</b>的電池", ["新能源汽车", "电池"])
+    assert snippet == "&lt;b&gt;<mark>新能源汽車</mark>&lt;/b&gt;的<mark>電池</mark>"
+    assert sorted(found) == ["新能源汽车", "电池"]
+
+
+def test_highlight_cuts_a_window_around_the_matches():
+    text = "甲" * 200 + "电机控制" + "乙" * 200
+    snippet, _ = highlight(text, ["电机"], width=40)
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>电机</mark>" in snippet
+    assert len(snippet) < 80
+
+
+def test_highlight_without_matches_is_empty():
+    assert highlight("电机", ["材料"]) == ("", [])

@@ -1,0 +1,197 @@
+"""Chinese text analysis: normalisation, tokenisation, stop words, synonyms and highlighting.
+
+Guarantees: the same text always yields the same tokens for a given configuration; input in traditional
+characters or full-width forms yields the tokens of its simplified, half-width form; Latin terms and model
+numbers (``SG3525``, ``Pro/TOOLKIT``, ``Ti-6Al-4V``) stay whole tokens (their parts are indexed too); domain
+dictionary terms are never split.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import opencc
+import rjieba
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Latin runs with inner punctuation, which the segmenter would split: kept whole as well.
+_COMPOUND = re.compile(
+    r"(?<![a-z0-9])[a-z0-9]+(?:[./+\-_#][a-z0-9]+)+\+*|(?<![a-z0-9])[a-z0-9]+\+\+"
+)
+_SPLIT_SYNONYMS = re.compile(r"[\s,，、]+")
+
+MAX_QUERY_CHARS = 2000  # longer queries are cut: the first 2,000 characters carry the intent
+
+
+def read_word_list(path: str | Path) -> list[str]:
+    """Non-empty, non-comment lines of a UTF-8 word list."""
+    words = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line)
+    return words
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Full-width → half-width (NFKC), traditional → simplified, lower case."""
+    if not text:
+        return ""
+    return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """:func:`normalize` with the offset in ``text`` of every output character, so that a match in the
+    normalised text can be highlighted in the original."""
+    pieces = [unicodedata.normalize("NFKC", char).lower() for char in text]
+    offsets = [i for i, piece in enumerate(pieces) for _ in piece]
+    folded = "".join(pieces)
+    convert = _t2s().convert
+    simplified = convert(folded)
+    if len(simplified) != len(folded):  # a phrase conversion changed the length: go char by char
+        simplified = "".join(c2 if len(c2 := convert(c)) == 1 else c for c in folded)
+    return simplified, offsets
+
+
+class Analyzer:
+    """Turns text into index terms and queries into weighted terms.
+
+    ``dictionary`` adds domain terms to the segmenter, ``synonyms`` are groups of interchangeable terms,
+    ``stopwords`` are dropped. All three are normalised like the text itself.
+    """
+
+    synonym_weight = 0.6
+    hmm = (
+        False  # HMM guessing of unknown words: slower, and less consistent between query and record
+    )
+
+    def __init__(
+        self,
+        dictionary: Iterable[str] = (),
+        synonyms: Iterable[Sequence[str]] = (),
+        stopwords: Iterable[str] = (),
+    ) -> None:
+        self._jieba = rjieba.Jieba()
+        synonyms = [[normalize(w).strip() for w in group if w.strip()] for group in synonyms]
+        # Synonyms are dictionary words too, so that each is one token that the others can stand for.
+        self.dictionary = sorted(
+            {normalize(w).strip() for w in dictionary if w.strip()}
+            | {w for g in synonyms for w in g}
+        )
+        for word in self.dictionary:
+            if _CJK.search(word):
+                self._jieba.add_word(word, None, None)
+        # Single Latin letters and digits carry no meaning alone (``"a"``, ``"3"`` of ``"3d"`` stays).
+        self.stopwords = frozenset(normalize(w).strip() for w in stopwords) | set(
+            "abcdefghijklmnopqrstuvwxyz0123456789"
+        )
+        self.synonyms: dict[str, list[str]] = {}
+        for group in synonyms:
+            for member in group:
+                known = self.synonyms.setdefault(member, [])
+                known.extend(o for o in group if o != member and o not in known)
+
+    @classmethod
+    def from_files(
+        cls,
+        dictionary: Sequence[str | Path] = (),
+        synonyms: Sequence[str | Path] = (),
+        stopwords: Sequence[str | Path] = (),
+        extra_dictionary: Iterable[str] = (),
+    ) -> Analyzer:
+        """An analyzer configured from word-list files (the shipped defaults when none are given)."""
+        words = [
+            w for p in (dictionary or [DATA_DIR / "dictionary.txt"]) for w in read_word_list(p)
+        ]
+        groups = [
+            [t for t in _SPLIT_SYNONYMS.split(line) if t]
+            for p in (synonyms or [DATA_DIR / "synonyms.txt"])
+            for line in read_word_list(p)
+        ]
+        stops = [w for p in (stopwords or [DATA_DIR / "stopwords.txt"]) for w in read_word_list(p)]
+        return cls([*words, *extra_dictionary], groups, stops)
+
+    def _segment(self, normalized: str) -> list[str]:
+        """Tokens of already-normalised text: words segmented for search (long words also yield their
+        dictionary sub-words) plus each compound Latin run whole (``pro/toolkit`` besides ``pro``,
+        ``toolkit``). Punctuation and spaces are dropped."""
+        tokens = [t for t in self._jieba.cut_for_search(normalized, self.hmm) if t.isalnum()]
+        tokens.extend(_COMPOUND.findall(normalized))
+        return tokens
+
+    def tokens(self, text: str) -> list[str]:
+        """Index terms of ``text`` (stop words, single Latin letters and digits removed)."""
+        stopwords = self.stopwords
+        return [t for t in self._segment(normalize(text)) if t not in stopwords]
+
+    def query_terms(self, query: str) -> dict[str, float]:
+        """Weighted terms of a query: its own terms at 1.0 (repeats count once more each), synonyms of
+        each at :attr:`synonym_weight`. Empty for an empty or unusable query."""
+        weights: dict[str, float] = {}
+        for term in self.tokens(query[:MAX_QUERY_CHARS]):
+            weights[term] = weights.get(term, 0.0) + 1.0
+        for term in list(weights):
+            for synonym in self.synonyms.get(term, ()):
+                weights.setdefault(synonym, self.synonym_weight)
+        return weights
+
+
+def highlight(text: str, terms: Iterable[str], width: int = 80) -> tuple[str, list[str]]:
+    """An HTML-escaped snippet of about ``width`` characters around the densest match of ``terms`` in
+    ``text``, with each occurrence wrapped in ``<mark>``, and the terms that occur.
+
+    Matching is done on the normalised text (so 電動汽車 in the record is found by 电动汽车) and the marks
+    are placed on the original characters.
+    """
+    folded, offsets = normalize_with_offsets(text)
+    spans: list[tuple[int, int]] = []
+    found: list[str] = []
+    for term in sorted({t for t in terms if t}, key=len, reverse=True):
+        start = folded.find(term)
+        if start < 0:
+            continue
+        found.append(term)
+        while start >= 0:
+            spans.append((offsets[start], offsets[start + len(term) - 1] + 1))
+            start = folded.find(term, start + len(term))
+    if not spans:
+        return "", []
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    # The window starting a little before the match that has most other matches within ``width``.
+    best, best_count = 0, -1
+    for i, (start, _end) in enumerate(merged):
+        count = sum(1 for s, _ in merged[i:] if s < start + width)
+        if count > best_count:
+            best, best_count = i, count
+    window_start = max(0, merged[best][0] - width // 4)
+    window_end = min(len(text), window_start + width)
+    parts: list[str] = ["…" if window_start > 0 else ""]
+    cursor = window_start
+    for start, end in merged:
+        if end <= window_start or start >= window_end:
+            continue
+        start, end = max(start, window_start), min(end, window_end)
+        parts.append(html.escape(text[cursor:start]))
+        parts.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        cursor = end
+    parts.append(html.escape(text[cursor:window_end]))
+    parts.append("…" if window_end < len(text) else "")
+    return "".join(parts), found
