@@ -175,8 +175,9 @@ USE_TZ = True
 # --- files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+# The demo's whitenoise serves from the apps (finders) but wants the folder to exist.
 if MODE == "demo":
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the apps (finders) in demo
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
