@@ -137,12 +137,59 @@ def reset_backend() -> None:
 
 
 def schedule_sync(type_name: str, pks: Sequence[int]) -> None:
-    """Re-index these rows once the current transaction commits (at once outside a transaction)."""
+    """Re-index these rows once the current transaction commits (at once outside a transaction).
+
+    Changes made in one transaction are coalesced: an import that saves 5,000 rows queues a handful of
+    tasks of :data:`BATCH_SIZE` rows each, not one task per row and relation.
+    """
+    pks = {int(pk) for pk in pks}
+    if not pks:
+        return
+    pending = _pending_syncs()
+    if pending is None:
+        _enqueue_syncs({type_name: pks})
+    else:
+        pending.setdefault(type_name, set()).update(pks)
+
+
+class _PendingSyncs:
+    """Rows changed in the current transaction, flushed as batched tasks when it commits."""
+
+    def __init__(self) -> None:
+        self.pks: dict[str, set[int]] = {}
+        self.flushed = False
+
+    def flush(self) -> None:
+        self.flushed = True
+        _enqueue_syncs(self.pks)
+
+
+def _pending_syncs() -> dict[str, set[int]] | None:
+    """The buffer of rows waiting for this connection's transaction to commit (None outside one).
+
+    A buffer is live while its flush is still in Django's on-commit list; a commit runs it, a rollback
+    discards it, and either way the next change starts a fresh buffer with a fresh callback."""
+    if not connection.in_atomic_block:
+        return None
+    state = getattr(connection, "kechuang_pending_syncs", None)
+    if (
+        state is None
+        or state.flushed
+        or not any(entry[1] == state.flush for entry in connection.run_on_commit)
+    ):
+        state = _PendingSyncs()
+        connection.kechuang_pending_syncs = state
+        transaction.on_commit(state.flush)
+    return state.pks
+
+
+def _enqueue_syncs(pending: Mapping[str, set[int]]) -> None:
     from kechuang.core.tasks import sync_records
 
-    pks = sorted({int(pk) for pk in pks})
-    if pks:
-        transaction.on_commit(lambda: sync_records.enqueue(type_name, pks))
+    for type_name, pks in pending.items():
+        ordered = sorted(pks)
+        for start in range(0, len(ordered), BATCH_SIZE):
+            sync_records.enqueue(type_name, ordered[start : start + BATCH_SIZE])
 
 
 def sync(type_name: str, pks: Sequence[int]) -> tuple[int, int]:

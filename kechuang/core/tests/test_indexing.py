@@ -61,6 +61,31 @@ def test_nothing_is_indexed_before_commit(django_capture_on_commit_callbacks):
     assert indexing.search("无损检测") == []
 
 
+def test_a_transaction_of_many_saves_queues_one_batched_update(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        experts = ExpertFactory.create_batch(12, profile="注塑件翘曲变形控制")
+        OrganizationFactory.create_batch(3, description="注塑件翘曲变形控制")
+    assert len(callbacks) == 1  # one flush for 15 records, their organisations and relations
+    found = {hit.id for hit in indexing.search("翘曲变形", k=50)}
+    assert {f"expert:{e.pk}" for e in experts} <= found
+    assert len(found) == 15
+
+
+def test_a_rolled_back_savepoint_does_not_lose_later_updates(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                ExpertFactory(profile="石墨烯导热膜")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        kept = ExpertFactory(profile="激光熔覆再制造")
+    assert ids(indexing.search("激光熔覆")) == [f"expert:{kept.pk}"]
+    assert indexing.search("石墨烯导热膜") == []
+
+
 def test_unpublished_records_are_not_indexed_and_unpublishing_removes(commit):
     with commit():
         draft = ExpertFactory(status=Status.DRAFT, profile="激光熔覆再制造")
