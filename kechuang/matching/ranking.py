@@ -4,6 +4,7 @@ diversity and evidence. Plain functions over numpy arrays, so a backend only has
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -14,6 +15,14 @@ from kechuang.matching.text import Analyzer, highlight, normalize
 
 K1 = 1.2
 B = 0.75
+
+_SINGLE_CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
+
+
+def shown_term(term: str) -> bool:
+    """Whether a matched term is worth showing as evidence: a lone CJK character (电, 光) matches
+    almost any text and says nothing to a reader, so ranking may use it but the evidence leaves it out."""
+    return bool(term) and not _SINGLE_CJK.match(term)
 
 
 def idf(n_docs: int, df: int) -> float:
@@ -53,21 +62,41 @@ def min_max(values: np.ndarray) -> np.ndarray:
     return ((values - low) / (high - low)).astype(np.float32)
 
 
+def z_score(values: np.ndarray) -> np.ndarray:
+    """Standardise to mean 0, standard deviation 1 (all zeros when the values are all equal)."""
+    if not len(values):
+        return values
+    spread = float(values.std())
+    if spread < 1e-9:
+        return np.zeros_like(values, dtype=np.float32)
+    return ((values - float(values.mean())) / spread).astype(np.float32)
+
+
 def fuse(lexical: np.ndarray, dense: np.ndarray | None, alpha: float) -> np.ndarray:
-    """Min-max normalised linear fusion: ``(1 - alpha) · lexical + alpha · dense`` over the same candidates
-    (measured to beat reciprocal-rank fusion on the CSL sets). Without dense scores, the lexical ones."""
+    """Linear fusion of standardised scores, ``(1 - alpha) · z(lexical) + alpha · z(dense)`` over the same
+    candidates, rescaled to [0, 1]. Z-scores rather than min-max: one outlying score (a single exact
+    title match, a not-yet-encoded candidate at -1) no longer squeezes all the others together. (Both
+    beat reciprocal-rank fusion on the CSL sets.) Without dense scores, the lexical ones."""
     if dense is None:
         return lexical.astype(np.float32)
-    return (1.0 - alpha) * min_max(lexical) + alpha * min_max(dense)
+    return min_max((1.0 - alpha) * z_score(lexical) + alpha * z_score(dense))
 
 
 def propagate(
-    scores: np.ndarray, candidates: Sequence[tuple[int, int]], graph: np.ndarray, weight: float
+    scores: np.ndarray,
+    candidates: Sequence[tuple[int, int]],
+    graph: np.ndarray,
+    weight: float,
+    steps: int = 2,
 ) -> np.ndarray:
     """Score propagation over the document-similarity graph: each base-segment candidate gains ``weight``
     times the mean score of its graph neighbours among the candidates (0 for the others). A document whose
     nearest neighbours also rank high sits in the query's field — the cluster hypothesis — and rises
-    above an isolated lexical match."""
+    above an isolated lexical match.
+
+    With ``steps`` > 1 the gain is computed again from the propagated scores, always added to the original
+    ones (personalised-PageRank-style smoothing with restart): neighbours of neighbours count too, so a
+    whole field's cluster lifts together rather than only the direct neighbours of the best matches."""
     base = np.array([r if p == 0 else -1 for p, r in candidates], dtype=np.int64)
     in_base = base >= 0
     if not in_base.any():
@@ -78,10 +107,14 @@ def propagate(
     positions = np.searchsorted(sorted_rows, neighbours)
     positions = np.clip(positions, 0, len(sorted_rows) - 1)
     found = (sorted_rows[positions] == neighbours) & (neighbours >= 0)
-    neighbour_scores = np.where(found, scores[order[positions]], 0.0)
-    out = scores.astype(np.float32).copy()
-    out[in_base] += weight * neighbour_scores.mean(axis=1)
-    return out
+    neighbour_index = order[positions]
+    start = scores.astype(np.float32)
+    current = start
+    for _ in range(max(steps, 1)):
+        neighbour_scores = np.where(found, current[neighbour_index], 0.0)
+        current = start.copy()
+        current[in_base] += weight * neighbour_scores.mean(axis=1)
+    return current
 
 
 def expansion_terms(
@@ -131,9 +164,34 @@ def diversify(order: Sequence[int], groups: Sequence[str], cap: int | None, k: i
     return chosen + deferred[: k - len(chosen)]
 
 
+def shown_terms(query_terms: Mapping[str, float]) -> dict[str, float]:
+    """The query terms evidence may name, with their weights: lone CJK characters are left out, but a run
+    of them in a row (an unknown word the segmenter split, 滑 + 模) is joined back into one term (滑模),
+    weighted as the mean of its characters."""
+    shown: dict[str, float] = {}
+    run: list[str] = []
+
+    def close_run() -> None:
+        if len(run) > 1:
+            word = "".join(run)
+            shown.setdefault(word, sum(query_terms[c] for c in run) / len(run))
+        run.clear()
+
+    for term, weight in query_terms.items():
+        if shown_term(term):
+            close_run()
+            shown.setdefault(term, weight)
+        else:
+            run.append(term)
+    close_run()
+    return shown
+
+
 def evidence_for(doc: Document, query_terms: Mapping[str, float]) -> list[Evidence]:
     """Per field, the query terms that field contains and a highlighted snippet — fields in descending
-    weight, so the strongest reason comes first."""
+    weight, so the strongest reason comes first. Lone CJK characters are never named (see
+    :func:`shown_terms`); stop words never reach here (the analyzer drops them)."""
+    query_terms = shown_terms(query_terms)
     found: list[tuple[float, Evidence]] = []
     for name, text in doc.fields.items():
         if not text:
