@@ -277,7 +277,22 @@ class DemoBuilder:
         ruian = self.regions[RUIAN]
         load_demo_demands(ruian, enterprise=enterprise, institution=institution, expert=engineer)
         load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
+        self.submissions_awaiting_review(ruian, exclude=enterprise)
         return federation
+
+    def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:
+        """A few Ruian records submitted by their organisations, so the operator's review queue has work."""
+        for model, count in (
+            (Organization, 2),
+            (Achievement, 2),
+            (Instrument, 1),
+            (ServiceItem, 1),
+        ):
+            records = model.objects.filter(region=region, status=Status.PUBLISHED)
+            if model is Organization:
+                records = records.filter(kind=Organization.Kind.ENTERPRISE).exclude(pk=exclude.pk)
+            pks = list(records.order_by("-pk").values_list("pk", flat=True)[:count])
+            model.objects.filter(pk__in=pks).update(status=Status.PENDING)
 
     def challenge_issuers(self) -> list[Organization]:
         """For each task of Ruian's 2021 list, in order, a leading Ruian enterprise of its chain."""
