@@ -296,13 +296,23 @@ class EmbeddedBackend(SearchBackend):
         old_name = self._current_name()
         old_log = self.root / old_name / "delta.log" if old_name else None
         start_position = old_log.stat().st_size if old_log and old_log.exists() else 0
-        segment = build_segment(
-            documents, self.analyzer, total=total, progress=progress, workers=self._workers(total)
-        )
         name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
         folder = self.root / name
-        segment.save(folder)
-        self._write_vectors(folder, segment)
+        # The documents' JSON goes straight to disk while building instead of being held in memory.
+        spool = self.root / f"{name}.docs.tmp"
+        try:
+            segment = build_segment(
+                documents,
+                self.analyzer,
+                total=total,
+                progress=progress,
+                workers=self._workers(total),
+                spool=spool,
+            )
+            segment.save(folder)
+            self._write_vectors(folder, segment)
+        finally:
+            spool.unlink(missing_ok=True)
         with self._lock():
             # Carry over updates other processes logged while this generation was being built.
             if old_log and old_log.exists():

@@ -9,9 +9,11 @@ BM25 saturation and length normalisation.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import multiprocessing
 import os
+import shutil
 from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -70,8 +72,15 @@ def document_from_json(line: str | bytes) -> Document:
     )
 
 
-def analyse(doc: Document, analyzer: Analyzer) -> tuple[dict[str, float], float]:
-    """The document's weighted term frequencies and weighted length."""
+_CACHE_CHARS = 200  # field texts up to this long (titles, names) are segmented once per process
+_CACHE_ENTRIES = 20_000
+
+
+def analyse(
+    doc: Document, analyzer: Analyzer, cache: dict[str, Counter] | None = None
+) -> tuple[dict[str, float], float]:
+    """The document's weighted term frequencies and weighted length. ``cache`` (text → token counts)
+    lets repeated short field texts be segmented once."""
     tf: dict[str, float] = {}
     length = 0.0
     for name, text in doc.fields.items():
@@ -80,10 +89,19 @@ def analyse(doc: Document, analyzer: Analyzer) -> tuple[dict[str, float], float]
         weight = float(doc.weights.get(name, 1.0))
         if weight <= 0:
             continue
-        counts = Counter(analyzer.tokens(text))
+        counts = cache.get(text) if cache is not None else None
+        if counts is None:
+            counts = Counter(analyzer.tokens(text))
+            if cache is not None and len(text) <= _CACHE_CHARS:
+                if len(cache) >= _CACHE_ENTRIES:
+                    cache.clear()
+                cache[text] = counts
         length += weight * counts.total()
-        for token, count in counts.items():
-            tf[token] = tf.get(token, 0.0) + weight * count
+        if tf:
+            for token, count in counts.items():
+                tf[token] = tf.get(token, 0.0) + weight * count
+        else:  # the first field with tokens: 0.0 + weight × count, as above
+            tf = {token: weight * count for token, count in counts.items()}
     return tf, length
 
 
@@ -144,8 +162,16 @@ class Segment:
         folder.mkdir(parents=True)
         for name in ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name))
-        with open(folder / "docs.jsonl", "wb") as handle:
-            handle.write(self.docs_blob)
+        spooled = getattr(self.docs_blob, "filename", None)
+        if spooled and len(self.docs_blob):
+            # Documents spooled to a file while building: copied file to file, never read into memory.
+            try:
+                os.link(spooled, folder / "docs.jsonl")
+            except OSError:
+                shutil.copyfile(spooled, folder / "docs.jsonl")
+        else:
+            with open(folder / "docs.jsonl", "wb") as handle:
+                handle.write(self.docs_blob)
         meta = {
             "format": FORMAT_VERSION,
             "size": self.size,
@@ -213,6 +239,50 @@ class Segment:
         )
 
 
+@dataclass
+class _Batch:
+    """The analysis of consecutive documents in compact arrays (cheap to send between processes)."""
+
+    source: int  # the process that analysed it: its term numbering is kept from batch to batch
+    new_terms: list[str]  # terms this source numbered for the first time, in the order numbered
+    term_ids: np.ndarray  # int32 in the source's numbering, one per posting, documents in order
+    tf: np.ndarray  # float32, one per posting
+    n_postings: np.ndarray  # int32, postings per document
+    lengths: np.ndarray  # float32, weighted length per document
+    blob: bytes  # the documents as JSON lines
+    blob_sizes: np.ndarray  # int64, bytes per document
+
+
+def _analyse_batch(
+    docs: Sequence[Document],
+    analyzer: Analyzer,
+    known: Mapping[str, tuple[dict[str, float], float]],
+    cache: dict[str, Counter] | None,
+    local: dict[str, int],
+) -> _Batch:
+    """Analyse ``docs``, numbering terms in ``local`` (the source's term numbering, extended here)."""
+    known_terms = len(local)
+    term_ids, tfs, n_postings, lengths = array("i"), array("f"), array("i"), array("f")
+    blobs: list[bytes] = []
+    for doc in docs:
+        tf, length = known.get(doc.id) or analyse(doc, analyzer, cache)
+        term_ids.extend([local.setdefault(term, len(local)) for term in tf])
+        tfs.extend(tf.values())
+        n_postings.append(len(tf))
+        lengths.append(length)
+        blobs.append(document_to_json(doc).encode() + b"\n")
+    return _Batch(
+        source=os.getpid(),
+        new_terms=list(itertools.islice(local, known_terms, None)),
+        term_ids=np.frombuffer(term_ids, dtype=np.int32),
+        tf=np.frombuffer(tfs, dtype=np.float32),
+        n_postings=np.frombuffer(n_postings, dtype=np.int32),
+        lengths=np.frombuffer(lengths, dtype=np.float32),
+        blob=b"".join(blobs),
+        blob_sizes=np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)),
+    )
+
+
 def build_segment(
     documents: Iterable[Document],
     analyzer: Analyzer,
@@ -220,12 +290,17 @@ def build_segment(
     progress: ProgressCallback | None = None,
     analysed: Mapping[str, tuple[dict[str, float], float]] | None = None,
     workers: int = 1,
+    spool: Path | None = None,
 ) -> Segment:
     """Analyse ``documents`` (ids must be unique: :class:`ValueError` otherwise) into a segment held in
     memory.
 
     ``analysed`` may hold already-analysed documents by id (the live segment reuses them); ``workers`` > 1
     segments text in that many forked processes (the arrays are still assembled here, in order).
+    Postings are gathered per batch as int32 term ids and float32 frequencies and grouped by term at the
+    end with a counting sort, one batch at a time, so memory stays near the size of the final arrays.
+    With ``spool`` (a file path) the documents' JSON lines are written there instead of held in memory;
+    the segment maps the file and :meth:`Segment.save` links or copies it (the caller deletes it).
     """
     vocab: dict[str, int] = {}
     ids: list[str] = []
@@ -233,42 +308,56 @@ def build_segment(
     types: dict[str, int] = {}
     groups: dict[str, int] = {"": 0}
     filter_keys: dict[str, int] = {}
-    term_col, doc_col, tf_col = array("i"), array("i"), array("f")
+    batches: list[
+        tuple[np.ndarray, np.ndarray, np.ndarray]
+    ] = []  # (global term ids, tf, n_postings)
+    to_global: dict[int, array] = {}  # source → its term numbers' rows in ``vocab``
     filt_key_col, filt_doc_col = array("i"), array("i")
-    doc_len, doc_type, doc_group = array("f"), array("h"), array("i")
-    blobs = (
-        io.BytesIO()
-    )  # one growing buffer: a list of bytes joined at the end would need twice the memory
-    offsets = array("q", [0])
+    doc_type, doc_group = array("h"), array("i")
+    len_parts: list[np.ndarray] = []
+    size_parts: list[np.ndarray] = [np.zeros(1, np.int64)]
+    # The spool file, or one growing buffer (a list of bytes joined at the end would need twice the
+    # memory); closed below, also when a duplicate id stops the build.
+    blobs = open(spool, "wb") if spool else io.BytesIO()  # noqa: SIM115
     done = 0
-    for doc, (tf, length) in _analysed(documents, analyzer, analysed or {}, workers):
-        if doc.id in row_of:
-            raise ValueError(f"document {doc.id!r} appears twice")
-        row = len(ids)
-        row_of[doc.id] = row
-        ids.append(doc.id)
-        term_col.extend([vocab.setdefault(term, len(vocab)) for term in tf])
-        doc_col.extend([row] * len(tf))
-        tf_col.extend(tf.values())
-        doc_len.append(length)
-        doc_type.append(types.setdefault(doc.type, len(types)))
-        doc_group.append(groups.setdefault(doc.group, len(groups)) if doc.group else 0)
-        for attribute, values in doc.filters.items():
-            for value in {str(v) for v in values}:
-                filt_key_col.append(
-                    filter_keys.setdefault(f"{attribute}\x1f{value}", len(filter_keys))
-                )
-                filt_doc_col.append(row)
-        blob = document_to_json(doc).encode() + b"\n"
-        blobs.write(blob)
-        offsets.append(offsets[-1] + len(blob))
-        done += 1
-        if progress and done % 1000 == 0:
-            progress(done, total or done)
+    try:
+        for docs, batch in _analysed(documents, analyzer, analysed or {}, workers):
+            for doc in docs:
+                if doc.id in row_of:
+                    raise ValueError(f"document {doc.id!r} appears twice")
+                row = len(ids)
+                row_of[doc.id] = row
+                ids.append(doc.id)
+                doc_type.append(types.setdefault(doc.type, len(types)))
+                doc_group.append(groups.setdefault(doc.group, len(groups)) if doc.group else 0)
+                for attribute, values in doc.filters.items():
+                    for value in {str(v) for v in values}:
+                        filt_key_col.append(
+                            filter_keys.setdefault(f"{attribute}\x1f{value}", len(filter_keys))
+                        )
+                        filt_doc_col.append(row)
+            rows = to_global.setdefault(batch.source, array("i"))
+            rows.extend([vocab.setdefault(term, len(vocab)) for term in batch.new_terms])
+            batches.append(
+                (np.frombuffer(rows, dtype=np.int32)[batch.term_ids], batch.tf, batch.n_postings)
+            )
+            len_parts.append(batch.lengths)
+            size_parts.append(batch.blob_sizes)
+            blobs.write(batch.blob)
+            before, done = done, done + len(docs)
+            if progress and done // 1000 > before // 1000:
+                progress(done, total or done)
+    except BaseException:
+        blobs.close()
+        raise
     if progress:
         progress(done, total or done)
-    terms = np.frombuffer(term_col, dtype=np.int32)
-    post_ptr, order = _group_by(terms, len(vocab))
+    if spool:
+        blobs.close()
+        docs_blob = np.memmap(spool, dtype=np.uint8, mode="r") if os.path.getsize(spool) else b""
+    else:
+        docs_blob = blobs.getbuffer()
+    post_ptr, post_doc, post_tf = _postings(batches, len(vocab))
     filt_keys = np.frombuffer(filt_key_col, dtype=np.int32)
     filt_ptr, filt_order = _group_by(filt_keys, len(filter_keys))
     return Segment(
@@ -278,24 +367,62 @@ def build_segment(
         groups=list(groups),
         filter_keys=filter_keys,
         post_ptr=post_ptr,
-        post_doc=np.frombuffer(doc_col, dtype=np.int32)[order],
-        post_tf=np.frombuffer(tf_col, dtype=np.float32)[order],
-        doc_len=np.frombuffer(doc_len, dtype=np.float32).copy(),
+        post_doc=post_doc,
+        post_tf=post_tf,
+        doc_len=np.concatenate(len_parts) if len_parts else np.zeros(0, np.float32),
         doc_type=np.frombuffer(doc_type, dtype=np.int16).copy(),
         doc_group=np.frombuffer(doc_group, dtype=np.int32).copy(),
         filt_ptr=filt_ptr,
         filt_doc=np.frombuffer(filt_doc_col, dtype=np.int32)[filt_order],
-        doc_off=np.frombuffer(offsets, dtype=np.int64).copy(),
-        docs_blob=blobs.getbuffer(),
+        doc_off=np.cumsum(np.concatenate(size_parts), dtype=np.int64),
+        docs_blob=docs_blob,
     )
 
 
+def _postings(
+    batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_terms: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR postings (pointers, documents, frequencies) grouped by term, documents ascending within a term
+    — a counting sort that places one batch at a time and frees it (``batches`` is emptied)."""
+    counts = np.zeros(n_terms, dtype=np.int64)
+    for terms, _tf, _n in batches:
+        counts += np.bincount(terms, minlength=n_terms)
+    post_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(counts, out=post_ptr[1:])
+    del counts
+    post_doc = np.empty(int(post_ptr[-1]), dtype=np.int32)
+    post_tf = np.empty(int(post_ptr[-1]), dtype=np.float32)
+    fill = post_ptr[:-1].copy()  # the next free place of each term
+    first_row = 0
+    batches.reverse()  # popped from the end, in document order
+    while batches:
+        terms, tf, n_postings = batches.pop()
+        rows = np.repeat(
+            np.arange(first_row, first_row + len(n_postings), dtype=np.int32), n_postings
+        )
+        first_row += len(n_postings)
+        if not len(terms):
+            continue
+        order = np.argsort(terms, kind="stable")
+        sorted_terms = terms[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_terms[1:] != sorted_terms[:-1])))
+        run_lengths = np.diff(np.append(starts, len(sorted_terms)))
+        rank = np.arange(len(sorted_terms)) - np.repeat(starts, run_lengths)
+        places = fill[sorted_terms] + rank
+        post_doc[places] = rows[order]
+        post_tf[places] = tf[order]
+        fill[sorted_terms[starts]] += run_lengths
+    return post_ptr, post_doc, post_tf
+
+
 _worker_analyzer: Analyzer | None = None  # set in the parent before forking the analysis workers
+_worker_cache: dict[str, Counter] = {}  # each worker's (forked: they start empty)
+_worker_terms: dict[str, int] = {}
 
 
-def _analyse_chunk(docs: list[Document]) -> list[tuple[dict[str, float], float]]:
+def _analyse_chunk(docs: list[Document]) -> _Batch:
     assert _worker_analyzer is not None
-    return [analyse(doc, _worker_analyzer) for doc in docs]
+    return _analyse_batch(docs, _worker_analyzer, {}, _worker_cache, _worker_terms)
 
 
 def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -314,11 +441,14 @@ def _analysed(
     analyzer: Analyzer,
     known: Mapping[str, tuple[dict[str, float], float]],
     workers: int,
-) -> Iterator[tuple[Document, tuple[dict[str, float], float]]]:
-    """Each document with its analysis, in order; in ``workers`` forked processes when > 1."""
+    batch_size: int = 1000,
+) -> Iterator[tuple[list[Document], _Batch]]:
+    """Batches of documents with their analysis, in order; in ``workers`` forked processes when > 1."""
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for doc in documents:
-            yield doc, known.get(doc.id) or analyse(doc, analyzer)
+        cache: dict[str, Counter] = {}
+        terms: dict[str, int] = {}
+        for chunk in _chunks(documents, batch_size):
+            yield chunk, _analyse_batch(chunk, analyzer, known, cache, terms)
         return
     global _worker_analyzer
     _worker_analyzer = analyzer
@@ -331,8 +461,8 @@ def _analysed(
 
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap(_analyse_chunk, remember(_chunks(documents, 256))):
-                yield from zip(sent.popleft(), results, strict=True)  # …and results come back in it
+            for batch in pool.imap(_analyse_chunk, remember(_chunks(documents, batch_size))):
+                yield sent.popleft(), batch  # …and results come back in it
     finally:
         _worker_analyzer = None
 

@@ -25,6 +25,9 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _COMPOUND = re.compile(
     r"(?<![a-z0-9])[a-z0-9]+(?:[./+\-_#][a-z0-9]+)+\+*|(?<![a-z0-9])[a-z0-9]+\+\+"
 )
+# Every match of _COMPOUND has a letter or digit right before one of its joiners: text without such a
+# pair has no compound run, and the (slower) search is skipped.
+_COMPOUND_HINT = re.compile(r"[a-z0-9][./+\-_#]")
 _SPLIT_SYNONYMS = re.compile(r"[\s,，、]+")
 
 MAX_QUERY_CHARS = 2000  # longer queries are cut: the first 2,000 characters carry the intent
@@ -128,13 +131,23 @@ class Analyzer:
         dictionary sub-words) plus each compound Latin run whole (``pro/toolkit`` besides ``pro``,
         ``toolkit``). Punctuation and spaces are dropped."""
         tokens = [t for t in self._jieba.cut_for_search(normalized, self.hmm) if t.isalnum()]
-        tokens.extend(_COMPOUND.findall(normalized))
+        if _COMPOUND_HINT.search(normalized):
+            tokens.extend(_COMPOUND.findall(normalized))
         return tokens
 
     def tokens(self, text: str) -> list[str]:
         """Index terms of ``text`` (stop words, single Latin letters and digits removed)."""
         stopwords = self.stopwords
-        return [t for t in self._segment(normalize(text)) if t not in stopwords]
+        normalized = normalize(text)
+        # _segment's filters and the stop words in one pass (same tokens, same order).
+        tokens = [
+            t
+            for t in self._jieba.cut_for_search(normalized, self.hmm)
+            if t not in stopwords and t.isalnum()
+        ]
+        if _COMPOUND_HINT.search(normalized):
+            tokens.extend(t for t in _COMPOUND.findall(normalized) if t not in stopwords)
+        return tokens
 
     def query_terms(self, query: str) -> dict[str, float]:
         """Weighted terms of a query: its own terms at 1.0 (repeats count once more each), synonyms of

@@ -138,3 +138,83 @@ def test_operator_word_lists_replace_the_shipped_ones(tmp_path):
     )
     assert "瓯柑深加工" in backend.search("瓯柑深加工")[0].evidence[0].terms
     assert {h.id for h in backend.search("瓯柑")} == {"achievement:1", "service:1"}
+
+
+def _scaled_corpus(n):
+    """``n`` documents recombined from the contract corpus (repeated titles, shared terms)."""
+    docs = []
+    for i in range(n):
+        source = CORPUS[i % len(CORPUS)]
+        fields = dict(source.fields)
+        fields["text"] = (
+            f"{CORPUS[(i * 7) % len(CORPUS)].fields.get('title', '')} 编号{i} SG{i % 13}-A"
+        )
+        docs.append(
+            doc(
+                f"{source.type}:{i}",
+                fields,
+                weights={**source.weights, "text": 1.0},
+                filters={"region": [str(i % 3)]},
+                group=f"g{i % 5}" if i % 2 else "",
+                doc_type=source.type,
+            )
+        )
+    return docs
+
+
+def _naive_postings(docs, analyzer):
+    """Postings by term, documents ascending: what the segment's arrays must hold."""
+    from kechuang.matching.segment import analyse
+
+    postings = {}
+    for row, d in enumerate(docs):
+        tf, _length = analyse(d, analyzer)
+        for term, value in tf.items():
+            postings.setdefault(term, []).append((row, value))
+    return postings
+
+
+def test_segments_built_serially_in_workers_or_spooled_are_identical(tmp_path):
+    import numpy as np
+
+    from kechuang.matching.embedded import analyzer_from_options
+    from kechuang.matching.segment import ARRAYS, Segment, build_segment, document_to_dict
+
+    analyzer = analyzer_from_options({})
+    docs = _scaled_corpus(2500)  # more than one batch
+    serial = build_segment(docs, analyzer)
+    parallel = build_segment(docs, analyzer, workers=2)
+    spooled = build_segment(iter(docs), analyzer, spool=tmp_path / "docs.tmp")
+    spooled.save(tmp_path / "saved")
+    reopened = Segment.open(tmp_path / "saved")
+    for other in (parallel, spooled, reopened):
+        assert dict(other.vocab) == dict(serial.vocab)
+        assert other.ids == serial.ids and other.types == serial.types
+        assert other.groups == serial.groups and other.filter_keys == serial.filter_keys
+        for name in ARRAYS:
+            assert np.array_equal(getattr(other, name), getattr(serial, name)), name
+            assert getattr(other, name).dtype == getattr(serial, name).dtype, name
+        assert bytes(other.docs_blob) == bytes(serial.docs_blob)
+    assert serial.post_doc.dtype == np.int32 and serial.post_tf.dtype == np.float32
+    for term, expected in _naive_postings(docs, analyzer).items():
+        rows, tfs = serial.postings(term)
+        assert list(rows) == [r for r, _ in expected]
+        assert np.allclose(tfs, [v for _, v in expected])
+    assert document_to_dict(serial.document(1234)) == document_to_dict(docs[1234])
+
+
+def test_a_duplicate_id_stops_a_spooled_build(tmp_path):
+    from kechuang.matching.embedded import analyzer_from_options
+    from kechuang.matching.segment import build_segment
+
+    docs = _scaled_corpus(3)
+    with pytest.raises(ValueError):
+        build_segment([*docs, docs[0]], analyzer_from_options({}), spool=tmp_path / "d.tmp")
+
+
+def test_rebuild_leaves_no_spool_file(options, tmp_path):
+    backend = load_backend("embedded", options)
+    backend.rebuild(_scaled_corpus(50))
+    assert backend.count() == 50
+    assert not list((tmp_path / "embedded").glob("*.tmp"))
+    assert {h.id for h in backend.search("永磁同步电机", k=100)} >= {"expert:0"}

@@ -51,3 +51,20 @@ def test_highlight_cuts_a_window_around_the_matches():
 
 def test_highlight_without_matches_is_empty():
     assert highlight("电机", ["材料"]) == ("", [])
+
+
+def test_tokens_match_segmentation_then_stop_word_filtering():
+    """The one-pass filtering and the compound pre-check change nothing."""
+    samples = [
+        "采用SG3525芯片和Pro/TOOLKIT开发，材料为Ti-6Al-4V",
+        "c++ c# a.b x-1 3d 1.5mm node.js、.net 2-3 a++ b+",
+        "ＳＧ３５２５電動汽車的研究",
+        "纯中文没有拉丁字母的句子。",
+        "",
+    ]
+    for analyzer in (Analyzer(), Analyzer(stopwords=["的", "研究", "pro", "c++", "1.5mm"])):
+        for text in samples:
+            expected = [
+                t for t in analyzer._segment(normalize(text)) if t not in analyzer.stopwords
+            ]
+            assert analyzer.tokens(text) == expected
