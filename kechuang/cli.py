@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> None:
 
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__.strip())
-        print("\nBenchmarks: kechuang bench matching | directory | demands …  (kechuang bench NAME --help)")
+        print(
+            "\nBenchmarks: kechuang bench matching | directory | demands …  (kechuang bench NAME --help)"
+        )
         return
     if argv[0] == "bench":
         if len(argv) < 2 or argv[1].startswith("-"):
