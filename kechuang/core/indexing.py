@@ -139,48 +139,25 @@ def reset_backend() -> None:
 def schedule_sync(type_name: str, pks: Sequence[int]) -> None:
     """Re-index these rows once the current transaction commits (at once outside a transaction).
 
-    Changes made in one transaction are coalesced: an import that saves 5,000 rows queues a handful of
-    tasks of :data:`BATCH_SIZE` rows each, not one task per row and relation.
+    Changes made in one transaction are coalesced: the rows wait in a buffer on the connection, every
+    change registers a cheap on-commit flush, and the first flush to run enqueues the whole buffer as
+    tasks of :data:`BATCH_SIZE` rows — so an import that saves 5,000 rows queues a handful of tasks, not
+    one per row and relation. Rows of rolled-back work may be flushed with a later transaction, which is
+    harmless: the task re-reads each row and removes the ones that do not exist.
     """
     pks = {int(pk) for pk in pks}
     if not pks:
         return
-    pending = _pending_syncs()
-    if pending is None:
-        _enqueue_syncs({type_name: pks})
-    else:
-        pending.setdefault(type_name, set()).update(pks)
-
-
-class _PendingSyncs:
-    """Rows changed in the current transaction, flushed as batched tasks when it commits."""
-
-    def __init__(self) -> None:
-        self.pks: dict[str, set[int]] = {}
-        self.flushed = False
-
-    def flush(self) -> None:
-        self.flushed = True
-        _enqueue_syncs(self.pks)
-
-
-def _pending_syncs() -> dict[str, set[int]] | None:
-    """The buffer of rows waiting for this connection's transaction to commit (None outside one).
-
-    A buffer is live while its flush is still in Django's on-commit list; a commit runs it, a rollback
-    discards it, and either way the next change starts a fresh buffer with a fresh callback."""
     if not connection.in_atomic_block:
-        return None
-    state = getattr(connection, "kechuang_pending_syncs", None)
-    if (
-        state is None
-        or state.flushed
-        or not any(entry[1] == state.flush for entry in connection.run_on_commit)
-    ):
-        state = _PendingSyncs()
-        connection.kechuang_pending_syncs = state
-        transaction.on_commit(state.flush)
-    return state.pks
+        _enqueue_syncs({type_name: pks})
+        return
+    pending = connection.__dict__.setdefault("kechuang_pending_syncs", {})
+    pending.setdefault(type_name, set()).update(pks)
+    transaction.on_commit(_flush_pending_syncs)
+
+
+def _flush_pending_syncs() -> None:
+    _enqueue_syncs(connection.__dict__.pop("kechuang_pending_syncs", {}))
 
 
 def _enqueue_syncs(pending: Mapping[str, set[int]]) -> None:

@@ -61,11 +61,23 @@ def test_nothing_is_indexed_before_commit(django_capture_on_commit_callbacks):
     assert indexing.search("无损检测") == []
 
 
-def test_a_transaction_of_many_saves_queues_one_batched_update(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+def test_a_transaction_of_many_saves_queues_one_batched_update(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    enqueued = []
+    original = indexing._enqueue_syncs
+
+    def spy(pending):
+        enqueued.extend((name, sorted(pks)) for name, pks in pending.items() if pks)
+        original(pending)
+
+    monkeypatch.setattr(indexing, "_enqueue_syncs", spy)
+    with django_capture_on_commit_callbacks(execute=True):
         experts = ExpertFactory.create_batch(12, profile="注塑件翘曲变形控制")
         OrganizationFactory.create_batch(3, description="注塑件翘曲变形控制")
-    assert len(callbacks) == 1  # one flush for 15 records, their organisations and relations
+    # One batch per type for 15 records, their affiliations and relations.
+    assert sorted(name for name, _pks in enqueued) == ["expert", "organization"]
+    assert dict(enqueued)["expert"] == sorted(e.pk for e in experts)
     found = {hit.id for hit in indexing.search("翘曲变形", k=50)}
     assert {f"expert:{e.pk}" for e in experts} <= found
     assert len(found) == 15
