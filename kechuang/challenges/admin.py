@@ -37,14 +37,21 @@ class ChallengeAdmin(admin.ModelAdmin):
 class MemberInline(admin.TabularInline):
     model = models.ConsortiumMember
     extra = 0
-    readonly_fields = ["organization", "role", "work_share", "budget_share", "confirmed_at"]
+    readonly_fields = [
+        "organization",
+        "role",
+        "work_share",
+        "budget_share",
+        "confirmed_at",
+        "withdrawn",
+    ]
 
 
 @admin.register(models.Application)
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["lead", "challenge", "mode", "status", "submitted_at"]
     list_filter = ["status", "mode"]
-    readonly_fields = ["status", "submitted_at", "lead", "challenge"]
+    readonly_fields = ["status", "submitted_at", "withdrawn_at", "lead", "challenge"]
     inlines = [MemberInline]
 
 

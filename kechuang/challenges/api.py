@@ -4,7 +4,8 @@ Public reads: ``GET /lists`` (published lists), ``GET /lists/{id}`` (its tasks, 
 window is over, the number of applicants per task). Signed-in reads: ``GET /rounds/{id}/scores`` returns
 only the scores ``Score.objects.visible_to`` lets the caller read (sealed rounds: their own). Writes go
 through the services: ``POST /tranches/{id}/release`` (operators; a released tranche is never paid twice,
-so repeating the request is safe and answers 409).
+so repeating the request is safe and answers 409) and ``POST /applications/{id}/withdraw`` (members of the
+lead organisation, until the expert review starts; a refusal answers 409 with the reason).
 """
 
 from datetime import date, datetime
@@ -13,12 +14,19 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from kechuang.challenges import queries, services
-from kechuang.challenges.models import Agreement, ChallengeList, ReviewRound, Score, Tranche
+from kechuang.challenges.models import (
+    Agreement,
+    Application,
+    ChallengeList,
+    ReviewRound,
+    Score,
+    Tranche,
+)
 
 router = Router(tags=["challenges"])
 
@@ -70,6 +78,16 @@ class TrancheOut(Schema):
     amount: Decimal
     status: str
     agreement_released_total: Decimal
+
+
+class WithdrawIn(Schema):
+    reason: str = Field("", max_length=300, pattern=r"^[^\x00]*$")
+
+
+class ApplicationStateOut(Schema):
+    id: int
+    status: str
+    withdrawn_at: datetime | None
 
 
 def _list_out(challenge_list: ChallengeList) -> dict:
@@ -147,4 +165,24 @@ def release_tranche(request, tranche_id: int):
         "amount": tranche.amount,
         "status": tranche.status,
         "agreement_released_total": Agreement.objects.get(pk=tranche.agreement_id).released_total,
+    }
+
+
+@router.post(
+    "/applications/{application_id}/withdraw", response=ApplicationStateOut, auth=django_auth
+)
+def withdraw_application(request, application_id: int, payload: WithdrawIn):
+    application = get_object_or_404(Application, pk=application_id)
+    try:
+        application = services.withdraw_application(
+            application, by=request.auth, reason=payload.reason
+        )
+    except PermissionDenied:
+        raise HttpError(403, "forbidden") from None
+    except services.ChallengeError as error:
+        raise HttpError(409, str(error)) from None
+    return {
+        "id": application.pk,
+        "status": application.status,
+        "withdrawn_at": application.withdrawn_at,
     }

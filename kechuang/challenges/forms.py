@@ -5,9 +5,12 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.challenges.models import Application, Indicator
+from kechuang.accounts.permissions import managed_regions
+from kechuang.challenges.models import SHANGHAI, Application, Indicator
+from kechuang.core.models import Region
 from kechuang.directory.models import Organization
 
 
@@ -42,6 +45,9 @@ COMPARATORS = {
 
 
 class ProposalForm(forms.Form):
+    """A task proposed by a member of the proposing organisation. Amounts are yuan with two decimals; the
+    completion deadline must lie after today in Beijing time (Asia/Shanghai)."""
+
     proposer = forms.ModelChoiceField(Organization.objects.none(), label=_("出题单位"))
     title = forms.CharField(label=_("任务名称"), max_length=200)
     problem = forms.CharField(label=_("需解决的问题"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -50,11 +56,15 @@ class ProposalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("每行一项:指标名称 | ≥ 或 ≤ | 目标值 | 单位,如:排气量 | ≥ | 300 | L/min"),
     )
-    bounty = forms.DecimalField(label=_("榜金(元)"), max_digits=14, decimal_places=2, min_value=0)
-    issuer_share = forms.DecimalField(label=_("出题单位出资(元)"), max_digits=14, decimal_places=2)
-    government_share = forms.DecimalField(label=_("政府资助(元)"), max_digits=14, decimal_places=2)
+    bounty = forms.DecimalField(label=_("榜金(元)"), max_digits=14, decimal_places=2)
+    issuer_share = forms.DecimalField(
+        label=_("出题单位出资(元)"), max_digits=14, decimal_places=2, min_value=0
+    )
+    government_share = forms.DecimalField(
+        label=_("政府资助(元)"), max_digits=14, decimal_places=2, min_value=0
+    )
     completion_deadline = forms.DateField(
-        label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("完成期限(北京时间)"), widget=forms.DateInput(attrs={"type": "date"})
     )
     eligible_kinds = forms.MultipleChoiceField(
         label=_("可揭榜主体类型(不选表示不限)"),
@@ -62,8 +72,24 @@ class ProposalForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    eligible_region = forms.ModelChoiceField(
+        Region.objects.order_by("path"),
+        label=_("牵头单位所在区域(不选表示不限)"),
+        required=False,
+    )
+    min_tier = forms.ChoiceField(
+        label=_("牵头企业最低培育梯次"),
+        choices=[("", _("不限"))] + [c for c in Organization.Tier.choices if c[0]],
+        required=False,
+    )
+    credit_code_required = forms.BooleanField(
+        label=_("揭榜单位(含联合体成员)须有统一社会信用代码"), required=False
+    )
     qualifications = forms.CharField(
-        label=_("资质要求"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("其他资质要求"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("上面未涵盖的要求,由形式审查人工核对"),
     )
     ip_terms = forms.CharField(
         label=_("知识产权约定"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -72,6 +98,29 @@ class ProposalForm(forms.Form):
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["proposer"].queryset = organizations
+
+    def clean_bounty(self) -> Decimal:
+        bounty = self.cleaned_data["bounty"]
+        if bounty <= 0:
+            raise forms.ValidationError(_("榜金必须大于零"))
+        return bounty
+
+    def clean_completion_deadline(self) -> datetime.date:
+        deadline = self.cleaned_data["completion_deadline"]
+        if deadline <= timezone.now().astimezone(SHANGHAI).date():
+            raise forms.ValidationError(_("完成期限必须晚于今天(北京时间)"))
+        return deadline
+
+    def clean(self) -> dict:
+        data = super().clean()
+        bounty, issuer, government = (
+            data.get("bounty"),
+            data.get("issuer_share"),
+            data.get("government_share"),
+        )
+        if None not in (bounty, issuer, government) and issuer + government != bounty:
+            self.add_error("government_share", _("出题单位出资与政府资助之和必须等于榜金"))
+        return data
 
     def clean_indicators(self) -> list[dict]:
         parsed = []
@@ -91,6 +140,23 @@ class ProposalForm(forms.Form):
         if not parsed:
             raise forms.ValidationError(_("至少需要一项技术指标"))
         return parsed
+
+
+class DepartmentProposalForm(ProposalForm):
+    """An operator proposes a task for a department (出题部门): only organisations of the operator's own
+    region tree can be chosen."""
+
+    def __init__(self, *args, operator, **kwargs):
+        organizations = (
+            Organization.objects.published()
+            .filter(region__in=managed_regions(operator))
+            .order_by("name")
+        )
+        super().__init__(*args, organizations=organizations, **kwargs)
+        self.fields["proposer"].label = _("出题部门(单位)")
+        self.fields["proposer"].error_messages["invalid_choice"] = _(
+            "请选择您运营区域内的部门或单位"
+        )
 
 
 class ListForm(forms.Form):

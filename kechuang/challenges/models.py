@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from kechuang.core.models import Region, TechField
 from kechuang.core.money import MoneyField
+from kechuang.directory.models import Organization
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -168,7 +169,22 @@ class Challenge(models.Model):
         related_name="+",
         help_text=_("留空表示不限区域"),
     )
-    qualifications = models.TextField(_("资质要求"), blank=True)
+    credit_code_required = models.BooleanField(
+        _("须有统一社会信用代码"),
+        default=False,
+        help_text=_("揭榜单位(含联合体各成员)须为具有统一社会信用代码的独立法人"),
+    )
+    min_tier = models.CharField(
+        _("牵头企业最低培育梯次"),
+        max_length=10,
+        choices=Organization.Tier.choices,
+        blank=True,
+        default="",
+        help_text=_("仅约束企业牵头的申请;留空表示不限"),
+    )
+    qualifications = models.TextField(
+        _("其他资质要求"), blank=True, help_text=_("平台不自动核验,由形式审查人工核对")
+    )
     ip_terms = models.TextField(_("知识产权约定"), blank=True)
     fields = models.ManyToManyField(
         TechField, verbose_name=_("技术领域"), blank=True, related_name="challenges"
@@ -205,8 +221,6 @@ class Challenge(models.Model):
 
     @property
     def eligible_kind_labels(self) -> list[str]:
-        from kechuang.directory.models import Organization
-
         return [str(Organization.Kind(kind).label) for kind in self.eligible_kinds]
 
 
@@ -271,14 +285,32 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(members__organization_id__in=organization_ids).distinct()
 
     def submitted(self):
-        return self.exclude(status=Application.Status.DRAFT)
+        """Applications that were ever submitted (withdrawn ones included, drafts not)."""
+        return self.filter(submitted_at__isnull=False)
+
+    def counted(self):
+        """Applications that count as taking the task: submitted and not withdrawn."""
+        return self.exclude(status__in=Application.UNCOUNTED)
 
 
 class Application(models.Model):
     """An application (揭榜申请) for one task by a lead organisation, alone or at the head of a consortium.
 
-    An organisation appears in at most one application per task, whether as lead or member (enforced by
-    :class:`ConsortiumMember`'s unique constraint), and a task has at most one selected application.
+    An organisation appears in at most one live application per task, whether as lead or member (enforced
+    by :class:`ConsortiumMember`'s unique constraint over members not withdrawn), and a task has at most
+    one selected application.
+
+    States: draft → submitted → formal_passed / formal_failed; formal_passed → under_review →
+    (shortlisted →) selected / not_selected; selected → contracted (or not_selected when an objection is
+    upheld).
+
+    Withdrawal (撤回): the lead organisation may withdraw a draft, submitted or formally passed application
+    as long as expert review has not started — that is, while its list is still collecting (征集中) or
+    collection has closed but the operator has not started the review (征集截止). Until then withdrawing
+    costs nobody any work; once experts are drawn and scoring, a withdrawal would waste the panel's work
+    and let an applicant react to the competition, so it is refused. A formally failed application is
+    already out and cannot be withdrawn. A withdrawn application frees its organisations: they may apply
+    again (alone or in another consortium) while the window is open.
     """
 
     class Status(models.TextChoices):
@@ -291,6 +323,10 @@ class Application(models.Model):
         SELECTED = "selected", _("拟揭榜")
         NOT_SELECTED = "not_selected", _("未入选")
         CONTRACTED = "contracted", _("已签约")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    # Not (or no longer) taking the task: left out of applicant counts and reports.
+    UNCOUNTED = (Status.DRAFT, Status.WITHDRAWN)
 
     class Mode(models.TextChoices):
         ALONE = "alone", _("独立揭榜")
@@ -319,6 +355,8 @@ class Application(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("撤回原因"), max_length=300, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -327,7 +365,11 @@ class Application(models.Model):
         verbose_name_plural = _("揭榜申请")
         ordering = ["challenge", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["challenge", "lead"], name="application_one_per_lead"),
+            models.UniqueConstraint(
+                fields=["challenge", "lead"],
+                condition=~Q(status="withdrawn"),
+                name="application_one_live_per_lead",
+            ),
             models.UniqueConstraint(
                 fields=["challenge"],
                 condition=Q(status__in=["selected", "contracted"]),
@@ -347,7 +389,10 @@ class Application(models.Model):
 
 class ConsortiumMember(models.Model):
     """An organisation in an application (the lead included) with its role and its shares of the work
-    (percent) and of the budget (yuan). A member takes part only once one of its users confirms."""
+    (percent) and of the budget (yuan). A member takes part only once one of its users confirms.
+
+    ``withdrawn`` mirrors its application's withdrawal (set by the same service) so that the database can
+    keep an organisation in at most one live application per task."""
 
     class Role(models.TextChoices):
         LEAD = "lead", _("牵头单位")
@@ -369,6 +414,7 @@ class ConsortiumMember(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    withdrawn = models.BooleanField(_("已随申请撤回"), default=False)
 
     class Meta:
         verbose_name = _("联合体成员")
@@ -376,7 +422,9 @@ class ConsortiumMember(models.Model):
         ordering = ["application", "-role", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["challenge", "organization"], name="consortium_one_application_per_org"
+                fields=["challenge", "organization"],
+                condition=Q(withdrawn=False),
+                name="consortium_one_live_application_per_org",
             ),
             models.CheckConstraint(
                 condition=Q(work_share__gte=0) & Q(work_share__lte=100),

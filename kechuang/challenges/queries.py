@@ -18,11 +18,12 @@ from kechuang.challenges.models import (
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Expert, Organization
 
-COUNTED = ~Q(applications__status=Application.Status.DRAFT)
+COUNTED = ~Q(applications__status__in=Application.UNCOUNTED)
 
 
 def list_tasks(challenge_list: ChallengeList) -> QuerySet[Challenge]:
-    """The list's tasks with their indicators and the number of applications submitted to each."""
+    """The list's tasks with their indicators and the number of applications submitted to each (and
+    not withdrawn)."""
     return (
         challenge_list.challenges.in_list()
         .annotate(applicant_count=Count("applications", filter=COUNTED))
@@ -70,12 +71,12 @@ def score_spreads(scores: QuerySet[Score]) -> list[Spread]:
 
 def list_report(challenge_list: ChallengeList) -> dict:
     """The list-level report: bounty on the list, bounty committed in agreements, paid, tasks solved,
-    and the organisations in submitted applications by kind and by region."""
+    and the organisations in submitted (not withdrawn) applications by kind and by region."""
     agreements = Agreement.objects.filter(challenge__challenge_list=challenge_list)
     money = agreements.aggregate(committed=Sum("bounty"), paid=Sum("released_total"))
     organizations = Organization.objects.filter(
         challenge_memberships__application__challenge__challenge_list=challenge_list,
-        challenge_memberships__application__submitted_at__isnull=False,
+        challenge_memberships__application__in=Application.objects.counted(),
     ).select_related("region")
     kinds = Counter(str(o.get_kind_display()) for o in organizations)
     regions = Counter(o.region.name for o in organizations)

@@ -5,6 +5,12 @@ row lock (``select_for_update``; on SQLite the IMMEDIATE transaction already ser
 an audit row with :func:`kechuang.core.audit.record`, and raises :class:`ChallengeError` (nothing changed)
 or ``PermissionDenied``. Services that depend on the clock take ``now`` so that the page, the API and the
 tests agree on what time it is.
+
+The people an event concerns are told through :func:`kechuang.notifications.services.notify`, which
+delivers after the transaction commits (never for a rolled-back change); event names start with
+``challenges.``. Each inbox entry links to a page its recipient may open: applicants to their application
+(the lead to the task book once signed), reviewers to their review page, operators to the list's
+management page, the task's proposing department (出题单位) to the public task or list page.
 """
 
 import datetime
@@ -12,15 +18,18 @@ import random
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import acts_for, operates
 from kechuang.challenges import conflicts
 from kechuang.challenges.models import (
+    SHANGHAI,
     Agreement,
     Application,
     Challenge,
@@ -42,6 +51,7 @@ from kechuang.challenges.models import (
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Expert, Organization
+from kechuang.notifications.services import notify
 
 HUNDRED = Decimal(100)
 
@@ -76,6 +86,42 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
     return now or timezone.now()
 
 
+# --- who is told -----------------------------------------------------------------------------------
+
+
+def _operators(challenge_list: ChallengeList):
+    """Users holding a mandate over the list's region (on it or on a region above it)."""
+    codes = [code for code in challenge_list.region.path.split("/") if code]
+    return get_user_model().objects.filter(mandates__region__code__in=codes).distinct()
+
+
+def _people_of(organization_ids: Iterable[int]):
+    """The users acting for any of these organisations."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__organization_id__in=list(organization_ids))
+        .distinct()
+    )
+
+
+def _applicants(application: Application, *, lead: bool = True):
+    """The users of the application's organisations (without the lead organisation's when ``lead`` is
+    false)."""
+    members = ConsortiumMember.objects.filter(application=application)
+    if not lead:
+        members = members.exclude(organization_id=application.lead_id)
+    return _people_of(members.values_list("organization_id", flat=True))
+
+
+def _department(challenge: Challenge):
+    """The users of the task's proposing department (出题单位), if it has one."""
+    return _people_of([challenge.proposer_id] if challenge.proposer_id else [])
+
+
+def _manage_url(challenge_list: ChallengeList) -> str:
+    return reverse("challenges:manage_list", args=[challenge_list.pk])
+
+
 # --- proposals and lists --------------------------------------------------------------------------
 
 
@@ -94,13 +140,19 @@ def propose_challenge(
     proposer: Organization | None = None,
     eligible_kinds: Sequence[str] = (),
     eligible_region=None,
+    credit_code_required: bool = False,
+    min_tier: str = "",
     qualifications: str = "",
     ip_terms: str = "",
     fields: Iterable = (),
 ) -> Challenge:
-    """An enterprise (for itself) or an operator (for a department) proposes a task with at least one
-    indicator; its bounty is the issuer's share plus the government's."""
-    if not (operates(by, region) or (proposer is not None and acts_for(by, proposer.pk))):
+    """An enterprise (for itself) or an operator (for a department of their region tree) proposes a task
+    with at least one indicator; its bounty is the issuer's share plus the government's. The structured
+    eligibility rules (kinds, region, minimum tier, credit code) are checked by
+    :func:`eligibility_problems`; ``qualifications`` stays free text."""
+    member = proposer is not None and acts_for(by, proposer.pk)
+    operator = operates(by, region) and (proposer is None or operates(by, proposer.region))
+    if not (member or operator):
         raise PermissionDenied(_("只有出题单位成员或区域运营人员可以提出任务"))
     bounty, issuer_share, government_share = (
         to_yuan(bounty),
@@ -113,6 +165,7 @@ def propose_challenge(
     _require(bool(indicators), _("至少需要一项可量化的技术指标"))
     valid_kinds = set(Organization.Kind.values)
     _require(set(eligible_kinds) <= valid_kinds, _("揭榜主体类型无效"))
+    _require(min_tier in Organization.Tier.values, _("培育梯次无效"))
     challenge = Challenge.objects.create(
         region=region,
         proposer=proposer,
@@ -125,6 +178,8 @@ def propose_challenge(
         completion_deadline=completion_deadline,
         eligible_kinds=list(eligible_kinds),
         eligible_region=eligible_region,
+        credit_code_required=credit_code_required,
+        min_tier=min_tier,
         qualifications=qualifications,
         ip_terms=ip_terms,
     )
@@ -259,8 +314,9 @@ def _require_draft_editor(application: Application, by) -> None:
 def start_application(
     challenge: Challenge, lead: Organization, *, by, mode: str = Application.Mode.ALONE, now=None
 ) -> Application:
-    """A member of ``lead`` opens a draft application while the window is open; the lead becomes the
-    application's first (confirmed) consortium member. One application per organisation per task."""
+    """A member of ``lead`` opens a draft application while the window is open and the lead meets the
+    task's structured eligibility rules (refused with the reasons otherwise); the lead becomes the
+    application's first (confirmed) consortium member. One live application per organisation per task."""
     now = _now(now)
     if not acts_for(by, lead.pk):
         raise PermissionDenied(_("您不是该单位的成员"))
@@ -271,8 +327,12 @@ def start_application(
         _("该任务当前不在揭榜期内"),
     )
     _require(mode in Application.Mode.values, _("揭榜方式无效"))
+    problems = eligibility_problems(challenge, lead)
+    _require(not problems, ";".join(problems))
     _require(
-        not ConsortiumMember.objects.filter(challenge=challenge, organization=lead).exists(),
+        not ConsortiumMember.objects.filter(
+            challenge=challenge, organization=lead, withdrawn=False
+        ).exists(),
         _("该单位已参与本任务的一份申请"),
     )
     application = Application.objects.create(
@@ -339,8 +399,9 @@ def save_member(
     responsibility: str = "",
     now=None,
 ) -> ConsortiumMember:
-    """Add a consortium member or change its shares. A member other than the lead must confirm (again)
-    after its terms change; the lead's own changes count as confirmed."""
+    """Add a consortium member or change its shares. A new member must meet the task's member rules (a
+    credit code where required). A member other than the lead must confirm (again) after its terms
+    change; the lead's own changes count as confirmed."""
     now = _now(now)
     application = _locked(application)
     _require_draft_editor(application, by)
@@ -350,6 +411,8 @@ def save_member(
     is_lead = organization.pk == application.lead_id
     member = application.members.filter(organization=organization).first()
     if member is None:
+        problems = eligibility_problems(application.challenge, organization, lead=False)
+        _require(not problems, ";".join(problems))
         try:
             with transaction.atomic():
                 member = ConsortiumMember.objects.create(
@@ -400,22 +463,52 @@ def confirm_participation(member: ConsortiumMember, *, by, now=None) -> Consorti
     return member
 
 
-def eligibility_problems(challenge: Challenge, lead: Organization) -> list[str]:
-    """Why ``lead`` may not take ``challenge`` (empty when it may). No degree, age or title limits."""
+TIER_RANK = {tier: rank for rank, tier in enumerate(Organization.Tier.values)}
+
+
+def eligibility_problems(
+    challenge: Challenge, organization: Organization, *, lead: bool = True
+) -> list[str]:
+    """Why ``organization`` may not take ``challenge`` as its lead (or, with ``lead=False``, as a
+    consortium member); empty when it may. One reason per rule broken:
+
+    - the lead's kind is one of ``eligible_kinds`` (when any are listed);
+    - the lead lies in ``eligible_region`` or a region below it (when one is set);
+    - an enterprise lead has reached ``min_tier`` of the cultivation tiers (when set; other kinds of
+      lead are not tiered);
+    - with ``credit_code_required``, every organisation, lead and members, has a unified social credit
+      code (统一社会信用代码), i.e. is an independent legal entity.
+
+    No degree, age or title limits. ``qualifications`` is free text that people check at the formal
+    check; nothing here reads it."""
     problems = []
-    if challenge.eligible_kinds and lead.kind not in challenge.eligible_kinds:
-        problems.append(_("牵头单位类型不在本任务的揭榜主体范围内"))
-    if challenge.eligible_region_id and not lead.region.path.startswith(
-        challenge.eligible_region.path
-    ):
-        problems.append(_("牵头单位不在本任务要求的区域内"))
+    if lead:
+        if challenge.eligible_kinds and organization.kind not in challenge.eligible_kinds:
+            problems.append(_("牵头单位类型不在本任务的揭榜主体范围内"))
+        if challenge.eligible_region_id and not organization.region.path.startswith(
+            challenge.eligible_region.path
+        ):
+            problems.append(_("牵头单位不在本任务要求的区域内"))
+        if (
+            challenge.min_tier
+            and organization.kind == Organization.Kind.ENTERPRISE
+            and TIER_RANK[organization.tier] < TIER_RANK[challenge.min_tier]
+        ):
+            problems.append(
+                _("牵头企业须为“%(tier)s”及以上") % {"tier": challenge.get_min_tier_display()}
+            )
+    if challenge.credit_code_required and not organization.credit_code:
+        problems.append(_("%(org)s 没有统一社会信用代码") % {"org": organization.name})
     return problems
 
 
 def submission_problems(application: Application) -> list[str]:
     """What still keeps a draft from being submitted (window aside)."""
     problems = eligibility_problems(application.challenge, application.lead)
-    members = list(application.members.all())
+    members = list(application.members.select_related("organization"))
+    for member in members:
+        if member.role != ConsortiumMember.Role.LEAD:
+            problems += eligibility_problems(application.challenge, member.organization, lead=False)
     if not application.technical_route.strip():
         problems.append(_("请填写技术路线"))
     if application.budget_total <= 0:
@@ -454,6 +547,88 @@ def submit_application(application: Application, *, by, now=None) -> Application
     application.submitted_at = now
     application.save(update_fields=["status", "submitted_at"])
     record(by, "challenges.application.submit", application, str(application))
+    title = _("收到揭榜申请:%(t)s") % {"t": application.challenge.title}
+    notify(
+        _applicants(application),
+        "challenges.application.received",
+        title,
+        _("%(lead)s 牵头的揭榜申请已提交,揭榜截止后进行形式审查。") % {"lead": application.lead},
+        application.get_absolute_url(),
+    )
+    notify(
+        _operators(challenge_list),
+        "challenges.application.received",
+        title,
+        _("%(lead)s 提交了揭榜申请,揭榜截止后请进行形式审查。") % {"lead": application.lead},
+        _manage_url(challenge_list),
+    )
+    return application
+
+
+WITHDRAWABLE = (
+    Application.Status.DRAFT,
+    Application.Status.SUBMITTED,
+    Application.Status.FORMAL_PASSED,
+)
+
+
+def withdrawal_refusal(application: Application, challenge_list: ChallengeList) -> str:
+    """Why ``application`` (of ``challenge_list``) can no longer be withdrawn, empty when it can; the
+    rule is explained on :class:`Application`."""
+    if challenge_list.status not in (
+        ChallengeList.Status.PUBLISHED,
+        ChallengeList.Status.CLOSED,
+    ):
+        return _("专家评审已开始,申请不能再撤回")
+    if application.status not in WITHDRAWABLE:
+        return _("申请当前状态为“%(s)s”,不能撤回") % {"s": application.get_status_display()}
+    return ""
+
+
+@transaction.atomic
+def withdraw_application(
+    application: Application, *, by, reason: str = "", now=None
+) -> Application:
+    """draft / submitted / formal_passed → withdrawn, by a member of the lead organisation, until the
+    operator starts the expert review (the rule is explained on :class:`Application`). Its organisations
+    are freed to apply again; the other consortium members are told, and so are the operators once the
+    application had been submitted."""
+    now = _now(now)
+    if not acts_for(by, application.lead_id):
+        raise PermissionDenied(_("只有牵头单位成员可以撤回申请"))
+    # The list first, as start_review locks it, so that a withdrawal and the start of the review queue.
+    challenge_list = _locked(application.challenge.challenge_list)
+    application = _locked(application)
+    refusal = withdrawal_refusal(application, challenge_list)
+    _require(not refusal, refusal)
+    was_submitted = application.status != Application.Status.DRAFT
+    reason = reason.strip()[:300]
+    application.status = Application.Status.WITHDRAWN
+    application.withdrawn_at = now
+    application.withdrawal_reason = reason
+    application.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
+    application.members.update(withdrawn=True)
+    record(by, "challenges.application.withdraw", application, reason, submitted=was_submitted)
+    title = _("揭榜申请已撤回:%(t)s") % {"t": application.challenge.title}
+    body = _("%(lead)s 撤回了牵头的揭榜申请。%(reason)s") % {
+        "lead": application.lead,
+        "reason": reason,
+    }
+    notify(
+        _applicants(application, lead=False),
+        "challenges.application.withdrawn",
+        title,
+        body,
+        application.get_absolute_url(),
+    )
+    if was_submitted:
+        notify(
+            _operators(challenge_list),
+            "challenges.application.withdrawn",
+            title,
+            body,
+            _manage_url(challenge_list),
+        )
     return application
 
 
@@ -472,6 +647,14 @@ def formal_check(application: Application, *, by, passed: bool, note: str = "") 
     application.formal_note = note[:300]
     application.save(update_fields=["status", "formal_note"])
     record(by, "challenges.application.formal", application, note, passed=passed)
+    if not passed:
+        notify(
+            _applicants(application),
+            "challenges.application.returned",
+            _("揭榜申请未通过形式审查:%(t)s") % {"t": application.challenge.title},
+            application.formal_note,
+            application.get_absolute_url(),
+        )
     return application
 
 
@@ -542,7 +725,7 @@ def draw_panel(
         ).distinct()
     )
     eligible = []
-    for expert in panel_candidates(review_round, field_ids).select_related("affiliation"):
+    for expert in panel_candidates(review_round, field_ids).select_related("affiliation", "user"):
         found = conflicts.find_conflicts(expert, organizations, now=now)
         ConflictRecord.objects.bulk_create(
             ConflictRecord(
@@ -559,6 +742,13 @@ def draw_panel(
     _require(bool(eligible), _("没有可抽取的无利益冲突专家"))
     chosen = random.Random(seed).sample(eligible, min(size, len(eligible)))
     seats = [PanelSeat.objects.create(round=review_round, expert=e) for e in chosen]
+    notify(
+        [e.user for e in chosen],
+        "challenges.review.assigned",
+        _("评审任务:%(r)s") % {"r": review_round},
+        _("您被抽取为本轮评审专家,请在评审页面为每份申请打分;如有利益冲突请申报回避。"),
+        reverse("challenges:reviews"),
+    )
     record(
         by,
         "challenges.round.draw_panel",
@@ -586,6 +776,7 @@ def declare_conflict(seat: PanelSeat, *, by, detail: str) -> PanelSeat:
         round=seat.round, expert=seat.expert, reason=ConflictRecord.Reason.DECLARED, detail=detail
     )
     record(by, "challenges.seat.recuse", seat, detail)
+    _tell_if_all_scored(seat.round)
     return seat
 
 
@@ -630,6 +821,7 @@ def submit_score(
     except IntegrityError:
         raise ChallengeError(_("您已为该申请打过分")) from None
     record(by, "challenges.score.submit", score, "")
+    _tell_if_all_scored(review_round)
     return score
 
 
@@ -639,6 +831,23 @@ def missing_scores(review_round: ReviewRound) -> int:
     expected = seats.count() * review_round.applications.count()
     received = Score.objects.filter(round=review_round, seat__in=seats).count()
     return expected - received
+
+
+def _tell_if_all_scored(review_round: ReviewRound) -> None:
+    """Once the last score of a round is in (or the last reviewer still owing one recused), its sealed
+    scores wait for the operators to unseal them."""
+    if (
+        review_round.seats.filter(status=PanelSeat.Status.ACTIVE).exists()
+        and missing_scores(review_round) == 0
+    ):
+        challenge_list = review_round.challenge.challenge_list
+        notify(
+            _operators(challenge_list),
+            "challenges.scores.sealed",
+            _("评分已齐待启封:%(r)s") % {"r": review_round},
+            _("本轮评审专家已全部完成打分,评分密封保存,请启封。"),
+            _manage_url(challenge_list) + f"#round-{review_round.pk}",
+        )
 
 
 @transaction.atomic
@@ -657,6 +866,25 @@ def unseal_round(review_round: ReviewRound, *, by, now=None) -> ReviewRound:
     review_round.unsealed_at = now
     review_round.save(update_fields=["status", "unsealed_at"])
     record(by, "challenges.round.unseal", review_round, str(review_round))
+    title = _("评分已启封:%(r)s") % {"r": review_round}
+    notify(
+        get_user_model().objects.filter(
+            expert_profile__panel_seats__round=review_round,
+            expert_profile__panel_seats__status=PanelSeat.Status.ACTIVE,
+        ),
+        "challenges.scores.opened",
+        title,
+        _("本轮评分已启封,可查看全部评审专家的评分。"),
+        reverse("challenges:reviews"),
+    )
+    for application in review_round.applications.all():
+        notify(
+            _applicants(application),
+            "challenges.scores.opened",
+            title,
+            _("本轮评分已启封,可在申请页面查看您的得分。"),
+            application.get_absolute_url(),
+        )
     return review_round
 
 
@@ -684,6 +912,14 @@ def start_final_round(
     final.applications.set(in_round)
     in_round.update(status=Application.Status.SHORTLISTED)
     record(by, "challenges.round.final", final, str(final), applications=sorted(ids))
+    for application in final.applications.all():
+        notify(
+            _applicants(application),
+            "challenges.application.shortlisted",
+            _("揭榜申请进入终评:%(t)s") % {"t": application.challenge.title},
+            _("您的揭榜申请通过初评,进入终评。"),
+            application.get_absolute_url(),
+        )
     return final
 
 
@@ -729,15 +965,49 @@ def announce_list(challenge_list: ChallengeList, *, by, now=None) -> ChallengeLi
         challenge__challenge_list=challenge_list, status=ReviewRound.Status.OPEN
     )
     _require(not pending.exists(), _("还有评审轮次未启封"))
-    Application.objects.filter(
+    in_review = Application.objects.filter(
         challenge__challenge_list=challenge_list,
         status__in=[Application.Status.UNDER_REVIEW, Application.Status.SHORTLISTED],
-    ).update(status=Application.Status.NOT_SELECTED)
+    )
+    rejected = list(in_review.select_related("challenge"))
+    in_review.update(status=Application.Status.NOT_SELECTED)
     challenge_list.status = ChallengeList.Status.ANNOUNCED
     challenge_list.announced_at = now
     challenge_list.objection_ends_at = now + datetime.timedelta(days=challenge_list.objection_days)
     challenge_list.save(update_fields=["status", "announced_at", "objection_ends_at"])
     record(by, "challenges.list.announce", challenge_list, challenge_list.title)
+    ends = challenge_list.objection_ends_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    for application in rejected:
+        notify(
+            _applicants(application),
+            "challenges.application.rejected",
+            _("揭榜申请未入选:%(t)s") % {"t": application.challenge.title},
+            _("评审结束,您的揭榜申请未入选。感谢参与。"),
+            application.get_absolute_url(),
+        )
+    winners = Application.objects.filter(
+        challenge__challenge_list=challenge_list, status=Application.Status.SELECTED
+    ).select_related("challenge", "lead")
+    for application in winners:
+        title = _("揭榜单位公示:%(t)s") % {"t": application.challenge.title}
+        body = _("拟揭榜单位:%(lead)s,公示至 %(ends)s(北京时间),公示期内可提出异议。") % {
+            "lead": application.lead,
+            "ends": ends,
+        }
+        notify(
+            _applicants(application),
+            "challenges.list.announced",
+            title,
+            body,
+            application.get_absolute_url(),
+        )
+        notify(
+            _department(application.challenge),
+            "challenges.list.announced",
+            title,
+            body,
+            challenge_list.get_absolute_url(),
+        )
     return challenge_list
 
 
@@ -760,6 +1030,21 @@ def file_objection(application: Application, *, by, text: str, now=None) -> Obje
         application=application, filed_by=by, text=text, filed_at=now
     )
     record(by, "challenges.objection.file", objection, text[:100])
+    title = _("公示异议:%(t)s") % {"t": application.challenge.title}
+    notify(
+        _operators(challenge_list),
+        "challenges.objection.filed",
+        title,
+        text,
+        _manage_url(challenge_list),
+    )
+    notify(
+        _applicants(application),
+        "challenges.objection.filed",
+        title,
+        _("有人对您的拟揭榜公示提出异议,运营人员处理后将通知您。"),
+        application.get_absolute_url(),
+    )
     return objection
 
 
@@ -778,10 +1063,28 @@ def resolve_objection(
     objection.resolution = resolution
     objection.resolved_at = now
     objection.save(update_fields=["status", "resolution", "resolved_at"])
-    if upheld and application.status == Application.Status.SELECTED:
+    revoked = upheld and application.status == Application.Status.SELECTED
+    if revoked:
         application.status = Application.Status.NOT_SELECTED
         application.save(update_fields=["status"])
     record(by, "challenges.objection.resolve", objection, resolution[:100], upheld=upheld)
+    title = (_("异议成立:%(t)s") if upheld else _("异议不成立:%(t)s")) % {
+        "t": application.challenge.title
+    }
+    notify(
+        [objection.filed_by],
+        "challenges.objection.resolved",
+        title,
+        resolution,
+        application.challenge.challenge_list.get_absolute_url(),
+    )
+    notify(
+        _applicants(application),
+        "challenges.application.rejected" if revoked else "challenges.objection.resolved",
+        title,
+        "\n".join([resolution, _("入选资格已撤销。")]) if revoked else resolution,
+        application.get_absolute_url(),
+    )
     return objection
 
 
@@ -861,7 +1164,24 @@ def sign_agreement(
     application.save(update_fields=["status"])
     record(by, "challenges.agreement.sign", agreement, str(agreement), first=str(first_tranche))
     agreement.refresh_from_db()
+    _tell_tranche_released(agreement, signing)
     return agreement
+
+
+def _tell_tranche_released(agreement: Agreement, tranche: Tranche) -> None:
+    """The applicants and the proposing department learn that a tranche was paid: the lead with a link
+    to the task book, the other members to the application, the department to the public task page."""
+    application, challenge = agreement.application, agreement.challenge
+    title = _("榜金已拨付:%(t)s") % {"t": challenge.title}
+    body = _("本次拨付 %(a)s 元,累计已拨付 %(r)s 元(榜金 %(b)s 元)。") % {
+        "a": tranche.amount,
+        "r": agreement.released_total,
+        "b": agreement.bounty,
+    }
+    event = "challenges.tranche.released"
+    notify(_people_of([application.lead_id]), event, title, body, agreement.get_absolute_url())
+    notify(_applicants(application, lead=False), event, title, body, application.get_absolute_url())
+    notify(_department(challenge), event, title, body, challenge.get_absolute_url())
 
 
 def _locked_active_agreement(agreement: Agreement, by) -> Agreement:
@@ -954,6 +1274,8 @@ def release_tranche(tranche: Tranche, *, by, now=None) -> Tranche:
     )
     tranche = _release(tranche, by, now)
     record(by, "challenges.tranche.release", tranche, str(tranche.amount), agreement=agreement.pk)
+    agreement.refresh_from_db()
+    _tell_tranche_released(agreement, tranche)
     return tranche
 
 

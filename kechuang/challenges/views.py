@@ -18,6 +18,7 @@ from kechuang.accounts.permissions import acts_for, is_operator, managed_regions
 from kechuang.challenges import consortium, queries, services
 from kechuang.challenges.forms import (
     ApplicationForm,
+    DepartmentProposalForm,
     FinalAcceptanceForm,
     ListForm,
     MemberForm,
@@ -148,28 +149,47 @@ def object_to(request, pk: int):
 # --- proposing and applying -----------------------------------------------------------------------
 
 
+def _proposed(request, form: ProposalForm) -> bool:
+    """Propose the task of a valid, posted form in its proposer's region; a refusal becomes a form
+    error. Whether it was proposed."""
+    if not (request.method == "POST" and form.is_valid()):
+        return False
+    data = dict(form.cleaned_data)
+    proposer = data.pop("proposer")
+    try:
+        services.propose_challenge(
+            by=request.user, region=proposer.region, proposer=proposer, **data
+        )
+    except services.ChallengeError as error:
+        form.add_error(None, str(error))
+        return False
+    return True
+
+
 @login_required
 def propose(request):
     organizations = Organization.objects.filter(memberships__user=request.user)
     form = ProposalForm(request.POST or None, organizations=organizations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        proposer = data.pop("proposer")
-        indicators = data.pop("indicators")
-        try:
-            services.propose_challenge(
-                by=request.user,
-                region=proposer.region,
-                proposer=proposer,
-                indicators=indicators,
-                **data,
-            )
-        except services.ChallengeError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("任务已提交,等待运营人员审核入榜"))
-            return redirect("challenges:index")
+    if _proposed(request, form):
+        messages.success(request, _("任务已提交,等待运营人员审核入榜"))
+        return redirect("challenges:index")
     return render(request, "challenges/propose.html", {"form": form})
+
+
+@login_required
+def propose_for_department(request):
+    """An operator proposes a task for a department of their region tree; it waits on the management
+    page of a draft list to be put on it."""
+    _operator_only(request)
+    form = DepartmentProposalForm(request.POST or None, operator=request.user)
+    if _proposed(request, form):
+        messages.success(request, _("任务已登记,可在草稿榜单的管理页面审核入榜"))
+        return redirect("challenges:manage")
+    return render(
+        request,
+        "challenges/propose.html",
+        {"form": form, "heading": _("为部门提出攻关任务")},
+    )
 
 
 @login_required
@@ -204,9 +224,8 @@ def _application_for(request, pk: int) -> Application:
 @login_required
 def application_detail(request, pk: int):
     application = _application_for(request, pk)
-    editable = application.status == Application.Status.DRAFT and acts_for(
-        request.user, application.lead_id
-    )
+    lead = acts_for(request.user, application.lead_id)
+    editable = application.status == Application.Status.DRAFT and lead
     form = ApplicationForm(
         initial={
             "mode": application.mode,
@@ -280,15 +299,32 @@ def application_detail(request, pk: int):
             "to_confirm": [
                 m
                 for m in members
-                if m.confirmed_at is None and acts_for(request.user, m.organization_id)
+                if application.status == Application.Status.DRAFT
+                and m.confirmed_at is None
+                and acts_for(request.user, m.organization_id)
             ],
             "problems": services.submission_problems(application) if editable else [],
+            "withdrawable": lead
+            and not services.withdrawal_refusal(application, application.challenge.challenge_list),
             "suggestions": suggestions,
             "scores": Score.objects.visible_to(request.user)
             .filter(application=application)
             .select_related("round"),
         },
     )
+
+
+@login_required
+@require_POST
+def withdraw(request, pk: int):
+    application = _application_for(request, pk)
+    _attempt(
+        request,
+        lambda: services.withdraw_application(
+            application, by=request.user, reason=request.POST.get("reason", "")
+        ),
+    )
+    return redirect(application)
 
 
 @login_required

@@ -1,5 +1,6 @@
 """The full cycle in Chromium: publish, two competing applications (one a three-member consortium whose
-members confirm), formal check, panel, sealed scoring, selection, 公示, agreement and a tranche.
+members confirm), formal check, panel, sealed scoring, selection, 公示, agreement and a tranche; and the
+second review round (终评) run through the pages.
 
 People and organisations come from factories; the clock moves by editing the list's dates (the window
 closes, the objection period ends) since the browser runs in real time.
@@ -21,6 +22,13 @@ from kechuang.challenges.factories import (
     organization_in,
 )
 from kechuang.challenges.models import Agreement, Application, ChallengeList
+from kechuang.challenges.tests.conftest import (
+    AFTER,
+    all_score,
+    first_round,
+    make_world,
+    under_review,
+)
 from kechuang.core.factories import RegionFactory, TechFieldFactory
 from kechuang.directory.factories import ExpertFactory, OrganizationFactory
 
@@ -232,3 +240,78 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     assert agreement.released_total == 4_000_000
     statuses = dict(Application.objects.values_list("lead__name", "status"))
     assert statuses == {"温州大学": "contracted", "浙南新能源研究院": "not_selected"}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_final_round_through_the_pages(page, live_server):
+    """After an unsealed first round (set up through the services), the operator shortlists both
+    applications for 终评, draws its panel, the reviewers score the final round on their page, and the
+    operator unseals it, picks the winner from the final round and announces; the shortlisted applicant
+    finds the news in its inbox and follows the link to its application."""
+    base = live_server.url
+    world = under_review(make_world())
+    first = first_round(world)
+    services.draw_panel(first, by=world.operator, size=3, seed=1, now=AFTER)
+    consortium, rnd = world.applications["consortium"], world.applications["rnd"]
+    all_score(world, first, {consortium.pk: 90, rnd.pk: 85})
+    services.unseal_round(first, by=world.operator, now=AFTER)
+    manage_url = f"{base}/challenges/manage/lists/{world.challenge_list.pk}/"
+
+    login(page, base, world.operator)
+    page.goto(manage_url)
+    first_section = page.locator(f"#round-{first.pk}")
+    for application in (consortium, rnd):
+        first_section.locator(f"input[name=applications][value='{application.pk}']").check()
+    first_section.get_by_role("button", name="所选申请进入终评").click()
+    page.wait_for_load_state()
+    expect(page.locator("#applications .status")).to_have_text(["进入终评", "进入终评"])
+    final = world.challenge.rounds.get(number=2)
+    final_section = page.locator(f"#round-{final.pk}")
+    expect(final_section).to_contain_text("终评")
+    final_section.locator("input[name=size]").fill("2")
+    final_section.get_by_role("button", name="按领域抽取专家").click()
+    page.wait_for_load_state()
+    expect(page.locator(f"#round-{final.pk}")).to_contain_text("尚缺 4 份评分")
+
+    # The final panel scores on the review page; the first round's scores are done and stay put.
+    marks = {consortium.lead.name: "78", rnd.lead.name: "92"}
+    for seat in final.seats.select_related("expert__user"):
+        login(page, base, seat.expert.user)
+        page.goto(f"{base}/challenges/review/")
+        card = page.locator(f"#seat-{seat.pk}")
+        expect(card).to_contain_text("终评")
+        for lead, mark in marks.items():
+            application = card.locator(f".application[data-lead='{lead}']")
+            for number_input in application.locator("input[type=number]").all():
+                number_input.fill(mark)
+            application.get_by_role("button", name="提交评分").click()
+            page.wait_for_load_state()
+        expect(page.locator(f"#seat-{seat.pk} .my-score")).to_have_text(["78.00", "92.00"])
+
+    login(page, base, world.operator)
+    page.goto(manage_url)
+    final_section = page.locator(f"#round-{final.pk}")
+    expect(final_section).to_contain_text("尚缺 0 份评分")
+    final_section.get_by_role("button", name="启封评分").click()
+    page.wait_for_load_state()
+    final_section = page.locator(f"#round-{final.pk}")
+    expect(final_section.locator(".spreads .mean").first).to_have_text("92.00")
+    final_section.locator(".spreads tr", has_text=rnd.lead.name).get_by_role(
+        "button", name="确定揭榜单位"
+    ).click()
+    page.wait_for_load_state()
+    post_op(page, "发布公示")
+    expect(page.locator("#list-status")).to_have_text("公示中")
+    page.goto(f"{base}{world.challenge_list.get_absolute_url()}")
+    expect(page.locator("#announcement .winner")).to_have_text(rnd.lead.name)
+
+    # The consortium's member learns both the shortlisting and the outcome in its inbox.
+    login(page, base, world.users["institute"])
+    page.goto(f"{base}/notifications/")
+    expect(page.locator("body")).to_contain_text("揭榜申请进入终评")
+    page.get_by_role("link", name=re.compile("揭榜申请未入选")).click()
+    page.wait_for_load_state()
+    expect(page.locator("#application-status")).to_have_text("未入选")
+    statuses = dict(Application.objects.values_list("lead__name", "status"))
+    assert statuses == {consortium.lead.name: "not_selected", rnd.lead.name: "selected"}
