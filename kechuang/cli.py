@@ -24,7 +24,12 @@ def main(argv: list[str] | None = None) -> None:
         if len(argv) < 2 or argv[1].startswith("-"):
             sys.exit("usage: kechuang bench NAME [options]   (e.g. kechuang bench matching --help)")
         argv = [f"bench_{argv[1]}", *argv[2:]]
-    execute_from_command_line(["kechuang", *argv])
+    try:
+        execute_from_command_line(["kechuang", *argv])
+    except KeyboardInterrupt:
+        # Ctrl+C while a command works (the demo migrating, loading, indexing): a line, not a traceback.
+        print("\n已中断 / interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 from django.contrib import admin
 
 from kechuang.demands.models import (
+    AnswerLink,
     Demand,
     DemandAttachment,
     Engagement,
@@ -40,6 +41,20 @@ class EngagementEventInline(admin.TabularInline):
     can_delete = False
 
 
+class AnswerLinkInline(admin.TabularInline):
+    """Links e-mailed to an expert without a login: where they went and whether they were used (the
+    token itself is never stored)."""
+
+    model = AnswerLink
+    extra = 0
+    readonly_fields = ["email", "created_at", "expires_at", "used_at"]
+    fields = readonly_fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Engagement)
 class EngagementAdmin(admin.ModelAdmin):
     list_display = ["demand", "match_type", "match_label", "status", "requested_at", "amount"]
@@ -55,7 +70,7 @@ class EngagementAdmin(admin.ModelAdmin):
         "agreed_at",
         "closed_at",
     ]
-    inlines = [EngagementEventInline]
+    inlines = [EngagementEventInline, AnswerLinkInline]
 
 
 class PoolMemberInline(admin.TabularInline):

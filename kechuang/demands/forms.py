@@ -1,13 +1,14 @@
 """Forms for the demand and engagement pages. They parse input only; the services decide."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import IndustryChain, Region, TechField
 from kechuang.demands.attachments import ALLOWED_EXTENSIONS, check_attachment
 from kechuang.demands.models import CooperationMode, Demand, MatchType
 from kechuang.demands.services import DemandInput
-from kechuang.directory.models import Organization
+from kechuang.directory.models import Expert, Organization
 
 
 class DemandForm(forms.Form):
@@ -100,6 +101,27 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=300)
 
 
+class ClaimProfileForm(forms.Form):
+    """A password for the account of an expert claiming their profile from an answer link."""
+
+    password1 = forms.CharField(
+        label=_("设置密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            raise forms.ValidationError(_("两次输入的密码不一致"))
+        return data
+
+
 class RequestForm(forms.Form):
     match_type = forms.ChoiceField(choices=MatchType.choices)
     match_id = forms.IntegerField(min_value=1)
@@ -154,16 +176,50 @@ class PoolForm(forms.Form):
         self.fields["region"].queryset = regions if regions is not None else Region.objects.none()
 
 
+class ExpertPicker(forms.Widget):
+    """Pick published experts by typing: a search box asks :func:`kechuang.demands.views.expert_picker`
+    (the matching engine's expert search) for options as one types; ticked options stay listed while the
+    search changes, and the form submits the ticked experts' ids. ``multiple`` picks several."""
+
+    template_name = "demands/widgets/expert_picker.html"
+
+    def __init__(self, multiple: bool = False, attrs=None) -> None:
+        super().__init__(attrs)
+        self.multiple = multiple
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if self.multiple else data.get(name)
+
+    def get_context(self, name, value, attrs):
+        from kechuang.demands.queries import picked_experts
+
+        context = super().get_context(name, value, attrs)
+        values = value if isinstance(value, list | tuple) else [value]
+        context["widget"].update(
+            picker_url=reverse("demands:expert_picker"),
+            options=picked_experts(name, self.multiple, [str(v) for v in values if v]),
+        )
+        return context
+
+
 class EnrolForm(forms.Form):
-    expert = forms.IntegerField(label=_("专家编号"), min_value=1)
+    expert = forms.ModelChoiceField(
+        Expert.objects.published(),
+        label=_("工程师"),
+        widget=ExpertPicker(),
+        error_messages={"required": _("请选择工程师"), "invalid_choice": _("专家不存在或未发布")},
+    )
     specialities = forms.CharField(label=_("专长环节"), max_length=200, required=False)
 
 
 class TeamForm(forms.Form):
     society = forms.ModelChoiceField(Organization.objects.none(), label=_("组建学会"))
     name = forms.CharField(label=_("名称"), max_length=100)
-    experts = forms.CharField(
-        label=_("成员专家编号"), required=False, help_text=_("多个编号用逗号分隔")
+    experts = forms.ModelMultipleChoiceField(
+        Expert.objects.published(),
+        label=_("成员专家"),
+        required=False,
+        widget=ExpertPicker(multiple=True),
     )
     description = forms.CharField(
         label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -174,13 +230,6 @@ class TeamForm(forms.Form):
         self.fields["society"].queryset = (
             societies if societies is not None else Organization.objects.none()
         )
-
-    def clean_experts(self) -> list[int]:
-        raw = self.cleaned_data["experts"].replace(",", ",")
-        ids = [part.strip() for part in raw.split(",") if part.strip()]
-        if any(not part.isdigit() for part in ids):
-            raise forms.ValidationError(_("专家编号应为数字"))
-        return [int(part) for part in ids]
 
 
 class VisitForm(forms.Form):

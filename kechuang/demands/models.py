@@ -6,6 +6,8 @@ supplier — an expert, or the organisation behind a matched achievement, instit
 through acceptance, a meeting and an outcome. Status fields change only in :mod:`kechuang.demands.services`.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -548,3 +550,42 @@ class ServiceVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} → {self.enterprise} {self.planned_on}"
+
+
+class AnswerLinkQuerySet(models.QuerySet):
+    def usable(self, now):
+        """Links not yet used and not expired at ``now``."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now)
+
+
+class AnswerLink(models.Model):
+    """A single-use link, e-mailed to an expert without a login, to answer one engagement request.
+
+    The token exists only in the e-mail: the row keeps its SHA-256, the address it went to, when it
+    expires (when the request itself would) and when it was used. Viewing the page does not use it;
+    accepting or declining does, in the same transaction as the transition
+    (:func:`kechuang.demands.services.accept_engagement`), so a link answers at most once.
+    """
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="answer_links"
+    )
+    email = models.EmailField(_("发送至"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    objects = AnswerLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("回应链接")
+        verbose_name_plural = _("回应链接")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.engagement_id} → {self.email}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -169,6 +169,39 @@ def pool_specialities(demand: Demand) -> dict[int, str]:
     )
 
 
+@dataclass
+class ExpertOptions:
+    """What the expert picker lists for form field ``field``: the ticked experts first, then the search's
+    other hits."""
+
+    field: str
+    multiple: bool
+    chosen: list[Expert]
+    found: list[Expert]
+    query: str = ""
+
+
+def picked_experts(
+    field_name: str, multiple: bool, selected: list[str], query: str = "", k: int = 8
+) -> ExpertOptions:
+    """The picker's options: the published experts among ``selected`` (ids as submitted; one unless
+    ``multiple``), then up to ``k`` others the matching engine finds for ``query`` — by name, affiliation,
+    keywords or works."""
+    from kechuang.core.indexing import search
+
+    ids = list(dict.fromkeys(int(v) for v in selected if str(v).isdigit()))[:50]
+    if not multiple:
+        ids = ids[:1]
+    published = Expert.objects.published().select_related("affiliation", "region").in_bulk(ids)
+    chosen = [published[pk] for pk in ids if pk in published]
+    query = query.strip()[:100]
+    found = []
+    if query:
+        hits = search(query, types=[MatchType.EXPERT], k=k + len(chosen))
+        found = [obj for _hit, obj in _load(hits) if obj.pk not in published][:k]
+    return ExpertOptions(field_name, multiple, chosen, found, query)
+
+
 def expert_query(expert: Expert) -> str:
     """What an expert's inbox searches with: their keywords, profile and the titles and abstracts of their
     latest works."""

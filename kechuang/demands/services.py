@@ -6,13 +6,18 @@ Engagement transitions are conditional ``UPDATE … WHERE status IN (…)`` stat
 transitions (say an accept and the expiry job) cannot both succeed on either database.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +29,7 @@ from kechuang.core.models import IndustryChain, TechField
 from kechuang.core.money import to_yuan
 from kechuang.demands.attachments import check_attachment
 from kechuang.demands.models import (
+    AnswerLink,
     CooperationMode,
     Demand,
     DemandAttachment,
@@ -360,7 +366,59 @@ def _open_engagement(
     EngagementEvent.objects.create(
         engagement=engagement, at=now, actor=actor, kind="status", status=S.REQUESTED, note=note
     )
+    if expert is not None and expert.user_id is None:
+        _reach_expert_without_login(engagement)
     return engagement
+
+
+def _reach_expert_without_login(engagement: Engagement) -> None:
+    """An expert without an account has no inbox. E-mail the address on their profile a link to answer
+    (made and sent by a task after commit, so that the token never sits in the task queue); without an
+    address, tell the region's operators and the members of the expert's institution — who keep the
+    profile and can add one — that nobody can answer the request."""
+    expert = engagement.expert
+    if expert.email:
+        from kechuang.demands.tasks import send_answer_link
+
+        transaction.on_commit(partial(send_answer_link.enqueue, engagement.pk), robust=True)
+        return
+    title = _("专家无法收到对接请求:%(e)s") % {"e": expert.name}
+    body = _("%(e)s 没有平台账号,专家档案中也没有邮箱,无人能回应“%(t)s”的对接请求。") % {
+        "e": expert.name,
+        "t": engagement.demand.title,
+    }
+    notify(
+        _operators_of(engagement.demand.region),
+        "engagement.unreachable",
+        title,
+        body,
+        engagement.get_absolute_url(),
+    )
+    if expert.affiliation_id:
+        notify(
+            _members_of(expert.affiliation_id),
+            "engagement.unreachable",
+            title,
+            _("%(body)s请在专家档案中补充邮箱。") % {"body": body},
+            expert.get_absolute_url(),
+        )
+
+
+@transaction.atomic
+def issue_answer_link(engagement: Engagement) -> tuple[AnswerLink, str]:
+    """A new single-use link for the expert (without a login) of a request to answer it, to the address on
+    their profile and valid until the request would expire. Returns the link and its token: the token is
+    for the e-mail only, the row keeps its hash. A system action: only the task
+    :func:`kechuang.demands.tasks.send_answer_link` calls it."""
+    token = secrets.token_urlsafe(32)
+    link = AnswerLink.objects.create(
+        engagement=engagement,
+        email=engagement.expert.email,
+        token_hash=AnswerLink.hash(token),
+        expires_at=engagement.requested_at + timedelta(days=settings.ENGAGEMENT_EXPIRY_DAYS),
+    )
+    record(None, "engagement.link", engagement, link.email, link_id=link.pk)
+    return link, token
 
 
 @transaction.atomic
@@ -459,9 +517,47 @@ def _transition(
     return current
 
 
-def _require_supplier(actor, engagement: Engagement) -> None:
-    if not engagement.is_supplier(actor):
+def _require_supplier(actor, engagement: Engagement, link: AnswerLink | None) -> None:
+    """The supplier answers: a user on the supplier side, or whoever holds an answer link of this
+    engagement (which is spent)."""
+    if link is not None:
+        _spend_link(link, engagement)
+    elif not engagement.is_supplier(actor):
         raise PermissionDenied(_("只有被邀请方可以回应对接请求"))
+
+
+def _spend_link(link: AnswerLink, engagement: Engagement) -> None:
+    """Use ``link`` for ``engagement`` with one conditional UPDATE, so that it serves once even when two
+    uses race; if the caller's change is then refused, its transaction rolls back and the link stays
+    unused. Refused for a link of another engagement, an expired one or a used one."""
+    if link.engagement_id != engagement.pk:
+        raise PermissionDenied(_("链接与该对接不符"))
+    now = timezone.now()
+    if not AnswerLink.objects.filter(pk=link.pk).usable(now).update(used_at=now):
+        raise Refused(_("链接已过期或已使用"))
+
+
+@transaction.atomic
+def claim_expert_profile(link: AnswerLink, engagement: Engagement, password: str):
+    """The expert holding an answer link creates their account and takes over their profile, spending
+    the link; from then on they answer in the inbox like any expert. The user name and e-mail are the
+    address the link was sent to, which they have just shown they read (as a password reset would).
+    Refused when an account already uses that address or the profile has been claimed meanwhile;
+    ``ValidationError`` for a password the validators reject."""
+    _spend_link(link, engagement)
+    users = get_user_model()
+    email = link.email
+    if users.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        raise Refused(_("该邮箱已有平台账号,请登录后联系运营方关联专家档案"))
+    expert = engagement.expert
+    user = users(username=email, email=email, display_name=expert.name)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    if not Expert.objects.filter(pk=expert.pk, user__isnull=True).update(user=user):
+        raise Refused(_("该专家档案已关联账号"))
+    record(user, "expert.claim", expert, email, engagement_id=engagement.pk)
+    return user
 
 
 def _require_party(actor, engagement: Engagement) -> None:
@@ -474,16 +570,17 @@ def _require_party(actor, engagement: Engagement) -> None:
 
 
 @transaction.atomic
-def accept_engagement(actor, engagement: Engagement) -> Engagement:
-    """The supplier accepts a request; from now on each side may read the other's contact details."""
-    _require_supplier(actor, engagement)
+def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = None) -> Engagement:
+    """The supplier accepts a request; from now on each side may read the other's contact details. An
+    expert without a login accepts with the ``link`` e-mailed to them (``actor`` is then ``None``)."""
+    _require_supplier(actor, engagement, link)
     now = timezone.now()
     engagement = _transition(
         actor,
         engagement,
         (S.REQUESTED,),
         S.ACCEPTED,
-        _("接受对接"),
+        _("接受对接(邮件链接)") if link else _("接受对接"),
         "engagement.accept",
         responded_at=now,
         accepted_at=now,
@@ -500,9 +597,12 @@ def accept_engagement(actor, engagement: Engagement) -> Engagement:
 
 
 @transaction.atomic
-def decline_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
-    """The supplier declines a request, saying why."""
-    _require_supplier(actor, engagement)
+def decline_engagement(
+    actor, engagement: Engagement, reason: str, link: AnswerLink | None = None
+) -> Engagement:
+    """The supplier declines a request, saying why (with an e-mailed ``link``, like
+    :func:`accept_engagement`)."""
+    _require_supplier(actor, engagement, link)
     reason = (reason or "").strip()
     if not reason:
         raise Refused(_("婉拒时请填写原因"))
@@ -511,7 +611,7 @@ def decline_engagement(actor, engagement: Engagement, reason: str) -> Engagement
         engagement,
         (S.REQUESTED,),
         S.DECLINED,
-        _("婉拒:%(r)s") % {"r": reason},
+        (_("婉拒(邮件链接):%(r)s") if link else _("婉拒:%(r)s")) % {"r": reason},
         "engagement.decline",
         responded_at=timezone.now(),
         decline_reason=reason[:300],

@@ -5,6 +5,7 @@ import csv
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -14,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kechuang.accounts.permissions import acts_for, managed_regions, operates
 from kechuang.core.models import Region
@@ -22,6 +24,7 @@ from kechuang.demands import services
 from kechuang.demands.disclosure import contact_for
 from kechuang.demands.forms import (
     AgreementForm,
+    ClaimProfileForm,
     DemandForm,
     EnrolForm,
     MeetingForm,
@@ -36,6 +39,7 @@ from kechuang.demands.forms import (
     VisitRecordForm,
 )
 from kechuang.demands.models import (
+    AnswerLink,
     Demand,
     DemandAttachment,
     Engagement,
@@ -48,15 +52,22 @@ from kechuang.demands.queries import (
     demand_matches,
     expert_inbox,
     funnel,
+    picked_experts,
     stalled_engagements,
 )
 from kechuang.directory.models import Expert, Organization
 
 
 def _run(request, action, *args, success: str = "", **kwargs):
-    """Call a service; report refusals as messages. Returns the service's result or ``None``."""
+    """Call a service as the signed-in user; report refusals as messages. Returns the service's result or
+    ``None``."""
+    return _report(request, lambda: action(request.user, *args, **kwargs), success)
+
+
+def _report(request, call, success: str = ""):
+    """Run ``call()`` (one service call); report refusals as messages. Returns its result or ``None``."""
     try:
-        result = action(request.user, *args, **kwargs)
+        result = call()
     except services.Refused as error:
         messages.error(request, error.message)
         return None
@@ -339,6 +350,74 @@ def engagement_action(request, pk: int, action: str):
     return redirect("demands:engagement", pk=engagement.pk)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer_by_link(request, pk: int, token: str):
+    """Where an expert without a login lands from the e-mailed link: the demand and the request, the
+    enterprise's contact hidden until acceptance (:func:`contact_for` with the link as viewer), and accept
+    or decline through the same services as the inbox — or claim the profile with a password and go on
+    in the inbox. An unknown or altered token, or one of another engagement, is a 404; a used or expired
+    link shows only the request's status."""
+    link = get_object_or_404(
+        AnswerLink.objects.select_related(
+            "engagement__demand__organization",
+            "engagement__demand__region",
+            "engagement__demand__industry_chain",
+            "engagement__expert",
+        ),
+        token_hash=AnswerLink.hash(token),
+        engagement_id=pk,
+    )
+    engagement = link.engagement
+    answered = None
+    claim_form = ClaimProfileForm(request.POST if request.POST.get("action") == "claim" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "claim":
+            user = None
+            if claim_form.is_valid():
+                user = _report(
+                    request,
+                    lambda: services.claim_expert_profile(
+                        link, engagement, claim_form.cleaned_data["password1"]
+                    ),
+                    _("账号已创建,您已登录"),
+                )
+            if user is not None:
+                login(request, user)
+                return redirect(engagement)
+        elif action == "accept":
+            answered = _report(
+                request,
+                lambda: services.accept_engagement(None, engagement, link),
+                _("已接受对接"),
+            )
+        elif action == "decline":
+            answered = _report(
+                request,
+                lambda: services.decline_engagement(
+                    None, engagement, request.POST.get("reason", ""), link
+                ),
+                _("已婉拒"),
+            )
+        else:
+            raise Http404
+        engagement = answered or engagement
+        link.refresh_from_db(fields=["used_at"])
+    usable = link.used_at is None and link.expires_at > timezone.now()
+    context = {
+        "link": link,
+        "engagement": engagement,
+        "demand": engagement.demand,
+        "answered": answered is not None,
+        "usable": usable,
+        "enterprise_contact": contact_for(link, engagement, "enterprise"),
+        "claim_form": claim_form,
+    }
+    status = 200 if usable or answered else 410
+    return render(request, "demands/answer_by_link.html", context, status=status)
+
+
 @login_required
 def inbox(request):
     """The expert's inbox: requests waiting for an answer, their engagements, and matching demands."""
@@ -527,27 +606,43 @@ def pool_detail(request, pk: int):
         ),
         pk=pk,
     )
-    form = EnrolForm(request.POST or None)
-    if request.method == "POST":
-        expert = Expert.objects.filter(pk=request.POST.get("expert") or 0).first()
-        if request.POST.get("remove") and expert:
-            _run(request, services.remove_engineer, pool, expert, success=_("已移出资源池"))
-            return redirect(pool)
-        if form.is_valid() and expert:
-            _run(
-                request,
-                services.enrol_engineer,
-                pool,
-                expert,
-                form.cleaned_data["specialities"],
-                success=_("已吸纳入池"),
-            )
-            return redirect(pool)
-        messages.error(request, _("专家不存在"))
+    form = EnrolForm(None if request.POST.get("remove") else request.POST or None)
+    if request.POST.get("remove"):
+        member = get_object_or_404(pool.members, expert_id=request.POST.get("expert") or 0)
+        _run(request, services.remove_engineer, pool, member.expert, success=_("已移出资源池"))
+        return redirect(pool)
+    if form.is_bound and form.is_valid():
+        _run(
+            request,
+            services.enrol_engineer,
+            pool,
+            form.cleaned_data["expert"],
+            form.cleaned_data["specialities"],
+            success=_("已吸纳入池"),
+        )
+        return redirect(pool)
     members = pool.members.select_related("expert__affiliation", "expert__region")
     return render(
         request, "demands/pool_detail.html", {"pool": pool, "members": members, "form": form}
     )
+
+
+@login_required
+def expert_picker(request):
+    """Options for the expert picker of the pool and team forms as one types (see
+    :class:`kechuang.demands.forms.ExpertPicker`): for operators and for those who may form a team."""
+    if not (managed_regions(request.user).exists() or _team_societies(request.user).exists()):
+        raise PermissionDenied(_("仅供区域运营方与学会成员使用"))
+    field_name = request.GET.get("field", "")
+    if field_name not in ("expert", "experts"):
+        raise Http404
+    options = picked_experts(
+        field_name,
+        request.GET.get("multiple") == "1",
+        request.GET.getlist(field_name),
+        request.GET.get("q", ""),
+    )
+    return render(request, "demands/_expert_options.html", {"options": options})
 
 
 def _team_societies(user):
@@ -570,13 +665,12 @@ def team_list(request):
             form = TeamForm(request.POST or None, societies=societies)
             if request.method == "POST" and form.is_valid():
                 d = form.cleaned_data
-                experts = list(Expert.objects.filter(pk__in=d["experts"]))
                 team = _run(
                     request,
                     services.create_team,
                     d["society"],
                     d["name"],
-                    experts,
+                    list(d["experts"]),
                     d["description"],
                     success=_("服务团已组建"),
                 )

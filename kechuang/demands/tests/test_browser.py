@@ -1,10 +1,18 @@
 """Each role's journey in headless Chromium: the enterprise posts a demand, the operator approves it, the
 enterprise requests the matched expert, the expert accepts, the meeting is scheduled and held, and the
-cooperation is agreed. A screenshot of the demand page with its matches is kept as a test artefact."""
+cooperation is agreed. A screenshot of the demand page with its matches is kept as a test artefact. An
+expert without a login answers through the e-mailed link; operators and societies pick experts by
+typing."""
+
+import re
 
 import pytest
 
+from kechuang.accounts.factories import MembershipFactory, UserFactory
+from kechuang.core.factories import IndustryChainFactory
+from kechuang.demands import services
 from kechuang.demands.models import Demand, Engagement
+from kechuang.directory.factories import ExpertFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,3 +91,69 @@ def test_demand_to_agreement_journey(world, reindex, page, live_server, artifact
     engagement.refresh_from_db()
     assert engagement.status == "agreed" and str(engagement.amount) == "280000.00"
     assert (artifacts_dir / "demand-page.png").stat().st_size > 10_000
+
+
+def test_expert_without_login_answers_through_the_emailed_link(
+    world, published_demand, page, live_server, mailoutbox, settings, artifacts_dir
+):
+    settings.SITE_URL = live_server.url
+    zhou = ExpertFactory(name="周工", user=None, email="zhou@wzu.example.cn", region=world.district)
+    engagement = services.request_engagement(
+        world.owner, published_demand, "expert", zhou.pk, "想请教无传感器控制"
+    )
+    (mail,) = [m for m in mailoutbox if m.to == ["zhou@wzu.example.cn"]]
+    link = re.search(
+        rf"{re.escape(live_server.url)}/demands/engagements/\d+/answer/\S+/", mail.body
+    )
+
+    page.goto(link.group(0))
+    page.wait_for_selector("#answer-actions")
+    assert "想请教无传感器控制" in page.content()
+    assert "0577-65551234" not in page.content()  # hidden until he accepts
+    page.screenshot(path=str(artifacts_dir / "answer-link.png"), full_page=True)
+    page.click("#accept")
+    page.wait_for_selector("#engagement-status:has-text('已接受')")
+    assert "0577-65551234" in page.locator("#enterprise-contact").inner_text()
+
+    page.goto(link.group(0))
+    page.wait_for_selector("#answer-closed:has-text('此链接已使用')")
+    assert "0577-65551234" not in page.content()
+    engagement.refresh_from_db()
+    assert engagement.status == "accepted"
+
+
+def test_operators_and_societies_pick_experts_by_typing(
+    world, reindex, page, live_server, artifacts_dir
+):
+    zhao = ExpertFactory(name="赵工", keywords=["精密铸造", "压铸模具"], region=world.district)
+    chain = IndustryChainFactory(name="汽车零部件", slug="auto-parts")
+    pool = services.create_pool(world.operator, chain, world.city, "温州汽配池")
+    society = OrganizationFactory(name="中国汽车工程学会", kind="society", region=world.province)
+    MembershipFactory(user=UserFactory(username="secretary"), organization=society)
+    reindex()
+
+    # the operator enrols an engineer found by what they do, not by an id
+    login(page, live_server, "operator")
+    page.goto(f"{live_server.url}{pool.get_absolute_url()}")
+    page.fill("#enrol-form input[type=search]", "压铸")
+    page.check(f"#enrol-form input[name=expert][value='{zhao.pk}']")
+    page.fill("#enrol-form input[name=specialities]", "精密铸造")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("table td:has-text('精密铸造')")
+    assert list(pool.members.values_list("expert__name", flat=True)) == ["赵工"]
+
+    # the society forms a team from two searches; the first pick stays ticked during the second
+    login(page, live_server, "secretary")
+    page.goto(f"{live_server.url}/demands/teams/")
+    page.select_option("#team-form select[name=society]", str(society.pk))
+    page.fill("#team-form input[name=name]", "汽车电驱服务团")
+    page.fill("#team-form input[type=search]", "陈教授")
+    page.check(f"#team-form input[name=experts][value='{world.expert.pk}']")
+    page.fill("#team-form input[type=search]", "压铸")
+    page.check(f"#team-form input[name=experts][value='{zhao.pk}']")
+    page.locator("#team-form").screenshot(path=str(artifacts_dir / "expert-picker.png"))
+    assert page.is_checked(f"#team-form input[name=experts][value='{world.expert.pk}']")
+    page.click("#team-form button[type=submit]")
+    page.wait_for_selector("h1:has-text('汽车电驱服务团')")
+    team = society.service_teams.get()
+    assert sorted(team.members.values_list("name", flat=True)) == ["赵工", "陈教授"]

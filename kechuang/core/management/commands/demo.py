@@ -7,10 +7,12 @@ the load. ``--no-serve`` prepares only; ``--scale N`` multiplies the generated r
 the database and index first.
 """
 
+import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +36,7 @@ from kechuang.demo.generator import (
 
 SERVER_THREADS = 2
 DATABASE_WORKER = "django_tasks_db.DatabaseBackend"
+WORKER_GRACE_SECONDS = 5
 
 
 class Command(BaseCommand):
@@ -155,6 +158,7 @@ class Command(BaseCommand):
 
     def serve(self, port: int) -> None:
         """Serve until interrupted, with a task worker as a child process that stops with the server."""
+        use_site_url(port)
         worker = self.start_worker()
         self.stdout.write(
             self.style.SUCCESS(_("访问 http://127.0.0.1:%(port)d/ (Ctrl+C 停止)") % {"port": port})
@@ -182,7 +186,10 @@ class Command(BaseCommand):
                 ).serve()
         finally:
             if worker is not None:
-                stop_worker(worker)
+                self.stdout.write(_("正在停止后台任务进程……"))
+                if not stop_worker(worker):
+                    self.stdout.write(_("未完成的后台任务(如语义向量计算)将在下次启动时继续。"))
+            self.stdout.write(_("演示已停止。"))
 
     def start_worker(self) -> subprocess.Popen | None:
         """``db_worker`` over every queue when tasks go through the database (RQ runs its own workers)."""
@@ -198,23 +205,37 @@ class Command(BaseCommand):
             "--no-reload",
         ]
         self.step(_("启动后台任务进程"))
-        return subprocess.Popen(command, cwd=settings.BASE_DIR)
+        # In a process group of its own, Ctrl+C in the terminal reaches only the server: the worker is
+        # stopped by stop_worker, once (a second signal would make it exit from inside its task, which
+        # then fails with a SystemExit traceback).
+        return subprocess.Popen(command, cwd=settings.BASE_DIR, process_group=0)
 
 
-def stop_worker(worker: subprocess.Popen) -> None:
-    """Ask the worker to stop after its current task; a second signal makes it abandon the task (its
-    work is enqueued again at the next start)."""
-    for signal_count in range(2):
-        if worker.poll() is not None:
-            return
-        worker.terminate()
-        try:
-            worker.wait(timeout=5 * (signal_count + 1))
-        except subprocess.TimeoutExpired:
-            continue
-    if worker.poll() is None:
+def use_site_url(port: int, environ: MutableMapping[str, str] = os.environ) -> str:
+    """Make e-mail links point at this demo (``http://127.0.0.1:PORT``) unless ``SITE_URL`` is set in the
+    environment, which is kept (a production or proxied address). It goes into the environment as well
+    as the settings: the task worker that sends the e-mails reads its settings afresh."""
+    url = environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    settings.SITE_URL = url
+    return url
+
+
+def stop_worker(worker: subprocess.Popen, grace: float = WORKER_GRACE_SECONDS) -> bool:
+    """Stop the task worker; returns whether it finished by itself. SIGTERM lets it end its current task;
+    a task still running after ``grace`` seconds (a long embedding, say) is abandoned with SIGKILL, and so
+    it is at once on a further Ctrl+C. Abandoning is safe: the index marks vectors ready only after
+    writing them, a database transaction cut short rolls back, and the next start queues the embedding
+    again."""
+    if worker.poll() is not None:
+        return True
+    worker.terminate()
+    try:
+        worker.wait(timeout=grace)
+        return True
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
         worker.kill()
         worker.wait()
+        return False
 
 
 def display_width(text: str) -> int:
