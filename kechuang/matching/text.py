@@ -113,8 +113,11 @@ class Analyzer:
         synonyms: Sequence[str | Path] = (),
         stopwords: Sequence[str | Path] = (),
         extra_dictionary: Iterable[str] = (),
+        extra_synonyms: Iterable[Sequence[str]] = (),
+        extra_stopwords: Iterable[str] = (),
     ) -> Analyzer:
-        """An analyzer configured from word-list files (the shipped defaults when none are given)."""
+        """An analyzer configured from word-list files (the shipped defaults when none are given), plus
+        extra dictionary words, synonym groups and stop words (the operators' vocabulary)."""
         words = [
             w for p in (dictionary or [DATA_DIR / "dictionary.txt"]) for w in read_word_list(p)
         ]
@@ -124,7 +127,9 @@ class Analyzer:
             for line in read_word_list(p)
         ]
         stops = [w for p in (stopwords or [DATA_DIR / "stopwords.txt"]) for w in read_word_list(p)]
-        return cls([*words, *extra_dictionary], groups, stops)
+        return cls(
+            [*words, *extra_dictionary], [*groups, *extra_synonyms], [*stops, *extra_stopwords]
+        )
 
     def _segment(self, normalized: str) -> list[str]:
         """Tokens of already-normalised text: words segmented for search (long words also yield their
