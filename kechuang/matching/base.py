@@ -108,13 +108,15 @@ class Settings:
     """Ranking knobs shared by the backends, read from the options (upper-case keys).
 
     ``fusion_alpha`` is the dense share of the fused (z-score normalised) score; ``prf_docs`` top
-    documents feed ``prf_terms`` expansion terms at ``prf_weight`` (pseudo-relevance feedback, 0 turns it
-    off), counting only documents scoring at least ``prf_min_share`` of the best one; ``dense_prf`` is the
-    share of the top ``prf_docs`` documents' mean vector added to the query vector; each candidate gains
-    ``graph_weight`` times the mean fused score of its ``graph_k`` nearest documents (score propagation,
-    two steps with restart; 0 turns it off); ``candidates`` bounds how many lexical and dense candidates
-    are fused. The defaults were chosen on the first 500 title queries of the CSL sets only (queries
-    500–999 and the keywords set held out; see the benchmark report).
+    documents feed ``prf_terms`` expansion terms at ``prf_weight`` (lexical pseudo-relevance feedback, 0
+    turns it off), counting only documents scoring at least ``prf_min_share`` of the best one;
+    ``dense_prf`` is the share of the best ``dense_prf_docs`` fused documents' mean vector added to the
+    query vector (dense feedback, 0 turns it off), each document weighted ``exp((score − best) /
+    dense_prf_temperature)`` so a clear best match counts most and close runners-up share the say; each
+    candidate gains ``graph_weight`` times the mean fused score of its ``graph_k`` nearest documents
+    (score propagation, two steps with restart; 0 turns it off); ``candidates`` bounds how many lexical
+    and dense candidates are fused. The defaults were chosen on the first 500 title queries of the CSL
+    sets only (queries 500–999 and the keywords set held out; see the benchmark report).
     """
 
     fusion_alpha: float = 0.7
@@ -122,9 +124,11 @@ class Settings:
     prf_terms: int = 10
     prf_weight: float = 0.0
     prf_min_share: float = 0.5
-    dense_prf: float = 2.0
+    dense_prf: float = 3.0
+    dense_prf_docs: int = 5
+    dense_prf_temperature: float = 0.1
     graph_k: int = 10
-    graph_weight: float = 0.9
+    graph_weight: float = 1.2
     candidates: int = 200
 
     @classmethod

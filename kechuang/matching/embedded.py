@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kechuang.matching import ranking
+from kechuang.matching import pipeline, ranking
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend, Settings
 from kechuang.matching.encoders import Encoder, load_encoder
 from kechuang.matching.segment import (
@@ -635,13 +635,16 @@ class EmbeddedBackend(SearchBackend):
         lexical, semantic = pool_scores(sims, pool)
         if settings.dense_prf > 0:
             fused = ranking.fuse(lexical, semantic, settings.fusion_alpha)
-            feedback = [pool[i] for i in np.argsort(-fused)[: max(settings.prf_docs, 1)]]
-            vectors = [
-                v for p, r in feedback if (v := self._vector(segment_vectors, p, r)) is not None
+            feedback = [
+                (fused[i], v)
+                for i in np.argsort(-fused)[: max(settings.dense_prf_docs, 1)]
+                if (v := self._vector(segment_vectors, *pool[i])) is not None
             ]
-            if vectors:
-                moved = q + settings.dense_prf * np.mean(vectors, axis=0)
-                moved /= np.linalg.norm(moved) or 1.0
+            if feedback:
+                weights = pipeline.feedback_weights(
+                    [score for score, _ in feedback], settings.dense_prf_temperature
+                )
+                moved = pipeline.rocchio(q, [v for _, v in feedback], settings.dense_prf, weights)
                 sims, best = nearest(moved)
                 pool = list(dict.fromkeys([*candidates, *best]))
                 lexical, semantic = pool_scores(sims, pool)
