@@ -1,5 +1,6 @@
 """Who may see and do what. Every view, API endpoint and service asks these functions."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from kechuang.core.models import Region
@@ -46,3 +47,16 @@ def member_organization_ids(user) -> set[int]:
 def acts_for(user, organization_id: int | None) -> bool:
     """Whether ``user`` is a member of the organisation with this id."""
     return organization_id is not None and organization_id in member_organization_ids(user)
+
+
+def operators_of(region: Region):
+    """The users holding a mandate over ``region`` (on it or on a region above it): who is told of what
+    happens there."""
+    codes = [code for code in region.path.split("/") if code]
+    return get_user_model().objects.filter(mandates__region__code__in=codes).distinct()
+
+
+def users_of(*organization_ids: int | None):
+    """The users acting for any of these organisations (``None`` ids are ignored)."""
+    ids = [pk for pk in organization_ids if pk is not None]
+    return get_user_model().objects.filter(memberships__organization_id__in=ids).distinct()

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.accounts.permissions import acts_for, operates
+from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.challenges import conflicts
 from kechuang.challenges.models import (
     SHANGHAI,
@@ -89,33 +89,18 @@ def _now(now: datetime.datetime | None) -> datetime.datetime:
 # --- who is told -----------------------------------------------------------------------------------
 
 
-def _operators(challenge_list: ChallengeList):
-    """Users holding a mandate over the list's region (on it or on a region above it)."""
-    codes = [code for code in challenge_list.region.path.split("/") if code]
-    return get_user_model().objects.filter(mandates__region__code__in=codes).distinct()
-
-
-def _people_of(organization_ids: Iterable[int]):
-    """The users acting for any of these organisations."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__organization_id__in=list(organization_ids))
-        .distinct()
-    )
-
-
 def _applicants(application: Application, *, lead: bool = True):
     """The users of the application's organisations (without the lead organisation's when ``lead`` is
     false)."""
     members = ConsortiumMember.objects.filter(application=application)
     if not lead:
         members = members.exclude(organization_id=application.lead_id)
-    return _people_of(members.values_list("organization_id", flat=True))
+    return users_of(*members.values_list("organization_id", flat=True))
 
 
 def _department(challenge: Challenge):
     """The users of the task's proposing department (出题单位), if it has one."""
-    return _people_of([challenge.proposer_id] if challenge.proposer_id else [])
+    return users_of(challenge.proposer_id)
 
 
 def _manage_url(challenge_list: ChallengeList) -> str:
@@ -556,7 +541,7 @@ def submit_application(application: Application, *, by, now=None) -> Application
         application.get_absolute_url(),
     )
     notify(
-        _operators(challenge_list),
+        operators_of(challenge_list.region),
         "challenges.application.received",
         title,
         _("%(lead)s 提交了揭榜申请,揭榜截止后请进行形式审查。") % {"lead": application.lead},
@@ -623,7 +608,7 @@ def withdraw_application(
     )
     if was_submitted:
         notify(
-            _operators(challenge_list),
+            operators_of(challenge_list.region),
             "challenges.application.withdrawn",
             title,
             body,
@@ -842,7 +827,7 @@ def _tell_if_all_scored(review_round: ReviewRound) -> None:
     ):
         challenge_list = review_round.challenge.challenge_list
         notify(
-            _operators(challenge_list),
+            operators_of(challenge_list.region),
             "challenges.scores.sealed",
             _("评分已齐待启封:%(r)s") % {"r": review_round},
             _("本轮评审专家已全部完成打分,评分密封保存,请启封。"),
@@ -1032,7 +1017,7 @@ def file_objection(application: Application, *, by, text: str, now=None) -> Obje
     record(by, "challenges.objection.file", objection, text[:100])
     title = _("公示异议:%(t)s") % {"t": application.challenge.title}
     notify(
-        _operators(challenge_list),
+        operators_of(challenge_list.region),
         "challenges.objection.filed",
         title,
         text,
@@ -1179,7 +1164,7 @@ def _tell_tranche_released(agreement: Agreement, tranche: Tranche) -> None:
         "b": agreement.bounty,
     }
     event = "challenges.tranche.released"
-    notify(_people_of([application.lead_id]), event, title, body, agreement.get_absolute_url())
+    notify(users_of(application.lead_id), event, title, body, agreement.get_absolute_url())
     notify(_applicants(application, lead=False), event, title, body, application.get_absolute_url())
     notify(_department(challenge), event, title, body, challenge.get_absolute_url())
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.accounts.permissions import users_of
 from kechuang.core.models import IndustryChain, Region, TechField
 from kechuang.core.money import MoneyField
 from kechuang.directory.models import Expert, Organization
@@ -374,10 +375,10 @@ class Engagement(models.Model):
         """The users who answer for the supplier side."""
         if self.expert_id:
             return [self.expert.user] if self.expert.user_id else []
-        return [m.user for m in self.provider.memberships.select_related("user")]
+        return list(users_of(self.provider_id))
 
     def enterprise_users(self) -> list:
-        return [m.user for m in self.demand.organization.memberships.select_related("user")]
+        return list(users_of(self.demand.organization_id))
 
     def is_supplier(self, user) -> bool:
         return getattr(user, "is_authenticated", False) and any(

@@ -22,8 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kechuang.accounts.models import OperatorMandate
-from kechuang.accounts.permissions import acts_for, operates
+from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain, TechField
 from kechuang.core.money import to_yuan
@@ -176,20 +175,6 @@ def add_attachment(actor, demand: Demand, uploaded) -> DemandAttachment:
     return attachment
 
 
-def _operators_of(region) -> list:
-    """Users holding a mandate over ``region`` (on it or on a region above it)."""
-    codes = [code for code in region.path.split("/") if code]
-    return [
-        m.user
-        for m in OperatorMandate.objects.filter(region__code__in=codes).select_related("user")
-    ]
-
-
-def _members_of(organization_id: int) -> list:
-    org = Organization.objects.get(pk=organization_id)
-    return [m.user for m in org.memberships.select_related("user")]
-
-
 def _change_demand(demand: Demand, allowed: tuple, **values) -> Demand:
     updated = Demand.objects.filter(pk=demand.pk, status__in=allowed).update(
         updated_at=timezone.now(), **values
@@ -216,7 +201,7 @@ def submit_demand(actor, demand: Demand) -> Demand:
     )
     record(actor, "demand.submit", demand, demand.title)
     notify(
-        _operators_of(demand.region),
+        operators_of(demand.region),
         "demand.pending",
         _("待审核需求:%(t)s") % {"t": demand.title},
         _("%(org)s 提交了技术需求,请审核。") % {"org": demand.organization},
@@ -241,7 +226,7 @@ def approve_demand(actor, demand: Demand) -> Demand:
     demand.save(update_fields=["updated_at"])  # lets the search registry index the published row
     record(actor, "demand.approve", demand, demand.title)
     notify(
-        _members_of(demand.organization_id),
+        users_of(demand.organization_id),
         "demand.published",
         _("需求已发布:%(t)s") % {"t": demand.title},
         _("您的技术需求已通过审核,可查看匹配结果并发起对接。"),
@@ -266,7 +251,7 @@ def return_demand(actor, demand: Demand, reason: str) -> Demand:
     )
     record(actor, "demand.return", demand, reason)
     notify(
-        _members_of(demand.organization_id),
+        users_of(demand.organization_id),
         "demand.returned",
         _("需求被退回:%(t)s") % {"t": demand.title},
         reason,
@@ -388,7 +373,7 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
         "t": engagement.demand.title,
     }
     notify(
-        _operators_of(engagement.demand.region),
+        operators_of(engagement.demand.region),
         "engagement.unreachable",
         title,
         body,
@@ -396,7 +381,7 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
     )
     if expert.affiliation_id:
         notify(
-            _members_of(expert.affiliation_id),
+            users_of(expert.affiliation_id),
             "engagement.unreachable",
             title,
             _("%(body)s请在专家档案中补充邮箱。") % {"body": body},
@@ -753,7 +738,7 @@ def agree_cooperation(
         amount=amount,
     )
     notify(
-        _operators_of(engagement.demand.region),
+        operators_of(engagement.demand.region),
         "engagement.agreed",
         _("对接达成合作:%(t)s") % {"t": engagement.demand.title},
         f"{engagement.demand.organization} ↔ {engagement.supplier_name}",
@@ -923,7 +908,7 @@ def plan_visit(actor, team, enterprise: Organization, planned_on: date):
     )
     record(actor, "visit.plan", visit, str(visit))
     notify(
-        _members_of(enterprise.pk),
+        users_of(enterprise.pk),
         "visit.planned",
         _("科技服务团走访预告:%(t)s") % {"t": team.name},
         _("计划日期:%(d)s") % {"d": planned_on.isoformat()},
@@ -970,7 +955,7 @@ def record_visit(
     record(actor, "visit.record", visit, outcomes[:100], demands=len(collected))
     if collected:
         notify(
-            _operators_of(visit.enterprise.region),
+            operators_of(visit.enterprise.region),
             "demand.pending",
             _("服务团收集需求 %(n)d 项待审核") % {"n": len(collected)},
             f"{visit.team} → {visit.enterprise}",
