@@ -7,6 +7,7 @@ import sys
 from io import StringIO
 
 import pytest
+from django.utils import translation
 
 from kechuang.accounts.factories import UserFactory
 from kechuang.core.management.commands import demo
@@ -143,7 +144,8 @@ def test_stopping_the_demo_prints_a_short_message(monkeypatch, settings, interru
     command = demo.Command(stdout=out)
     monkeypatch.setattr(command, "start_worker", lambda: FakeWorker(interrupted_by))
 
-    command.serve(8123)
+    with translation.override("zh-hans"):  # an earlier test's request may have left English active
+        command.serve(8123)
 
     lines = out.getvalue().strip().splitlines()
     assert lines[-1] == "演示已停止。"
