@@ -10,28 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
-from pydantic import field_validator
 
 from kechuang.accounts.permissions import is_operator
 from kechuang.core import vocabulary
 from kechuang.core.models import IndexRebuild, VocabularyEntry
+from kechuang.core.schemas import Input
 from kechuang.matching.text import normalize
 
 router = Router(tags=["vocabulary"])
 
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 100_000
-
-
-class Input(Schema):
-    """Input strings may not carry NUL characters (PostgreSQL cannot store them)."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def no_nul(cls, value):
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("NUL character not allowed")
-        return value
 
 
 class EntryIn(Input):

@@ -13,9 +13,9 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
-from pydantic import field_validator
 
 from kechuang.accounts.permissions import acts_for
+from kechuang.core.schemas import Input
 from kechuang.demands import services
 from kechuang.demands.disclosure import Contact, contact_for
 from kechuang.demands.models import CooperationMode, Demand, Engagement, MatchType
@@ -23,17 +23,6 @@ from kechuang.demands.queries import SCOPES, demand_matches, expert_inbox
 from kechuang.directory.models import Expert, Organization
 
 router = Router(tags=["demands"])
-
-
-class Input(Schema):
-    """Input strings may not carry NUL characters (PostgreSQL cannot store them)."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def no_nul(cls, value):
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("NUL character not allowed")
-        return value
 
 
 class DemandIn(Input):
