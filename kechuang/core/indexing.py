@@ -142,12 +142,15 @@ def backend_options() -> dict[str, object]:
     return options
 
 
-def vocabulary_stamp() -> tuple[int, object]:
-    """A cheap fingerprint of the operators' vocabulary: it changes with every entry added or removed."""
-    from kechuang.core.models import VocabularyEntry
+def vocabulary_stamp() -> tuple[object, ...]:
+    """A cheap fingerprint of the vocabulary the analyzer is built from: it changes with every operator
+    entry added or removed and every industry chain (their names and keywords are dictionary words)
+    added, edited or deleted."""
+    from kechuang.core.models import IndustryChain, VocabularyEntry
 
-    latest = VocabularyEntry.objects.aggregate(count=Count("pk"), at=Max("updated_at"))
-    return latest["count"], latest["at"]
+    entries = VocabularyEntry.objects.aggregate(count=Count("pk"), at=Max("updated_at"))
+    chains = IndustryChain.objects.aggregate(count=Count("pk"), at=Max("updated_at"))
+    return entries["count"], entries["at"], chains["count"], chains["at"]
 
 
 def get_backend() -> SearchBackend:

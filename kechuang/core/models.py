@@ -95,6 +95,8 @@ class IndustryChain(models.Model):
     regions = models.ManyToManyField(
         Region, verbose_name=_("重点区域"), blank=True, related_name="chains"
     )
+    # Part of the search vocabulary's fingerprint (the keywords are dictionary words).
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("产业链")

@@ -456,3 +456,47 @@ def test_the_page_and_its_errors_speak_english_on_request(client, operator):
     assert "<h1>Search vocabulary</h1>" in html
     assert "A synonym group needs at least two different terms" in html
     assert "同义词组至少要有两个不同的词" not in html
+
+
+# --- industry chains' keywords are dictionary words too ---------------------------------------------------
+
+
+def test_editing_a_chains_keywords_in_the_admin_reloads_every_process_and_rebuilds(
+    client, commit, monkeypatch
+):
+    from kechuang.core.models import IndustryChain
+
+    with commit():
+        chain = IndustryChain.objects.create(name="智能装备", slug="smart-equipment")
+        whole = AchievementFactory(title="气动抓取装置", description="采用柔性夹爪抓取易碎工件。")
+    indexing.rebuild_all()
+    monkeypatch.setattr(indexing, "VOCABULARY_CHECK_SECONDS", 0)
+    backend = indexing.get_backend()
+    assert "柔性夹爪" not in indexing.current_analyzer().tokens("柔性夹爪")
+
+    client.force_login(person("chain-admin", is_superuser=True, is_staff=True))
+    with commit():
+        response = client.post(
+            f"/admin/core/industrychain/{chain.pk}/change/",
+            {"name": chain.name, "slug": chain.slug, "description": "", "keywords": "柔性夹爪"},
+        )
+    assert response.status_code == 302, response.content.decode()[:500]
+
+    assert indexing.get_backend() is not backend  # the stamp saw the chain change
+    assert "柔性夹爪" in indexing.current_analyzer().tokens("采用柔性夹爪抓取")
+    assert IndexRebuild.objects.get().status == IndexRebuild.Status.DONE
+    assert ids(indexing.search("柔性夹爪"))[0] == f"achievement:{whole.pk}"
+
+
+def test_saving_a_chain_without_changing_its_words_queues_no_rebuild(client, commit):
+    from kechuang.core.models import IndustryChain
+
+    chain = IndustryChain.objects.create(name="智能装备", slug="smart-equipment", keywords="机器人")
+    client.force_login(person("chain-admin", is_superuser=True, is_staff=True))
+    with commit():
+        client.post(
+            f"/admin/core/industrychain/{chain.pk}/change/",
+            {"name": chain.name, "slug": chain.slug, "description": "新说明", "keywords": "机器人"},
+        )
+    assert IndustryChain.objects.get().description == "新说明"
+    assert not IndexRebuild.objects.exists()
