@@ -10,13 +10,14 @@ from kechuang.core.models import TechField
 from kechuang.directory.factories import (
     AchievementFactory,
     ExpertFactory,
+    ExpertWorkFactory,
     InnovationPlatformFactory,
     InstrumentFactory,
     OrganizationFactory,
     ServiceItemFactory,
 )
-from kechuang.directory.models import Achievement, Organization
-from kechuang.directory.tests.transfer_world import build_world
+from kechuang.directory.models import Achievement, ExpertWork, Organization
+from kechuang.directory.tests.transfer_world import build_world, code
 from kechuang.directory.transfer.exporter import export, template
 from kechuang.directory.transfer.importer import RowError, import_records
 from kechuang.directory.transfer.readers import read_upload
@@ -32,7 +33,8 @@ def world():
 
 @pytest.fixture
 def directory(world):
-    """Two records of every type in Wenzhou's districts and one organisation in Jiangsu."""
+    """Two records of every type in Wenzhou's districts, two organisations without a credit code and of
+    one name in two districts, and one organisation in Jiangsu."""
     university = OrganizationFactory(
         region=world.lucheng,
         kind=Organization.Kind.UNIVERSITY,
@@ -48,9 +50,16 @@ def directory(world):
     cross = TechField.objects.create(name="交叉学科")
     firm.fields.set([TechField.objects.create(name="机械工程", parent=cross)])
     OrganizationFactory(region=world.jiangsu, name="苏州某公司")
+    for district in (world.ruian, world.lucheng):
+        OrganizationFactory(
+            region=district, credit_code=None, name="机械工程学会", kind=Organization.Kind.SOCIETY
+        )
     for owner in (university, firm):
         expert = ExpertFactory(affiliation=owner, region=owner.region, keywords=["电机", "控制"])
         expert.industry_chains.set([world.chain])
+        ExpertWorkFactory(expert=expert, title="电驱动系统综述:现状，展望")
+        ExpertWorkFactory(expert=expert, year=2019)
+        ExpertWorkFactory(expert=expert, kind=ExpertWork.Kind.PATENT, year=None)
         AchievementFactory(owner=owner, region=owner.region)
         AchievementFactory(
             owner=owner,
@@ -132,3 +141,29 @@ def test_templates_have_every_column_a_guide_and_drop_down_lists(world):
         world.operator, ORGANIZATIONS, read_upload(template(ORGANIZATIONS, "xlsx"))
     )
     assert report.errors == [RowError(None, "", "文件中没有数据行")]
+
+
+def test_organizations_without_credit_code_update_by_name_and_region(world):
+    """Export, edit (a description; a credit code filled in), import: updates, no duplicates."""
+    in_ruian = OrganizationFactory(region=world.ruian, credit_code=None, name="机械工程学会")
+    in_lucheng = OrganizationFactory(region=world.lucheng, credit_code=None, name="机械工程学会")
+    OrganizationFactory(region=world.ruian)
+    sheets = read_upload(export(world.operator, ORGANIZATIONS, "xlsx"))
+    header, *rows = sheets[0].rows
+    for row in rows:
+        if row[header.index("所在区域")] == "瑞安市" and row[0] == "机械工程学会":
+            row[header.index("简介")] = "新简介"
+        if row[header.index("所在区域")] == "鹿城区":
+            row[header.index("统一社会信用代码")] = code(50)
+
+    report = import_records(world.operator, ORGANIZATIONS, sheets)
+    again = import_records(world.operator, ORGANIZATIONS, sheets)
+
+    assert report.errors == again.errors == []
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 1)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert Organization.objects.count() == 3
+    in_ruian.refresh_from_db()
+    in_lucheng.refresh_from_db()
+    assert (in_ruian.credit_code, in_ruian.description) == (None, "新简介")
+    assert in_lucheng.credit_code == code(50)

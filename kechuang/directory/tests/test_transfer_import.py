@@ -7,8 +7,15 @@ from django.core.exceptions import PermissionDenied
 
 from kechuang.accounts.factories import UserFactory
 from kechuang.core.models import AuditEntry
-from kechuang.directory.factories import OrganizationFactory
-from kechuang.directory.models import Achievement, Expert, Organization, ServiceItem, Status
+from kechuang.directory.factories import ExpertFactory, ExpertWorkFactory, OrganizationFactory
+from kechuang.directory.models import (
+    Achievement,
+    Expert,
+    ExpertWork,
+    Organization,
+    ServiceItem,
+    Status,
+)
 from kechuang.directory.tests.transfer_world import build_world, code, csv_bytes, sheet
 from kechuang.directory.transfer.importer import RowError, import_records
 from kechuang.directory.transfer.readers import read_upload
@@ -106,7 +113,8 @@ def test_malformed_file_reports_every_problem_and_writes_nothing(world):
         ["", code(5), "企业", "火星", "", "", "", ""],
         ["数字错", code(6), "企业", "瑞安市", "", "二〇〇八", "-5", "not a url"],
         ["产业链错", code(7), "enterprise", "330381", "造船、汽车零部件", "", "", ""],
-        ["缺代码", "", "企业", "瑞安市", "", "", "", ""],
+        ["无代码协会", "", "学会", "瑞安市", "", "", "", ""],
+        ["无代码协会", "", "学会", "330381", "", "", "", ""],
     ]
     before = counts()
 
@@ -123,9 +131,9 @@ def test_malformed_file_reports_every_problem_and_writes_nothing(world):
         RowError(7, "职工人数", "不能小于0"),
         RowError(7, "网站", "输入一个有效的 URL。"),
         RowError(8, "产业链", "未知产业链“造船”"),
-        RowError(9, "统一社会信用代码", "此列为必填项"),
+        RowError(10, "名称", "与第9行重复(名称、所在区域相同)"),
     ]
-    assert report.rows == 8
+    assert report.rows == 9
     assert counts() == before
 
 
@@ -329,3 +337,62 @@ def test_dry_run_counts_but_writes_nothing(world):
     assert (report.dry_run, report.created, report.errors) == (True, 1, [])
     assert ServiceItem.objects.count() == 0
     assert AuditEntry.objects.count() == 0
+
+
+def test_works_columns_replace_an_experts_works_of_each_kind_and_keep_abstracts(world):
+    university = OrganizationFactory(credit_code=code(1), name="温州大学", region=world.lucheng)
+    expert = ExpertFactory(name="李明", affiliation=university, email="liming@wzu.edu.cn")
+    kept = ExpertWorkFactory(expert=expert, title="电机控制研究", abstract="摘要一", year=2020)
+    ExpertWorkFactory(expert=expert, title="旧论文")
+    ExpertWorkFactory(expert=expert, kind=ExpertWork.Kind.PATENT, title="旧专利")
+    project = ExpertWorkFactory(expert=expert, kind=ExpertWork.Kind.PROJECT, title="某项目")
+    rows = [
+        ["姓名", "工作单位", "邮箱", "论文", "专利"],
+        [
+            "李明",
+            code(1),
+            "liming@wzu.edu.cn",
+            "电机控制研究(2021)\n新论文:控制、驱动，综述（２０２３）",
+            "",
+        ],
+        ["王芳", code(1), "", "论文甲;论文甲；论文乙", "一种散热结构 (2019)"],
+    ]
+
+    report = import_records(world.operator, EXPERTS, sheet(rows))
+
+    assert report.errors == []
+    assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
+    works = {
+        (w.expert.name, w.kind, w.title, w.year, w.abstract)
+        for w in ExpertWork.objects.select_related("expert")
+    }
+    assert works == {
+        ("李明", "paper", "电机控制研究", 2021, "摘要一"),
+        ("李明", "paper", "新论文:控制、驱动，综述", 2023, ""),
+        ("李明", "project", "某项目", 2022, project.abstract),
+        ("王芳", "paper", "论文甲", None, ""),
+        ("王芳", "paper", "论文乙", None, ""),
+        ("王芳", "patent", "一种散热结构", 2019, ""),
+    }
+    assert ExpertWork.objects.get(title="电机控制研究").pk == kept.pk
+
+    again = import_records(world.operator, EXPERTS, sheet(rows))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_bad_works_are_reported_by_row_and_column_and_nothing_is_written(world):
+    OrganizationFactory(credit_code=code(1), name="温州大学", region=world.lucheng)
+    long_title = "长" * 301
+    rows = [
+        ["姓名", "工作单位", "论文", "科研项目"],
+        ["李明", code(1), f"好论文\n{long_title}(2020)", ""],
+        ["王芳", code(1), "", "(2019)"],
+    ]
+
+    report = import_records(world.operator, EXPERTS, sheet(rows))
+
+    assert report.errors == [
+        RowError(2, "论文", f"“{'长' * 17}...”:确保该变量包含不超过 300 字符 (目前字符数 301)。"),
+        RowError(3, "科研项目", "“(2019)”:此字段不能为空。"),
+    ]
+    assert (Expert.objects.count(), ExpertWork.objects.count()) == (0, 0)

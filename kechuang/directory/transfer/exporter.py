@@ -29,8 +29,9 @@ def exportable_records(user, spec: RecordSpec) -> QuerySet:
     records the user may edit (their organisations' own)."""
     manager = spec.model.objects
     records = manager.managed_by(user) if is_operator(user) else manager.editable_by(user)
-    many = [column.field for column in spec.columns if column.many]
-    return records.select_related(*spec.select_related).prefetch_related(*many).order_by("pk")
+    return (
+        records.select_related(*spec.select_related).prefetch_related(*spec.prefetch).order_by("pk")
+    )
 
 
 def export_columns(user, spec: RecordSpec) -> list[Column]:

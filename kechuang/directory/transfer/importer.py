@@ -5,15 +5,21 @@ the file — and collects every problem by row and column before it writes anyth
 nothing is written; otherwise every row is created or updated by its natural key in one transaction, rows
 whose values are unchanged are left alone (so importing the same file twice changes nothing the second
 time), and one audit row records the import.
+
+Imports of one record type are serialised: the check and the write run in one transaction holding that
+type's lock, so two operators importing the same new records at once get one copy — the second import
+waits, then finds the first's records and updates (or leaves) them.
 """
 
 import uuid
+import zlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator, managed_regions
@@ -151,6 +157,38 @@ def import_records(
         report.errors.append(RowError(None, "", _("文件中没有数据行")))
         return report
 
+    rows: list[_Row] = []
+    try:
+        # A real import checks and writes in one transaction under its record type's lock (see
+        # :func:`_serialise`), so a concurrent import of the same records waits and then matches them.
+        with transaction.atomic() if not dry_run else nullcontext():
+            if not dry_run:
+                _serialise(spec)
+            rows = _check(user, spec, columns, raw_rows, report, progress)
+            if not report.errors and not dry_run:
+                _write(user, spec, rows, report, progress)
+    except IntegrityError:
+        # Someone saved a record with the same unique key outside an import (an edit page) between the
+        # check and the write: nothing was written, and the rows it concerns say so.
+        conflicts = _conflicts(spec, rows)
+        if not conflicts:
+            raise
+        report.errors.extend(conflicts)
+    return report
+
+
+def _serialise(spec: RecordSpec) -> None:
+    """Wait for, and hold until the transaction ends, the lock of ``spec``'s record type, so that two imports
+    of one type run one after the other and the second sees what the first created. A PostgreSQL
+    transaction-level advisory lock; on SQLite the IMMEDIATE transaction mode already serialises writers."""
+    if connection.vendor == "postgresql":
+        key = zlib.crc32(f"kechuang.directory.import:{spec.name}".encode())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _check(user, spec: RecordSpec, columns, raw_rows, report: ImportReport, progress) -> list[_Row]:
+    """Parse, match and validate every row, adding their problems and counts to ``report``."""
     lookups = Lookups()
     owner_positions = [
         i for i, (column, _position) in enumerate(columns) if isinstance(column, OrganizationColumn)
@@ -180,40 +218,70 @@ def import_records(
             report.updated += 1
         elif row.action == "unchanged":
             report.unchanged += 1
-    if report.errors or dry_run:
-        return report
+    return rows
 
+
+def _write(user, spec: RecordSpec, rows: list[_Row], report: ImportReport, progress) -> None:
+    """Save the checked rows and the import's audit row (inside the caller's transaction)."""
     to_write = [row for row in rows if row.action in {"create", "update"}]
-    with transaction.atomic():
-        for done, row in enumerate(to_write, start=1):
-            row.record.save()
-            for field_name, ids in row.many.items():
-                if row.action == "update" or ids:
-                    getattr(row.record, field_name).set(ids)
-            if progress:
-                progress(WRITING, done, len(to_write))
-        AuditEntry.objects.create(
-            actor=user,
-            action="directory.import",
-            # An import targets a record type, not one record: the import id names it.
-            target_type=spec.model._meta.label_lower,
-            target_id=report.import_id,
-            summary=_("导入%(label)s:新增%(created)d条,更新%(updated)d条,未变%(unchanged)d条")
-            % {
-                "label": spec.label,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-            },
-            data={
-                "sheet": report.sheet,
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-            },
-        )
-    return report
+    for done, row in enumerate(to_write, start=1):
+        row.record.save()
+        for field_name, value in row.many.items():
+            if row.action == "update" or value:
+                spec.column(field_name).save(row.record, value)
+        if progress:
+            progress(WRITING, done, len(to_write))
+    AuditEntry.objects.create(
+        actor=user,
+        action="directory.import",
+        # An import targets a record type, not one record: the import id names it.
+        target_type=spec.model._meta.label_lower,
+        target_id=report.import_id,
+        summary=_("导入%(label)s:新增%(created)d条,更新%(updated)d条,未变%(unchanged)d条")
+        % {
+            "label": spec.label,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        },
+        data={
+            "sheet": report.sheet,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        },
+    )
+
+
+def _conflicts(spec: RecordSpec, rows: list[_Row]) -> list[RowError]:
+    """The rows to be written whose natural key another record took after the check."""
+    written = [row for row in rows if row.action in {"create", "update"}]
+    existing = _existing_records(spec, written)
+    errors = []
+    for row in written:
+        for position, key in enumerate(spec.keys):
+            if any(row.values.get(name) in (None, "") for name in key.requires):
+                continue
+            taken = [
+                record
+                for record in existing[position].get(key.of_values(row.values), [])
+                if row.existing is None or record.pk != row.existing.pk
+            ]
+            if taken:
+                errors.append(
+                    RowError(
+                        row.number,
+                        spec.header_for(key.fields[0]),
+                        _("该%(label)s刚由他人录入(%(headers)s相同),本次未导入任何数据,请重新导入")
+                        % {
+                            "label": spec.label,
+                            "headers": "、".join(spec.header_for(name) for name in key.fields),
+                        },
+                    )
+                )
+                break
+    return errors
 
 
 def _parse_row(spec: RecordSpec, columns, number: int, cells: list[str], lookups: Lookups) -> _Row:
@@ -240,7 +308,6 @@ def _parse_row(spec: RecordSpec, columns, number: int, cells: list[str], lookups
 
 def _existing_records(spec: RecordSpec, rows: list[_Row]) -> list[dict[tuple, list[models.Model]]]:
     """For each natural key of ``spec``: key → the existing records with that key."""
-    many_fields = [column.field for column in spec.columns if column.many]
     indexes = []
     for key in spec.keys:
         first = key.fields[0]
@@ -256,7 +323,7 @@ def _existing_records(spec: RecordSpec, rows: list[_Row]) -> list[dict[tuple, li
             queryset = (
                 spec.model.objects.filter(**{f"{first}__in": chunk}, **key.where)
                 .select_related(*spec.select_related)
-                .prefetch_related(*many_fields)
+                .prefetch_related(*spec.prefetch)
             )
             for record in queryset:
                 index.setdefault(key.of_record(record), []).append(record)
@@ -269,21 +336,27 @@ def _query_value(value: Any) -> Any:
 
 
 def _match_existing(spec, row: _Row, existing, seen_keys, seen_records) -> None:
-    """Find the row's record by the first natural key that applies; flag duplicates within the file."""
+    """Find the row's record by the first natural key that applies, or — when that finds none — by a later
+    key that ``fills_in`` the first (a record gaining its credit code); flag duplicates within the file."""
+    missed = False  # an earlier key applied and found no record
     for position, key in enumerate(spec.keys):
+        if missed and not key.fills_in:
+            continue
         if any(row.values.get(name) in (None, "") for name in key.requires):
             continue
         if any(name in row.bad_fields for name in key.fields):
             return
         headers = "、".join(spec.header_for(name) for name in key.fields)
         value = key.of_values(row.values)
-        first = seen_keys.setdefault((position, value), row.number)
-        if first != row.number:
-            row.error(
-                spec.header_for(key.fields[0]),
-                _("与第%(first)d行重复(%(headers)s相同)") % {"first": first, "headers": headers},
-            )
-            return
+        if not missed:
+            first = seen_keys.setdefault((position, value), row.number)
+            if first != row.number:
+                row.error(
+                    spec.header_for(key.fields[0]),
+                    _("与第%(first)d行重复(%(headers)s相同)")
+                    % {"first": first, "headers": headers},
+                )
+                return
         matches = existing[position].get(value, [])
         if len(matches) > 1:
             row.error(
@@ -300,7 +373,8 @@ def _match_existing(spec, row: _Row, existing, seen_keys, seen_records) -> None:
                     spec.header_for(key.fields[0]),
                     _("与第%(first)d行对应同一条已有记录") % {"first": first},
                 )
-        return
+            return
+        missed = True
 
 
 def _default_region(spec: RecordSpec, row: _Row, lookups: Lookups) -> None:

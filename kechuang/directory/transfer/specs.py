@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import format_lazy
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from kechuang.core.models import IndustryChain, Region, TechField
 from kechuang.directory.models import (
     Achievement,
     Expert,
+    ExpertWork,
     InnovationPlatform,
     Instrument,
     Organization,
@@ -164,7 +166,9 @@ class Lookups:
 class Column:
     """One column of a record type's sheet: a plain text field unless a subclass says otherwise."""
 
-    many = False  # fills a many-to-many relation rather than a field
+    # Fills related rows (a many-to-many relation, an expert's works) rather than a field; such a column
+    # has ``prefetch`` (the relation it reads) and ``save(obj, value)`` (writes it after ``obj`` is saved).
+    many = False
 
     def __init__(
         self,
@@ -229,7 +233,10 @@ class CreditCodeColumn(Column):
         return normalize_credit_code(text)
 
     def describe(self, model):
-        return _("18位,末位为校验码;用作机构的唯一标识,重复导入时据此更新")
+        return _(
+            "18位,末位为校验码;用作机构的唯一标识,重复导入时据此更新。"
+            "没有代码的机构按名称和所在区域更新,日后补填代码也会更新原记录"
+        )
 
 
 class PatentNumberColumn(Column):
@@ -398,6 +405,13 @@ class ManyColumn(Column):
     def comparable(self, value):
         return set(value)
 
+    @property
+    def prefetch(self) -> str:
+        return self.field
+
+    def save(self, obj: models.Model, value: list[int]) -> None:
+        getattr(obj, self.field).set(value)
+
     def render(self, obj, lookups):
         return LIST_SEPARATOR.join(sorted(self.label(pk, lookups) for pk in self.current(obj)))
 
@@ -424,14 +438,91 @@ class FieldsColumn(ManyColumn):
         return _("已有技术领域的名称,多个用“、”分隔;重名时写“上级领域/领域”")
 
 
+WORK_SEPARATORS = re.compile(r"[；;\r\n]+")  # titles themselves hold 、 and ,
+_WORK_YEAR = re.compile(r"^(.*?)\s*[(（]\s*([0-9０-９]{4})\s*[)）]$")
+
+
+class WorksColumn(Column):
+    """An expert's works of one kind (论文, 专利, 项目), one per line as ``题目(年份)``.
+
+    Importing the column replaces the expert's works of that kind: a listed title (compared ignoring case)
+    keeps its abstract, keywords and reference, a new title is added with its year, and a work no longer
+    listed is removed. Abstracts are edited on the expert's page."""
+
+    many = True
+    prefetch = "works"
+
+    def __init__(self, header: str, kind: str, **kwargs) -> None:
+        super().__init__(header, f"works_{kind}", **kwargs)
+        self.kind = kind
+
+    def parse(self, text, lookups, model):
+        works: dict[str, tuple[str, int | None]] = {}
+        for entry in WORK_SEPARATORS.split(text):
+            entry = entry.strip()
+            if not entry:
+                continue
+            match = _WORK_YEAR.match(entry)
+            title, year = (match[1], int(match[2])) if match else (entry, None)
+            try:
+                ExpertWork(kind=self.kind, title=title, year=year).full_clean(
+                    exclude=["expert"], validate_unique=False
+                )
+            except ValidationError as error:
+                messages = "".join(m for ms in error.message_dict.values() for m in ms)
+                raise CellError(
+                    _("“%(entry)s”:%(problem)s")
+                    % {"entry": Truncator(entry).chars(20), "problem": messages}
+                ) from None
+            works.setdefault(title.casefold(), (title, year))
+        return list(works.values())
+
+    def blank(self, model):
+        return []
+
+    def current(self, obj):
+        return {(work.title, work.year) for work in obj.works.all() if work.kind == self.kind}
+
+    def comparable(self, value):
+        return set(value)
+
+    def save(self, obj: models.Model, value: list[tuple[str, int | None]]) -> None:
+        old = {work.title.casefold(): work for work in obj.works.all() if work.kind == self.kind}
+        new, changed = [], []
+        for title, year in value:
+            work = old.pop(title.casefold(), None)
+            if work is None:
+                new.append(ExpertWork(expert=obj, kind=self.kind, title=title, year=year))
+            elif (work.title, work.year) != (title, year):
+                work.title, work.year = title, year
+                changed.append(work)
+        ExpertWork.objects.filter(pk__in=[work.pk for work in old.values()]).delete()
+        ExpertWork.objects.bulk_update(changed, ["title", "year"])
+        ExpertWork.objects.bulk_create(new)
+
+    def render(self, obj, lookups):
+        works = [work for work in obj.works.all() if work.kind == self.kind]
+        return "\n".join(
+            f"{work.title}({work.year})" if work.year else work.title for work in works
+        )
+
+    def describe(self, model):
+        return _(
+            "每行一项,写作“题目(年份)”,年份可省略;导入时以此列替换该专家的此类成果,"
+            "已有题目的摘要保留"
+        )
+
+
 @dataclass(frozen=True)
 class NaturalKey:
     """Fields that identify a record across imports. It applies to a row when the ``requires`` fields are
-    filled; ``where`` restricts which existing records it may match."""
+    filled; ``where`` restricts which existing records it may match. A key that ``fills_in`` is also tried
+    when an earlier key applied but found no record (a record without a credit code gaining one)."""
 
     fields: tuple[str, ...]
     requires: tuple[str, ...]
     where: dict[str, Any] = field(default_factory=dict)
+    fills_in: bool = False
 
     def of_values(self, values: dict[str, Any]) -> tuple:
         return tuple(_key_part(values.get(name)) for name in self.fields)
@@ -482,6 +573,11 @@ class RecordSpec:
         if field_name == "__all__":
             return ""
         return str(self.model._meta.get_field(field_name).verbose_name)
+
+    @property
+    def prefetch(self) -> list[str]:
+        """The relations the columns that fill related rows read."""
+        return sorted({column.prefetch for column in self.columns if column.many})
 
     def columns_for(self, *, include_private: bool) -> list[Column]:
         return [c for c in self.columns if include_private or not c.private]
@@ -557,7 +653,6 @@ ORGANIZATIONS = RecordSpec(
         CreditCodeColumn(
             "统一社会信用代码",
             "credit_code",
-            required=True,
             aliases=("信用代码", "社会信用代码"),
             example=EXAMPLE_CREDIT_CODE,
         ),
@@ -593,7 +688,15 @@ ORGANIZATIONS = RecordSpec(
         Column("联系电话", "contact_phone", private=True, example="0577-65000000"),
         Column("联系邮箱", "contact_email", private=True, example="contact@example.cn"),
     ),
-    keys=(NaturalKey(("credit_code",), requires=("credit_code",)),),
+    keys=(
+        NaturalKey(("credit_code",), requires=("credit_code",)),
+        NaturalKey(
+            ("name", "region"),
+            requires=("name", "region"),
+            where={"credit_code__isnull": True},
+            fills_in=True,
+        ),
+    ),
 )
 
 EXPERTS = RecordSpec(
@@ -622,6 +725,24 @@ EXPERTS = RecordSpec(
         ),
         Column(
             "个人简介", "profile", aliases=("简介",), example="长期从事新能源汽车电驱动系统研究。"
+        ),
+        WorksColumn(
+            "论文",
+            ExpertWork.Kind.PAPER,
+            aliases=("代表性论文", "代表论文", "发表论文"),
+            example="永磁同步电机无传感器控制研究(2022)",
+        ),
+        WorksColumn(
+            "专利",
+            ExpertWork.Kind.PATENT,
+            aliases=("代表性专利", "授权专利"),
+            example="一种电机控制器散热结构(2021)",
+        ),
+        WorksColumn(
+            "科研项目",
+            ExpertWork.Kind.PROJECT,
+            aliases=("项目", "主持项目"),
+            example="新能源汽车电驱动系统关键技术(2020)",
         ),
         *_listing_columns(region_note=_owned_region_note(gettext_lazy("工作单位"))),
         Column(
