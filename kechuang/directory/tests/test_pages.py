@@ -476,6 +476,16 @@ def test_query_string_tag_keeps_the_other_parameters():
     assert render("{% query_string page=None %}") == "?q=%E7%94%B5%E6%9C%BA"
 
 
+def test_the_shared_pager_keeps_the_other_parameters():
+    from django.core.paginator import Paginator
+
+    page = Paginator(list(range(45)), 20).get_page(2)
+    html = render('{% include "_pager.html" %}', page=page)
+    assert 'href="?q=%E7%94%B5%E6%9C%BA&amp;page=1" rel="prev"' in html
+    assert 'href="?q=%E7%94%B5%E6%9C%BA&amp;page=3" rel="next"' in html
+    assert render('{% include "_pager.html" %}', page=Paginator([1], 20).get_page(1)).strip() == ""
+
+
 def test_organization_detail_links_to_all_of_its_records(client, regions):
     lab = OrganizationFactory(
         name="检测中心", kind=Organization.Kind.TESTING, region=regions["ruian"]
