@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import VocabularyEntry
-from kechuang.directory.transfer.readers import UnreadableFile, check_size
+from kechuang.core.uploads import UnreadableFile, check_size
 
 
 class EntryForm(forms.Form):

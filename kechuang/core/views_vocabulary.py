@@ -20,7 +20,7 @@ from kechuang.accounts.permissions import is_operator
 from kechuang.core import vocabulary
 from kechuang.core.forms import AnalyzeForm, BulkForm, EntryForm
 from kechuang.core.models import VocabularyEntry
-from kechuang.directory.transfer.readers import UnreadableFile
+from kechuang.core.uploads import UnreadableFile
 from kechuang.matching.text import normalize
 
 PAGE_SIZE = 50

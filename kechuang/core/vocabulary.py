@@ -32,7 +32,7 @@ from kechuang.core.models import (
     VocabularyEntry,
     clean_terms,
 )
-from kechuang.directory.transfer.readers import check_size, decode_text
+from kechuang.core.uploads import check_size, decode_text
 from kechuang.matching.text import Analyzer, normalize
 
 MAX_BULK_LINES = 5000

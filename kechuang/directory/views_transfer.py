@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator
+from kechuang.core.uploads import UnreadableFile, check_size
 from kechuang.directory.transfer import exporter, tasks
 from kechuang.directory.transfer.importer import ImportReport
-from kechuang.directory.transfer.readers import UnreadableFile, check_size
 from kechuang.directory.transfer.specs import SPECS, RecordSpec
 
 CONTENT_TYPES = {
