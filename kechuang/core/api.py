@@ -15,7 +15,6 @@ from kechuang.accounts.permissions import is_operator
 from kechuang.core import vocabulary
 from kechuang.core.models import IndexRebuild, VocabularyEntry
 from kechuang.core.schemas import Input
-from kechuang.matching.text import normalize
 
 router = Router(tags=["vocabulary"])
 
@@ -115,8 +114,7 @@ def list_entries(request, filters: Query[EntryFilters]):
     )
     if filters.kind:
         entries = entries.filter(kind=filters.kind)
-    if filters.q and filters.q.strip():
-        entries = entries.filter(text__contains=normalize(filters.q).strip())
+    entries = entries.containing(filters.q)
     start = (filters.page - 1) * filters.page_size
     return entries[start : start + filters.page_size]
 

@@ -174,6 +174,12 @@ class VocabularyEntryQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
+    def containing(self, query: str | None):
+        """Entries whose text contains ``query`` as the analyzer sees it (繁體 finds 简体); all of them for
+        an empty query."""
+        folded = normalize(query or "").strip()
+        return self.filter(text__contains=folded) if folded else self
+
     def manageable_by(self, user):
         """Entries ``user`` may deactivate: their own, and those added in the regions they operate (all
         for a superuser)."""

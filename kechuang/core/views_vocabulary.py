@@ -21,7 +21,6 @@ from kechuang.core import vocabulary
 from kechuang.core.forms import AnalyzeForm, BulkForm, EntryForm
 from kechuang.core.models import VocabularyEntry
 from kechuang.core.uploads import UnreadableFile
-from kechuang.matching.text import normalize
 
 PAGE_SIZE = 50
 Kind = VocabularyEntry.Kind
@@ -48,8 +47,7 @@ def _context(request: HttpRequest, kind: str, **forms) -> dict:
     )
     if not show_inactive:
         entries = entries.active()
-    if query:
-        entries = entries.filter(text__contains=normalize(query).strip())
+    entries = entries.containing(query)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     manageable = set(
         VocabularyEntry.objects.manageable_by(request.user)

@@ -590,3 +590,7 @@ class AnswerLink(models.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+    def usable_at(self, now) -> bool:
+        """Whether the link still answers at ``now`` (the row-level twin of ``objects.usable``)."""
+        return self.used_at is None and self.expires_at > now

@@ -404,7 +404,7 @@ def answer_by_link(request, pk: int, token: str):
             raise Http404
         engagement = answered or engagement
         link.refresh_from_db(fields=["used_at"])
-    usable = link.used_at is None and link.expires_at > timezone.now()
+    usable = link.usable_at(timezone.now())
     context = {
         "link": link,
         "engagement": engagement,
