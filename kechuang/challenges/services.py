@@ -301,7 +301,8 @@ def start_application(
 ) -> Application:
     """A member of ``lead`` opens a draft application while the window is open and the lead meets the
     task's structured eligibility rules (refused with the reasons otherwise); the lead becomes the
-    application's first (confirmed) consortium member. One live application per organisation per task."""
+    application's first (confirmed) consortium member, with the whole work and (once set) the whole
+    budget — all an application alone (独立揭榜) needs. One live application per organisation per task."""
     now = _now(now)
     if not acts_for(by, lead.pk):
         raise PermissionDenied(_("您不是该单位的成员"))
@@ -349,7 +350,10 @@ def save_application(
     team: Sequence[dict] | None = None,
     plan: Sequence[dict] | None = None,
 ) -> Application:
-    """Save the draft's route, budget, declarations and (when given) its team and plan, replacing them."""
+    """Save the draft's route, budget, declarations and (when given) its team and plan, replacing them.
+
+    Alone (独立揭榜), the lead is the only member and carries the whole work and budget: its shares follow
+    the budget here, so no consortium step is needed. A draft with other members cannot turn alone."""
     application = _locked(application)
     _require_draft_editor(application, by)
     budget_total = to_yuan(budget_total)
@@ -360,6 +364,15 @@ def save_application(
     if mode is not None:
         _require(mode in Application.Mode.values, _("揭榜方式无效"))
         application.mode = mode
+    if application.mode == Application.Mode.ALONE:
+        others = application.members.exclude(organization_id=application.lead_id)
+        _require(
+            not others.exists(),
+            _("申请中还有参与单位,不能改为独立揭榜;请先移除参与单位。"),
+        )
+        application.members.filter(organization_id=application.lead_id).update(
+            work_share=HUNDRED, budget_share=budget_total
+        )
     application.save(
         update_fields=["technical_route", "budget_total", "declaration_accepted", "mode"]
     )
@@ -384,12 +397,17 @@ def save_member(
     responsibility: str = "",
     now=None,
 ) -> ConsortiumMember:
-    """Add a consortium member or change its shares. A new member must meet the task's member rules (a
-    credit code where required). A member other than the lead must confirm (again) after its terms
-    change; the lead's own changes count as confirmed."""
+    """Add a consortium member or change its shares (consortium and project group only: alone, the lead's
+    shares follow the budget, see :func:`save_application`). A new member must meet the task's member
+    rules (a credit code where required). A member other than the lead must confirm (again) after its
+    terms change; the lead's own changes count as confirmed."""
     now = _now(now)
     application = _locked(application)
     _require_draft_editor(application, by)
+    _require(
+        application.mode != Application.Mode.ALONE,
+        _("独立揭榜由本单位承担全部任务和预算,无需添加成员;如需联合攻关,请先将揭榜方式改为创新联合体或项目群。"),
+    )
     work_share, budget_share = Decimal(work_share), to_yuan(budget_share)
     _require(0 <= work_share <= 100, _("分工占比应在 0–100% 之间"))
     _require(budget_share >= 0, _("预算份额不能为负"))

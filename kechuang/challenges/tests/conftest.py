@@ -94,7 +94,8 @@ def publish(world: World) -> World:
 
 
 def complete_alone(world: World, key: str, now=DURING) -> Application:
-    """A complete single-organisation draft by ``key`` (budget 4 M)."""
+    """A complete single-organisation draft by ``key`` (budget 4 M, all of it the lead's: no member
+    step)."""
     user, org = world.users[key], world.orgs[key]
     application = services.start_application(world.challenge, org, by=user, now=now)
     services.save_application(
@@ -105,9 +106,6 @@ def complete_alone(world: World, key: str, now=DURING) -> Application:
         declaration_accepted=True,
         team=[{"name": "王工", "title": "高级工程师", "affiliation": org.name, "duty": "总体设计"}],
         plan=[{"title": "样机研制", "months": 12, "deliverable": "样机一台"}],
-    )
-    services.save_member(
-        application, org, by=user, work_share=Decimal(100), budget_share=Decimal("4000000")
     )
     world.applications[key] = application
     return application
