@@ -1,81 +1,171 @@
-"""Forms for the challenge pages. Rows a user lists (indicators, team, plan, milestones) are typed one per
-line with fields separated by ``|``, which keeps the pages plain HTML."""
+"""Forms for the challenge pages. Lists a user types (indicators, team, plan, milestones) are add-a-row
+inputs (:mod:`kechuang.core.rows`) whose cleaned value is a list of dicts, the shape the services take;
+organisations joining a consortium are picked by typing (:class:`OrganizationPicker`)."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import managed_regions
 from kechuang.challenges.models import SHANGHAI, Application, Indicator
 from kechuang.core.models import Region
+from kechuang.core.rows import Column, RowsField
 from kechuang.directory.models import Organization
 
+INDICATOR_COLUMNS = (
+    Column("name", _("指标名称"), placeholder=_("如：额定排气量"), max_length=200, size="wide"),
+    Column(
+        "comparator",
+        _("要求"),
+        kind="choice",
+        choices=tuple(Indicator.Comparator.choices),
+        size="narrow",
+    ),
+    Column("target", _("目标值"), kind="decimal", placeholder=_("如：300"), size="narrow"),
+    Column("unit", _("单位"), placeholder=_("如：L/min"), max_length=30, size="narrow"),
+)
+TEAM_COLUMNS = (
+    Column("name", _("姓名"), placeholder=_("如：李明"), max_length=50, size="narrow"),
+    Column("title", _("职称/职务"), required=False, placeholder=_("如：高级工程师"), max_length=50),
+    Column("affiliation", _("单位"), required=False, placeholder=_("如：温州大学"), max_length=100),
+    Column(
+        "duty",
+        _("分工"),
+        required=False,
+        placeholder=_("如：控制算法"),
+        max_length=200,
+        size="wide",
+    ),
+)
+PLAN_COLUMNS = (
+    Column("title", _("里程碑"), placeholder=_("如：样机研制完成"), max_length=200, size="wide"),
+    Column(
+        "months",
+        _("签约后第几个月"),
+        kind="integer",
+        min_value=1,
+        placeholder=_("如：12"),
+        size="narrow",
+    ),
+    Column(
+        "deliverable",
+        _("交付成果"),
+        required=False,
+        placeholder=_("如：样机一台及测试报告"),
+        max_length=300,
+        size="wide",
+    ),
+)
+MILESTONE_COLUMNS = (
+    Column(
+        "title", _("里程碑"), placeholder=_("如：样机通过台架试验"), max_length=200, size="wide"
+    ),
+    Column("due_on", _("计划完成日期"), kind="date"),
+    Column(
+        "amount",
+        _("验收后拨付（元）"),
+        kind="decimal",
+        required=False,
+        min_value=Decimal(0),
+        placeholder=_("如：1000000"),
+    ),
+)
 
-def _rows(text: str, min_parts: int, max_parts: int) -> list[list[str]]:
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.replace("\uff5c", "|").split("|")]
-        if not min_parts <= len(parts) <= max_parts:
-            raise forms.ValidationError(
-                _("第 %(n)d 行应有 %(a)d–%(b)d 项,以 | 分隔")
-                % {"n": number, "a": min_parts, "b": max_parts}
-            )
-        rows.append(parts + [""] * (max_parts - len(parts)))
-    return rows
+
+def _money(label, **kwargs) -> forms.DecimalField:
+    """An amount in yuan, typed as digits with a hint."""
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "class": "input-money"}),
+        **kwargs,
+    )
 
 
-def _decimal(value: str, number: int) -> Decimal:
-    try:
-        return Decimal(value.replace(",", ""))
-    except InvalidOperation:
-        raise forms.ValidationError(_("第 %(n)d 行的数值无效") % {"n": number}) from None
+class Grouped:
+    """A form whose ``fieldsets`` — (legend, field names) pairs — the page shows as groups."""
+
+    fieldsets: tuple = ()
+
+    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.fieldsets]
 
 
-COMPARATORS = {
-    "≥": Indicator.Comparator.AT_LEAST,
-    ">=": Indicator.Comparator.AT_LEAST,
-    "≤": Indicator.Comparator.AT_MOST,
-    "<=": Indicator.Comparator.AT_MOST,
-}
-
-
-class ProposalForm(forms.Form):
+class ProposalForm(Grouped, forms.Form):
     """A task proposed by a member of the proposing organisation. Amounts are yuan with two decimals; the
-    completion deadline must lie after today in Beijing time (Asia/Shanghai)."""
+    completion deadline must lie after today in Beijing time (Asia/Shanghai). ``fieldsets`` groups the
+    fields on the page."""
 
-    proposer = forms.ModelChoiceField(Organization.objects.none(), label=_("出题单位"))
-    title = forms.CharField(label=_("任务名称"), max_length=200)
-    problem = forms.CharField(label=_("需解决的问题"), widget=forms.Textarea(attrs={"rows": 4}))
-    indicators = forms.CharField(
+    fieldsets = (
+        (_("任务内容"), ("proposer", "title", "problem")),
+        (_("技术指标"), ("indicators",)),
+        (_("榜金与期限"), ("bounty", "issuer_share", "government_share", "completion_deadline")),
+        (
+            _("揭榜条件"),
+            (
+                "eligible_kinds",
+                "eligible_region",
+                "min_tier",
+                "credit_code_required",
+                "qualifications",
+                "ip_terms",
+            ),
+        ),
+    )
+
+    proposer = forms.ModelChoiceField(
+        Organization.objects.none(), label=_("出题单位"), empty_label=_("请选择出题单位")
+    )
+    title = forms.CharField(
+        label=_("任务名称"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("如：新能源车用集成式电控气源装置")}),
+        help_text=_("一句话说清要攻克的技术，30 字以内为宜。"),
+    )
+    problem = forms.CharField(
+        label=_("需解决的问题"),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 5,
+                "placeholder": _(
+                    "如：新能源商用车取消发动机后需独立电动气源，现有方案能耗高、噪声大、体积大……"
+                ),
+            }
+        ),
+        help_text=_("写清现状、难点和应用场景：揭榜方据此判断能否解决。"),
+    )
+    indicators = RowsField(
+        INDICATOR_COLUMNS,
         label=_("技术指标"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一项:指标名称 | ≥ 或 ≤ | 目标值 | 单位,如:排气量 | ≥ | 300 | L/min"),
+        add_label=_("添加指标"),
+        help_text=_("每项指标须可测量，验收时逐项实测，如：额定排气量 ≥ 300 L/min。"),
+        error_messages={"required": _("至少需要一项可量化的技术指标")},
     )
-    bounty = forms.DecimalField(label=_("榜金(元)"), max_digits=14, decimal_places=2)
-    issuer_share = forms.DecimalField(
-        label=_("出题单位出资(元)"), max_digits=14, decimal_places=2, min_value=0
-    )
-    government_share = forms.DecimalField(
-        label=_("政府资助(元)"), max_digits=14, decimal_places=2, min_value=0
+    bounty = _money(_("榜金（元）"), help_text=_("如：8000000（即 800 万元）"))
+    issuer_share = _money(_("出题单位出资（元）"), min_value=0)
+    government_share = _money(
+        _("政府资助（元）"), min_value=0, help_text=_("出题单位出资与政府资助之和应等于榜金。")
     )
     completion_deadline = forms.DateField(
-        label=_("完成期限(北京时间)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("完成期限（北京时间）"), widget=forms.DateInput(attrs={"type": "date"})
     )
     eligible_kinds = forms.MultipleChoiceField(
-        label=_("可揭榜主体类型(不选表示不限)"),
+        label=_("可揭榜主体类型"),
         choices=Organization.Kind.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示不限。"),
     )
     eligible_region = forms.ModelChoiceField(
         Region.objects.order_by("path"),
-        label=_("牵头单位所在区域(不选表示不限)"),
+        label=_("牵头单位所在区域"),
         required=False,
+        empty_label=_("不限区域"),
     )
     min_tier = forms.ChoiceField(
         label=_("牵头企业最低培育梯次"),
@@ -83,21 +173,30 @@ class ProposalForm(forms.Form):
         required=False,
     )
     credit_code_required = forms.BooleanField(
-        label=_("揭榜单位(含联合体成员)须有统一社会信用代码"), required=False
+        label=_("揭榜单位（含联合体成员）须有统一社会信用代码"), required=False
     )
     qualifications = forms.CharField(
         label=_("其他资质要求"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("上面未涵盖的要求,由形式审查人工核对"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("如：具有汽车零部件研发经验")}),
+        help_text=_("上面未涵盖的要求，由形式审查人工核对。"),
     )
     ip_terms = forms.CharField(
-        label=_("知识产权约定"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("知识产权约定"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "placeholder": _("如：知识产权归揭榜方所有，出题单位享有优先实施许可权。"),
+            }
+        ),
     )
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["proposer"].queryset = organizations
+        if organizations is not None and organizations.count() == 1:
+            self.fields["proposer"].initial = organizations.get().pk
 
     def clean_bounty(self) -> Decimal:
         bounty = self.cleaned_data["bounty"]
@@ -122,25 +221,6 @@ class ProposalForm(forms.Form):
             self.add_error("government_share", _("出题单位出资与政府资助之和必须等于榜金"))
         return data
 
-    def clean_indicators(self) -> list[dict]:
-        parsed = []
-        for number, (name, comparator, target, unit) in enumerate(
-            _rows(self.cleaned_data["indicators"], 4, 4), start=1
-        ):
-            if comparator not in COMPARATORS or not name or not unit:
-                raise forms.ValidationError(_("第 %(n)d 行格式不正确") % {"n": number})
-            parsed.append(
-                {
-                    "name": name,
-                    "comparator": COMPARATORS[comparator],
-                    "target": _decimal(target, number),
-                    "unit": unit,
-                }
-            )
-        if not parsed:
-            raise forms.ValidationError(_("至少需要一项技术指标"))
-        return parsed
-
 
 class DepartmentProposalForm(ProposalForm):
     """An operator proposes a task for a department (出题部门): only organisations of the operator's own
@@ -154,14 +234,33 @@ class DepartmentProposalForm(ProposalForm):
         )
         super().__init__(*args, organizations=organizations, **kwargs)
         self.fields["proposer"].label = _("出题部门(单位)")
+        self.fields["proposer"].empty_label = _("请选择出题部门或单位")
         self.fields["proposer"].error_messages["invalid_choice"] = _(
             "请选择您运营区域内的部门或单位"
         )
 
 
-class ListForm(forms.Form):
-    title = forms.CharField(label=_("榜单名称"), max_length=200)
-    issuer = forms.CharField(label=_("发榜单位"), max_length=100)
+class ListForm(Grouped, forms.Form):
+    fieldsets = (
+        (_("榜单信息"), ("title", "issuer", "description")),
+        (
+            _("揭榜期与拨付规则"),
+            ("opens_on", "closes_on", "first_tranche_min_percent", "objection_days"),
+        ),
+    )
+
+    title = forms.CharField(
+        label=_("榜单名称"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("如：瑞安市2026年度产业关键核心技术攻关榜单")}
+        ),
+    )
+    issuer = forms.CharField(
+        label=_("发榜单位"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("如：瑞安市科学技术局")}),
+    )
     description = forms.CharField(
         label=_("榜单说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -169,7 +268,9 @@ class ListForm(forms.Form):
         label=_("揭榜开始日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
     closes_on = forms.DateField(
-        label=_("揭榜截止日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("揭榜截止日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("当日 24:00（北京时间）截止。"),
     )
     first_tranche_min_percent = forms.DecimalField(
         label=_("首期拨付最低比例(%)"), initial=60, min_value=0, max_value=100
@@ -177,52 +278,109 @@ class ListForm(forms.Form):
     objection_days = forms.IntegerField(label=_("公示期(天)"), initial=7, min_value=1)
 
 
-class ApplicationForm(forms.Form):
-    mode = forms.ChoiceField(label=_("揭榜方式"), choices=Application.Mode.choices)
-    technical_route = forms.CharField(label=_("技术路线"), widget=forms.Textarea(attrs={"rows": 5}))
-    budget_total = forms.DecimalField(
-        label=_("总预算(元)"), max_digits=14, decimal_places=2, min_value=0
+class ApplicationForm(Grouped, forms.Form):
+    """The content of a draft application. Alone, nothing else is needed: the lead carries the whole work
+    and budget; a consortium or project group adds its members on the same page."""
+
+    fieldsets = (
+        (_("揭榜方式与技术路线"), ("mode", "technical_route", "budget_total")),
+        (_("团队成员"), ("team",)),
+        (_("实施计划"), ("plan",)),
+        (_("承诺"), ("declaration_accepted",)),
     )
-    team = forms.CharField(
+
+    mode = forms.ChoiceField(
+        label=_("揭榜方式"),
+        choices=Application.Mode.choices,
+        widget=forms.RadioSelect,
+        help_text=_("独立揭榜由本单位承担全部任务和预算；创新联合体或项目群可添加成员单位。"),
+    )
+    technical_route = forms.CharField(
+        label=_("技术路线"),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "placeholder": _(
+                    "如：采用无油涡旋压缩与集成电控方案，第一年完成样机并通过台架试验，第二年装车验证……"
+                ),
+            }
+        ),
+        help_text=_(
+            "好的申请写清：技术方案及其先进性、已有基础（专利、样机、论文）、如何逐项达到指标、主要风险与对策。"
+        ),
+    )
+    budget_total = _money(_("总预算（元）"), min_value=0, help_text=_("如：4000000（即 400 万元）"))
+    team = RowsField(
+        TEAM_COLUMNS,
         label=_("团队成员"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一人:姓名 | 职称/职务 | 单位 | 分工(不限学历、年龄、职称)"),
+        add_label=_("添加成员"),
+        help_text=_("不限学历、年龄、职称；请写明每人的分工。"),
+        error_messages={"required": _("请至少填写一名团队成员")},
     )
-    plan = forms.CharField(
+    plan = RowsField(
+        PLAN_COLUMNS,
         label=_("实施计划"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一个里程碑:名称 | 签约后月数 | 交付成果"),
+        add_label=_("添加里程碑"),
+        help_text=_("按时间顺序列出里程碑及其交付成果，如：第 12 个月完成样机。"),
+        error_messages={"required": _("请至少填写一个里程碑")},
     )
     declaration_accepted = forms.BooleanField(
-        label=_("本单位承诺所填信息真实,无知识产权纠纷,接受评审结果"), required=False
+        label=_("本单位承诺所填信息真实，无知识产权纠纷，接受评审结果"), required=False
     )
 
-    def clean_team(self) -> list[dict]:
-        return [
-            {"name": n, "title": t, "affiliation": a, "duty": d}
-            for n, t, a, d in _rows(self.cleaned_data["team"], 1, 4)
-        ]
 
-    def clean_plan(self) -> list[dict]:
-        plan = []
-        for number, (title, months, deliverable) in enumerate(
-            _rows(self.cleaned_data["plan"], 2, 3), start=1
-        ):
-            if not months.isdigit():
-                raise forms.ValidationError(_("第 %(n)d 行的月数无效") % {"n": number})
-            plan.append({"title": title, "months": int(months), "deliverable": deliverable})
-        return plan
+class OrganizationPicker(forms.Widget):
+    """Pick a published organisation by typing its name or credit code: a search box asks
+    :func:`kechuang.challenges.views.organization_picker` for options as one types (the pattern of the
+    demands' expert picker); the chosen option stays listed while the search changes. ``exclude_for``
+    names the application whose members are left out of the options."""
+
+    template_name = "challenges/widgets/organization_picker.html"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.application_id = None
+
+    def get_context(self, name, value, attrs):
+        from kechuang.challenges.queries import picked_organizations
+
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(
+            picker_url=reverse("challenges:organization_picker"),
+            application_id=self.application_id,
+            options=picked_organizations(name, str(value or "")),
+        )
+        return context
 
 
 class MemberForm(forms.Form):
     organization = forms.ModelChoiceField(
-        Organization.objects.published().order_by("name"), label=_("成员单位")
+        Organization.objects.published(),
+        label=_("成员单位"),
+        widget=OrganizationPicker(),
+        error_messages={
+            "required": _("请搜索并选择成员单位"),
+            "invalid_choice": _("单位不存在或未发布"),
+        },
     )
-    responsibility = forms.CharField(label=_("分工"), required=False, max_length=200)
-    work_share = forms.DecimalField(label=_("任务分工占比(%)"), min_value=0, max_value=100)
-    budget_share = forms.DecimalField(
-        label=_("预算份额(元)"), max_digits=14, decimal_places=2, min_value=0
+    responsibility = forms.CharField(
+        label=_("分工"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("如：台架测试与可靠性验证")}),
     )
+    work_share = forms.DecimalField(
+        label=_("任务分工占比(%)"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"placeholder": _("如：30"), "class": "input-short"}),
+    )
+    budget_share = _money(_("预算份额（元）"), min_value=0)
+
+    def __init__(self, *args, application=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if application is not None:
+            self.fields["organization"].widget.application_id = application.pk
 
 
 class ScoreForm(forms.Form):
@@ -247,26 +405,14 @@ class ScoreForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    first_tranche = forms.DecimalField(
-        label=_("首期拨付(元,签约即拨付)"), max_digits=14, decimal_places=2
-    )
-    milestones = forms.CharField(
+    first_tranche = _money(_("首期拨付（元，签约即拨付）"))
+    milestones = RowsField(
+        MILESTONE_COLUMNS,
         label=_("里程碑与拨付"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一个:里程碑 | 计划完成日期(YYYY-MM-DD) | 验收后拨付金额(元)"),
+        add_label=_("添加里程碑"),
+        help_text=_("每个里程碑验收通过后拨付所填金额；不填金额的里程碑可以稍后安排拨付。"),
+        error_messages={"required": _("任务书至少需要一个里程碑")},
     )
-
-    def clean_milestones(self) -> list[dict]:
-        parsed = []
-        for number, (title, due_on, amount) in enumerate(
-            _rows(self.cleaned_data["milestones"], 3, 3), start=1
-        ):
-            try:
-                due = datetime.date.fromisoformat(due_on)
-            except ValueError:
-                raise forms.ValidationError(_("第 %(n)d 行的日期无效") % {"n": number}) from None
-            parsed.append({"title": title, "due_on": due, "amount": _decimal(amount, number)})
-        return parsed
 
 
 class FinalAcceptanceForm(forms.Form):

@@ -111,6 +111,19 @@ class ChallengeList(models.Model):
             and self.window_opens_at <= now < self.window_closes_at
         )
 
+    def phase(self, now: datetime.datetime) -> str:
+        """Where the list stands for someone who wants to apply: ``open``; ``upcoming`` (published, the
+        window not yet open); ``deadline_passed`` (published, the window over, not yet closed by the
+        operator); or, once collection is over, the status itself: ``closed`` (formal check),
+        ``reviewing``, ``announced`` (公示), ``concluded``; ``draft`` before publication."""
+        if self.status != self.Status.PUBLISHED:
+            return self.status
+        if now < self.window_opens_at:
+            return "upcoming"
+        if now >= self.window_closes_at:
+            return "deadline_passed"
+        return "open"
+
 
 class ChallengeQuerySet(models.QuerySet):
     def in_list(self):

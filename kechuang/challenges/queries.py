@@ -3,6 +3,7 @@ turning search hits into the records they name."""
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -104,3 +105,38 @@ def records_for_hits(ids: list[str]) -> dict[str, object]:
     for organization in Organization.objects.published().filter(pk__in=wanted["organization"]):
         found[f"organization:{organization.pk}"] = organization
     return found
+
+
+@dataclass
+class OrganizationOptions:
+    """What the organisation picker lists for form field ``field``: the chosen organisation first, then
+    the search's other hits."""
+
+    field: str
+    chosen: list[Organization]
+    found: list[Organization]
+    query: str = ""
+
+
+def picked_organizations(
+    field_name: str, selected: str, query: str = "", exclude: Sequence[int] = (), k: int = 8
+) -> OrganizationOptions:
+    """The picker's options: the published organisation ``selected`` (its id as submitted), then up to
+    ``k`` other published organisations whose name contains ``query`` or whose unified social credit
+    code is ``query``, leaving out ``exclude`` (an application's members)."""
+    chosen = list(
+        Organization.objects.published().filter(pk=int(selected)).select_related("region")
+        if selected.isdigit()
+        else []
+    )
+    query = query.strip()[:100]
+    found = []
+    if query:
+        found = list(
+            Organization.objects.published()
+            .filter(Q(name__icontains=query) | Q(credit_code__iexact=query))
+            .exclude(pk__in=[*exclude, *(o.pk for o in chosen)])
+            .select_related("region")
+            .order_by("name", "pk")[:k]
+        )
+    return OrganizationOptions(field_name, chosen, found, query)

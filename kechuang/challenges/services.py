@@ -406,7 +406,9 @@ def save_member(
     _require_draft_editor(application, by)
     _require(
         application.mode != Application.Mode.ALONE,
-        _("独立揭榜由本单位承担全部任务和预算,无需添加成员;如需联合攻关,请先将揭榜方式改为创新联合体或项目群。"),
+        _(
+            "独立揭榜由本单位承担全部任务和预算,无需添加成员;如需联合攻关,请先将揭榜方式改为创新联合体或项目群。"
+        ),
     )
     work_share, budget_share = Decimal(work_share), to_yuan(budget_share)
     _require(0 <= work_share <= 100, _("分工占比应在 0–100% 之间"))

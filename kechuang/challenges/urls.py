@@ -17,6 +17,7 @@ urlpatterns = [
     path("applications/<int:pk>/object/", views.object_to, name="object"),
     path("applications/<int:pk>/sign/", views.sign, name="sign"),
     path("members/<int:pk>/confirm/", views.confirm_member, name="confirm_member"),
+    path("organizations/pick/", views.organization_picker, name="organization_picker"),
     path("review/", views.reviews, name="reviews"),
     path("manage/", views.manage, name="manage"),
     path("manage/tasks/propose/", views.propose_for_department, name="manage_propose"),

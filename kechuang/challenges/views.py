@@ -3,16 +3,16 @@ a refused action comes back as a message on the same page."""
 
 import csv
 import datetime
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import acts_for, is_operator, managed_regions, operates
 from kechuang.challenges import consortium, queries, services
@@ -43,6 +43,39 @@ from kechuang.core.models import TechField
 from kechuang.directory.models import Organization
 
 
+def _post_only(target):
+    """For a URL that only acts on POST: a GET (a bookmark, a reload, a shared link) goes to the page
+    where the action lives, ``target(request, **kwargs)``, with a message instead of a bare 405."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method != "POST":
+                messages.info(request, _("请在此页面上操作。"))
+                return redirect(target(request, **kwargs))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _to_challenge(request, pk: int):
+    return get_object_or_404(Challenge, pk=pk)
+
+
+def _to_application(request, pk: int):
+    return get_object_or_404(Application, pk=pk)
+
+
+def _to_member_application(request, pk: int):
+    return get_object_or_404(ConsortiumMember, pk=pk).application
+
+
+def _to_objection_list(request, pk: int):
+    return get_object_or_404(Application, pk=pk).challenge.challenge_list
+
+
 def _attempt(request, action) -> None:
     """Run a service call; a refusal becomes an error message on the next page."""
     try:
@@ -57,7 +90,10 @@ def _attempt(request, action) -> None:
 
 
 def index(request):
-    lists = ChallengeList.objects.public().select_related("region")
+    now = timezone.now()
+    lists = list(ChallengeList.objects.public().select_related("region"))
+    for challenge_list in lists:
+        challenge_list.current_phase = challenge_list.phase(now)
     return render(request, "challenges/index.html", {"lists": lists})
 
 
@@ -76,6 +112,7 @@ def list_detail(request, pk: int):
             "tasks": queries.list_tasks(challenge_list),
             "total": queries.list_bounty(challenge_list),
             "window_open": challenge_list.window_is_open(now),
+            "phase": challenge_list.phase(now),
             "window_over": now >= challenge_list.window_closes_at,
             "winners": winners,
             "objections_open": challenge_list.status == ChallengeList.Status.ANNOUNCED
@@ -94,8 +131,18 @@ def challenge_detail(request, pk: int):
         if request.user.is_authenticated
         else Organization.objects.none()
     )
+    phase = challenge.challenge_list.phase(timezone.now())
+    mine = (
+        Application.objects.filter(
+            challenge=challenge,
+            members__organization__in=organizations,
+            members__withdrawn=False,
+        )
+        .select_related("lead")
+        .distinct()
+    )
     suggestions = []
-    if request.user.is_authenticated and request.GET.get("consortium"):
+    if request.user.is_authenticated and phase == "open" and request.GET.get("consortium"):
         suggestions = consortium.suggest_for_challenge(challenge)
         records = queries.records_for_hits([m for s in suggestions for m in s.members])
         for suggestion in suggestions:
@@ -107,8 +154,11 @@ def challenge_detail(request, pk: int):
         "challenges/challenge_detail.html",
         {
             "challenge": challenge,
-            "window_open": challenge.challenge_list.window_is_open(timezone.now()),
+            "window_open": phase == "open",
+            "phase": phase,
+            "challenge_list": challenge.challenge_list,
             "organizations": organizations,
+            "mine": mine,
             "modes": Application.Mode.choices,
             "suggestions": suggestions,
         },
@@ -133,8 +183,8 @@ def report(request, pk: int):
     )
 
 
+@_post_only(_to_objection_list)
 @login_required
-@require_POST
 def object_to(request, pk: int):
     application = get_object_or_404(Application, pk=pk)
     _attempt(
@@ -192,8 +242,8 @@ def propose_for_department(request):
     )
 
 
+@_post_only(_to_challenge)
 @login_required
-@require_POST
 def apply(request, pk: int):
     challenge = get_object_or_404(Challenge, pk=pk)
     lead = get_object_or_404(Organization, pk=request.POST.get("lead"))
@@ -230,16 +280,13 @@ def application_detail(request, pk: int):
         initial={
             "mode": application.mode,
             "technical_route": application.technical_route,
-            "budget_total": application.budget_total,
+            "budget_total": application.budget_total or None,
             "declaration_accepted": application.declaration_accepted,
-            "team": "\n".join(
-                " | ".join([m.name, m.title, m.affiliation, m.duty]) for m in application.team.all()
-            ),
-            "plan": "\n".join(
-                f"{p.title} | {p.months} | {p.deliverable}" for p in application.plan.all()
-            ),
+            "team": list(application.team.values("name", "title", "affiliation", "duty")),
+            "plan": list(application.plan.values("title", "months", "deliverable")),
         }
     )
+    member_form = MemberForm(application=application)
     if request.method == "POST" and editable:
         op = request.POST.get("op")
         if op == "save":
@@ -253,7 +300,7 @@ def application_detail(request, pk: int):
                 )
                 return redirect(application)
         elif op == "member":
-            member_form = MemberForm(request.POST)
+            member_form = MemberForm(request.POST, application=application)
             if member_form.is_valid():
                 data = member_form.cleaned_data
                 _attempt(
@@ -262,9 +309,8 @@ def application_detail(request, pk: int):
                         application, data.pop("organization"), by=request.user, **data
                     ),
                 )
-            else:
-                messages.error(request, _("成员信息不完整"))
-            return redirect(application)
+                return redirect(application)
+            messages.error(request, _("成员信息不完整，请按提示修改。"))
         elif op == "remove":
             member = get_object_or_404(
                 ConsortiumMember, pk=request.POST.get("member"), application=application
@@ -294,7 +340,7 @@ def application_detail(request, pk: int):
             "application": application,
             "editable": editable,
             "form": form,
-            "member_form": MemberForm(),
+            "member_form": member_form,
             "members": members,
             "to_confirm": [
                 m
@@ -314,8 +360,8 @@ def application_detail(request, pk: int):
     )
 
 
+@_post_only(_to_application)
 @login_required
-@require_POST
 def withdraw(request, pk: int):
     application = _application_for(request, pk)
     _attempt(
@@ -327,12 +373,30 @@ def withdraw(request, pk: int):
     return redirect(application)
 
 
+@_post_only(_to_member_application)
 @login_required
-@require_POST
 def confirm_member(request, pk: int):
     member = get_object_or_404(ConsortiumMember, pk=pk)
     _attempt(request, lambda: services.confirm_participation(member, by=request.user))
     return redirect(member.application)
+
+
+@login_required
+def organization_picker(request):
+    """Options for the consortium member picker as one types (see
+    :class:`kechuang.challenges.forms.OrganizationPicker`); with ``application``, that draft's lead leaves
+    out the organisations already in it."""
+    field_name = request.GET.get("field", "")
+    if field_name != "organization":
+        raise Http404
+    exclude = []
+    application = Application.objects.filter(pk=request.GET.get("application") or 0).first()
+    if application is not None and acts_for(request.user, application.lead_id):
+        exclude = list(application.members.values_list("organization_id", flat=True))
+    options = queries.picked_organizations(
+        field_name, request.GET.get(field_name, ""), request.GET.get("q", ""), exclude
+    )
+    return render(request, "challenges/_organization_options.html", {"options": options})
 
 
 # --- operators ------------------------------------------------------------------------------------

@@ -77,6 +77,20 @@ def make_world() -> World:
     return world.refresh()
 
 
+INDICATOR = "name comparator target unit"
+TEAM = "name title affiliation duty"
+PLAN = "title months deliverable"
+
+
+def rows(field_name: str, columns: str, *values: tuple) -> dict:
+    """The form data of add-a-row input ``field_name`` (:mod:`kechuang.core.rows`): one list per column
+    (``columns``, space-separated), one tuple of strings per row."""
+    return {
+        f"{field_name}-{column}": [row[i] for row in values]
+        for i, column in enumerate(columns.split())
+    }
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Factories hash a password per user; the default hasher would spend seconds on each."""

@@ -9,7 +9,13 @@ from django.utils import timezone
 from kechuang.challenges import queries, services
 from kechuang.challenges.demo import load_demo_challenges
 from kechuang.challenges.models import Challenge, ChallengeList
-from kechuang.challenges.tests.conftest import contracted, publish, two_submitted
+from kechuang.challenges.tests.conftest import (
+    INDICATOR,
+    contracted,
+    publish,
+    rows,
+    two_submitted,
+)
 from kechuang.core.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +65,13 @@ def test_propose_through_the_form(world, client):
             "proposer": world.orgs["enterprise"].pk,
             "title": "电动空压机降噪",
             "problem": "噪声过大",
-            "indicators": "整机噪声 | ≤ | 70 | dB(A)\n排气量 | ≥ | 280 | L/min",
+            **rows(
+                "indicators",
+                INDICATOR,
+                ("整机噪声", "lte", "70", "dB(A)"),
+                ("排气量", "gte", "280", "L/min"),
+                ("", "gte", "", ""),  # a blank row left over is ignored
+            ),
             "bounty": "2000000",
             "issuer_share": "800000",
             "government_share": "1200000",
@@ -152,6 +164,12 @@ def test_consortium_suggestion_and_invitations_come_from_the_index(world, client
     )
     publish(world)
     rebuild_all()
+    # Suggestions are offered while one can still apply: the window is open now.
+    today = timezone.localdate()
+    ChallengeList.objects.filter(pk=world.challenge_list.pk).update(
+        opens_on=today - datetime.timedelta(days=1), closes_on=today + datetime.timedelta(days=9)
+    )
+    world.refresh()
     client.force_login(world.users["enterprise"])
     page = client.get(world.challenge.get_absolute_url() + "?consortium=1").content.decode()
     assert "覆盖 1/1 项指标" in page and compressor.name in page

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from kechuang.challenges import forms, services
 from kechuang.challenges.factories import member_of, operator_for, organization_in
 from kechuang.challenges.models import Challenge
+from kechuang.challenges.tests.conftest import INDICATOR, rows
 from kechuang.core.factories import RegionFactory
 from kechuang.core.models import AuditEntry
 from kechuang.directory.models import Organization
@@ -36,7 +37,12 @@ def proposal(department, **changes) -> dict:
         "proposer": department.pk,
         "title": "汽车电子控制器国产芯片替代",
         "problem": "控制器芯片依赖进口,需完成国产替代与车规验证。",
-        "indicators": "工作温度上限 | ≥ | 125 | ℃\n失效率 | ≤ | 10 | FIT",
+        **rows(
+            "indicators",
+            INDICATOR,
+            ("工作温度上限", "gte", "125", "℃"),
+            ("失效率", "lte", "10", "FIT"),
+        ),
         "bounty": "8000000.00",
         "issuer_share": "3000000",
         "government_share": "5000000",
@@ -92,8 +98,36 @@ def test_operator_proposes_for_a_department_of_their_region(world, department, c
             "completion_deadline",
             "完成期限必须晚于今天(北京时间)",
         ),
-        ({"indicators": ""}, "indicators", "这个字段是必填项。"),
-        ({"indicators": "排气量 | ~ | 300 | L/min"}, "indicators", "第 1 行格式不正确"),
+        (
+            rows("indicators", INDICATOR, ("", "gte", "", "")),
+            "indicators",
+            "至少需要一项可量化的技术指标",
+        ),
+        (
+            rows("indicators", INDICATOR, ("排气量", "~", "300", "L/min")),
+            "indicators",
+            "第 1 行：请选择“要求”",
+        ),
+        (
+            rows(
+                "indicators",
+                INDICATOR,
+                ("排气量", "gte", "300", "L/min"),
+                ("噪声", "lte", "七十", ""),
+            ),
+            "indicators",
+            "第 2 行：“目标值”应为数字",
+        ),
+        (
+            rows(
+                "indicators",
+                INDICATOR,
+                ("排气量", "gte", "300", "L/min"),
+                ("噪声", "lte", "70", ""),
+            ),
+            "indicators",
+            "第 2 行：请填写“单位”",
+        ),
     ],
 )
 def test_invalid_proposals_refused_in_chinese(
