@@ -1,8 +1,10 @@
-"""Demo data: Ruian's 2021 open challenge list (瑞安云江科创大会, 14 November 2021 — seed 000).
+"""Demo data: Ruian's 2021 open challenge list (瑞安云江科创大会, 14 November 2021 — seed 000), long closed,
+and this year's list, open for applications on the day the demo is loaded.
 
-The article names one of the eight tasks (新能源车用集成式电控气源装置) and the total bounty, 44.6 M yuan;
-the other seven are representative tasks of Ruian's pillar chains (auto parts, mechanical electronics,
-polymer materials, fashion light industry) with bounties that add up to exactly 44,600,000.00 yuan.
+The article names one of the eight 2021 tasks (新能源车用集成式电控气源装置) and the total bounty, 44.6 M
+yuan; the other seven are representative tasks of Ruian's pillar chains (auto parts, mechanical
+electronics, polymer materials, fashion light industry) with bounties that add up to exactly
+44,600,000.00 yuan. The open list has one representative task per pillar.
 """
 
 import datetime
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kechuang.challenges.models import (
+    SHANGHAI,
     Challenge,
     ChallengeList,
     Indicator,
@@ -113,28 +116,78 @@ RUIAN_2021_TASKS = [
 ]
 
 
-@transaction.atomic
-def load_demo_challenges(
+# One task per pillar of Ruian, for the list that is open when the demo is loaded.
+RUIAN_OPEN_TASKS = [
+    (
+        "商用车电控空气悬架（ECAS）控制系统",
+        "商用车电控空气悬架控制器与高度传感器依赖进口，需完成控制器软硬件、高度闭环控制算法与整车标定，"
+        "实现批量装车。",
+        Decimal("3000000"),
+        Decimal("1500000"),
+        [
+            ("车身高度控制精度", "lte", "5", "mm"),
+            ("升降响应时间", "lte", "200", "ms"),
+            ("控制器防护等级", "gte", "67", "IP等级"),
+        ],
+    ),
+    (
+        "高速精密数控冲床伺服直驱系统",
+        "汽车零部件与五金冲压企业的数控冲床仍以机械飞轮驱动为主，能耗高、柔性差，需研制伺服直驱系统"
+        "及其控制软件。",
+        Decimal("2500000"),
+        Decimal("1200000"),
+        [
+            ("最高冲压频次", "gte", "600", "次/分钟"),
+            ("滑块下死点重复定位精度", "lte", "0.01", "mm"),
+            ("较机械冲床节能", "gte", "30", "%"),
+        ],
+    ),
+    (
+        "耐热改性聚乳酸（PLA）可降解材料",
+        "鞋服包装与汽车内饰用可降解材料耐热性差、易变形，需开发耐热改性聚乳酸配方与注塑成型工艺，"
+        "替代传统塑料。",
+        Decimal("2000000"),
+        Decimal("1000000"),
+        [
+            ("热变形温度（0.45 MPa）", "gte", "100", "℃"),
+            ("180 天工业堆肥降解率", "gte", "90", "%"),
+            ("缺口冲击强度", "gte", "8", "kJ/m²"),
+        ],
+    ),
+    (
+        "鞋类三维足型扫描与个性化楦型设计系统",
+        "瑞安鞋服企业定制化订单增长，楦型设计依赖老师傅经验、周期长，需研发足型三维扫描与楦型自动"
+        "生成系统并接入生产。",
+        Decimal("1500000"),
+        Decimal("800000"),
+        [
+            ("足型扫描精度", "lte", "0.5", "mm"),
+            ("单双楦型设计时间", "lte", "30", "min"),
+            ("试穿一次合格率", "gte", "95", "%"),
+        ],
+    ),
+]
+
+
+def _create_list(
     region: Region,
     issuer_orgs: Sequence[Organization],
     experts: Sequence[Expert],
     *,
-    opens_on: datetime.date = datetime.date(2021, 11, 14),
-    days_open: int = 60,
+    title: str,
+    description: str,
+    tasks: list,
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    completion_deadline: datetime.date,
 ) -> ChallengeList:
-    """Create Ruian's 2021 list in ``region``: 8 tasks proposed in turn by ``issuer_orgs`` (may be empty:
-    then the government issues them), each in the technical fields of ``experts`` so that review panels
-    can be drawn from them. The list is published while its window is open, closed after it."""
-    closes_on = opens_on + datetime.timedelta(days=days_open)
+    """A published list with the default rubric and ``tasks``, proposed in turn by ``issuer_orgs``, in
+    the technical fields of ``experts``: published while its window is open, closed after it."""
     challenge_list = ChallengeList.objects.create(
-        title="瑞安市2021年度产业创新“卡脖子”技术“揭榜挂帅”榜单",
+        title=title,
         region=region,
         issuer="瑞安市科学技术局",
-        description=(
-            "2021 世界青年科学家峰会瑞安云江科创大会发布。聚焦产业链与创新链融合发展,覆盖新能源、"
-            "智能装备等战略性新兴产业领域,诚邀企业、高校院所、新型研发机构、专家团队等创新主体踊跃揭榜,"
-            "鼓励以创新联合体、项目群等方式开展联合攻关。"
-        ),
+        description=description,
         opens_on=opens_on,
         closes_on=closes_on,
     )
@@ -143,19 +196,19 @@ def load_demo_challenges(
             challenge_list=challenge_list, name=name, weight=weight, order=order
         )
     field_ids = {f.pk for e in experts for f in e.fields.all()}
-    for n, (title, problem, bounty, issuer_share, indicators) in enumerate(RUIAN_2021_TASKS):
+    for n, (task_title, problem, bounty, issuer_share, indicators) in enumerate(tasks):
         challenge = Challenge.objects.create(
             challenge_list=challenge_list,
             region=region,
             proposer=issuer_orgs[n % len(issuer_orgs)] if issuer_orgs else None,
-            title=title,
+            title=task_title,
             problem=problem,
             bounty=bounty,
             issuer_share=issuer_share,
             government_share=bounty - issuer_share,
-            completion_deadline=closes_on + datetime.timedelta(days=730),
+            completion_deadline=completion_deadline,
             eligible_kinds=OPEN,
-            ip_terms="攻关形成的知识产权归揭榜方所有,出题单位享有优先实施许可权。",
+            ip_terms="攻关形成的知识产权归揭榜方所有，出题单位享有优先实施许可权。",
             status=Challenge.Status.ACCEPTED,
         )
         challenge.fields.set(field_ids)
@@ -177,4 +230,66 @@ def load_demo_challenges(
     challenge_list.published_at = challenge_list.window_opens_at
     challenge_list.save(update_fields=["status", "published_at"])
     record(None, "challenges.list.demo", challenge_list, challenge_list.title)
+    return challenge_list
+
+
+@transaction.atomic
+def load_open_list(
+    region: Region,
+    issuer_orgs: Sequence[Organization],
+    experts: Sequence[Expert],
+    *,
+    today: datetime.date | None = None,
+) -> ChallengeList:
+    """This year's list in ``region``, open for applications: it opened ten days before ``today``
+    (Beijing date, by default the real one) and closes 45 days after it."""
+    today = today or timezone.now().astimezone(SHANGHAI).date()
+    closes_on = today + datetime.timedelta(days=45)
+    return _create_list(
+        region,
+        issuer_orgs[::-1],
+        experts,
+        title=f"瑞安市{today.year}年度产业链关键核心技术“揭榜挂帅”榜单",
+        description=(
+            "围绕汽车零部件、机械电子、高分子材料、时尚轻工四大主导产业链的关键核心技术难题，"
+            "面向全社会张榜求贤。企业、高校院所、新型研发机构、专家团队均可揭榜，不设学历、年龄、职称门槛；"
+            "可独立揭榜，也可组建创新联合体联合攻关。"
+        ),
+        tasks=RUIAN_OPEN_TASKS,
+        opens_on=today - datetime.timedelta(days=10),
+        closes_on=closes_on,
+        completion_deadline=closes_on + datetime.timedelta(days=730),
+    )
+
+
+@transaction.atomic
+def load_demo_challenges(
+    region: Region,
+    issuer_orgs: Sequence[Organization],
+    experts: Sequence[Expert],
+    *,
+    opens_on: datetime.date = datetime.date(2021, 11, 14),
+    days_open: int = 60,
+) -> ChallengeList:
+    """Create Ruian's 2021 list in ``region`` — 8 tasks proposed in turn by ``issuer_orgs`` (may be empty:
+    then the government issues them), each in the technical fields of ``experts`` so that review panels
+    can be drawn from them; published while its window is open, closed after it — and this year's open
+    list (:func:`load_open_list`). Returns the 2021 list."""
+    closes_on = opens_on + datetime.timedelta(days=days_open)
+    challenge_list = _create_list(
+        region,
+        issuer_orgs,
+        experts,
+        title="瑞安市2021年度产业创新“卡脖子”技术“揭榜挂帅”榜单",
+        description=(
+            "2021 世界青年科学家峰会瑞安云江科创大会发布。聚焦产业链与创新链融合发展,覆盖新能源、"
+            "智能装备等战略性新兴产业领域,诚邀企业、高校院所、新型研发机构、专家团队等创新主体踊跃揭榜,"
+            "鼓励以创新联合体、项目群等方式开展联合攻关。"
+        ),
+        tasks=RUIAN_2021_TASKS,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        completion_deadline=closes_on + datetime.timedelta(days=730),
+    )
+    load_open_list(region, issuer_orgs, experts)
     return challenge_list

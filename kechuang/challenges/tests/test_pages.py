@@ -150,6 +150,14 @@ def test_demo_loader_creates_ruians_2021_list():
     assert all(t.indicators.count() >= 2 and all(i.unit for i in t.indicators.all()) for t in tasks)
     assert challenge_list.status == ChallengeList.Status.CLOSED  # its 2021 window is long over
     assert challenge_list.criteria.count() == 4
+    # This year's list is open for applications on the day the demo is loaded.
+    current = ChallengeList.objects.exclude(pk=challenge_list.pk).get()
+    assert current.status == ChallengeList.Status.PUBLISHED
+    assert current.phase(timezone.now()) == "open"
+    assert current.closes_on - timezone.localdate() == datetime.timedelta(days=45)
+    titles = list(current.challenges.in_list().values_list("title", flat=True))
+    assert len(titles) == 4 and "鞋类三维足型扫描与个性化楦型设计系统" in titles
+    assert all(t.indicators.count() == 3 for t in current.challenges.all())
 
 
 def test_consortium_suggestion_and_invitations_come_from_the_index(world, client):
