@@ -6,6 +6,13 @@ only the scores ``Score.objects.visible_to`` lets the caller read (sealed rounds
 through the services: ``POST /tranches/{id}/release`` (operators; a released tranche is never paid twice,
 so repeating the request is safe and answers 409) and ``POST /applications/{id}/withdraw`` (members of the
 lead organisation, until the expert review starts; a refusal answers 409 with the reason).
+
+Applying, as on the pages: ``POST /tasks/{id}/applications`` opens a draft (``mode`` ``alone`` by
+default: the lead is then the sole member and carries the whole budget, no member step), ``PUT
+/applications/{id}`` saves its content with the team and plan as lists, ``POST /applications/{id}/members``
+adds a consortium member or changes its shares, ``POST /applications/{id}/submit`` submits it, and ``GET
+/applications/{id}`` reads it with what still keeps it from being submitted. Refusals answer 409 with the
+reason, other people's drafts 403.
 """
 
 from datetime import date, datetime
@@ -14,7 +21,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -22,11 +29,13 @@ from kechuang.challenges import queries, services
 from kechuang.challenges.models import (
     Agreement,
     Application,
+    Challenge,
     ChallengeList,
     ReviewRound,
     Score,
     Tranche,
 )
+from kechuang.directory.models import Organization
 
 router = Router(tags=["challenges"])
 
@@ -103,6 +112,16 @@ def _list_out(challenge_list: ChallengeList) -> dict:
     }
 
 
+def _run(action):
+    """Call a service: a refusal answers 409 with its reason, a permission refusal 403."""
+    try:
+        return action()
+    except PermissionDenied:
+        raise HttpError(403, "forbidden") from None
+    except services.ChallengeError as error:
+        raise HttpError(409, str(error)) from None
+
+
 @router.get("/lists", response=list[ListOut])
 def lists(request):
     return [_list_out(c) for c in ChallengeList.objects.public().select_related("region")]
@@ -154,12 +173,7 @@ def round_scores(request, round_id: int):
 @router.post("/tranches/{tranche_id}/release", response=TrancheOut, auth=django_auth)
 def release_tranche(request, tranche_id: int):
     tranche = get_object_or_404(Tranche, pk=tranche_id)
-    try:
-        tranche = services.release_tranche(tranche, by=request.auth)
-    except PermissionDenied:
-        raise HttpError(403, "forbidden") from None
-    except services.ChallengeError as error:
-        raise HttpError(409, str(error)) from None
+    tranche = _run(lambda: services.release_tranche(tranche, by=request.auth))
     return {
         "id": tranche.pk,
         "amount": tranche.amount,
@@ -173,16 +187,153 @@ def release_tranche(request, tranche_id: int):
 )
 def withdraw_application(request, application_id: int, payload: WithdrawIn):
     application = get_object_or_404(Application, pk=application_id)
-    try:
-        application = services.withdraw_application(
-            application, by=request.auth, reason=payload.reason
-        )
-    except PermissionDenied:
-        raise HttpError(403, "forbidden") from None
-    except services.ChallengeError as error:
-        raise HttpError(409, str(error)) from None
+    application = _run(
+        lambda: services.withdraw_application(application, by=request.auth, reason=payload.reason)
+    )
     return {
         "id": application.pk,
         "status": application.status,
         "withdrawn_at": application.withdrawn_at,
     }
+
+
+class StartIn(Schema):
+    lead: int
+    mode: Application.Mode = Application.Mode.ALONE
+
+
+class TeamMemberIn(Schema):
+    name: str = Field(..., min_length=1, max_length=50)
+    title: str = Field("", max_length=50)
+    affiliation: str = Field("", max_length=100)
+    duty: str = Field("", max_length=200)
+
+
+class PlanMilestoneIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    months: int = Field(..., ge=1, le=600)
+    deliverable: str = Field("", max_length=300)
+
+
+class ApplicationIn(Schema):
+    technical_route: str = Field(..., max_length=20000)
+    budget_total: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+    declaration_accepted: bool = False
+    mode: Application.Mode | None = None
+    team: list[TeamMemberIn] | None = None
+    plan: list[PlanMilestoneIn] | None = None
+
+
+class MemberIn(Schema):
+    organization: int
+    work_share: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
+    budget_share: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+    responsibility: str = Field("", max_length=200)
+
+
+class MemberOut(Schema):
+    organization: int
+    name: str
+    role: str
+    work_share: Decimal
+    budget_share: Decimal
+    confirmed: bool
+
+
+class ApplicationOut(Schema):
+    id: int
+    challenge: int
+    lead: int
+    mode: str
+    status: str
+    budget_total: Decimal
+    members: list[MemberOut]
+    problems: list[str]
+
+
+def _application_out(application: Application) -> dict:
+    application.refresh_from_db()
+    members = application.members.select_related("organization")
+    return {
+        "id": application.pk,
+        "challenge": application.challenge_id,
+        "lead": application.lead_id,
+        "mode": application.mode,
+        "status": application.status,
+        "budget_total": application.budget_total,
+        "members": [
+            {
+                "organization": m.organization_id,
+                "name": m.organization.name,
+                "role": m.role,
+                "work_share": m.work_share,
+                "budget_share": m.budget_share,
+                "confirmed": m.confirmed_at is not None,
+            }
+            for m in members
+        ],
+        "problems": services.submission_problems(application)
+        if application.status == Application.Status.DRAFT
+        else [],
+    }
+
+
+def _readable(request, application_id: int) -> Application:
+    application = get_object_or_404(
+        Application.objects.select_related("challenge__challenge_list"), pk=application_id
+    )
+    if not queries.application_readable_by(request.auth, application):
+        raise HttpError(403, "forbidden")
+    return application
+
+
+@router.post("/tasks/{challenge_id}/applications", response={201: ApplicationOut}, auth=django_auth)
+def start_application(request, challenge_id: int, payload: StartIn):
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    lead = get_object_or_404(Organization, pk=payload.lead)
+    application = _run(
+        lambda: services.start_application(challenge, lead, by=request.auth, mode=payload.mode)
+    )
+    return Status(201, _application_out(application))
+
+
+@router.get("/applications/{application_id}", response=ApplicationOut, auth=django_auth)
+def application_detail(request, application_id: int):
+    return _application_out(_readable(request, application_id))
+
+
+@router.put("/applications/{application_id}", response=ApplicationOut, auth=django_auth)
+def save_application(request, application_id: int, payload: ApplicationIn):
+    application = _readable(request, application_id)
+    data = payload.dict()
+    for key in ("team", "plan"):
+        if data[key] is None:
+            del data[key]
+    if data["mode"] is None:
+        del data["mode"]
+    _run(lambda: services.save_application(application, by=request.auth, **data))
+    return _application_out(application)
+
+
+@router.post("/applications/{application_id}/members", response=ApplicationOut, auth=django_auth)
+def save_member(request, application_id: int, payload: MemberIn):
+    application = _readable(request, application_id)
+    organization = get_object_or_404(Organization.objects.published(), pk=payload.organization)
+    _run(
+        lambda: services.save_member(
+            application,
+            organization,
+            by=request.auth,
+            work_share=payload.work_share,
+            budget_share=payload.budget_share,
+            responsibility=payload.responsibility,
+        )
+    )
+    return _application_out(application)
+
+
+@router.post("/applications/{application_id}/submit", response=ApplicationOut, auth=django_auth)
+def submit_application(request, application_id: int):
+    application = _readable(request, application_id)
+    _run(lambda: services.submit_application(application, by=request.auth))
+    return _application_out(application)

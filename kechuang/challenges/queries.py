@@ -140,3 +140,14 @@ def picked_organizations(
             .order_by("name", "pk")[:k]
         )
     return OrganizationOptions(field_name, chosen, found, query)
+
+
+def application_readable_by(user, application: Application) -> bool:
+    """Whether ``user`` may read ``application``: the users of its organisations (lead and members) and
+    the operators of its list's region."""
+    from kechuang.accounts.permissions import acts_for, operates
+
+    member_ids = set(application.members.values_list("organization_id", flat=True))
+    return any(acts_for(user, m) for m in member_ids) or operates(
+        user, application.challenge.challenge_list.region
+    )

@@ -358,6 +358,20 @@ def save_application(
     _require_draft_editor(application, by)
     budget_total = to_yuan(budget_total)
     _require(budget_total >= 0, _("预算不能为负"))
+    for number, member in enumerate(team or (), start=1):
+        _require(
+            bool(str(member.get("name", "")).strip()),
+            _("团队成员第 %(n)d 行：请填写姓名") % {"n": number},
+        )
+    for number, milestone in enumerate(plan or (), start=1):
+        _require(
+            bool(str(milestone.get("title", "")).strip()),
+            _("实施计划第 %(n)d 行：请填写里程碑") % {"n": number},
+        )
+        _require(
+            isinstance(milestone.get("months"), int) and milestone["months"] >= 1,
+            _("实施计划第 %(n)d 行：签约后月数应为正整数") % {"n": number},
+        )
     application.technical_route = technical_route
     application.budget_total = budget_total
     application.declaration_accepted = declaration_accepted
@@ -368,7 +382,7 @@ def save_application(
         others = application.members.exclude(organization_id=application.lead_id)
         _require(
             not others.exists(),
-            _("申请中还有参与单位,不能改为独立揭榜;请先移除参与单位。"),
+            _("申请中还有参与单位，不能改为独立揭榜；请先移除参与单位。"),
         )
         application.members.filter(organization_id=application.lead_id).update(
             work_share=HUNDRED, budget_share=budget_total
@@ -407,7 +421,7 @@ def save_member(
     _require(
         application.mode != Application.Mode.ALONE,
         _(
-            "独立揭榜由本单位承担全部任务和预算,无需添加成员;如需联合攻关,请先将揭榜方式改为创新联合体或项目群。"
+            "独立揭榜由本单位承担全部任务和预算，无需添加成员；如需联合攻关，请先将揭榜方式改为创新联合体或项目群。"
         ),
     )
     work_share, budget_share = Decimal(work_share), to_yuan(budget_share)

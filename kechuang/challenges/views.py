@@ -262,11 +262,7 @@ def _application_for(request, pk: int) -> Application:
     application = get_object_or_404(
         Application.objects.select_related("challenge__challenge_list", "lead"), pk=pk
     )
-    member_ids = set(application.members.values_list("organization_id", flat=True))
-    if not (
-        any(acts_for(request.user, m) for m in member_ids)
-        or operates(request.user, application.challenge.challenge_list.region)
-    ):
+    if not queries.application_readable_by(request.user, application):
         raise PermissionDenied
     return application
 
