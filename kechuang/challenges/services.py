@@ -352,8 +352,9 @@ def save_application(
 ) -> Application:
     """Save the draft's route, budget, declarations and (when given) its team and plan, replacing them.
 
-    Alone (独立揭榜), the lead is the only member and carries the whole work and budget: its shares follow
-    the budget here, so no consortium step is needed. A draft with other members cannot turn alone."""
+    While the lead is the only member — always when applying alone (独立揭榜) — it carries the whole work
+    and budget: its shares follow the budget here, so no consortium step is needed; a consortium's
+    members come on top. A draft with other members cannot turn alone."""
     application = _locked(application)
     _require_draft_editor(application, by)
     budget_total = to_yuan(budget_total)
@@ -378,12 +379,12 @@ def save_application(
     if mode is not None:
         _require(mode in Application.Mode.values, _("揭榜方式无效"))
         application.mode = mode
-    if application.mode == Application.Mode.ALONE:
-        others = application.members.exclude(organization_id=application.lead_id)
-        _require(
-            not others.exists(),
-            _("申请中还有参与单位，不能改为独立揭榜；请先移除参与单位。"),
-        )
+    others = application.members.exclude(organization_id=application.lead_id).exists()
+    _require(
+        not (others and application.mode == Application.Mode.ALONE),
+        _("申请中还有参与单位，不能改为独立揭榜；请先移除参与单位。"),
+    )
+    if not others:
         application.members.filter(organization_id=application.lead_id).update(
             work_share=HUNDRED, budget_share=budget_total
         )

@@ -328,7 +328,10 @@ def application_detail(request, pk: int):
         )
         records = queries.records_for_hits([h.id for h in hits])
         suggestions = [(records[h.id], h) for h in hits if h.id in records]
-    members = list(application.members.select_related("organization"))
+    members = sorted(
+        application.members.select_related("organization"),
+        key=lambda m: m.role != ConsortiumMember.Role.LEAD,
+    )
     return render(
         request,
         "challenges/application.html",

@@ -103,6 +103,9 @@ def test_alone_takes_no_members_and_a_consortium_cannot_turn_alone_with_members(
         declaration_accepted=True,
         mode=Application.Mode.CONSORTIUM,
     )
+    # While the lead is the only member it carries everything, in any mode.
+    lead = alone.members.get()
+    assert (lead.work_share, lead.budget_share) == (Decimal(100), Decimal("100.00"))
     services.save_member(alone, world.orgs["institute"], by=user, work_share=40, budget_share=40)
     services.save_member(alone, world.orgs["university"], by=user, work_share=60, budget_share=60)
     assert sorted(alone.members.values_list("work_share", "budget_share")) == [

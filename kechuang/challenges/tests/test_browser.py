@@ -49,21 +49,50 @@ def post_op(page, label):
     page.wait_for_load_state()
 
 
+def fill_rows(form, field, columns, values):
+    """Type ``values`` (one tuple per row) into add-a-row input ``field``, adding rows as needed."""
+    first = f"[name='{field}-{columns[0]}']"
+    box = form.locator("[data-rows]").filter(has=form.page.locator(first))
+    for index, row in enumerate(values):
+        while box.locator(first).count() <= index:
+            box.locator("[data-rows-add]").click()
+        for column, value in zip(columns, row, strict=True):
+            cell = box.locator(f"[name='{field}-{column}']").nth(index)
+            if cell.evaluate("e => e.tagName") == "SELECT":
+                cell.select_option(value)
+            else:
+                cell.fill(value)
+
+
+TEAM = ("name", "title", "affiliation", "duty")
+PLAN = ("title", "months", "deliverable")
+
+
 def fill_application(page, *, mode, route, budget, team, plan):
     form = page.locator("#application-form")
-    form.locator("select[name=mode]").select_option(mode)
+    form.locator(f"input[name=mode][value={mode}]").check()
     form.locator("textarea[name=technical_route]").fill(route)
     form.locator("input[name=budget_total]").fill(budget)
-    form.locator("textarea[name=team]").fill(team)
-    form.locator("textarea[name=plan]").fill(plan)
+    fill_rows(form, "team", TEAM, team)
+    fill_rows(form, "plan", PLAN, plan)
     form.locator("input[name=declaration_accepted]").check()
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
 
 def add_member(page, org, share, budget):
+    """Set ``org``'s shares: in its row of the members table when it is in already (the lead), else
+    found with the search picker and added."""
+    row = page.locator("#members tr", has_text=org.name)
+    if row.count():
+        row.locator("input[name=work_share]").fill(share)
+        row.locator("input[name=budget_share]").fill(budget)
+        row.get_by_role("button", name="保存").click()
+        page.wait_for_load_state()
+        return
     form = page.locator("#member-form")
-    form.locator("select[name=organization]").select_option(str(org.pk))
+    form.locator("input[type=search]").fill(org.name)
+    form.locator(".org-option", has_text=org.name).locator("input").check()
     form.locator("input[name=work_share]").fill(share)
     form.locator("input[name=budget_share]").fill(budget)
     form.locator("button[type=submit]").click()
@@ -117,7 +146,7 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     # The university leads a three-member consortium.
     login(page, base, users["university"])
     page.goto(f"{base}{challenge.get_absolute_url()}")
-    page.locator("select[name=mode]").select_option("consortium")
+    page.locator("input[name=mode][value=consortium]").check()
     page.get_by_role("button", name="开始填写申请").click()
     page.wait_for_url(re.compile(r"/challenges/applications/\d+/"))
     consortium_url = page.url
@@ -129,8 +158,8 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
         mode="consortium",
         route="高校负责控制算法,研究院负责台架测试,企业负责量产装车。",
         budget="4500000",
-        team="李教授 | 教授 | 温州大学 | 项目负责人\n陈工 | 工程师 | 瑞立集团 | 工艺",
-        plan="样机研制 | 12 | 样机一台\n装车验证 | 24 | 验证报告",
+        team=[("李教授", "教授", "温州大学", "项目负责人"), ("陈工", "工程师", "瑞立集团", "工艺")],
+        plan=[("样机研制", "12", "样机一台"), ("装车验证", "24", "验证报告")],
     )
     expect(page.locator(".form-errors")).to_contain_text("还有成员单位未确认参与")
     for key in ("institute", "enterprise"):
@@ -149,14 +178,13 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     page.goto(f"{base}{challenge.get_absolute_url()}")
     page.get_by_role("button", name="开始填写申请").click()
     page.wait_for_url(re.compile(r"/challenges/applications/\d+/"))
-    add_member(page, orgs["rnd"], "100", "4000000")
     fill_application(
         page,
         mode="alone",
         route="采用无油涡旋压缩与集成电控方案。",
         budget="4000000",
-        team="周研究员 | 研究员 | 浙南新能源研究院 | 负责人",
-        plan="样机 | 18 | 样机",
+        team=[("周研究员", "研究员", "浙南新能源研究院", "负责人")],
+        plan=[("样机", "18", "样机")],
     )
     page.locator("#submit-application").click()
     expect(page.locator("#application-status")).to_have_text("已提交")
@@ -213,8 +241,11 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     page.goto(manage_url)
     page.get_by_role("link", name="签订任务书").click()
     page.locator("input[name=first_tranche]").fill("3000000")
-    page.locator("textarea[name=milestones]").fill(
-        "样机通过台架试验 | 2027-06-30 | 1000000\n装车验证 | 2028-06-30 | 1000000"
+    fill_rows(
+        page.locator("form", has=page.locator("input[name=first_tranche]")),
+        "milestones",
+        ("title", "due_on", "amount"),
+        [("样机通过台架试验", "2027-06-30", "1000000"), ("装车验证", "2028-06-30", "1000000")],
     )
     page.get_by_role("button", name="签约并拨付首期").click()
     page.wait_for_url(re.compile(r"/challenges/agreements/\d+/"))
@@ -315,3 +346,157 @@ def test_final_round_through_the_pages(page, live_server):
     expect(page.locator("#application-status")).to_have_text("未入选")
     statuses = dict(Application.objects.values_list("lead__name", "status"))
     assert statuses == {consortium.lead.name: "not_selected", rnd.lead.name: "selected"}
+
+
+def fits(page, width):
+    """Nothing on the page is wider than the viewport (no sideways scrolling on a phone)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_apply_alone_and_as_a_consortium_with_rows_and_the_picker(page, live_server, artifacts_dir):
+    """An enterprise proposes a task with indicator rows, then applies alone to an open task with no
+    member step; a university leads a consortium, finds its partner with the search picker, fills the
+    team and plan rows, and submits once the partner confirms. At 1366 px and at 390 px."""
+    base = live_server.url
+    today = timezone.localdate()
+    region = RegionFactory(code="330381", name="瑞安市")
+    operator = operator_for(region)
+    challenge_list = ChallengeListFactory(
+        region=region,
+        opens_on=today - datetime.timedelta(days=1),
+        closes_on=today + datetime.timedelta(days=30),
+    )
+    challenge = ChallengeFactory(region=region, title="商用车电控空气悬架（ECAS）控制系统")
+    services.accept_challenge(challenge, challenge_list, by=operator)
+    services.publish_list(challenge_list, by=operator)
+    enterprise = organization_in(region, kind="enterprise", name="瑞立集团")
+    university = organization_in(region, kind="university", name="温州大学")
+    institute = organization_in(region, kind="institute", name="瑞安汽车零部件研究院")
+    users = {o.pk: member_of(o) for o in (enterprise, university, institute)}
+
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        Application.objects.all().delete()
+
+        # The enterprise proposes a task, its indicators typed row by row.
+        login(page, base, users[enterprise.pk])
+        page.goto(f"{base}/challenges/tasks/propose/")
+        form = page.locator("form.form-card")
+        expect(form.locator("legend")).to_have_text(
+            ["任务内容", "技术指标", "榜金与期限", "揭榜条件"]
+        )
+        expect(form).not_to_contain_text("---------")
+        form.locator("input[name=title]").fill(f"车用空气悬架高度传感器（{width}）")
+        form.locator("textarea[name=problem]").fill("高度传感器依赖进口，需国产化并装车验证。")
+        fill_rows(
+            form,
+            "indicators",
+            ("name", "comparator", "target", "unit"),
+            [("测量精度", "lte", "0.5", "mm"), ("工作温度上限", "gte", "105", "℃")],
+        )
+        form.locator("input[name=bounty]").fill("1000000")
+        form.locator("input[name=issuer_share]").fill("400000")
+        form.locator("input[name=government_share]").fill("600000")
+        form.locator("input[name=completion_deadline]").fill("2028-06-30")
+        fits(page, width)
+        page.screenshot(path=str(artifacts_dir / f"challenges-propose-{width}.png"), full_page=True)
+        form.get_by_role("button", name="提交任务").click()
+        page.wait_for_load_state()
+        proposed = challenge.__class__.objects.get(title=f"车用空气悬架高度传感器（{width}）")
+        assert [str(i) for i in proposed.indicators.all()] == [
+            "测量精度 ≤ 0.5 mm",
+            "工作温度上限 ≥ 105 ℃",
+        ]
+
+        # It applies alone to the open task: no consortium step.
+        page.goto(f"{base}{challenge.get_absolute_url()}")
+        expect(page.locator("#apply")).to_contain_text("征集中")
+        fits(page, width)
+        page.screenshot(
+            path=str(artifacts_dir / f"challenges-task-open-{width}.png"), full_page=True
+        )
+        page.get_by_role("button", name="开始填写申请").click()
+        page.wait_for_url(re.compile(r"/challenges/applications/\d+/"))
+        expect(page.locator("#members")).to_contain_text("独立揭榜，承担全部任务和预算")
+        fill_application(
+            page,
+            mode="alone",
+            route="自主研发控制器与高度闭环算法，联合整车厂完成标定。",
+            budget="2800000",
+            team=[
+                ("陈工", "高级工程师", "瑞立集团", "总体设计"),
+                ("林工", "工程师", "瑞立集团", "软件"),
+            ],
+            plan=[("样机研制", "10", "控制器样机"), ("装车验证", "20", "验证报告")],
+        )
+        expect(page.locator("#problems")).to_have_count(0)
+        fits(page, width)
+        page.screenshot(
+            path=str(artifacts_dir / f"challenges-apply-alone-{width}.png"), full_page=True
+        )
+        page.locator("#submit-application").click()
+        expect(page.locator("#application-status")).to_have_text("已提交")
+
+        # The university leads a consortium and finds the institute by typing part of its name.
+        login(page, base, users[university.pk])
+        page.goto(f"{base}{challenge.get_absolute_url()}")
+        page.locator("input[name=mode][value=consortium]").check()
+        page.get_by_role("button", name="开始填写申请").click()
+        page.wait_for_url(re.compile(r"/challenges/applications/\d+/"))
+        consortium_url = page.url
+        fill_application(
+            page,
+            mode="consortium",
+            route="高校负责高度控制算法，研究院负责台架与可靠性试验。",
+            budget="3000000",
+            team=[
+                ("李教授", "教授", "温州大学", "项目负责人"),
+                ("王研究员", "研究员", "瑞安汽车零部件研究院", "试验"),
+            ],
+            plan=[
+                ("算法验证", "6", "仿真报告"),
+                ("样机台架试验", "14", "试验报告"),
+                ("装车", "24", ""),
+            ],
+        )
+        picker = page.locator("#member-form")
+        picker.locator("input[type=search]").fill("零部件研究")
+        option = picker.locator(".org-option", has_text="瑞安汽车零部件研究院")
+        expect(option).to_have_count(1)
+        expect(picker.locator(".org-option", has_text="温州大学")).to_have_count(0)
+        option.locator("input").check()
+        picker.locator("input[name=responsibility]").fill("台架与可靠性试验")
+        picker.locator("input[name=work_share]").fill("40")
+        picker.locator("input[name=budget_share]").fill("1200000")
+        fits(page, width)
+        page.screenshot(
+            path=str(artifacts_dir / f"challenges-consortium-picker-{width}.png"), full_page=True
+        )
+        picker.get_by_role("button", name="添加到联合体").click()
+        page.wait_for_load_state()
+        add_member(page, university, "60", "1800000")
+        expect(page.locator("#problems")).to_contain_text("还有成员单位未确认参与")
+        expect(page.locator("#problems")).not_to_contain_text("预算份额")
+        login(page, base, users[institute.pk])
+        page.goto(consortium_url)
+        page.get_by_role("button", name="确认参与").click()
+        page.wait_for_load_state()
+        login(page, base, users[university.pk])
+        page.goto(consortium_url)
+        fits(page, width)
+        page.screenshot(
+            path=str(artifacts_dir / f"challenges-consortium-{width}.png"), full_page=True
+        )
+        page.locator("#submit-application").click()
+        expect(page.locator("#application-status")).to_have_text("已提交")
+
+        alone = Application.objects.get(lead=enterprise)
+        assert list(alone.members.values_list("work_share", "budget_share")) == [(100, 2800000)]
+        consortium = Application.objects.get(lead=university)
+        assert consortium.plan.count() == 3 and consortium.team.count() == 2
+        assert sorted(consortium.members.values_list("organization__name", "budget_share")) == [
+            ("温州大学", 1800000),
+            ("瑞安汽车零部件研究院", 1200000),
+        ]
