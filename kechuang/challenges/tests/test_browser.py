@@ -384,7 +384,7 @@ def test_apply_alone_and_as_a_consortium_with_rows_and_the_picker(page, live_ser
         login(page, base, users[enterprise.pk])
         page.goto(f"{base}/challenges/tasks/propose/")
         form = page.locator("form.form-card")
-        expect(form.locator("legend")).to_have_text(
+        expect(form.locator("legend")).to_contain_text(
             ["任务内容", "技术指标", "榜金与期限", "揭榜条件"]
         )
         expect(form).not_to_contain_text("---------")
