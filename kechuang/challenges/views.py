@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kechuang.accounts.permissions import acts_for, is_operator, managed_regions, operates
 from kechuang.challenges import consortium, queries, services
@@ -43,15 +44,16 @@ from kechuang.core.models import TechField
 from kechuang.directory.models import Organization
 
 
-def _post_only(target):
+def _post_only(target, message):
     """For a URL that only acts on POST: a GET (a bookmark, a reload, a shared link) goes to the page
-    where the action lives, ``target(request, **kwargs)``, with a message instead of a bare 405."""
+    where the action lives, ``target(request, **kwargs)``, with ``message`` saying what to do there,
+    instead of a bare 405."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method != "POST":
-                messages.info(request, _("请在此页面上操作。"))
+                messages.info(request, message)
                 return redirect(target(request, **kwargs))
             return view(request, *args, **kwargs)
 
@@ -183,7 +185,7 @@ def report(request, pk: int):
     )
 
 
-@_post_only(_to_objection_list)
+@_post_only(_to_objection_list, _lazy("如对公示结果有异议，请在榜单页面的公示栏中填写并提交。"))
 @login_required
 def object_to(request, pk: int):
     application = get_object_or_404(Application, pk=pk)
@@ -242,7 +244,7 @@ def propose_for_department(request):
     )
 
 
-@_post_only(_to_challenge)
+@_post_only(_to_challenge, _lazy("请在任务页面选择揭榜方式，再点击“开始填写申请”。"))
 @login_required
 def apply(request, pk: int):
     challenge = get_object_or_404(Challenge, pk=pk)
@@ -359,7 +361,7 @@ def application_detail(request, pk: int):
     )
 
 
-@_post_only(_to_application)
+@_post_only(_to_application, _lazy("撤回申请请在申请页面填写原因后点击“撤回申请”。"))
 @login_required
 def withdraw(request, pk: int):
     application = _application_for(request, pk)
@@ -372,7 +374,7 @@ def withdraw(request, pk: int):
     return redirect(application)
 
 
-@_post_only(_to_member_application)
+@_post_only(_to_member_application, _lazy("请在申请页面点击“确认参与”。"))
 @login_required
 def confirm_member(request, pk: int):
     member = get_object_or_404(ConsortiumMember, pk=pk)

@@ -378,8 +378,8 @@ def test_post_only_urls_opened_with_get_lead_to_their_page(world, client):
     ):
         response = client.get(url)
         assert (response.status_code, response["Location"]) == (302, target), url
-    assert (
-        client.get(f"/challenges/tasks/{world.challenge.pk}/apply/", follow=True).status_code == 200
-    )
+    page = client.get(f"/challenges/tasks/{world.challenge.pk}/apply/", follow=True)
+    assert page.status_code == 200
+    assert "请在任务页面选择揭榜方式，再点击“开始填写申请”。" in page.content.decode()
     application.refresh_from_db()
     assert application.status == "draft" and Application.objects.count() == 1
