@@ -233,6 +233,9 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     page.goto(f"{base}{challenge_list.get_absolute_url()}")
     expect(page.locator("#announcement .winner")).to_have_text("温州大学")
     expect(page.locator(".applicant-count")).to_have_text("2")
+    page.get_by_role("link", name="榜单统计报告").click()
+    expect(page.locator("#money-chart canvas")).to_have_count(1)
+    expect(page.locator("#kind-chart canvas")).to_have_count(1)
 
     # The objection period ends; the operator signs the task book, releasing the first tranche.
     ChallengeList.objects.filter(pk=challenge_list.pk).update(
