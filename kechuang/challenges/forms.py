@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -380,6 +381,11 @@ class MemberForm(forms.Form):
     def __init__(self, *args, application=None, **kwargs):
         super().__init__(*args, **kwargs)
         if application is not None:
+            # New members come from the published directory; those already in keep their row editable.
+            self.fields["organization"].queryset = Organization.objects.filter(
+                Q(pk__in=Organization.objects.published().values("pk"))
+                | Q(pk__in=application.members.values("organization_id"))
+            )
             self.fields["organization"].widget.application_id = application.pk
 
 

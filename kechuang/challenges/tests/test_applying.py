@@ -21,6 +21,7 @@ from kechuang.challenges.tests.conftest import (
     rows,
 )
 from kechuang.core.models import AuditEntry
+from kechuang.directory.models import Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +248,18 @@ def test_consortium_lead_picks_members_by_typing(world, client):
     )
     assert "请搜索并选择成员单位" in response.content.decode()
     assert application.members.count() == 2
+    # The lead's own row stays editable even while its directory record awaits review.
+    Organization.objects.filter(pk=world.orgs["university"].pk).update(status="pending")
+    client.post(
+        application.get_absolute_url(),
+        {
+            "op": "member",
+            "organization": world.orgs["university"].pk,
+            "work_share": "70",
+            "budget_share": "0",
+        },
+    )
+    assert application.members.get(role="lead").work_share == Decimal(70)
 
 
 def test_applying_through_the_api(world, client):
