@@ -1036,6 +1036,7 @@ class DemoBuilder:
         expert.demo_discipline = discipline
         expert.demo_papers = []
         expert.demo_inventions = []
+        expert.demo_studies = []
         expert.demo_projects = []
         expert.demo_specialty = None
         return expert
@@ -1061,6 +1062,8 @@ class DemoBuilder:
         invention.inventors.append(expert)
         expert.demo_inventions = [invention]
         expert.demo_papers = self.strong_paper(specialty)
+        n_studies = 3 if talent == Expert.Talent.ACADEMICIAN else self.rng.randint(1, 2)
+        expert.demo_studies = self.studies(specialty, invention, n_studies)
         expert.demo_projects = [self.rng.choice(specialty.projects)]
         expert.demo_specialty = specialty.key
         expert.demo_chains = list(specialty.chains)
@@ -1072,6 +1075,26 @@ class DemoBuilder:
             f"代表性成果有“{invention.title}”等。"
         )
         return expert
+
+    def studies(self, specialty: Specialty, own: "Invention", n: int) -> list[tuple[str, str]]:
+        """Papers (title, abstract) of a specialist on subjects of the specialty's named inventions."""
+        subjects = [
+            re.sub(r"及其.*$", "", title.removeprefix("一种"))
+            for title in specialty.inventions
+            if title != own.title
+        ]
+        studies = []
+        for subject in self.rng.sample(subjects, min(n, len(subjects))):
+            words = self.rng.sample(specialty.keywords, 2)
+            title = self.rng.choice([f"{subject}研究", f"{subject}的设计与试验研究"])
+            studies.append(
+                (
+                    title,
+                    f"针对{specialty.problem}的问题，研究了{subject}。通过理论分析、仿真与试验，"
+                    f"揭示了{words[0]}与{words[1]}的作用规律。结果表明，{specialty.effect}。",
+                )
+            )
+        return studies
 
     def scholar(self, talent: str, discipline: str, papers: list[Paper]) -> Expert:
         """An expert of another discipline, whose papers are CSL papers on one subject."""
@@ -1103,6 +1126,17 @@ class DemoBuilder:
                 reference=f"CSL {paper.id}",
             )
             for paper in expert.demo_papers
+        ]
+        works += [
+            ExpertWork(
+                expert=expert,
+                kind=ExpertWork.Kind.PAPER,
+                title=title,
+                abstract=abstract,
+                keywords=list(expert.keywords[:4]),
+                year=self.rng.randint(2014, 2025),
+            )
+            for title, abstract in expert.demo_studies
         ]
         for invention in expert.demo_inventions:
             if invention.patent_number:
