@@ -107,6 +107,7 @@ PROCEDURE_ENDINGS = (
 # Experts not engaged as engineers who work in an authored specialty; the others are scholars of the
 # CSL disciplines.
 INDUSTRY_SHARE = 0.6
+TEAM_SIZE = 3  # co-inventors of one named invention of a specialty
 MATURITY_PHRASES = {
     "research": "经仿真与实验室样机验证",
     "pilot": "已完成小试验证",
@@ -881,22 +882,33 @@ class DemoBuilder:
         return []
 
     def invention_pool(self, specialty: Specialty) -> list["Invention"]:
-        """The specialty's inventions: its named ones, then the same applied to each of its uses."""
+        """The specialty's named inventions, then (for large scales) the same applied to each use."""
         pool = self.inventions.get(specialty.key)
         if pool is None:
             titles = list(specialty.inventions)
             self.rng.shuffle(titles)
-            uses = specialty.uses.split("、")
-            titles += [
-                f"一种用于{use}的{title.removeprefix('一种')}"
-                for title in list(titles)
-                for use in uses
+            pool = [self.invention(specialty, t) for t in titles]
+            pool += [
+                self.invention(specialty, f"一种用于{use}的{title.removeprefix('一种')}", use)
+                for title in titles
+                for use in specialty.uses.split("、")
                 if use[:2] not in title
             ]
-            pool = self.inventions[specialty.key] = [self.invention(specialty, t) for t in titles]
+            self.inventions[specialty.key] = pool
         return pool
 
-    def invention(self, specialty: Specialty, title: str) -> "Invention":
+    def next_invention(self, specialty: Specialty) -> "Invention":
+        """The invention the next expert of a specialty holds: each named one goes to a team of up to
+        three co-inventors before the applied ones are handed out."""
+        pool = self.invention_pool(specialty)
+        named = len(specialty.inventions)
+        turn = self.invention_turn.get(specialty.key, 0)
+        self.invention_turn[specialty.key] = turn + 1
+        if turn < named * TEAM_SIZE:
+            return pool[turn % named]
+        return pool[named + (turn - named * TEAM_SIZE) % (len(pool) - named or 1)]
+
+    def invention(self, specialty: Specialty, title: str, use: str = "") -> "Invention":
         """What an invention of the specialty becomes: mostly an invention patent; a process, a
         utility model of a device, software of a computing method or a product's industrialisation."""
         rng, subject = self.rng, title.removeprefix("一种")
@@ -926,7 +938,7 @@ class DemoBuilder:
             number = self.patent_number(digit, year)
         words = self.rng.sample(specialty.keywords, 3)
         text = (
-            f"“{title}”面向{specialty.uses}，针对{specialty.problem}的问题，综合运用"
+            f"“{title}”面向{use or specialty.uses}，针对{specialty.problem}的问题，综合运用"
             f"{words[0]}、{words[1]}与{words[2]}等技术"
         )
         return Invention(specialty, title[:200], kind, number, year, text)
@@ -1055,10 +1067,7 @@ class DemoBuilder:
         affiliation = self.affiliation(talent, specialty, specialty.discipline)
         keywords = self.rng.sample(specialty.keywords, min(6, len(specialty.keywords)))
         expert = self.new_expert(talent, affiliation, specialty.discipline, keywords)
-        pool = self.invention_pool(specialty)
-        turn = self.invention_turn.get(specialty.key, 0)
-        self.invention_turn[specialty.key] = turn + 1
-        invention = pool[turn % len(pool)]
+        invention = self.next_invention(specialty)
         invention.inventors.append(expert)
         expert.demo_inventions = [invention]
         expert.demo_papers = self.strong_paper(specialty)
@@ -1179,6 +1188,7 @@ class DemoBuilder:
         inventions = list(
             dict.fromkeys(i for e in experts for i in e.demo_inventions if not i.achieved)
         )
+        named = [i for i in inventions if i.title in i.specialty.inventions]
         from_papers = [
             (e, p, t)
             for e in experts
@@ -1190,9 +1200,13 @@ class DemoBuilder:
             for p in e.demo_papers
             if (t := invention_title(p.title)) is not None and p.id not in self.achieved_papers
         ]
-        n_inventions = min(len(inventions), max(quota - len(from_papers), round(quota * 0.6)))
-        chosen = self.rng.sample(inventions, n_inventions)
-        picked = self.rng.sample(from_papers, min(quota - n_inventions, len(from_papers)))
+        # Named inventions first (about six in ten), then papers, then applied inventions if need be.
+        chosen = self.rng.sample(
+            named, min(len(named), max(quota - len(from_papers), round(quota * 0.6)))
+        )
+        picked = self.rng.sample(from_papers, min(quota - len(chosen), len(from_papers)))
+        applied = [i for i in inventions if i not in chosen]
+        chosen += self.rng.sample(applied, min(quota - len(chosen) - len(picked), len(applied)))
         achievements = [self.invention_achievement(i) for i in chosen]
         achievements += [self.paper_achievement(e, p, t) for e, p, t in picked]
         self.save(Achievement, achievements)
