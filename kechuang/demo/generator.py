@@ -107,6 +107,9 @@ PROCEDURE_ENDINGS = (
 # Experts not engaged as engineers who work in an authored specialty; the others are scholars of the
 # CSL disciplines.
 INDUSTRY_SHARE = 0.6
+INSTITUTION_SUFFIXES = (
+    r"(研究所|研究院|产业技术研究院|创新中心|质量检验检测中心|检验检测研究院|检测技术有限公司)$"
+)
 TEAM_SIZE = 3  # co-inventors of one named invention of a specialty
 MATURITY_PHRASES = {
     "research": "经仿真与实验室样机验证",
@@ -515,11 +518,17 @@ class DemoBuilder:
         for i, kind in enumerate(kinds):
             member = v.FEDERATION_MEMBERS[i % len(v.FEDERATION_MEMBERS)]
             site = self.rng.choice(v.FEDERATION_SITES[member])
+            # Not even a 研究所 beside a 研究院 of the same name: retry (within reason) until the stem
+            # of the name is new.
             identity = self.institution_identity(kind, member, site, universities)
+            for _ in range(50):
+                if identity[0] not in names and name_stem(identity[0]) not in names:
+                    break
+                identity = self.institution_identity(kind, member, site, universities)
             while identity[0] in names:
                 identity = self.institution_identity(kind, member, site, universities)
             name, prefix, products, directions, comprehensive = identity
-            names.add(name)
+            names.update((name, name_stem(name)))
             labels = "、".join(DIRECTION[d].label for d in directions)
             institutions.append(
                 Organization(
@@ -1114,7 +1123,15 @@ class DemoBuilder:
         affiliation = self.affiliation(talent, None, discipline)
         expert = self.new_expert(talent, affiliation, discipline, keywords)
         expert.demo_papers = papers
-        expert.demo_chains = [s for s, ds in self.chain_disciplines.items() if discipline in ds][:2]
+        # The chains of the specialty of this discipline the papers are squarely in, if any.
+        text = "".join(p.title + "".join(p.keywords) for p in papers)
+        hits = [
+            (sum(t in text for t in specialty.terms), specialty.chains)
+            for specialty in SPECIALTIES
+            if specialty.discipline == discipline
+        ]
+        best = max(hits, default=(0, ()))
+        expert.demo_chains = list(best[1]) if best[0] >= 2 else []
         expert.profile = (
             f"{expert.name}，{expert.title}，就职于{affiliation.name}。主要从事{discipline}领域研究，"
             f"研究方向包括{'、'.join(keywords[:5])}。{self.role(talent)}"
@@ -1201,9 +1218,12 @@ class DemoBuilder:
             if (t := invention_title(p.title)) is not None and p.id not in self.achieved_papers
         ]
         # Named inventions first (about six in ten), then papers, then applied inventions if need be.
-        chosen = self.rng.sample(
-            named, min(len(named), max(quota - len(from_papers), round(quota * 0.6)))
-        )
+        n_named = min(len(named), max(quota - len(from_papers), round(quota * 0.6)))
+        # One of each specialty first, so every specialty has something on the market.
+        chosen = list({i.specialty.key: i for i in self.rng.sample(named, len(named))}.values())
+        chosen = chosen[:n_named]
+        rest = [i for i in named if i not in chosen]
+        chosen += self.rng.sample(rest, n_named - len(chosen))
         picked = self.rng.sample(from_papers, min(quota - len(chosen), len(from_papers)))
         applied = [i for i in inventions if i not in chosen]
         chosen += self.rng.sample(applied, min(quota - len(chosen) - len(picked), len(applied)))
@@ -1411,6 +1431,11 @@ def invention_title(paper_title: str) -> str | None:
     if subject.endswith(PROCEDURE_ENDINGS):
         return f"一种{subject}方法"
     return None
+
+
+def name_stem(name: str) -> str:
+    """An institution's name without the kind of body it is (研究所, 检验检测研究院, …)."""
+    return re.sub(INSTITUTION_SUFFIXES, "", name)
 
 
 def bigrams(text: str) -> set[str]:

@@ -91,7 +91,7 @@ COUNTED = [
 # achievement titles, an instrument and a word of service titles that a good answer has.
 GOOD_ANSWERS = [
     ("永磁同步电机", "永磁同步电机", "电机测功机系统", "驱动电机"),
-    ("SOC估计", "SOC", "电池充放电测试系统", "SOC"),
+    ("SOC估计", "电池", "电池充放电测试系统", "SOC"),
     ("电动空压机", "空压机", "NVH声学测试系统", "NVH"),
     ("注塑成型", "注塑", "注塑成型试验机", "注塑"),
     ("无铬鞣", "鞣", "皮革物理性能测试系统", "无铬鞣"),
