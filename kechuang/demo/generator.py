@@ -2,9 +2,16 @@
 
 :func:`load_demo` writes the regions, the 长三角 federation, industry chains, the CSL technical-field tree,
 the federation's shared institutions with their instruments and service items, enterprises with their
-cultivation history, experts with their CSL papers, achievements derived from those papers, innovation
-platforms, national societies and the demo log-ins — all in one transaction, ending with an audit row
-(``demo.loaded``) that marks the demo as loaded and records its counts.
+cultivation history, experts, achievements, innovation platforms, national societies and the demo log-ins
+— all in one transaction, ending with an audit row (``demo.loaded``) that marks the demo as loaded and
+records its counts.
+
+Records are coherent: an institution follows directions of its member's industries (its name, fields,
+instruments and services come from them; it holds each instrument model once and lists each service once);
+an enterprise makes the products of one line of its chain; an expert works in one specialty
+(:mod:`kechuang.demo.specialties`) at an institution following it, with papers, a patent and a project of
+it, or is a scholar of one discipline whose CSL papers are on one subject; an achievement's text is about
+its title. Availability is drawn apart from all of this.
 
 Guarantees: the same counts give the same records (``random.Random(20211)``); every organisation has a
 valid unified social credit code whose region digits are its region's code; every patent has a valid
