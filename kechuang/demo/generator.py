@@ -312,15 +312,13 @@ class DemoBuilder:
         self.platforms()
         # The demo log-ins: a Ruian brake-system maker (the demo demands are its), a Wenzhou
         # university and a Ruian part-time engineer of air brakes.
-        brake_makers = [
-            pk
+        brake_words = ("制动阀", "电控空气处理单元", "弹簧制动气室", "电子驻车制动器")
+        makers = [
+            (-sum(w in self.enterprise_products[pk] for w in brake_words), pk)
             for pk, code, chain, _, tier in self.enterprise_rows
-            if code == RUIAN
-            and chain == "auto-parts"
-            and tier
-            and "制动阀" in self.enterprise_products[pk]
-        ] or [pk for pk, code, chain, _, _ in self.enterprise_rows if chain == "auto-parts"]
-        enterprise = Organization.objects.get(pk=min(brake_makers))
+            if code == RUIAN and chain == "auto-parts" and tier
+        ] or [(0, pk) for pk, _, chain, _, _ in self.enterprise_rows if chain == "auto-parts"]
+        enterprise = Organization.objects.get(pk=min(makers)[1])
         universities = Organization.objects.filter(
             kind=Organization.Kind.UNIVERSITY, is_shared=True
         ).order_by("pk")
