@@ -50,7 +50,8 @@ M = CooperationMode
 @dataclass(frozen=True)
 class DemandSpec:
     """One demo demand. ``owner`` is ``"demo"`` for the demo enterprise, else the region code where an
-    enterprise of ``chain`` is found; ``age`` is how many days ago it was submitted (and published)."""
+    enterprise of ``chain`` is found (one making ``product`` where there is one); ``age`` is how many days
+    ago it was submitted (and published)."""
 
     key: str
     owner: str
@@ -64,6 +65,7 @@ class DemandSpec:
     age: int
     status: str = Demand.Status.PUBLISHED
     restricted: bool = False
+    product: str = ""  # a word of the products of the enterprise that would post it
 
 
 PENDING, RETURNED = Demand.Status.PENDING, Demand.Status.RETURNED
@@ -154,6 +156,7 @@ DEMANDS = [
         12,
         (M.DEVELOPMENT,),
         9,
+        product="电动空压机",
     ),
     DemandSpec(
         "knuckle-forging-die",
@@ -167,6 +170,7 @@ DEMANDS = [
         8,
         (M.SERVICE, M.CONSULTING),
         33,
+        product="转向节",
     ),
     DemandSpec(
         "connector-fretting",
@@ -181,6 +185,7 @@ DEMANDS = [
         6,
         (M.CONSULTING, M.SERVICE),
         41,
+        product="线束连接器",
     ),
     DemandSpec(
         "clutch-booster-seal",
@@ -194,6 +199,7 @@ DEMANDS = [
         6,
         (M.DEVELOPMENT,),
         18,
+        product="离合器助力器",
     ),
     DemandSpec(
         "ecu-eol-tester",
@@ -208,6 +214,7 @@ DEMANDS = [
         (M.DEVELOPMENT, M.SERVICE),
         15,
         restricted=True,
+        product="电子控制单元",
     ),
     DemandSpec(
         "brake-disc-lightweight",
@@ -221,6 +228,7 @@ DEMANDS = [
         12,
         (M.DEVELOPMENT, M.TRANSFER),
         48,
+        product="制动盘",
     ),
     DemandSpec(
         "meter-welding-inspection",
@@ -234,6 +242,7 @@ DEMANDS = [
         6,
         (M.DEVELOPMENT,),
         20,
+        product="电能表",
     ),
     DemandSpec(
         "servo-encoder",
@@ -247,6 +256,7 @@ DEMANDS = [
         10,
         (M.DEVELOPMENT, M.LICENSE),
         27,
+        product="伺服电机",
     ),
     DemandSpec(
         "breaker-assembly-vision",
@@ -260,6 +270,7 @@ DEMANDS = [
         8,
         (M.DEVELOPMENT, M.SERVICE),
         36,
+        product="断路器",
     ),
     DemandSpec(
         "press-brake-sync",
@@ -273,6 +284,7 @@ DEMANDS = [
         10,
         (M.DEVELOPMENT, M.CONSULTING),
         52,
+        product="折弯机",
     ),
     DemandSpec(
         "packaging-sealer",
@@ -286,6 +298,7 @@ DEMANDS = [
         5,
         (M.CONSULTING, M.DEVELOPMENT),
         64,
+        product="包装机",
     ),
     DemandSpec(
         "pp-warpage",
@@ -299,6 +312,7 @@ DEMANDS = [
         6,
         (M.DEVELOPMENT, M.SERVICE),
         30,
+        product="注塑件",
     ),
     DemandSpec(
         "pvc-leather-plasticizer",
@@ -312,6 +326,7 @@ DEMANDS = [
         9,
         (M.DEVELOPMENT, M.TRANSFER),
         44,
+        product="PVC合成革",
     ),
     DemandSpec(
         "waterborne-pu-adhesive",
@@ -325,6 +340,7 @@ DEMANDS = [
         8,
         (M.DEVELOPMENT, M.TRANSFER),
         22,
+        product="胶粘剂",
     ),
     DemandSpec(
         "pp-low-odor",
@@ -338,6 +354,7 @@ DEMANDS = [
         7,
         (M.DEVELOPMENT,),
         57,
+        product="改性聚丙烯",
     ),
     DemandSpec(
         "shoe-sole-wear",
@@ -351,6 +368,7 @@ DEMANDS = [
         8,
         (M.DEVELOPMENT, M.TRANSFER),
         16,
+        product="运动鞋底",
     ),
     DemandSpec(
         "flyknit-programming",
@@ -364,6 +382,7 @@ DEMANDS = [
         6,
         (M.DEVELOPMENT, M.LICENSE),
         38,
+        product="飞织鞋面",
     ),
     DemandSpec(
         "tpu-laminate-peel",
@@ -377,6 +396,7 @@ DEMANDS = [
         5,
         (M.SERVICE, M.CONSULTING),
         70,
+        product="拉杆箱",
     ),
     DemandSpec(
         "titanium-frame-sweat",
@@ -390,6 +410,7 @@ DEMANDS = [
         8,
         (M.DEVELOPMENT, M.SERVICE),
         26,
+        product="眼镜架",
     ),
 ]
 
@@ -429,7 +450,7 @@ ENGAGEMENTS = [
         "e-compressor-nvh",
         "expert",
         True,
-        "该企业电动空压机噪声问题与您擅长的方向相符,请尽快查看并回复。",
+        "该企业电动空压机为气制动系统供气，与您熟悉的气压制动方向相关，请尽快查看并回复。",
         (),
         (2.5,),
     ),
@@ -531,23 +552,28 @@ def _operator_of(region: Region) -> User:
 
 
 def _enterprise_picker(demo_enterprise: Organization):
-    """A function giving, for a chain and a region code, the next enterprise of that chain there (in
-    turn), falling back to the chain anywhere and then to any enterprise — never the demo enterprise."""
+    """A function giving, for a chain, a region code and a product word, the next enterprise (in turn)
+    of that chain making that product, there if possible, else anywhere; without such a maker, the
+    chain's enterprises there, anywhere and then any enterprise — never the demo enterprise."""
     enterprises = Organization.objects.filter(
         kind=Organization.Kind.ENTERPRISE, status=Status.PUBLISHED
     ).exclude(pk=demo_enterprise.pk)
-    turns: dict[tuple[str, str], int] = {}
+    turns: dict[tuple[str, str, str], int] = {}
 
-    def pick(chain: str, region_code: str) -> Organization:
+    def pick(chain: str, region_code: str, product: str = "") -> Organization:
+        of_chain = enterprises.filter(industry_chains__slug=chain)
+        makers = of_chain.filter(main_products__contains=product) if product else of_chain.none()
         for candidates in (
-            enterprises.filter(industry_chains__slug=chain, region__code=region_code),
-            enterprises.filter(industry_chains__slug=chain),
+            makers.filter(region__code=region_code),
+            makers,
+            of_chain.filter(region__code=region_code),
+            of_chain,
             enterprises,
         ):
             rows = list(candidates.order_by(TIER_RANK, "pk").select_related("region")[:20])
             if rows:
-                n = turns.get((chain, region_code), 0)
-                turns[(chain, region_code)] = n + 1
+                n = turns.get((chain, region_code, product), 0)
+                turns[(chain, region_code, product)] = n + 1
                 return rows[n % len(rows)]
         raise ValueError("the demo has no enterprises")
 
@@ -634,7 +660,7 @@ def load_demo_demands(
     demands: dict[str, Demand] = {}
     for spec in DEMANDS:
         own = spec.owner == "demo"
-        organization = enterprise if own else pick(spec.chain, spec.owner)
+        organization = enterprise if own else pick(spec.chain, spec.owner, spec.product)
         demand = _write_demand(spec, organization, enterprise_user if own else None)
         operator = _operator_of(demand.region)
         if spec.status == Demand.Status.PUBLISHED:
@@ -673,12 +699,12 @@ def load_demo_demands(
 
     # --- engagements, through each side's account -------------------------------------------------
     others = [e for e in engineers if e.pk != expert.pk]
-    polymer = (
+    of_polymer = (
         Expert.objects.filter(industry_chains__slug="polymer", status=Status.PUBLISHED)
         .exclude(pk=expert.pk)
         .order_by("pk")
-        .first()
     )
+    polymer = of_polymer.filter(profile__contains="聚氨酯").first() or of_polymer.first()
     suppliers = {
         "expert": (MatchType.EXPERT, expert, expert_user),
         "institution": (MatchType.ORGANIZATION, institution, institution_user),
@@ -744,7 +770,7 @@ def load_demo_demands(
         )
         team = services.create_team(admin, society, TEAM_NAME, [*members, expert], TEAM_DESCRIPTION)
         today = timezone.localdate()
-        host = pick("auto-parts", region.code)
+        host = pick("auto-parts", region.code, "制动")
         visit = services.plan_visit(admin, team, host, today - timedelta(days=10))
         services.record_visit(
             admin, visit, today - timedelta(days=4), VISIT_OUTCOMES, demands=[COLLECTED]

@@ -2,9 +2,16 @@
 
 :func:`load_demo` writes the regions, the 长三角 federation, industry chains, the CSL technical-field tree,
 the federation's shared institutions with their instruments and service items, enterprises with their
-cultivation history, experts with their CSL papers, achievements derived from those papers, innovation
-platforms, national societies and the demo log-ins — all in one transaction, ending with an audit row
-(``demo.loaded``) that marks the demo as loaded and records its counts.
+cultivation history, experts, achievements, innovation platforms, national societies and the demo log-ins
+— all in one transaction, ending with an audit row (``demo.loaded``) that marks the demo as loaded and
+records its counts.
+
+Records are coherent: an institution follows directions of its member's industries (its name, fields,
+instruments and services come from them; it holds each instrument model once and lists each service once);
+an enterprise makes the products of one line of its chain; an expert works in one specialty
+(:mod:`kechuang.demo.specialties`) at an institution following it, with papers, a patent and a project of
+it, or is a scholar of one discipline whose CSL papers are on one subject; an achievement's text is about
+its title. Availability is drawn apart from all of this.
 
 Guarantees: the same counts give the same records (``random.Random(20211)``); every organisation has a
 valid unified social credit code whose region digits are its region's code; every patent has a valid
@@ -16,7 +23,7 @@ same counts writes nothing; a call with other counts on a loaded database raises
 import random
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +36,7 @@ from kechuang.demands.demo import load_demo_demands
 from kechuang.demo import vocabulary as v
 from kechuang.demo.accounts import create_demo_users
 from kechuang.demo.papers import Paper, disciplines_by_category, load_papers
+from kechuang.demo.specialties import DIRECTION, SPECIALTIES, SPECIALTIES_OF, SPECIALTY, Specialty
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -47,18 +55,18 @@ MARKER_ACTION = "demo.loaded"
 CHUNK = 2000  # records generated and written per step, so that large scales run in bounded memory
 PILLARS = ("auto-parts", "mechatronics", "polymer", "fashion")
 RUIAN = "330381"
-# The chains of the eight tasks of kechuang.challenges.demo.RUIAN_2021_TASKS, in order.
+# The chains of the eight tasks of kechuang.challenges.demo.RUIAN_2021_TASKS, in order, with words of
+# the products of the enterprise that proposes each.
 CHALLENGE_CHAINS = (
-    "auto-parts",
-    "auto-parts",
-    "auto-parts",
-    "polymer",
-    "mechatronics",
-    "polymer",
-    "fashion",
-    "auto-parts",
+    ("auto-parts", ("电控气源", "电动空压机")),
+    ("auto-parts", ("电子驻车", "制动阀")),
+    ("auto-parts", ("电驱动壳体", "转向器壳体")),
+    ("polymer", ("聚碳酸酯",)),
+    ("mechatronics", ("减速器", "工业机器人")),
+    ("polymer", ("改性", "功能性薄膜")),
+    ("fashion", ("服装", "飞织")),
+    ("auto-parts", ("电动转向", "汽车电子控制单元")),
 )
-TECH_CATEGORIES = {"工学", "理学", "农学", "医学"}
 # Disciplines whose papers read as inventions: engineering, plus the life sciences that patent.
 INVENTIVE_DISCIPLINES = {"药学", "生物学/生物科学与工程", "作物学", "植物保护", "基础医学/临床医学"}
 # Endings of paper titles that are dropped to turn a study into the thing it invents.
@@ -103,8 +111,26 @@ PROCEDURE_ENDINGS = (
     "测定",
     "制备",
 )
-COMPUTING_DISCIPLINES = {"计算机科学与技术", "信息与通信工程"}
-MATERIAL_DISCIPLINES = {"材料科学与工程", "化学/化学工程与技术", "纺织科学与工程"}
+# Experts not engaged as engineers who work in an authored specialty; the others are scholars of the
+# CSL disciplines.
+INDUSTRY_SHARE = 0.6
+INSTITUTION_SUFFIXES = (
+    r"(研究所|研究院|产业技术研究院|创新中心|质量检验检测中心|检验检测研究院|检测技术有限公司)$"
+)
+TEAM_SIZE = 3  # co-inventors of one named invention of a specialty
+MATURITY_PHRASES = {
+    "research": "经仿真与实验室样机验证",
+    "pilot": "已完成小试验证",
+    "trial": "已完成中试验证",
+    "batch": "已在合作企业小批量应用",
+    "industrial": "已实现产业化应用",
+}
+# The programmes that fund projects, by province (first two digits of the region code).
+PROGRAMMES = {
+    "31": ["上海市科技创新行动计划", "国家重点研发计划课题", "企业委托横向课题"],
+    "32": ["江苏省重点研发计划", "国家重点研发计划课题", "企业委托横向课题"],
+    "33": ["浙江省“尖兵”“领雁”研发攻关计划", "国家重点研发计划课题", "企业委托横向课题"],
+}
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 AREA_CODES = {"310": "021", "320": "0512", "330": "0577", "110": "010"}
 NAME_PREFIX = {
@@ -120,6 +146,20 @@ NAME_PREFIX = {
 }
 
 Progress = Callable[[int], None]
+
+
+@dataclass(eq=False)
+class Invention:
+    """An invention of a specialty: what it is registered as, its inventors and the start of its text."""
+
+    specialty: Specialty
+    title: str
+    kind: str
+    patent_number: str | None
+    year: int
+    text: str
+    inventors: list = field(default_factory=list)
+    achieved: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,6 +282,22 @@ class DemoBuilder:
         for papers in self.papers_by_discipline.values():
             self.rng.shuffle(papers)
         self.paper_cursor = dict.fromkeys(self.papers_by_discipline, 0)
+        self.paper_words = {p.id: bigrams(p.title + "".join(p.keywords)) for p in load_papers()}
+        self.used_papers: dict[str, set[str]] = {}
+        self.strong_papers = {
+            s.key: [
+                p
+                for p in self.papers_by_discipline[s.discipline]
+                if sum(t in p.title + " ".join(p.keywords) for t in s.terms) >= 2
+            ]
+            for s in SPECIALTIES
+        }
+        self.used_strong: set[str] = set()
+        self.achieved_papers: set[str] = set()
+        self.inventions: dict[str, list[Invention]] = {}
+        self.invention_turn: dict[str, int] = {}
+        self.expert_specialty: dict[int, str | None] = {}
+        self.enterprise_region: dict[int, str] = {}
 
     # --- the whole load -------------------------------------------------------------------------
 
@@ -254,24 +310,33 @@ class DemoBuilder:
         self.enterprises()
         self.experts_and_achievements()
         self.platforms()
-        ruian_auto_parts = Organization.objects.filter(
-            kind=Organization.Kind.ENTERPRISE,
-            region=self.regions[RUIAN],
-            industry_chains__slug="auto-parts",
-        ).order_by("pk")
+        # The demo log-ins: a Ruian brake-system maker (the demo demands are its), a Wenzhou
+        # university and a Ruian part-time engineer of air brakes.
+        brake_words = ("制动阀", "电控空气处理单元", "弹簧制动气室", "电子驻车制动器")
+        makers = [
+            (-sum(w in self.enterprise_products[pk] for w in brake_words), pk)
+            for pk, code, chain, _, tier in self.enterprise_rows
+            if code == RUIAN and chain == "auto-parts" and tier
+        ] or [(0, pk) for pk, _, chain, _, _ in self.enterprise_rows if chain == "auto-parts"]
+        enterprise = Organization.objects.get(pk=min(makers)[1])
         universities = Organization.objects.filter(
             kind=Organization.Kind.UNIVERSITY, is_shared=True
         ).order_by("pk")
         wenzhou_universities = universities.filter(
             region__path__startswith=self.regions["330300"].path
         )
+        engineers = Expert.objects.filter(is_part_time_engineer=True).order_by("pk")
+        brake_engineers = [
+            pk
+            for pk in engineers.values_list("pk", flat=True)
+            if self.expert_specialty.get(pk) == "brake"
+        ]
         engineer = (
-            Expert.objects.filter(is_part_time_engineer=True, region__code=RUIAN)
-            .select_related("affiliation")
-            .order_by("pk")
-            .first()
-        ) or Expert.objects.filter(is_part_time_engineer=True).order_by("pk").first()
-        enterprise = ruian_auto_parts.exclude(tier="").first() or ruian_auto_parts.first()
+            engineers.filter(pk__in=brake_engineers, region__code=RUIAN).first()
+            or engineers.filter(pk__in=brake_engineers).first()
+            or engineers.filter(region__code=RUIAN).first()
+            or engineers.first()
+        )
         institution = wenzhou_universities.first() or universities.first()
         create_demo_users(enterprise=enterprise, institution=institution, expert=engineer)
         ruian = self.regions[RUIAN]
@@ -295,17 +360,18 @@ class DemoBuilder:
             model.objects.filter(pk__in=pks).update(status=Status.PENDING)
 
     def challenge_issuers(self) -> list[Organization]:
-        """For each task of Ruian's 2021 list, in order, a leading Ruian enterprise of its chain."""
+        """For each task of Ruian's 2021 list, in order, a leading Ruian enterprise of its chain, one
+        making what the task is about where there is one."""
         rank = {"leader": 0, "high_tech": 1, "tech_sme": 2, "": 3}
         chosen: list[int] = []
-        for slug in CHALLENGE_CHAINS:
+        for slug, words in CHALLENGE_CHAINS:
             candidates = [
-                (rank[tier], pk)
+                (not any(w in self.enterprise_products[pk] for w in words), rank[tier], pk)
                 for pk, code, chain, _, tier in self.enterprise_rows
                 if code == RUIAN and chain == slug and pk not in chosen
             ]
             if candidates:
-                chosen.append(min(candidates)[1])
+                chosen.append(min(candidates)[2])
         firms = Organization.objects.in_bulk(chosen)
         return [firms[pk] for pk in chosen]
 
@@ -436,7 +502,9 @@ class DemoBuilder:
         self.save(Organization, societies)
 
     def shared_institutions(self) -> None:
-        """The federation's shared institutions, spread round-robin over Jiading, Suzhou and Wenzhou."""
+        """The federation's shared institutions, spread round-robin over Jiading, Suzhou and Wenzhou, each
+        following directions of its member's industries: its name, fields, instruments and services
+        come from them."""
         kinds_and_shares = [
             (Organization.Kind.UNIVERSITY, 14),
             (Organization.Kind.INSTITUTE, 26),
@@ -450,18 +518,23 @@ class DemoBuilder:
         ]
         self.rng.shuffle(kinds)
         names: set[str] = set()
-        universities = {member: list(names_) for member, names_ in v.UNIVERSITIES.items()}
+        universities = {member: list(rows) for member, rows in v.UNIVERSITIES.items()}
         institutions = []
         for i, kind in enumerate(kinds):
             member = v.FEDERATION_MEMBERS[i % len(v.FEDERATION_MEMBERS)]
             site = self.rng.choice(v.FEDERATION_SITES[member])
-            name, prefix, products = self.institution_identity(kind, member, site, universities)
-            while name in names:
-                name, prefix, products = self.institution_identity(kind, member, site, universities)
-            names.add(name)
-            disciplines = self.rng.sample(
-                [d for d, c in self.category_of.items() if c in TECH_CATEGORIES], 3
-            )
+            # Not even a 研究所 beside a 研究院 of the same name: retry (within reason) until the stem
+            # of the name is new.
+            identity = self.institution_identity(kind, member, site, universities)
+            for _ in range(50):
+                if identity[0] not in names and name_stem(identity[0]) not in names:
+                    break
+                identity = self.institution_identity(kind, member, site, universities)
+            while identity[0] in names:
+                identity = self.institution_identity(kind, member, site, universities)
+            name, prefix, products, directions, comprehensive = identity
+            names.update((name, name_stem(name)))
+            labels = "、".join(DIRECTION[d].label for d in directions)
             institutions.append(
                 Organization(
                     name=name,
@@ -474,16 +547,20 @@ class DemoBuilder:
                     employees=self.rng.randint(40, 3000),
                     address=self.address(site),
                     description=(
-                        f"{name}是{v.FEDERATION_NAME}首批共享的{kind.label},位于"
-                        f"{self.region_full_names[site]},主要方向为{'、'.join(disciplines)},"
-                        f"向长三角企业开放大型仪器与专业服务,支持创新券(双创券)通用通兑。"
+                        f"{name}是{v.FEDERATION_NAME}首批共享的{kind.label}，位于"
+                        f"{self.region_full_names[site]}，主要方向为{labels}，"
+                        f"向长三角企业开放大型仪器与专业服务，支持创新券（双创券）通用通兑。"
                     ),
                     main_products=products,
                     contact_name=self.person_name(),
                     contact_phone=self.phone(site),
                 )
             )
-            institutions[-1].demo_disciplines = disciplines
+            institutions[-1].demo_directions = directions
+            institutions[-1].demo_comprehensive = comprehensive
+            institutions[-1].demo_disciplines = list(
+                dict.fromkeys(s.discipline for d in directions for s in SPECIALTIES_OF[d])
+            )
         self.save(Organization, institutions)
         self.link(
             Organization,
@@ -512,42 +589,61 @@ class DemoBuilder:
                 Organization.Kind.INSTITUTE,
                 Organization.Kind.NEW_RND,
             )
-        ] or self.research_orgs
+        ]
 
     def institution_identity(
-        self, kind: str, member: str, site: str, universities: dict[str, list[str]]
-    ) -> tuple[str, str, str]:
-        """A name, the credit-code registration prefix and the research directions of an institution."""
+        self, kind: str, member: str, site: str, universities: dict[str, list]
+    ) -> tuple[str, str, str, tuple[str, ...], bool]:
+        """A name, the credit-code registration prefix, the main business, the directions and whether
+        it is a comprehensive university."""
         rng, city, local = self.rng, v.CITY_SHORT[member], v.REGION_SHORT[site]
+        direction = DIRECTION[rng.choice(v.MEMBER_DIRECTIONS[member])]
+        research = "、".join(s.name for s in SPECIALTIES_OF[direction.key])
         if kind == Organization.Kind.UNIVERSITY:
             if universities[member]:
-                name = universities[member].pop(0)
-            else:
-                name = f"{city}{rng.choice(v.NEW_RND_FIELDS)}职业技术学院"
-            return name, "12", "人才培养、科学研究、社会服务与成果转化"
+                name, directions, comprehensive = universities[member].pop(0)
+                return (
+                    name,
+                    "12",
+                    "人才培养、科学研究、社会服务与成果转化",
+                    directions,
+                    comprehensive,
+                )
+            name = f"{city}{direction.label}职业技术学院"
+            return name, "12", "人才培养、科学研究、社会服务与成果转化", (direction.key,), False
         if kind == Organization.Kind.INSTITUTE:
-            field = rng.choice(v.INSTITUTE_FIELDS)
-            return f"{local}{field}{rng.choice(['研究所', '研究院'])}", "12", f"{field}应用研究"
+            name = f"{local}{direction.label}{rng.choice(['研究所', '研究院'])}"
+            return name, "12", f"{research}应用研究", (direction.key,), False
         if kind == Organization.Kind.TESTING:
-            subject = rng.choice(v.TESTING_SUBJECTS)
             suffix = rng.choice(["质量检验检测中心", "检验检测研究院", "检测技术有限公司"])
             prefix = "91" if suffix.endswith("公司") else "12"
-            return f"{local}{subject}{suffix}", prefix, f"{subject}检验检测与认证"
+            name = f"{local}{direction.testing}{suffix}"
+            return name, prefix, f"{direction.testing}检验检测与认证", (direction.key,), False
         if kind == Organization.Kind.NEW_RND:
-            field = rng.choice(v.NEW_RND_FIELDS)
             place = rng.choice([city, "长三角", local])
             suffix = rng.choice(["产业技术研究院", "创新中心"])
-            return f"{place}{field}{suffix}", "52", f"{field}共性技术研发、中试与孵化"
-        chain = rng.choice(PILLARS)
-        trade = rng.choice(v.ENTERPRISE_TRADES[chain])
+            name = f"{place}{direction.label}{suffix}"
+            return name, "52", f"{research}共性技术研发、中试与孵化", (direction.key,), False
+        # An enterprise's engineering centre: a firm of a product line that works in this direction.
+        lines = [
+            line
+            for chain_lines in v.ENTERPRISE_LINES.values()
+            for line in chain_lines
+            if any(SPECIALTY[k].direction == direction.key for k in line[2])
+        ] or [
+            line for chain_lines in v.ENTERPRISE_LINES.values() for line in chain_lines if line[2]
+        ]
+        trade, products, specialties = rng.choice(lines)
         firm = f"{NAME_PREFIX[site]}{self.trade_name()}{trade}"
-        return f"{firm}工程技术研究中心", "91", "、".join(v.ENTERPRISE_PRODUCTS[chain][:3])
+        directions = tuple(dict.fromkeys(SPECIALTY[k].direction for k in specialties))
+        return f"{firm}工程技术研究中心", "91", "、".join(products[:3]), directions, False
 
     def trade_name(self) -> str:
         return self.rng.choice(v.TRADE_NAME_FIRST) + self.rng.choice(v.TRADE_NAME_SECOND)
 
     def instruments(self) -> None:
-        """The federation's shared large instruments, mostly at testing bodies and universities."""
+        """The federation's shared large instruments, mostly at testing bodies and universities, each
+        from the catalogue of the owner's directions; an owner holds each model once."""
         weights = {
             Organization.Kind.TESTING: 4,
             Organization.Kind.UNIVERSITY: 4,
@@ -555,24 +651,25 @@ class DemoBuilder:
             Organization.Kind.NEW_RND: 2,
             Organization.Kind.ENGINEERING_CENTER: 1,
         }
-        owners = self.rng.choices(
-            self.institutions,
-            weights=[weights[o.kind] for o in self.institutions],
-            k=self.counts.instruments,
-        )
-        medical_ok = {
-            Organization.Kind.UNIVERSITY,
-            Organization.Kind.INSTITUTE,
-            Organization.Kind.NEW_RND,
-        }
-        catalogue = v.INSTRUMENTS
-        general = [entry for entry in catalogue if entry[1] != "medical"]
+        stock: dict[int, list[tuple[int, tuple[str, str]]]] = {}
+        for n, owner in enumerate(self.institutions):
+            pairs = [
+                (i, model)
+                for i, entry in enumerate(v.INSTRUMENTS)
+                if set(entry[7]) & set(owner.demo_directions)
+                for model in entry[2]
+            ]
+            self.rng.shuffle(pairs)
+            stock[n] = pairs
         instruments = []
-        for owner in owners:
-            name, category, models_, value, unit, rates, functions = self.rng.choice(
-                catalogue if owner.kind in medical_ok else general
-            )
-            model_number, manufacturer = self.rng.choice(models_)
+        for _ in range(self.counts.instruments):
+            open_owners = [n for n in stock if stock[n]]
+            n = self.rng.choices(
+                open_owners, weights=[weights[self.institutions[k].kind] for k in open_owners]
+            )[0]
+            owner = self.institutions[n]
+            i, (model_number, manufacturer) = stock[n].pop()
+            name, category, _, value, unit, rates, functions, _ = v.INSTRUMENTS[i]
             external = self.rng.randrange(rates[0], rates[1] + 1, 10)
             self.asset_serial += 1
             instruments.append(
@@ -589,7 +686,7 @@ class DemoBuilder:
                         self.rng.randrange(value[0] * 10000, value[1] * 10000, 100)
                     ),
                     location=f"{owner.address}{self.rng.randint(1, 12)}号楼{self.rng.randint(1, 6)}{self.rng.randint(1, 30):02d}室",
-                    description=f"{functions}开放共享:工作日预约使用,可申请长三角科技创新券抵扣。",
+                    description=f"{functions}开放共享：工作日预约使用，可申请长三角科技创新券抵扣。",
                     unit=unit,
                     internal_rate=Decimal(external * 6 // 10),
                     external_rate=Decimal(external),
@@ -602,15 +699,25 @@ class DemoBuilder:
         self.save(Instrument, instruments)
 
     def services(self) -> None:
-        """The federation's service items, each from an institution of a kind that offers it."""
-        by_kind: dict[str, list[Organization]] = {}
-        for organization in self.institutions:
-            by_kind.setdefault(organization.kind, []).append(organization)
+        """The federation's service items, each from an institution of a kind and a direction that
+        offers it; an institution lists each service once."""
+        offered: set[tuple[int, str]] = set()
         items = []
-        for _ in range(self.counts.services):
-            title, category, description, price, unit, kinds = self.rng.choice(v.SERVICES)
-            providers = [o for kind in kinds for o in by_kind.get(kind, [])] or self.institutions
+        while len(items) < self.counts.services:
+            title, category, description, price, unit, kinds, directions = self.rng.choice(
+                v.SERVICES
+            )
+            providers = [
+                o
+                for o in self.institutions
+                if o.kind in kinds
+                and (not directions or set(directions) & set(o.demo_directions))
+                and (o.pk, title) not in offered
+            ]
+            if not providers:
+                continue
             provider = self.rng.choice(providers)
+            offered.add((provider.pk, title))
             items.append(
                 ServiceItem(
                     title=title,
@@ -618,7 +725,7 @@ class DemoBuilder:
                     region=provider.region,
                     status=Status.PUBLISHED,
                     category=category,
-                    description=f"{description}服务机构:{provider.name}。",
+                    description=f"{description}服务机构：{provider.name}。",
                     price=Decimal(self.rng.randrange(price[0], price[1] + 1, 100))
                     if price
                     else None,
@@ -642,6 +749,8 @@ class DemoBuilder:
             tuple[int, str, str, str, str]
         ] = []  # pk, region, chain, name, tier
         self.enterprises_by_chain: dict[str, list[int]] = {slug: [] for slug in slugs}
+        self.enterprises_by_specialty: dict[str, list[int]] = {}
+        self.enterprise_products: dict[int, str] = {}
         for start in range(0, len(plan), CHUNK):
             batch, tiers_of = [], {}
             for slug in plan[start : start + CHUNK]:
@@ -682,13 +791,17 @@ class DemoBuilder:
                     organization.tier,
                 )
                 self.enterprise_rows.append(row)
+                self.enterprise_products[organization.pk] = organization.main_products
+                self.enterprise_region[organization.pk] = organization.region.code
+                for key in organization.demo_specialties:
+                    self.enterprises_by_specialty.setdefault(key, []).append(organization.pk)
                 self.enterprises_by_chain[organization.demo_chain].append(
                     len(self.enterprise_rows) - 1
                 )
 
     def enterprise(self, slug: str, site: str) -> tuple[Organization, list[tuple[str, date, str]]]:
         rng = self.rng
-        trade = rng.choice(v.ENTERPRISE_TRADES[slug])
+        trade, line_products, specialties = rng.choice(v.ENTERPRISE_LINES[slug])
         tier = rng.choices(["", "tech_sme", "high_tech", "leader"], weights=[40, 36, 19, 5])[0]
         legal_form = "股份有限公司" if tier == "leader" or rng.random() < 0.1 else "有限公司"
         name = f"{NAME_PREFIX[site]}{self.trade_name()}{trade}{legal_form}"
@@ -700,10 +813,10 @@ class DemoBuilder:
             "leader": (500, 5000),
         }[tier]
         staff = rng.randint(*employees)
-        products = rng.sample(v.ENTERPRISE_PRODUCTS[slug], min(3, len(v.ENTERPRISE_PRODUCTS[slug])))
+        products = rng.sample(line_products, min(rng.choice((2, 3)), len(line_products)))
         standing = {
             "": "正在对照科技型中小企业评价标准培育入库",
-            "tech_sme": "已入库浙江省科技型中小企业,正在培育申报高新技术企业",
+            "tech_sme": "已入库科技型中小企业,正在培育申报高新技术企业",
             "high_tech": "系国家高新技术企业,建有市级企业研发中心",
             "leader": "系创新型领军企业,建有省级企业研究院,牵头组建产业链创新联合体",
         }[tier]
@@ -727,8 +840,10 @@ class DemoBuilder:
             contact_phone=self.phone(site),
         )
         organization.demo_chain = slug
-        organization.demo_disciplines = rng.sample(
-            self.chain_disciplines[slug], min(2, len(self.chain_disciplines[slug]))
+        organization.demo_specialties = specialties
+        organization.demo_disciplines = (
+            list(dict.fromkeys(SPECIALTY[k].discipline for k in specialties))
+            or self.chain_disciplines[slug][:2]
         )
         return organization, self.tier_history(tier, founded)
 
@@ -749,13 +864,102 @@ class DemoBuilder:
     # --- experts and achievements ---------------------------------------------------------------
 
     def next_papers(self, discipline: str, n: int) -> list[Paper]:
-        """The next ``n`` papers of a discipline (cycling when a large scale exhausts them)."""
-        papers, start = self.papers_by_discipline[discipline], self.paper_cursor[discipline]
-        self.paper_cursor[discipline] = start + n
-        return [papers[(start + i) % len(papers)] for i in range(n)]
+        """``n`` papers of a discipline on one subject: the next unused paper and the unused papers
+        nearest to it by title and keyword bigrams (reused once a large scale has used them all)."""
+        papers = self.papers_by_discipline[discipline]
+        used = self.used_papers.setdefault(discipline, set())
+        if len(used) + n > len(papers):
+            used.clear()
+        start = self.paper_cursor[discipline]
+        while papers[start % len(papers)].id in used:
+            start += 1
+        seed = papers[start % len(papers)]
+        self.paper_cursor[discipline] = start + 1
+        words = self.paper_words[seed.id]
+        nearest = sorted(
+            (p for p in papers if p.id not in used and p.id != seed.id),
+            key=lambda p: (
+                -len(words & self.paper_words[p.id]) / (len(words | self.paper_words[p.id]) or 1)
+            ),
+        )
+        chosen = [seed, *nearest[: n - 1]]
+        used.update(p.id for p in chosen)
+        return chosen
+
+    def strong_paper(self, specialty: Specialty) -> list[Paper]:
+        """At most one unused CSL paper squarely in the specialty (two of its terms in title or
+        keywords)."""
+        for paper in self.strong_papers[specialty.key]:
+            if paper.id not in self.used_strong:
+                self.used_strong.add(paper.id)
+                return [paper]
+        return []
+
+    def invention_pool(self, specialty: Specialty) -> list["Invention"]:
+        """The specialty's named inventions, then (for large scales) the same applied to each use."""
+        pool = self.inventions.get(specialty.key)
+        if pool is None:
+            titles = list(specialty.inventions)
+            self.rng.shuffle(titles)
+            pool = [self.invention(specialty, t) for t in titles]
+            pool += [
+                self.invention(specialty, f"一种用于{use}的{title.removeprefix('一种')}", use)
+                for title in titles
+                for use in specialty.uses.split("、")
+                if use[:2] not in title
+            ]
+            self.inventions[specialty.key] = pool
+        return pool
+
+    def next_invention(self, specialty: Specialty) -> "Invention":
+        """The invention the next expert of a specialty holds: each named one goes to a team of up to
+        three co-inventors before the applied ones are handed out."""
+        pool = self.invention_pool(specialty)
+        named = len(specialty.inventions)
+        turn = self.invention_turn.get(specialty.key, 0)
+        self.invention_turn[specialty.key] = turn + 1
+        if turn < named * TEAM_SIZE:
+            return pool[turn % named]
+        return pool[named + (turn - named * TEAM_SIZE) % (len(pool) - named or 1)]
+
+    def invention(self, specialty: Specialty, title: str, use: str = "") -> "Invention":
+        """What an invention of the specialty becomes: mostly an invention patent; a process, a
+        utility model of a device, software of a computing method or a product's industrialisation."""
+        rng, subject = self.rng, title.removeprefix("一种")
+        year = rng.randint(2015, 2024)
+        kind, number = Achievement.Kind.INVENTION_PATENT, None
+        if subject.endswith("工艺") and rng.random() < 0.5:
+            kind, title = Achievement.Kind.NEW_PROCESS, subject
+        elif (
+            subject.endswith(("结构", "装置", "支架", "电路", "组件", "瓶阀"))
+            and rng.random() < 0.4
+        ):
+            kind = Achievement.Kind.UTILITY_PATENT
+        elif (
+            specialty.direction in ("xinchuang", "computing")
+            and subject.endswith(("方法", "系统", "平台"))
+            and rng.random() < 0.4
+        ):
+            kind = Achievement.Kind.SOFTWARE
+            title = (
+                f"{subject.removesuffix('方法').removesuffix('系统').removesuffix('平台')}软件V1.0"
+            )
+        elif rng.random() < 0.12:
+            kind = Achievement.Kind.NEW_PRODUCT
+            title = f"{subject}关键技术及产业化应用"
+        if kind in (Achievement.Kind.INVENTION_PATENT, Achievement.Kind.UTILITY_PATENT):
+            digit = "1" if kind == Achievement.Kind.INVENTION_PATENT else "2"
+            number = self.patent_number(digit, year)
+        words = self.rng.sample(specialty.keywords, 3)
+        text = (
+            f"“{title}”面向{use or specialty.uses}，针对{specialty.problem}的问题，综合运用"
+            f"{words[0]}、{words[1]}与{words[2]}等技术"
+        )
+        return Invention(specialty, title[:200], kind, number, year, text)
 
     def experts_and_achievements(self) -> None:
-        """Experts with their papers; achievements derived from the papers of technical disciplines."""
+        """Experts each in one specialty, with their papers, patents and projects; achievements from
+        their inventions and from the papers of technical disciplines."""
         disciplines = list(self.papers_by_discipline)
         # The platform serves industry: engineering dominates, other sciences follow, the humanities
         # appear as a few university scholars.
@@ -764,8 +968,7 @@ class DemoBuilder:
             len(self.papers_by_discipline[d]) * emphasis.get(self.category_of[d], 0.2)
             for d in disciplines
         ]
-        universities = [o for o in self.research_orgs if o.kind == Organization.Kind.UNIVERSITY]
-        engineer_disciplines = self.chain_disciplines["auto-parts"]
+        engineering = [s for s in SPECIALTIES if "auto-parts" in s.chains]
         talents = [t for t, _ in Expert.Talent.choices]
         made_achievements = 0
         for start in range(0, self.counts.experts, CHUNK):
@@ -774,37 +977,23 @@ class DemoBuilder:
             for _ in range(size):
                 talent = self.rng.choices(talents, weights=[2, 15, 20, 63])[0]
                 if talent == Expert.Talent.ENGINEER:
-                    discipline = self.rng.choice(engineer_disciplines)
-                    affiliation = self.rng.choice(self.engineer_hosts)
+                    specialty = self.rng.choices(engineering, [s.weight for s in engineering])[0]
+                elif self.rng.random() < INDUSTRY_SHARE:
+                    specialty = self.rng.choices(SPECIALTIES, [s.weight for s in SPECIALTIES])[0]
                 else:
+                    specialty = None
+                if specialty is None:
                     discipline = self.rng.choices(disciplines, weights=weights)[0]
-                    technical = self.category_of[discipline] in TECH_CATEGORIES
-                    affiliation = self.rng.choice(
-                        self.research_orgs if technical or not universities else universities
+                    n_papers = 4 if talent == Expert.Talent.ACADEMICIAN else self.rng.randint(2, 4)
+                    expert = self.scholar(
+                        talent, discipline, self.next_papers(discipline, n_papers)
                     )
-                n_papers = (
-                    self.rng.randint(4, 6)
-                    if talent == Expert.Talent.ACADEMICIAN
-                    else self.rng.randint(2, 4)
-                )
-                expert = self.expert(
-                    talent, discipline, affiliation, self.next_papers(discipline, n_papers)
-                )
+                else:
+                    expert = self.specialist(talent, specialty)
                 experts.append(expert)
             self.save(Expert, experts)
             for expert in experts:
-                works.extend(
-                    ExpertWork(
-                        expert=expert,
-                        kind=ExpertWork.Kind.PAPER,
-                        title=paper.title[:300],
-                        abstract=paper.abstract,
-                        keywords=clean_keywords(paper.keywords),
-                        year=self.rng.randint(2012, 2025),
-                        reference=f"CSL {paper.id}",
-                    )
-                    for paper in expert.demo_papers
-                )
+                works.extend(self.works_of(expert))
             ExpertWork.objects.bulk_create(works, batch_size=2000)
             self.link(
                 Expert, "fields", [(e.pk, self.fields[e.demo_discipline].pk) for e in experts]
@@ -814,30 +1003,47 @@ class DemoBuilder:
                 "industry_chains",
                 [(e.pk, self.chains[slug].pk) for e in experts for slug in e.demo_chains],
             )
+            for expert in experts:
+                self.expert_specialty[expert.pk] = expert.demo_specialty
             target = self.counts.achievements * (start + size) // self.counts.experts
             made_achievements += self.achievements(experts, target - made_achievements)
 
-    def expert(
-        self, talent: str, discipline: str, affiliation: Organization, papers: list[Paper]
+    def affiliation(
+        self, talent: str, specialty: Specialty | None, discipline: str
+    ) -> Organization:
+        """An institution where such an expert works: one following the specialty's direction (an
+        engineer's in Wenzhou), or for a scholar of another discipline one with that discipline or a
+        comprehensive university."""
+        if specialty is not None:
+            fits = [o for o in self.institutions if specialty.direction in o.demo_directions]
+            if talent == Expert.Talent.ENGINEER:
+                hosts = [o for o in self.engineer_hosts if o in fits]
+            else:
+                hosts = [o for o in fits if o.kind != Organization.Kind.TESTING]
+            hosts = hosts or fits
+        else:
+            hosts = [
+                o
+                for o in self.research_orgs
+                if discipline in o.demo_disciplines or o.demo_comprehensive
+            ]
+        if (
+            talent == Expert.Talent.ACADEMICIAN
+        ):  # academicians lead teams at universities and institutes
+            hosts = [
+                o for o in hosts if o.kind == Organization.Kind.INSTITUTE or o.name.endswith("大学")
+            ] or hosts
+        return self.rng.choice(hosts or self.research_orgs)
+
+    def new_expert(
+        self, talent: str, affiliation: Organization, discipline: str, keywords: list[str]
     ) -> Expert:
         name = self.person_name()
-        keywords: list[str] = []
-        for paper in papers:
-            keywords.extend(k for k in clean_keywords(paper.keywords) if k not in keywords)
-        keywords = keywords[:8]
-        title = self.rng.choice(v.TITLES[talent])
-        if talent == Expert.Talent.ENGINEER:
-            chains = ["auto-parts"]
-            role = (
-                "受聘为瑞安市汽车零部件产业链兼职工程师,常驻企业开展技术诊断、工艺改进与联合攻关。"
-            )
+        university = affiliation.kind == Organization.Kind.UNIVERSITY
+        if affiliation.kind == Organization.Kind.ENGINEERING_CENTER and talent != "academician":
+            title = self.rng.choice(["高级工程师", "正高级工程师"])
         else:
-            chains = [s for s, ds in self.chain_disciplines.items() if discipline in ds][:2]
-            role = {
-                Expert.Talent.ACADEMICIAN: "领衔院士团队,在长三角设立院士专家工作站,指导企业关键核心技术攻关。",
-                Expert.Talent.HIGH_LEVEL: "入选省级以上高层次人才计划,主持国家级科研项目多项。",
-                Expert.Talent.SCHOLAR: "长期开展产学研合作,为企业提供技术咨询与成果转化服务。",
-            }[talent]
+            title = self.rng.choice(v.TITLES[(talent, university)])
         expert = Expert(
             name=name,
             title=title,
@@ -846,136 +1052,312 @@ class DemoBuilder:
             status=Status.PUBLISHED,
             talent=talent,
             is_part_time_engineer=talent == Expert.Talent.ENGINEER,
+            # Whether an expert takes new work has nothing to do with what they know.
             availability=self.rng.choices(
-                [a for a, _ in Expert.Availability.choices], weights=[75, 15, 10]
+                [a for a, _ in Expert.Availability.choices], weights=[88, 8, 4]
             )[0],
             keywords=keywords,
-            profile=(
-                f"{name},{title},就职于{affiliation.name}。主要从事{discipline}领域研究,"
-                f"研究方向包括{'、'.join(keywords[:5])}。{role}"
-                f"代表性论文有《{papers[0].title}》等。"
-            ),
             phone=self.mobile(),
         )
         expert.demo_discipline = discipline
-        expert.demo_papers = papers
-        expert.demo_chains = chains
+        expert.demo_papers = []
+        expert.demo_inventions = []
+        expert.demo_studies = []
+        expert.demo_projects = []
+        expert.demo_specialty = None
         return expert
 
+    def role(self, talent: str) -> str:
+        return {
+            Expert.Talent.ACADEMICIAN: "领衔院士团队，在长三角设立院士专家工作站，指导企业关键核心技术攻关。",
+            Expert.Talent.HIGH_LEVEL: "入选省级以上高层次人才计划，主持国家级科研项目多项。",
+            Expert.Talent.SCHOLAR: "长期开展产学研合作，为企业提供技术咨询与成果转化服务。",
+            Expert.Talent.ENGINEER: "受聘为瑞安市汽车零部件产业链兼职工程师，常驻企业开展技术诊断、工艺改进与联合攻关。",
+        }[talent]
+
+    def specialist(self, talent: str, specialty: Specialty) -> Expert:
+        """An expert of an authored specialty: its keywords, one of its inventions (shared with
+        co-inventors once they run out), one of its projects and papers on its subjects."""
+        affiliation = self.affiliation(talent, specialty, specialty.discipline)
+        keywords = self.rng.sample(specialty.keywords, min(6, len(specialty.keywords)))
+        expert = self.new_expert(talent, affiliation, specialty.discipline, keywords)
+        invention = self.next_invention(specialty)
+        invention.inventors.append(expert)
+        expert.demo_inventions = [invention]
+        expert.demo_papers = self.strong_paper(specialty)
+        n_studies = 3 if talent == Expert.Talent.ACADEMICIAN else self.rng.randint(1, 2)
+        expert.demo_studies = self.studies(specialty, invention, n_studies)
+        expert.demo_projects = [self.rng.choice(specialty.projects)]
+        expert.demo_specialty = specialty.key
+        expert.demo_chains = list(specialty.chains)
+        if talent == Expert.Talent.ENGINEER and "auto-parts" not in expert.demo_chains:
+            expert.demo_chains.append("auto-parts")
+        expert.profile = (
+            f"{expert.name}，{expert.title}，就职于{affiliation.name}。主要从事{specialty.name}研究，"
+            f"研究方向包括{'、'.join(keywords[:5])}，成果应用于{specialty.uses}。{self.role(talent)}"
+            f"代表性成果有“{invention.title}”等。"
+        )
+        return expert
+
+    def studies(self, specialty: Specialty, own: "Invention", n: int) -> list[tuple[str, str]]:
+        """Papers (title, abstract) of a specialist on subjects of the specialty's named inventions."""
+        subjects = [
+            re.sub(r"及其.*$", "", title.removeprefix("一种"))
+            for title in specialty.inventions
+            if title != own.title
+        ]
+        studies = []
+        for subject in self.rng.sample(subjects, min(n, len(subjects))):
+            words = self.rng.sample(specialty.keywords, 2)
+            title = self.rng.choice([f"{subject}研究", f"{subject}的设计与试验研究"])
+            studies.append(
+                (
+                    title,
+                    f"针对{specialty.problem}的问题，研究了{subject}。通过理论分析、仿真与试验，"
+                    f"揭示了{words[0]}与{words[1]}的作用规律。结果表明，{specialty.effect}。",
+                )
+            )
+        return studies
+
+    def scholar(self, talent: str, discipline: str, papers: list[Paper]) -> Expert:
+        """An expert of another discipline, whose papers are CSL papers on one subject."""
+        keywords: list[str] = []
+        for paper in papers:
+            keywords.extend(k for k in clean_keywords(paper.keywords) if k not in keywords)
+        keywords = keywords[:8] or [discipline]
+        affiliation = self.affiliation(talent, None, discipline)
+        expert = self.new_expert(talent, affiliation, discipline, keywords)
+        expert.demo_papers = papers
+        # The chains of the specialty of this discipline the papers are squarely in, if any.
+        text = "".join(p.title + "".join(p.keywords) for p in papers)
+        hits = [
+            (sum(t in text for t in specialty.terms), specialty.chains)
+            for specialty in SPECIALTIES
+            if specialty.discipline == discipline
+        ]
+        best = max(hits, default=(0, ()))
+        expert.demo_chains = list(best[1]) if best[0] >= 2 else []
+        expert.profile = (
+            f"{expert.name}，{expert.title}，就职于{affiliation.name}。主要从事{discipline}领域研究，"
+            f"研究方向包括{'、'.join(keywords[:5])}。{self.role(talent)}"
+            f"代表性论文有《{papers[0].title}》等。"
+        )
+        return expert
+
+    def works_of(self, expert: Expert) -> list[ExpertWork]:
+        """An expert's papers, patents and projects."""
+        works = [
+            ExpertWork(
+                expert=expert,
+                kind=ExpertWork.Kind.PAPER,
+                title=paper.title[:300],
+                abstract=paper.abstract,
+                keywords=clean_keywords(paper.keywords),
+                year=self.rng.randint(2012, 2025),
+                reference=f"CSL {paper.id}",
+            )
+            for paper in expert.demo_papers
+        ]
+        works += [
+            ExpertWork(
+                expert=expert,
+                kind=ExpertWork.Kind.PAPER,
+                title=title,
+                abstract=abstract,
+                keywords=list(expert.keywords[:4]),
+                year=self.rng.randint(2014, 2025),
+            )
+            for title, abstract in expert.demo_studies
+        ]
+        for invention in expert.demo_inventions:
+            if invention.patent_number:
+                works.append(
+                    ExpertWork(
+                        expert=expert,
+                        kind=ExpertWork.Kind.PATENT,
+                        title=invention.title,
+                        abstract=f"{invention.text}。{invention.specialty.effect}。",
+                        keywords=list(expert.keywords[:4]),
+                        year=invention.year,
+                        reference=invention.patent_number,
+                    )
+                )
+        if expert.demo_specialty:
+            specialty = SPECIALTY[expert.demo_specialty]
+            province = PROGRAMMES[expert.region.code[:2]]
+            for project in expert.demo_projects:
+                works.append(
+                    ExpertWork(
+                        expert=expert,
+                        kind=ExpertWork.Kind.PROJECT,
+                        title=project,
+                        abstract=(
+                            f"项目面向{specialty.uses}，针对{specialty.problem}的问题，研究"
+                            f"{'、'.join(expert.keywords[:3])}等关键技术。"
+                        ),
+                        keywords=list(expert.keywords[:4]),
+                        year=self.rng.randint(2018, 2025),
+                        reference=self.rng.choice(province),
+                    )
+                )
+        return works
+
     def achievements(self, experts: list[Expert], quota: int) -> int:
-        """Up to ``quota`` achievements from these experts' papers in technical disciplines."""
-        eligible = [
-            e
+        """Up to ``quota`` achievements: the inventions of these experts' specialties (about six in
+        ten) and inventions named after their papers in technical disciplines."""
+        if quota <= 0:
+            return 0
+        inventions = list(
+            dict.fromkeys(i for e in experts for i in e.demo_inventions if not i.achieved)
+        )
+        named = [i for i in inventions if i.title in i.specialty.inventions]
+        from_papers = [
+            (e, p, t)
             for e in experts
             if (
                 self.category_of[e.demo_discipline] == "工学"
                 or e.demo_discipline in INVENTIVE_DISCIPLINES
             )
-            and any(invention_title(p.title) for p in e.demo_papers)
+            and not e.demo_specialty
+            for p in e.demo_papers
+            if (t := invention_title(p.title)) is not None and p.id not in self.achieved_papers
         ]
-        if quota <= 0 or not eligible:
-            return 0
-        authors = self.rng.sample(eligible, min(quota, len(eligible)))
-        authors += self.rng.choices(eligible, k=quota - len(authors))
-        achievements, patents = [], []
-        for expert in authors:
-            achievements.append(self.achievement(expert))
+        # Named inventions first (about six in ten), then papers, then applied inventions if need be.
+        n_named = min(len(named), max(quota - len(from_papers), round(quota * 0.6)))
+        # One of each specialty first, so every specialty has something on the market.
+        chosen = list({i.specialty.key: i for i in self.rng.sample(named, len(named))}.values())
+        chosen = chosen[:n_named]
+        rest = [i for i in named if i not in chosen]
+        chosen += self.rng.sample(rest, n_named - len(chosen))
+        picked = self.rng.sample(from_papers, min(quota - len(chosen), len(from_papers)))
+        applied = [i for i in inventions if i not in chosen]
+        chosen += self.rng.sample(applied, min(quota - len(chosen) - len(picked), len(applied)))
+        achievements = [self.invention_achievement(i) for i in chosen]
+        achievements += [self.paper_achievement(e, p, t) for e, p, t in picked]
         self.save(Achievement, achievements)
-        for achievement in achievements:
-            if achievement.is_patent:
-                patents.append(
-                    ExpertWork(
-                        expert=achievement.demo_inventor,
-                        kind=ExpertWork.Kind.PATENT,
-                        title=achievement.title,
-                        keywords=achievement.keywords,
-                        year=int(achievement.patent_number[2:6]),
-                        reference=achievement.patent_number,
-                    )
-                )
+        patents = [
+            ExpertWork(
+                expert=a.demo_inventors[0],
+                kind=ExpertWork.Kind.PATENT,
+                title=a.title,
+                abstract=a.description,
+                keywords=a.keywords,
+                year=int(a.patent_number[2:6]),
+                reference=a.patent_number,
+            )
+            for a in achievements[len(chosen) :]
+            if a.is_patent
+        ]
         ExpertWork.objects.bulk_create(patents, batch_size=2000)
-        self.link(Achievement, "inventors", [(a.pk, a.demo_inventor.pk) for a in achievements])
+        self.link(
+            Achievement,
+            "inventors",
+            [(a.pk, e.pk) for a in achievements for e in dict.fromkeys(a.demo_inventors)],
+        )
         self.link(
             Achievement,
             "fields",
-            [(a.pk, self.fields[a.demo_inventor.demo_discipline].pk) for a in achievements],
+            [(a.pk, self.fields[a.demo_inventors[0].demo_discipline].pk) for a in achievements],
         )
         self.link(
             Achievement,
             "industry_chains",
-            [(a.pk, self.chains[s].pk) for a in achievements for s in a.demo_inventor.demo_chains],
+            [(a.pk, self.chains[s].pk) for a in achievements for s in a.demo_chains],
         )
         return len(achievements)
 
-    def achievement(self, expert: Expert) -> Achievement:
-        """An achievement from one of the expert's papers that describes a method or device: mostly an
-        invention patent named after it, else software, a process, a material, a utility model of a
-        chain product or a product's industrialisation."""
+    def transfer_terms(self, maturity: str) -> dict:
+        """Maturity-appropriate transfer modes (at least one) and an asking price (a fifth 面议)."""
         rng = self.rng
-        discipline = expert.demo_discipline
-        paper, title = rng.choice(
-            [(p, t) for p in expert.demo_papers if (t := invention_title(p.title)) is not None]
+        modes = {
+            "allows_transfer": rng.random() < 0.6,
+            "allows_license": rng.random() < 0.7,
+            "allows_joint_development": maturity in ("research", "pilot") or rng.random() < 0.4,
+            "allows_equity": rng.random() < 0.2,
+        }
+        if not any(modes.values()):
+            modes["allows_license"] = True
+        band = rng.choice(v.PRICE_BANDS)
+        price = None
+        if rng.random() >= 0.2:
+            price = Decimal(rng.randrange(int(band[0]), int(band[1]), 1000))
+        return {**modes, "asking_price": price}
+
+    def owner_of(self, inventor: Expert, specialty: str | None, chains: list[str]):
+        """The inventor's institution, or (three in ten) a firm of the specialty that co-owns it."""
+        firms = self.enterprises_by_specialty.get(specialty, []) if specialty else []
+        if not firms:
+            firms = [
+                self.enterprise_rows[i][0]
+                for s in chains
+                for i in self.enterprises_by_chain.get(s, [])
+            ]
+        if firms and self.rng.random() < 0.3:
+            pk = self.rng.choice(firms)
+            return pk, self.regions[self.enterprise_region[pk]]
+        return inventor.affiliation_id, inventor.affiliation.region
+
+    def invention_achievement(self, invention: "Invention") -> Achievement:
+        """An achievement of an authored invention; its text is about its title."""
+        invention.achieved = True
+        specialty = invention.specialty
+        maturity = self.rng.choice([m for m, _ in Achievement.Maturity.choices])
+        inventor = invention.inventors[0]
+        owner_id, region = self.owner_of(inventor, specialty.key, list(specialty.chains))
+        achievement = Achievement(
+            title=invention.title,
+            kind=invention.kind,
+            patent_number=invention.patent_number,
+            owner_id=owner_id,
+            region=region,
+            status=Status.PUBLISHED,
+            description=(
+                f"本成果{invention.text}。{MATURITY_PHRASES[maturity]}，{specialty.effect}。"
+            ),
+            keywords=list(inventor.keywords[:5]),
+            maturity=maturity,
+            **self.transfer_terms(maturity),
         )
-        keywords = clean_keywords(paper.keywords) or [discipline]
-        products = [
-            p
-            for slug in expert.demo_chains
-            if slug in ("auto-parts", "mechatronics")
-            for p in v.ENTERPRISE_PRODUCTS[slug]
-        ]
+        achievement.demo_inventors = invention.inventors
+        achievement.demo_chains = list(specialty.chains)
+        return achievement
+
+    def paper_achievement(self, expert: Expert, paper: Paper, title: str) -> Achievement:
+        """An achievement named after one of the expert's papers that describes a method or device,
+        mostly an invention patent, with the paper's abstract as its text."""
+        rng = self.rng
+        self.achieved_papers.add(paper.id)
+        keywords = clean_keywords(paper.keywords) or [expert.demo_discipline]
         kinds = [Achievement.Kind.INVENTION_PATENT] * 6 + [Achievement.Kind.NEW_PRODUCT]
-        if discipline in COMPUTING_DISCIPLINES:
-            kinds += [Achievement.Kind.SOFTWARE] * 2
-        if discipline in MATERIAL_DISCIPLINES:
-            kinds += [Achievement.Kind.NEW_MATERIAL]
         if title.endswith("工艺"):
             kinds += [Achievement.Kind.NEW_PROCESS] * 4
-        if products:
-            kinds += [Achievement.Kind.UTILITY_PATENT] * 2
         kind = rng.choice(kinds)
         year = rng.randint(2015, 2024)
         patent_number = None
         if kind == Achievement.Kind.INVENTION_PATENT:
             patent_number = self.patent_number("1", year)
-        elif kind == Achievement.Kind.UTILITY_PATENT:
-            title = f"一种{rng.choice(products)}{rng.choice(v.UTILITY_SUFFIXES)}"
-            patent_number = self.patent_number("2", year)
-        elif kind == Achievement.Kind.SOFTWARE:
-            title = f"{keywords[0]}{rng.choice(v.SOFTWARE_SUFFIXES)}"
-        elif kind == Achievement.Kind.NEW_MATERIAL:
-            title = f"{keywords[0]}新材料及其制备技术"
         elif kind == Achievement.Kind.NEW_PROCESS:
             title = title.removeprefix("一种")
         else:
             title = f"{invention_subject(paper.title)}关键技术及产业化应用"
-        owner_region, owner_id = expert.affiliation.region, expert.affiliation_id
-        chain_firms = [i for s in expert.demo_chains for i in self.enterprises_by_chain.get(s, [])]
-        if (
-            chain_firms and rng.random() < 0.3
-        ):  # co-owned with (and registered by) a chain enterprise
-            pk, code, _, _, _ = self.enterprise_rows[rng.choice(chain_firms)]
-            owner_id, owner_region = pk, self.regions[code]
-        band = rng.choice(v.PRICE_BANDS)
-        price = None
-        if rng.random() >= 0.2:
-            price = Decimal(rng.randrange(int(band[0]), int(band[1]), 1000))
+        maturity = rng.choices(
+            [m for m, _ in Achievement.Maturity.choices], weights=[35, 30, 20, 10, 5]
+        )[0]
+        owner_id, region = self.owner_of(expert, None, expert.demo_chains)
         achievement = Achievement(
             title=title[:200],
             kind=kind,
             patent_number=patent_number,
             owner_id=owner_id,
-            region=owner_region,
+            region=region,
             status=Status.PUBLISHED,
-            description=paper.abstract,
+            description=f"本成果源自论文《{paper.title}》。{paper.abstract}",
             keywords=keywords,
-            maturity=rng.choice([m for m, _ in Achievement.Maturity.choices]),
-            allows_transfer=rng.random() < 0.7,
-            allows_license=rng.random() < 0.8,
-            allows_joint_development=rng.random() < 0.5,
-            allows_equity=rng.random() < 0.2,
-            asking_price=price,
+            maturity=maturity,
+            **self.transfer_terms(maturity),
         )
-        achievement.demo_inventor = expert
+        achievement.demo_inventors = [expert]
+        achievement.demo_chains = expert.demo_chains
         return achievement
 
     # --- innovation platforms -------------------------------------------------------------------
@@ -1000,8 +1382,8 @@ class DemoBuilder:
                 host = self.rng.choice(self.research_orgs)
                 host_id, region, host_name, chain = host.pk, host.region, host.name, None
                 label = v.PLATFORMS[kind]
-                if kind == "key_lab":
-                    label = f"{self.rng.choice(v.INSTITUTE_FIELDS)}{label}"
+                if kind == "key_lab" and host.kind == Organization.Kind.UNIVERSITY:
+                    label = f"{DIRECTION[self.rng.choice(host.demo_directions)].label}{label}"
             else:
                 host_id, code, chain, host_name, _ = self.rng.choice(ranked)
                 region, label = self.regions[code], v.PLATFORMS[kind]
@@ -1054,6 +1436,15 @@ def invention_title(paper_title: str) -> str | None:
     if subject.endswith(PROCEDURE_ENDINGS):
         return f"一种{subject}方法"
     return None
+
+
+def name_stem(name: str) -> str:
+    """An institution's name without the kind of body it is (研究所, 检验检测研究院, …)."""
+    return re.sub(INSTITUTION_SUFFIXES, "", name)
+
+
+def bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def clean_keywords(keywords: Sequence[str]) -> list[str]:

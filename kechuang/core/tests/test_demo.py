@@ -18,6 +18,7 @@ from kechuang.challenges.models import Challenge, ChallengeList
 from kechuang.core.indexing import search
 from kechuang.core.management.commands.demo import Command
 from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, TechField
+from kechuang.demands.demo import DEMANDS
 from kechuang.demands.models import (
     Demand,
     Engagement,
@@ -26,16 +27,19 @@ from kechuang.demands.models import (
     ServiceTeam,
     ServiceVisit,
 )
+from kechuang.demo import vocabulary
 from kechuang.demo.accounts import DEMO_PASSWORD
 from kechuang.demo.generator import (
     MARKER_ACTION,
     DemoAlreadyLoaded,
     DemoCounts,
     allocate,
+    bigrams,
     invention_title,
     load_demo,
     organization_code_check,
 )
+from kechuang.demo.papers import load_papers
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -81,6 +85,90 @@ COUNTED = [
     EngagementEvent,
     Challenge,
 ]
+
+
+# For a realistic demand of each industry the pilot regions serve: an expert keyword, a word of
+# achievement titles, an instrument and a word of service titles that a good answer has.
+GOOD_ANSWERS = [
+    ("永磁同步电机", "永磁同步电机", "电机测功机系统", "驱动电机"),
+    ("SOC估计", "电池", "电池充放电测试系统", "SOC"),
+    ("电动空压机", "空压机", "NVH声学测试系统", "NVH"),
+    ("注塑成型", "注塑", "注塑成型试验机", "注塑"),
+    ("无铬鞣", "鞣", "皮革物理性能测试系统", "无铬鞣"),
+    ("工业废水处理", "废水", "总有机碳分析仪", "废水"),
+    ("实时荧光定量PCR", "PCR", "实时荧光定量PCR仪", "qPCR"),
+    ("国产数据库", "数据库", "国产化软硬件适配测试平台", "信创"),
+    ("高性能计算", "算力", "高性能计算集群", "算力"),
+    ("合成生物学", "发酵", "生物发酵罐", "发酵"),
+    ("集成电路设计", "芯片", "半导体参数分析仪", "芯片"),
+    ("氢燃料电池", "燃料电池", "燃料电池测试台", "燃料电池"),
+    ("MEMS", "传感器", "压力传感器校准系统", "电磁兼容"),
+    ("低压电器", "断路器", "电磁兼容测试系统", "低压电器"),
+    ("离心泵", "泵", "泵性能试验台", "泵阀"),
+]
+
+
+def assert_coherent() -> None:
+    """Each record of the loaded demo reads as one believable thing."""
+    # Every expert works in one field; their CSL papers are of it, and their affiliation follows it
+    # (or is a comprehensive university).
+    discipline_of = {f"CSL {paper.id}": paper.discipline for paper in load_papers()}
+    comprehensive = {
+        name for rows in vocabulary.UNIVERSITIES.values() for name, _, broad in rows if broad
+    }
+    experts = Expert.objects.select_related("affiliation").prefetch_related(
+        "fields", "works", "affiliation__fields"
+    )
+    for expert in experts:
+        (field,) = expert.fields.all()
+        papers = [w for w in expert.works.all() if w.reference.startswith("CSL ")]
+        assert {discipline_of[w.reference] for w in papers} <= {field.name}, expert
+        assert (
+            field in expert.affiliation.fields.all() or expert.affiliation.name in comprehensive
+        ), expert
+    # Availability is drawn apart from relevance, at a low share.
+    unavailable = Expert.objects.filter(availability="unavailable").count()
+    assert 0 < unavailable <= Expert.objects.count() // 10
+
+    # An achievement's text is about its title: most of the title's bigrams occur in it.
+    for title, description in Achievement.objects.values_list("title", "description"):
+        key = (
+            title.removeprefix("一种").removesuffix("关键技术及产业化应用").removesuffix("软件V1.0")
+        )
+        assert len(bigrams(key) & bigrams(description)) >= 0.8 * len(bigrams(key)), title
+    assert Achievement.objects.values("title").distinct().count() == Achievement.objects.count()
+
+    # No institution lists one instrument model or one service twice.
+    assert not (
+        Instrument.objects.values("owner", "name", "model_number")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .exists()
+    )
+    assert not (
+        ServiceItem.objects.values("provider", "title").annotate(n=Count("pk")).filter(n__gt=1)
+    ).exists()
+
+    # An enterprise makes the products of one line of its chain, and its demands are about them.
+    for firm in Organization.objects.filter(kind="enterprise").prefetch_related("industry_chains"):
+        (chain,) = firm.industry_chains.all()
+        products = set(firm.main_products.split("、"))
+        assert any(products <= set(line) for _, line, _ in vocabulary.ENTERPRISE_LINES[chain.slug])
+        assert any(trade in firm.name for trade, _, _ in vocabulary.ENTERPRISE_LINES[chain.slug])
+    for spec in DEMANDS:
+        if spec.product:
+            demand = Demand.objects.select_related("organization").get(title=spec.title)
+            assert spec.product in demand.organization.main_products, spec.key
+
+    # A good answer exists for a realistic demand of each industry.
+    keywords = list(
+        Expert.objects.filter(availability="available").values_list("keywords", flat=True)
+    )
+    for keyword, achievement, instrument, service in GOOD_ANSWERS:
+        assert sum(keyword in words for words in keywords) >= 3, keyword
+        assert Achievement.objects.filter(title__contains=achievement).exists(), achievement
+        assert Instrument.objects.filter(name=instrument).exists(), instrument
+        assert ServiceItem.objects.filter(title__contains=service).exists(), service
 
 
 def row_counts() -> dict[str, int]:
@@ -309,6 +397,8 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     assert challenges.count() == 8
     assert challenges.aggregate(total=Sum("bounty"))["total"] == Decimal("44600000.00")
     assert set(challenges.values_list("proposer__region__code", flat=True)) == {"330381"}
+
+    assert_coherent()
 
     # The search index was built from the loaded records.
     hits = search("汽车零部件", types=["organization"], filters={"region": ["330381"]}, k=5)
