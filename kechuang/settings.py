@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kechuang.core.errors.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "kechuang.urls"
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kechuang.accounts.context_processors.roles",
             ],
         },
     },

@@ -1,0 +1,58 @@
+"""Error pages people can act on: 403, 404, 405 and 500, in Chinese first, each saying what to do next
+(log in, go back, ask the region's 科协). Wired in :mod:`kechuang.urls` (``handler403`` …) and, for 405,
+by :class:`MethodNotAllowedPageMiddleware`."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from kechuang.accounts.permissions import offices_for
+
+
+def _back_url(request: HttpRequest) -> str:
+    """The page the person came from, when it is on this site (else empty)."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return ""
+
+
+def _context(request: HttpRequest) -> dict:
+    return {"back_url": _back_url(request), "offices": offices_for(request.user)}
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403: why (the refusal's own message, when the view gave one) and how to get access."""
+    reason = exception.args[0] if exception and exception.args else ""
+    context = {**_context(request), "reason": str(reason)}
+    return render(request, "403.html", context, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: the record may be unpublished or gone; search the directory or go back."""
+    return render(request, "404.html", _context(request), status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: rendered without a request context or database, since either may be what failed."""
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Replace the bare 405 of ``require_POST`` / ``require_http_methods`` (an empty body) with a page that
+    explains the address answers a form's button, not a typed or bookmarked link. The ``Allow`` header is
+    kept; API responses (with a body of their own) pass through untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            page = render(request, "405.html", _context(request), status=405)
+            page["Allow"] = response["Allow"]
+            return page
+        return response
