@@ -233,7 +233,16 @@ def test_enterprise_without_demands_is_told_the_first_step(client, world):
     response = client.get(reverse("manage:dashboard"))
     assert sections(response.text) == ["enterprise", "organizations"]
     assert "第一步：发布一条技术需求。" in response.text
+    assert (
+        "第一步：添加本机构的科技成果" not in response.text
+    )  # an enterprise's first step is a demand
+
+
+def test_institution_without_records_is_told_the_first_step(client, world):
+    client.force_login(world.member_b)
+    response = client.get(reverse("manage:dashboard"))
     assert "第一步：添加本机构的科技成果、大型仪器或服务项目" in response.text
+    assert reverse("manage:create", args=[world.org_b.pk, "instrument"]) in response.text
 
 
 def test_institution_workbench_counts_its_records_and_waiting_requests(client, world):
