@@ -59,7 +59,12 @@ class OrganizationRow:
 @dataclass
 class OrganizationSection:
     rows: list[OrganizationRow]
-    requests_waiting: int  # engagements asked of these organisations, not yet answered
+    queues: list[Queue]
+    records: list  # the latest achievements, instruments and services, newest first
+
+    @property
+    def requests_waiting(self) -> int:
+        return self.queues[0].count
 
 
 @dataclass
@@ -184,28 +189,44 @@ def enterprise_section(roles: Roles) -> EnterpriseSection:
 
 def organization_section(roles: Roles) -> OrganizationSection:
     """The organisations the person acts for, with how many achievements, instruments and services each
-    lists, and the requests from enterprises still waiting for an answer."""
+    lists; the requests from enterprises still waiting for an answer, the records returned or awaiting
+    review, and the latest records."""
     from kechuang.demands.models import Engagement
+    from kechuang.directory.models import Status
     from kechuang.directory.services import RECORD_TYPES
 
     ids = roles.organization_ids
     rows = {m.organization_id: OrganizationRow(m) for m in roles.memberships}
+    by_status: dict[str, int] = {}
+    records = []
     for name in ("achievement", "instrument", "service"):
         model = RECORD_TYPES[name]
         owner = f"{model.OWNER_FIELD}_id"
-        counts = dict(
-            model.objects.filter(**{f"{owner}__in": ids})
-            .order_by()
-            .values_list(owner)
-            .annotate(n=Count("pk"))
-            .values_list(owner, "n")
-        )
-        for org_id, row in rows.items():
-            row.counts[name] = counts.get(org_id, 0)
+        own = model.objects.filter(**{f"{owner}__in": ids})
+        for row in rows.values():
+            row.counts[name] = 0
+        grouped = own.order_by().values_list(owner, "status").annotate(n=Count("pk"))
+        for org_id, status, n in grouped.values_list(owner, "status", "n"):
+            rows[org_id].counts[name] += n
+            by_status[status] = by_status.get(status, 0) + n
+        for record in own.order_by("-updated_at", "-pk")[:SHORT_LIST]:
+            record.type_name, record.type_label = name, model._meta.verbose_name
+            records.append(record)
+    records.sort(key=lambda r: (r.updated_at, r.pk), reverse=True)
     waiting = Engagement.objects.filter(
         provider_id__in=ids, status=Engagement.Status.REQUESTED
     ).count()
-    return OrganizationSection(rows=list(rows.values()), requests_waiting=waiting)
+    first = roles.memberships[0].organization_id
+    own_records = reverse("manage:organization", args=[first])
+    queues = [
+        Queue(_("待回应的对接请求"), waiting, reverse("demands:inbox")),
+        Queue(_("退回待修改的记录"), by_status.get(Status.RETURNED, 0), own_records),
+        Queue(_("待科协审核的记录"), by_status.get(Status.PENDING, 0), own_records),
+        Queue(_("已发布的记录"), by_status.get(Status.PUBLISHED, 0), own_records),
+    ]
+    return OrganizationSection(
+        rows=list(rows.values()), queues=queues, records=records[:SHORT_LIST]
+    )
 
 
 def expert_section(roles: Roles) -> ExpertSection:
