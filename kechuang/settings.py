@@ -90,6 +90,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kechuang.urls"
+CSRF_FAILURE_VIEW = "kechuang.core.errors.csrf_failure"  # a styled Chinese 403 that says to reload
 WSGI_APPLICATION = "kechuang.wsgi.application"
 ASGI_APPLICATION = "kechuang.asgi.application"
 

@@ -1,11 +1,12 @@
 """Error pages people can act on: 403, 404, 405 and 500, in Chinese first, each saying what to do next
-(log in, go back, ask the region's 科协). Wired in :mod:`kechuang.urls` (``handler403`` …) and, for 405,
-by :class:`MethodNotAllowedPageMiddleware`."""
+(log in, go back, ask the region's 科协). Wired in :mod:`kechuang.urls` (``handler403`` …), in settings
+(``CSRF_FAILURE_VIEW``) and, for 405, by :class:`MethodNotAllowedPageMiddleware`."""
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import offices_for
 
@@ -29,6 +30,14 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     reason = exception.args[0] if exception and exception.args else ""
     context = {**_context(request), "reason": str(reason)}
     return render(request, "403.html", context, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """403 for a form whose security token is missing or stale (a page left open over a log-out, or
+    cookies blocked): the same page as any 403, telling the person to reload and submit again."""
+    # Django's ``reason`` is technical English for the log; the person gets what to do.
+    message = _("页面已过期或浏览器未启用 Cookie，请刷新页面后重新提交。")
+    return render(request, "403.html", {**_context(request), "reason": message}, status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

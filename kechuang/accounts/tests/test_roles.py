@@ -402,3 +402,25 @@ def test_refused_engagement_from_a_page_changes_nothing(client, world):
     assert "您不负责该区域" in response.text
     assert Engagement.objects.count() == 0
     assert AuditEntry.objects.count() == audit_rows
+
+
+def test_api_405_keeps_its_own_answer(client, db):
+    response = client.delete("/api/demands/")
+    assert response.status_code == 405
+    assert response.content == b"Method not allowed"
+
+
+def test_a_stale_form_gets_the_styled_403_not_djangos_csrf_page(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.member_a)
+    demand = DemandFactory(organization=world.org_a)
+    response = client.post(
+        reverse("demands:request", args=[demand.pk]),
+        {"match_type": "expert", "match_id": ExpertFactory().pk},
+    )
+    assert response.status_code == 403
+    assert "页面已过期或浏览器未启用 Cookie，请刷新页面后重新提交。" in response.text
+    assert "CSRF verification failed" not in response.text
+    assert Engagement.objects.count() == 0
