@@ -424,3 +424,13 @@ def test_a_stale_form_gets_the_styled_403_not_djangos_csrf_page(world):
     assert "页面已过期或浏览器未启用 Cookie，请刷新页面后重新提交。" in response.text
     assert "CSRF verification failed" not in response.text
     assert Engagement.objects.count() == 0
+
+
+def test_an_unavailable_expert_is_flagged_before_requesting(client, world):
+    DemandFactory(organization=world.org_a)
+    busy = ExpertFactory(availability=Expert.Availability.UNAVAILABLE)
+    client.force_login(world.member_a)
+    response = client.get(busy.get_absolute_url())
+    assert action_state(response.text) == "choose"
+    assert "该专家目前暂不对接" in response.text
+    assert "该专家目前暂不对接" not in client.get(ExpertFactory().get_absolute_url()).text
