@@ -68,6 +68,9 @@ def users_of(*organization_ids: int | None):
 # --- roles: what one person is on the platform ----------------------------------------------------------
 
 
+ENTERPRISE = "enterprise"  # Organization.Kind.ENTERPRISE, without importing the directory here
+
+
 @dataclass(frozen=True)
 class Roles:
     """What a signed-in person is on the platform, read once per request (three queries at most): an
@@ -93,11 +96,6 @@ class Roles:
         return [o for o in self.organizations if o.kind == ENTERPRISE]
 
     @property
-    def institutions(self) -> list:
-        """The other organisations the person acts for: universities, institutes, testing bodies, …"""
-        return [o for o in self.organizations if o.kind != ENTERPRISE]
-
-    @property
     def may_post_demands(self) -> bool:
         """Any organisation's member may post its technical demands (the service checks ``acts_for``)."""
         return bool(self.memberships)
@@ -107,7 +105,6 @@ class Roles:
         return self.operator or bool(self.memberships) or self.expert is not None
 
 
-ENTERPRISE = "enterprise"  # Organization.Kind.ENTERPRISE, without importing the directory here
 NO_ROLES = Roles()
 
 

@@ -13,6 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import Roles, managed_regions, roles_of
+from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
+from kechuang.demands.models import Demand, Engagement
+from kechuang.demands.queries import stalled_engagements
+from kechuang.directory.models import Status
+from kechuang.directory.services import RECORD_TYPES
 
 SHORT_LIST = 8  # rows of each "latest" list; the full list is one link away
 
@@ -88,11 +93,6 @@ class Workbench:
 def operator_section(user) -> OperatorSection:
     """The region's queues: records and demands awaiting review, open and stalled engagements, challenge
     tasks proposed and applications awaiting the formal check, and the lists still running."""
-    from kechuang.challenges.models import Application, Challenge, ChallengeList
-    from kechuang.demands.models import Demand, Engagement
-    from kechuang.demands.queries import stalled_engagements
-    from kechuang.directory.models import Status
-    from kechuang.directory.services import RECORD_TYPES
 
     regions = managed_regions(user)  # a lazy subquery: every count below reuses it
     offices = [
@@ -151,8 +151,6 @@ def operator_section(user) -> OperatorSection:
 
 def enterprise_section(roles: Roles) -> EnterpriseSection:
     """The enterprises' demands (by status), their open engagements and their 揭榜 applications."""
-    from kechuang.challenges.models import Application
-    from kechuang.demands.models import Demand, Engagement
 
     ids = [o.pk for o in roles.enterprises]
     demands = Demand.objects.filter(organization_id__in=ids)
@@ -191,9 +189,6 @@ def organization_section(roles: Roles) -> OrganizationSection:
     """The organisations the person acts for, with how many achievements, instruments and services each
     lists; the requests from enterprises still waiting for an answer, the records returned or awaiting
     review, and the latest records."""
-    from kechuang.demands.models import Engagement
-    from kechuang.directory.models import Status
-    from kechuang.directory.services import RECORD_TYPES
 
     ids = roles.organization_ids
     rows = {m.organization_id: OrganizationRow(m) for m in roles.memberships}
@@ -231,8 +226,6 @@ def organization_section(roles: Roles) -> OrganizationSection:
 
 def expert_section(roles: Roles) -> ExpertSection:
     """The expert's requests waiting for an answer, their open engagements and their review seats."""
-    from kechuang.challenges.models import PanelSeat, ReviewRound
-    from kechuang.demands.models import Engagement
 
     expert = roles.expert
     mine = Engagement.objects.filter(expert=expert)

@@ -11,6 +11,8 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import roles_of
+from kechuang.demands.models import Demand, Engagement
+from kechuang.directory.models import Status
 
 register = template.Library()
 
@@ -37,9 +39,6 @@ def _owner_id(record, match_type: str) -> int | None:
 
 @register.inclusion_tag("accounts/_resource_action.html", takes_context=True)
 def resource_action(context, record, match_type: str, heading: str = "") -> dict:
-    from kechuang.demands.models import Demand, Engagement
-    from kechuang.directory.models import Status
-
     request = context["request"]
     user = request.user
     default_heading, button = VERBS[match_type]
