@@ -86,9 +86,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kechuang.core.errors.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "kechuang.urls"
+CSRF_FAILURE_VIEW = "kechuang.core.errors.csrf_failure"  # a styled Chinese 403 that says to reload
 WSGI_APPLICATION = "kechuang.wsgi.application"
 ASGI_APPLICATION = "kechuang.asgi.application"
 
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kechuang.accounts.context_processors.roles",
             ],
         },
     },

@@ -23,3 +23,9 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Styled, Chinese error pages that say what to do next; 405 is rendered by
+# kechuang.core.errors.MethodNotAllowedPageMiddleware.
+handler403 = "kechuang.core.errors.permission_denied"
+handler404 = "kechuang.core.errors.page_not_found"
+handler500 = "kechuang.core.errors.server_error"

@@ -1,7 +1,10 @@
 """Who may see and do what. Every view, API endpoint and service asks these functions."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 
 from kechuang.core.models import Region
 
@@ -60,3 +63,93 @@ def users_of(*organization_ids: int | None):
     """The users acting for any of these organisations (``None`` ids are ignored)."""
     ids = [pk for pk in organization_ids if pk is not None]
     return get_user_model().objects.filter(memberships__organization_id__in=ids).distinct()
+
+
+# --- roles: what one person is on the platform ----------------------------------------------------------
+
+
+ENTERPRISE = "enterprise"  # Organization.Kind.ENTERPRISE, without importing the directory here
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What a signed-in person is on the platform, read once per request (three queries at most): an
+    operator (科协 / 科技局, or a superuser), a member of enterprises and of institutions, an expert with a
+    profile — any mix of these. The menus, the workbench and the actions on resource pages all ask it, so
+    that a menu shows exactly what the view behind it allows."""
+
+    operator: bool = False
+    memberships: tuple = ()
+    expert: object | None = None  # the user's :class:`~kechuang.directory.models.Expert` profile
+
+    @property
+    def organizations(self) -> list:
+        return [m.organization for m in self.memberships]
+
+    @property
+    def organization_ids(self) -> set[int]:
+        return {m.organization_id for m in self.memberships}
+
+    @property
+    def enterprises(self) -> list:
+        """The enterprises the person acts for (they post demands and take challenges)."""
+        return [o for o in self.organizations if o.kind == ENTERPRISE]
+
+    @property
+    def may_post_demands(self) -> bool:
+        """Any organisation's member may post its technical demands (the service checks ``acts_for``)."""
+        return bool(self.memberships)
+
+    @property
+    def has_role(self) -> bool:
+        return self.operator or bool(self.memberships) or self.expert is not None
+
+
+NO_ROLES = Roles()
+
+
+def roles_of(user) -> Roles:
+    """The :class:`Roles` of ``user``, computed once and kept on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return NO_ROLES
+    cached = user.__dict__.get("_kechuang_roles")
+    if cached is None:
+        from kechuang.directory.models import Expert
+
+        cached = Roles(
+            operator=is_operator(user),
+            memberships=tuple(
+                user.memberships.select_related("organization__region").order_by(
+                    "organization__name"
+                )
+            ),
+            expert=Expert.objects.filter(user=user).select_related("region").first(),
+        )
+        user.__dict__["_kechuang_roles"] = cached
+    return cached
+
+
+def may_post_demands(user) -> bool:
+    """Whether ``user`` may post a technical demand: the demand form and the menus ask this."""
+    return roles_of(user).may_post_demands
+
+
+def offices_for(user) -> list[str]:
+    """The operators' offices (e.g. 瑞安市科协) over the regions of the user's organisations and expert
+    profile: whom to ask for access. Empty for someone with no region on the platform."""
+    from kechuang.accounts.models import OperatorMandate
+
+    roles = roles_of(user)
+    paths = [o.region.path for o in roles.organizations if o.region_id]
+    if roles.expert is not None and roles.expert.region_id:
+        paths.append(roles.expert.region.path)
+    codes = {code for path in paths for code in path.split("/") if code}
+    if not codes:
+        return []
+    offices = (
+        OperatorMandate.objects.filter(region__code__in=codes)
+        .exclude(office="")
+        .order_by(Length("region__path").desc(), "office")  # the nearest office first
+        .values_list("office", flat=True)
+    )
+    return list(dict.fromkeys(offices))

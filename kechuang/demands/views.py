@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kechuang.accounts.permissions import acts_for, managed_regions, operates
+from kechuang.accounts.permissions import acts_for, managed_regions, may_post_demands, operates
 from kechuang.core.models import Region
 from kechuang.demands import services
 from kechuang.demands.disclosure import contact_for
@@ -125,7 +125,7 @@ def demand_edit(request, pk: int | None = None):
     organizations = _member_organizations(request.user)
     if pk is not None:
         demand = get_object_or_404(Demand.objects.owned_by(request.user), pk=pk)
-    if not organizations.exists():
+    if not may_post_demands(request.user):
         raise PermissionDenied(_("只有企业成员可以发布需求"))
     initial = DemandForm.initial_from(demand) if demand else {"organization": organizations.first()}
     form = DemandForm(

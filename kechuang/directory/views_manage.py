@@ -17,11 +17,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kechuang.accounts.permissions import is_operator, managed_regions
+from kechuang.accounts.permissions import is_operator, managed_regions, offices_for
+from kechuang.accounts.workbench import workbench_for
 from kechuang.core.models import AuditEntry
 from kechuang.directory import services
 from kechuang.directory.forms import FORMS
-from kechuang.directory.models import Expert, Listing, Organization, Status
+from kechuang.directory.models import Listing, Organization, Status
 from kechuang.directory.services import RECORD_TYPES
 
 PAGE_SIZE = 50
@@ -70,19 +71,12 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """我的机构: the organisations the user acts for, their own expert profile, the review queue link."""
-    memberships = request.user.memberships.select_related(
-        "organization", "organization__region"
-    ).order_by("organization__name")
-    profile = Expert.objects.filter(user=request.user).first()
+    """工作台: one section per role the user holds (operator, enterprise, organisation member, expert),
+    each with its queues, its latest records and, when empty, the first thing to do."""
     return render(
         request,
         "directory/manage/dashboard.html",
-        {
-            "memberships": memberships,
-            "profile": profile,
-            "is_operator": is_operator(request.user),
-        },
+        {"workbench": workbench_for(request.user), "offices": offices_for(request.user)},
     )
 
 
