@@ -1,7 +1,8 @@
 """``kechuang demo``: prepare the demo region and serve it.
 
 On a fresh clone this migrates the embedded database, loads the demo federation, builds the search index,
-prints the demo log-ins, starts a background task worker and serves on http://127.0.0.1:8000 (granian's
+prints the demo log-ins, starts two background task workers (one for the embedding, one for all other
+work) and serves on http://127.0.0.1:8000 (granian's
 WSGI server; Django's runserver only if granian cannot be used). A second run keeps the data and skips
 the load. ``--no-serve`` prepares only; ``--scale N`` multiplies the generated records; ``--reset`` wipes
 the database and index first.
@@ -19,11 +20,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from kechuang.core import indexing
-from kechuang.core.tasks import embed_pending, has_encoder
+from kechuang.core.tasks import EMBEDDING_QUEUE, embed_pending, has_encoder
 from kechuang.demo.accounts import DEMO_PASSWORD, demo_logins
 from kechuang.demo.generator import (
     DemoAlreadyLoaded,
@@ -37,6 +39,11 @@ from kechuang.demo.generator import (
 SERVER_THREADS = 2
 DATABASE_WORKER = "django_tasks_db.DatabaseBackend"
 WORKER_GRACE_SECONDS = 5
+# The demo's task workers: the embedding alone, everything else in the other (see kechuang.core.tasks).
+WORKER_QUEUES = [
+    ["--queue-name", EMBEDDING_QUEUE],
+    ["--queue-name", "*", "--exclude-queues", EMBEDDING_QUEUE],
+]
 
 
 class Command(BaseCommand):
@@ -158,15 +165,26 @@ class Command(BaseCommand):
 
     def serve(self, port: int) -> None:
         """Serve until interrupted, with a task worker as a child process that stops with the server."""
-        use_site_url(port)
-        worker = self.start_worker()
+        url = use_site_url(port)
+        workers = self.start_workers()
         self.stdout.write(
             self.style.SUCCESS(_("访问 http://127.0.0.1:%(port)d/ (Ctrl+C 停止)") % {"port": port})
         )
+        if settings.EMAIL_BACKEND == settings.MAILBOX_BACKEND:
+            self.stdout.write(
+                _("演示中发出的邮件不真正发送，管理员和运营人员可在 %(url)s 查看。")
+                % {"url": url.rstrip("/") + reverse("notifications:mailbox")}
+            )
+        if has_encoder():
+            self.stdout.write(
+                _("语义向量的计算进度：%(url)s")
+                % {"url": url.rstrip("/") + reverse("search_index:status")}
+            )
         try:
             try:
                 from granian import Granian
                 from granian.constants import Interfaces
+                from granian.log import LogLevels
             except ImportError:
                 self.stdout.write(_("granian 不可用,改用 Django 开发服务器。"))
                 call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
@@ -177,6 +195,8 @@ class Command(BaseCommand):
                     address="127.0.0.1",
                     port=port,
                     interface=Interfaces.WSGI,
+                    # Its start-up lines are English and say nothing the line above does not.
+                    log_level=LogLevels.warning,
                     workers=1,
                     blocking_threads=SERVER_THREADS,
                     # Ctrl+C reaches granian's worker as well as granian; a worker caught stopping
@@ -185,30 +205,30 @@ class Command(BaseCommand):
                     working_dir=Path(settings.BASE_DIR),
                 ).serve()
         finally:
-            if worker is not None:
+            if workers:
                 self.stdout.write(_("正在停止后台任务进程……"))
-                if not stop_worker(worker):
+                if not all([stop_worker(worker) for worker in workers]):
                     self.stdout.write(_("未完成的后台任务(如语义向量计算)将在下次启动时继续。"))
             self.stdout.write(_("演示已停止。"))
 
-    def start_worker(self) -> subprocess.Popen | None:
-        """``db_worker`` over every queue when tasks go through the database (RQ runs its own workers)."""
+    def start_workers(self) -> list[subprocess.Popen]:
+        """When tasks go through the database, one ``db_worker`` per entry of :data:`WORKER_QUEUES`, so
+        that notifications, import checks and index updates never wait behind the embedding (RQ runs
+        its own workers)."""
         if settings.TASKS["default"]["BACKEND"] != DATABASE_WORKER:
-            return None
-        command = [
-            sys.executable,
-            "-m",
-            "kechuang.cli",
-            "db_worker",
-            "--queue-name",
-            "*",
-            "--no-reload",
-        ]
+            return []
         self.step(_("启动后台任务进程"))
-        # In a process group of its own, Ctrl+C in the terminal reaches only the server: the worker is
-        # stopped by stop_worker, once (a second signal would make it exit from inside its task, which
-        # then fails with a SystemExit traceback).
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, process_group=0)
+        return [
+            # In a process group of its own, Ctrl+C in the terminal reaches only the server: the
+            # worker is stopped by stop_worker, once (a second signal would make it exit from inside
+            # its task, which then fails with a SystemExit traceback).
+            subprocess.Popen(
+                [sys.executable, "-m", "kechuang.cli", "db_worker", *queues, "--no-reload"],
+                cwd=settings.BASE_DIR,
+                process_group=0,
+            )
+            for queues in WORKER_QUEUES
+        ]
 
 
 def use_site_url(port: int, environ: MutableMapping[str, str] = os.environ) -> str:
