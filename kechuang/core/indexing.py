@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Max
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from kechuang.matching import load_backend
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend
@@ -230,10 +231,99 @@ def sync(type_name: str, pks: Sequence[int]) -> tuple[int, int]:
 
 
 def embed_pending(limit: int | None = None) -> int:
-    """Encode documents still lacking a dense vector (no-op without an encoder)."""
+    """Encode documents still lacking a dense vector (no-op without an encoder), recording the run's
+    progress for operators (:class:`~kechuang.core.models.EmbeddingRun`) and in the log."""
     backend = get_backend()
     embed = getattr(backend, "embed_pending", None)
-    return embed(limit=limit) if embed else 0
+    if embed is None:
+        return 0
+    recorder = EmbeddingRecorder()
+    done = embed(limit=limit, progress=recorder)
+    recorder.finish()
+    return done
+
+
+@dataclass
+class VectorCoverage:
+    """How many indexed records have their dense vector, of how many."""
+
+    ready: int
+    documents: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.documents else int(100 * self.ready / self.documents)
+
+
+def vector_coverage() -> VectorCoverage:
+    status = getattr(get_backend(), "status", dict)()
+    documents = int(status.get("documents", 0))
+    pending = int(status.get("vectors_pending", documents - int(status.get("vectors_ready", 0))))
+    return VectorCoverage(ready=max(0, documents - pending), documents=documents)
+
+
+class EmbeddingRecorder:
+    """The progress callback of one embedding run: the run's row is created at its first batch (runs
+    with nothing to encode leave no trace) replacing the previous run, then updated at most every
+    :attr:`save_seconds`; a line goes to the log every :attr:`log_seconds` and at the end."""
+
+    save_seconds = 2.0
+    log_seconds = 30.0
+
+    def __init__(self) -> None:
+        self.run = None
+        self.saved = self.logged = float("-inf")
+
+    def __call__(self, done: int, total: int) -> None:
+        from kechuang.core.models import EmbeddingRun
+
+        now = timezone.now()
+        if self.run is None:
+            EmbeddingRun.objects.all().delete()
+            self.run = EmbeddingRun.objects.create(started_at=now, updated_at=now, total=total)
+            self.logged = time.monotonic()  # the first line after log_seconds, when a rate is known
+        self.run.done, self.run.total, self.run.updated_at = done, total, now
+        tick = time.monotonic()
+        if tick - self.saved >= self.save_seconds:
+            self.saved = tick
+            self.run.save(update_fields=["done", "total", "updated_at"])
+        if tick - self.logged >= self.log_seconds:
+            self.logged = tick
+            self.log()
+
+    def finish(self) -> None:
+        if self.run is None:
+            return
+        self.run.finished_at = self.run.updated_at = timezone.now()
+        self.run.save(update_fields=["done", "total", "updated_at", "finished_at"])
+        self.log()
+
+    def log(self) -> None:
+        from django.utils.translation import gettext as _
+
+        run, coverage = self.run, vector_coverage()
+        line = _("语义向量：%(ready)d / %(documents)d 条记录已完成（%(percent)d%%）") % {
+            "ready": coverage.ready,
+            "documents": coverage.documents,
+            "percent": coverage.percent,
+        }
+        if run.rate:
+            line += _("，每分钟约 %(n)d 条") % {"n": round(run.rate * 60)}
+        if run.finished_at is None and run.seconds_left is not None:
+            line += _("，预计还需 %(t)s") % {"t": duration_text(run.seconds_left)}
+        logger.info("%s。", line)
+
+
+def duration_text(seconds: float) -> str:
+    """A rough, readable duration: “不到 1 分钟”, “约 14 分钟”, “约 2 小时 5 分钟”."""
+    from django.utils.translation import gettext as _
+
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return _("不到 1 分钟")
+    if minutes < 60:
+        return _("约 %(m)d 分钟") % {"m": minutes}
+    return _("约 %(h)d 小时 %(m)d 分钟") % {"h": minutes // 60, "m": minutes % 60}
 
 
 def all_documents() -> Iterable[Document]:

@@ -250,11 +250,22 @@ class PostgresBackend(SearchBackend):
             progress(done, total or done)
         self._stats = None
 
-    def embed_pending(self, limit: int | None = None, batch: int = 16) -> int:
+    def embed_pending(
+        self,
+        limit: int | None = None,
+        batch: int = 16,
+        progress: ProgressCallback | None = None,
+    ) -> int:
         """Encode rows without a vector, a page at a time, and link each page into the document graph
-        (see :meth:`_link`); returns how many were encoded. Searches use each vector once written."""
+        (see :meth:`_link`); returns how many were encoded, reporting ``progress(done, total)`` after
+        each page. Searches use each vector once written."""
         if self.encoder is None or not self._ready():
             return 0
+        with self._cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self.table} WHERE vector IS NULL")
+            total = int(cursor.fetchone()[0])
+        if limit is not None:
+            total = min(total, limit)
         done = 0
         last = ""
         while limit is None or done < limit:
@@ -280,6 +291,8 @@ class PostgresBackend(SearchBackend):
                     )
             self._link([doc_id for doc_id, _ in pending])
             done += len(pending)
+            if progress is not None:
+                progress(done, max(total, done))
         return done
 
     def build_graph(self) -> int:
@@ -426,6 +439,7 @@ class PostgresBackend(SearchBackend):
             "backend": "postgres",
             "documents": documents,
             "vectors_ready": vectors,
+            "vectors_pending": documents - vectors,
             "graph_rows": linked,
             "encoder": self.encoder.name if self.encoder else None,
         }

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator
 from kechuang.notifications.mailbox import read_mailbox
-
 from kechuang.notifications.models import Notification
 from kechuang.notifications.services import mark_read
 
