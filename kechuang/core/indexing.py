@@ -310,7 +310,7 @@ class EmbeddingRecorder:
         if run.rate:
             line += _("，每分钟约 %(n)d 条") % {"n": round(run.rate * 60)}
         if run.finished_at is None and run.seconds_left is not None:
-            line += _("，预计还需 %(t)s") % {"t": duration_text(run.seconds_left)}
+            line += _("，预计还需%(t)s") % {"t": duration_text(run.seconds_left)}
         logger.info("%s。", line)
 
 
