@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
@@ -73,11 +73,22 @@ def read_mailbox(limit: int = 200) -> list[MailboxMessage]:
         messages.append(
             MailboxMessage(
                 name=name,
-                sent_at=parsedate_to_datetime(str(date)) if date else None,
-                sender=str(parsed.get("From", "")),
-                to=str(parsed.get("To", "")),
-                subject=str(parsed.get("Subject", "")),
+                sent_at=_sent_at(str(date)) if date else None,
+                sender=_header(parsed, "From"),
+                to=_header(parsed, "To"),
+                subject=_header(parsed, "Subject"),
                 body=part.get_content() if part is not None else "",
             )
         )
     return messages
+
+
+def _header(message, name: str) -> str:
+    """A decoded header without the folding whitespace a long encoded one leaves at its start."""
+    return " ".join(str(message.get(name, "")).split())
+
+
+def _sent_at(date: str) -> datetime:
+    """The Date header as an aware datetime (Django writes UTC as ``-0000``, which parses naive)."""
+    moment = parsedate_to_datetime(date)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -39,10 +40,41 @@ from kechuang.demo.generator import (
 SERVER_THREADS = 2
 DATABASE_WORKER = "django_tasks_db.DatabaseBackend"
 WORKER_GRACE_SECONDS = 5
-# The demo's task workers: the embedding alone, everything else in the other (see kechuang.core.tasks).
-WORKER_QUEUES = [
-    ["--queue-name", EMBEDDING_QUEUE],
-    ["--queue-name", "*", "--exclude-queues", EMBEDDING_QUEUE],
+
+
+@dataclass(frozen=True)
+class DemoWorker:
+    """One ``db_worker`` of the demo: the queues it takes (``*`` for all) and those it leaves. A
+    background worker (the embedding) runs at a lower priority and leaves a core to the server: the
+    encoder's OpenMP threads would otherwise take every core, and their busy waiting slows the pages."""
+
+    queues: str
+    exclude: str = ""
+    background: bool = False
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "kechuang.cli", "db_worker", "--queue-name", self.queues]
+        if self.exclude:
+            command += ["--exclude-queues", self.exclude]
+        command.append("--no-reload")
+        nice = shutil.which("nice")
+        if self.background and nice:
+            command = [nice, "-n", str(BACKGROUND_NICENESS), *command]
+        return command
+
+    def environment(self, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+        env = dict(environ)
+        if self.background:
+            env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) - 1)))
+            env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        return env
+
+
+BACKGROUND_NICENESS = 10
+# The embedding alone in one worker, everything else in the other (see kechuang.core.tasks).
+DEMO_WORKERS = [
+    DemoWorker(EMBEDDING_QUEUE, background=True),
+    DemoWorker("*", exclude=EMBEDDING_QUEUE),
 ]
 
 
@@ -212,7 +244,7 @@ class Command(BaseCommand):
             self.stdout.write(_("演示已停止。"))
 
     def start_workers(self) -> list[subprocess.Popen]:
-        """When tasks go through the database, one ``db_worker`` per entry of :data:`WORKER_QUEUES`, so
+        """When tasks go through the database, one ``db_worker`` per entry of :data:`DEMO_WORKERS`, so
         that notifications, import checks and index updates never wait behind the embedding (RQ runs
         its own workers)."""
         if settings.TASKS["default"]["BACKEND"] != DATABASE_WORKER:
@@ -223,11 +255,12 @@ class Command(BaseCommand):
             # worker is stopped by stop_worker, once (a second signal would make it exit from inside
             # its task, which then fails with a SystemExit traceback).
             subprocess.Popen(
-                [sys.executable, "-m", "kechuang.cli", "db_worker", *queues, "--no-reload"],
+                worker.command(),
                 cwd=settings.BASE_DIR,
                 process_group=0,
+                env=worker.environment(),
             )
-            for queues in WORKER_QUEUES
+            for worker in DEMO_WORKERS
         ]
 
 
