@@ -265,14 +265,17 @@ def vector_coverage() -> VectorCoverage:
 class EmbeddingRecorder:
     """The progress callback of one embedding run: the run's row is created at its first batch (runs
     with nothing to encode leave no trace) replacing the previous run, then updated at most every
-    :attr:`save_seconds`; a line goes to the log every :attr:`log_seconds` and at the end."""
+    :attr:`save_seconds`. A line goes to the log at every tenth of the way, at least every
+    :attr:`log_seconds`, and at the end. Rows are written with ``update()``: a run started meanwhile
+    elsewhere (a second embedding worker) may have replaced this one's row, which is then left alone."""
 
     save_seconds = 2.0
-    log_seconds = 30.0
+    log_seconds = 300.0
 
     def __init__(self) -> None:
         self.run = None
         self.saved = self.logged = float("-inf")
+        self.logged_tenth = 0
 
     def __call__(self, done: int, total: int) -> None:
         from kechuang.core.models import EmbeddingRun
@@ -281,22 +284,31 @@ class EmbeddingRecorder:
         if self.run is None:
             EmbeddingRun.objects.all().delete()
             self.run = EmbeddingRun.objects.create(started_at=now, updated_at=now, total=total)
-            self.logged = time.monotonic()  # the first line after log_seconds, when a rate is known
+            self.logged = time.monotonic()  # the first line once a rate is known
         self.run.done, self.run.total, self.run.updated_at = done, total, now
         tick = time.monotonic()
         if tick - self.saved >= self.save_seconds:
             self.saved = tick
-            self.run.save(update_fields=["done", "total", "updated_at"])
-        if tick - self.logged >= self.log_seconds:
-            self.logged = tick
+            self._save()
+        tenth = 10 * done // total if total else 10
+        if tenth > self.logged_tenth or tick - self.logged >= self.log_seconds:
+            self.logged, self.logged_tenth = tick, tenth
             self.log()
 
     def finish(self) -> None:
         if self.run is None:
             return
         self.run.finished_at = self.run.updated_at = timezone.now()
-        self.run.save(update_fields=["done", "total", "updated_at", "finished_at"])
+        self._save()
         self.log()
+
+    def _save(self) -> None:
+        from kechuang.core.models import EmbeddingRun
+
+        run = self.run
+        EmbeddingRun.objects.filter(pk=run.pk).update(
+            done=run.done, total=run.total, updated_at=run.updated_at, finished_at=run.finished_at
+        )
 
     def log(self) -> None:
         from django.utils.translation import gettext as _
@@ -307,10 +319,10 @@ class EmbeddingRecorder:
             "documents": coverage.documents,
             "percent": coverage.percent,
         }
-        if run.rate:
+        if run.finished_at is None and run.rate:
             line += _("，每分钟约 %(n)d 条") % {"n": round(run.rate * 60)}
-        if run.finished_at is None and run.seconds_left is not None:
-            line += _("，预计还需%(t)s") % {"t": duration_text(run.seconds_left)}
+            if run.seconds_left is not None:
+                line += _("，预计还需%(t)s") % {"t": duration_text(run.seconds_left)}
         logger.info("%s。", line)
 
 

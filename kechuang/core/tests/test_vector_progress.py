@@ -126,3 +126,15 @@ def test_only_operators_see_the_index(client):
         response = client.get(url)
         assert response.status_code == 403
         assert "语义向量" not in response.content.decode()
+
+
+def test_a_run_replaced_meanwhile_by_another_is_left_alone():
+    recorder = indexing.EmbeddingRecorder()
+    recorder(16, 40)
+    other = indexing.EmbeddingRecorder()
+    other(16, 100)  # a second worker's run replaces the first one's row
+    recorder.saved = float("-inf")
+    recorder(32, 40)
+    recorder.finish()
+    latest = EmbeddingRun.objects.get()
+    assert (latest.done, latest.total, latest.finished_at) == (16, 100, None)
