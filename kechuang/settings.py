@@ -234,8 +234,8 @@ MATCHING = {
 
 # Expected refusals (403) and missing pages (404) are answered with a styled page; they are not logged
 # with a traceback (django.request logs them as warnings), while a 500 still is. Task workers log a line
-# per task at INFO: production keeps them, the demo shows only warnings and failures (TASKS_LOG_LEVEL).
-TASKS_LOG_LEVEL = os.environ.get("TASKS_LOG_LEVEL", "WARNING" if MODE == "demo" else "INFO")
+# per task at INFO: production keeps them, the demo shows only failures (TASKS_LOG_LEVEL).
+TASKS_LOG_LEVEL = os.environ.get("TASKS_LOG_LEVEL", "ERROR" if MODE == "demo" else "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -25,12 +25,13 @@ from django.utils import timezone
 
 from kechuang.matching import load_backend
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend
-from kechuang.matching.embedded import analyzer_from_options
+from kechuang.matching.embedded import QUERY_CHARS, analyzer_from_options
 from kechuang.matching.text import Analyzer
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+QUERY_BATCH = 16
 
 
 @dataclass
@@ -48,6 +49,9 @@ class Registration:
 
 
 _registry: dict[str, Registration] = {}
+# Functions giving texts the platform will search with (a demand's matches, an expert's inbox): their
+# query vectors are computed ahead in the embedding task, so a page never waits for the encoder.
+_query_sources: list[Callable[[], Iterable[str]]] = []
 _backend: SearchBackend | None = None
 _backend_lock = threading.Lock()
 _backend_stamp: tuple[int, object] | None = None  # the vocabulary the loaded backend was built from
@@ -104,6 +108,12 @@ def register(
         post_delete.connect(
             on_related, sender=related_model, weak=False, dispatch_uid=f"{uid}-{name}-d"
         )
+
+
+def register_queries(source: Callable[[], Iterable[str]]) -> None:
+    """Have the embedding task encode ``source()``'s texts as queries ahead of their searches."""
+    if source not in _query_sources:
+        _query_sources.append(source)
 
 
 def registrations() -> dict[str, Registration]:
@@ -237,10 +247,25 @@ def embed_pending(limit: int | None = None) -> int:
     embed = getattr(backend, "embed_pending", None)
     if embed is None:
         return 0
+    encode_queries_ahead(backend)
     recorder = EmbeddingRecorder()
     done = embed(limit=limit, progress=recorder)
     recorder.finish()
     return done
+
+
+def encode_queries_ahead(backend: SearchBackend) -> int:
+    """Compute the query vectors of the registered query sources that the encoder's cache lacks
+    (first: they are few, and the pages showing matches wait for them); returns how many."""
+    encoder = getattr(backend, "encoder", None)
+    cached = getattr(encoder, "cached", None)
+    if cached is None:  # no encoder, or none whose vectors outlive the process
+        return 0
+    texts = {text[:QUERY_CHARS] for source in _query_sources for text in source() if text.strip()}
+    missing = sorted(text for text in texts if cached("query", text) is None)
+    for start in range(0, len(missing), QUERY_BATCH):
+        encoder.encode_queries(missing[start : start + QUERY_BATCH])
+    return len(missing)
 
 
 @dataclass

@@ -50,6 +50,10 @@ class IndexUnavailable(Exception):
     """The index on disk is missing or unreadable; rebuild it from the records."""
 
 
+# How much of a query the encoder reads (its cache is keyed by exactly this text).
+QUERY_CHARS = 2000
+
+
 def analyzer_from_options(options: Mapping[str, object]) -> Analyzer:
     """The analyzer for these options; one instance per configuration and process, because loading the
     segmenter's dictionary takes about a second."""
@@ -621,7 +625,7 @@ class EmbeddedBackend(SearchBackend):
         segment_vectors = [self._base_vectors(generation), self._live_vectors(generation)]
         if all(rows is None or not len(rows) for rows, _ in segment_vectors):
             return None
-        q = self.encoder.encode_queries([query[:2000]])[0]
+        q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
 
         def nearest(query_vector: np.ndarray) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
             """Similarities of every allowed document with a vector, and the best of them."""

@@ -39,6 +39,7 @@ import numpy as np
 from kechuang.matching import pipeline, ranking
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend, Settings
 from kechuang.matching.embedded import (
+    QUERY_CHARS,
     IndexUnavailable,
     analyzer_from_options,
     encoder_from_options,
@@ -650,7 +651,7 @@ class PostgresBackend(SearchBackend):
             rows = rows + self._select(cursor, scoring, "id = ANY(%s)", [ids], types, filters)
             return rows, _similarities(rows, vector)
 
-        q = self.encoder.encode_queries([query[:2000]])[0]
+        q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
         rows, semantic = with_neighbours(rows, q)
         if settings.dense_prf > 0:
             scores = fused(rows, semantic)

@@ -28,12 +28,12 @@ def test_server_errors_are_still_logged():
     assert not request_logger.isEnabledFor(logging.WARNING)
 
 
-def test_task_workers_log_only_warnings_in_the_demo():
+def test_task_workers_log_only_failures_in_the_demo():
     assert settings.MODE == "demo"
     for name in ("django_tasks", "django_tasks_db"):
         # pytest adds capture handlers of its own beside the configured one
         handlers = [h for h in logging.getLogger(name).handlers if type(h) is logging.StreamHandler]
-        assert [h.level for h in handlers] == [logging.WARNING]
+        assert [h.level for h in handlers] == [logging.ERROR]
         assert logging.getLogger(name).propagate is False
 
 

@@ -116,7 +116,7 @@ def test_a_run_whose_worker_stopped_is_shown_interrupted(client, encoded_index):
     EmbeddingRun.objects.create(started_at=moment, updated_at=moment, done=16, total=2)
     client.force_login(OperatorMandateFactory().user)
     fragment = client.get("/manage/search-index/vectors/").content.decode()
-    assert "中断" in fragment
+    assert "没有进展" in fragment
     assert "hx-get" not in fragment
 
 
@@ -138,3 +138,15 @@ def test_a_run_replaced_meanwhile_by_another_is_left_alone():
     recorder.finish()
     latest = EmbeddingRun.objects.get()
     assert (latest.done, latest.total, latest.finished_at) == (16, 100, None)
+
+
+def test_the_embedding_computes_the_query_vectors_of_published_demands_ahead(encoded_index):
+    from kechuang.demands.factories import DemandFactory
+
+    demand = DemandFactory(title="伺服电机控制器散热改进", description="需要降低控制器温升。")
+    encoder = indexing.get_backend().encoder
+    query = demand.search_text[: indexing.QUERY_CHARS]
+    assert encoder.cached("query", query) is None
+    indexing.embed_pending()
+    assert encoder.cached("query", query) is not None
+    assert indexing.encode_queries_ahead(indexing.get_backend()) == 0  # all cached now
