@@ -1,6 +1,7 @@
 """Background work runs on separate queues so that nothing waits behind the embedding: each task's
 queue, and the demo's two database workers taking exactly their share of real queued tasks."""
 
+import os
 import shutil
 import time
 from datetime import datetime
@@ -100,5 +101,8 @@ def test_the_demo_embedding_worker_runs_behind_the_server():
         "embeddings",
         "--no-reload",
     ]
-    assert embedder.environment({})["OMP_WAIT_POLICY"] == "PASSIVE"
-    assert "OMP_NUM_THREADS" not in general.environment({})
+    server_side = {"OMP_NUM_THREADS": "1"}
+    assert embedder.environment(server_side)["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert embedder.environment(server_side)["OMP_NUM_THREADS"] == str(max(1, os.cpu_count() - 1))
+    assert embedder.environment(server_side, threads="3")["OMP_NUM_THREADS"] == "3"
+    assert general.environment(server_side) == server_side

@@ -62,10 +62,14 @@ class DemoWorker:
             command = [nice, "-n", str(BACKGROUND_NICENESS), *command]
         return command
 
-    def environment(self, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    def environment(
+        self, environ: Mapping[str, str] = os.environ, threads: str | None = None
+    ) -> dict[str, str]:
+        """``environ`` for the worker; the background one gets ``threads`` encoder threads (by
+        default all cores but one)."""
         env = dict(environ)
         if self.background:
-            env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) - 1)))
+            env["OMP_NUM_THREADS"] = threads or str(max(1, (os.cpu_count() or 1) - 1))
             env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         return env
 
@@ -79,6 +83,7 @@ DEMO_WORKERS = [
 
 
 class Command(BaseCommand):
+    encoder_threads: str | None = None  # OMP_NUM_THREADS as the user set it
     help = "准备演示区域(迁移、加载演示数据、建立检索索引)并启动服务 / Prepare and serve the demo region"
 
     def add_arguments(self, parser) -> None:
@@ -97,6 +102,13 @@ class Command(BaseCommand):
         if scale < 1:
             raise CommandError(_("--scale 必须是正整数"))
         started = time.monotonic()
+        self.encoder_threads = os.environ.get("OMP_NUM_THREADS")  # the user's choice, if any
+        if not no_serve:
+            # One encoder thread in this process and the server forked from it (set before the
+            # encoder loads): a query takes milliseconds more on an idle machine, and seconds less
+            # beside the embedding worker (an OpenMP pool's threads wait on each other when another
+            # process holds a core).
+            os.environ.setdefault("OMP_NUM_THREADS", "1")
         if reset:
             self.reset()
         self.step(_("迁移数据库"))
@@ -258,7 +270,7 @@ class Command(BaseCommand):
                 worker.command(),
                 cwd=settings.BASE_DIR,
                 process_group=0,
-                env=worker.environment(),
+                env=worker.environment(threads=self.encoder_threads),
             )
             for worker in DEMO_WORKERS
         ]
