@@ -209,8 +209,8 @@ class Command(BaseCommand):
         request the process serves. Prints ``{"ms": …}``."""
         demand = Demand.objects.published().order_by("pk").first()
         # An expert with a log-in (the demo's), else one given a temporary log-in below.
-        experts = Expert.objects.published().order_by("user__isnull", "pk")
-        expert = experts.select_related("user").first()
+        experts = Expert.objects.published().select_related("user").order_by("pk")
+        expert = experts.filter(user__isnull=False).first() or experts.first()
         if demand is None or expert is None:
             raise CommandError(
                 "needs a published demand and expert: run `kechuang demo --no-serve`"
@@ -222,7 +222,12 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 User = get_user_model()
-                operator = User.objects.create(username="bench-cold-operator", is_superuser=True)
+                # A regional operator (the demo's), whose console lists their region's demands.
+                operator = User.objects.filter(mandates__isnull=False).order_by("pk").first()
+                if operator is None:
+                    operator = User.objects.create(
+                        username="bench-cold-operator", is_superuser=True
+                    )
                 expert_user = expert.user
                 if expert_user is None:
                     expert_user = User.objects.create(username="bench-cold-expert")
