@@ -140,6 +140,7 @@ else:
 TASKS_BACKEND = os.environ.get(
     "TASKS_BACKEND", "immediate" if TESTING else "database"
 )  # database | rq | immediate
+TASK_QUEUES = ["default", "imports", "search", "embeddings"]
 TASKS = {
     "default": {
         "BACKEND": {
@@ -147,14 +148,13 @@ TASKS = {
             "rq": "django_tasks_rq.RQBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[TASKS_BACKEND],
-        "QUEUES": ["default", "search"],
+        # kechuang.core.tasks says which work goes to which queue; embeddings has a worker of its own.
+        "QUEUES": TASK_QUEUES,
     }
 }
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {
-        name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"} for name in ("default", "search")
-    }
+    RQ_QUEUES = {name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"} for name in TASK_QUEUES}
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -198,7 +198,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
 # --- e-mail ---------------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo keeps its e-mails in a local mailbox (var/mailbox/, read on /mailbox/ by the superuser and
+# operators) instead of printing raw MIME on the terminal. Production sets EMAIL_BACKEND (SMTP).
+MAILBOX_BACKEND = "kechuang.notifications.mailbox.MailboxBackend"
+MAILBOX_DIR = Path(os.environ.get("MAILBOX_DIR", VAR_DIR / "mailbox"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    MAILBOX_BACKEND if MODE == "demo" else "django.core.mail.backends.console.EmailBackend",
+)
+if MODE == "production" and EMAIL_BACKEND == MAILBOX_BACKEND:
+    raise ImproperlyConfigured("The local mailbox is for the demo; production sends real e-mail.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "科创平台 <noreply@kechuang.local>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
@@ -226,11 +235,28 @@ MATCHING = {
     "STOPWORDS": env_list("MATCHING_STOPWORDS"),
 }
 
+# Expected refusals (403) and missing pages (404) are answered with a styled page; they are not logged
+# with a traceback (django.request logs them as warnings), while a 500 still is. Task workers log a line
+# per task at INFO: production keeps them, the demo shows only failures (TASKS_LOG_LEVEL).
+TASKS_LOG_LEVEL = os.environ.get("TASKS_LOG_LEVEL", "ERROR" if MODE == "demo" else "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # db_worker sets its loggers to INFO itself, so their level is held on the handler.
+        "tasks": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": TASKS_LOG_LEVEL,
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"level": "ERROR"},
+        "django_tasks": {"handlers": ["tasks"], "propagate": False},
+        "django_tasks_db": {"handlers": ["tasks"], "propagate": False},
+    },
 }

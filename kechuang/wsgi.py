@@ -1,4 +1,5 @@
-"""WSGI entry point: ``granian --interface wsgi kechuang.wsgi:application`` or gunicorn."""
+"""WSGI entry point: ``granian --interface wsgi kechuang.wsgi:application`` or gunicorn. Each serving
+process warms up (URL map, search index, encoder) in the background as it starts."""
 
 import os
 
@@ -6,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kechuang.settings")
 application = get_wsgi_application()
+
+from kechuang.core.warmup import warm_up_in_background  # noqa: E402 needs the settings set up
+
+warm_up_in_background()

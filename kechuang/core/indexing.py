@@ -21,15 +21,17 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Count, Max
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from kechuang.matching import load_backend
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend
-from kechuang.matching.embedded import analyzer_from_options
+from kechuang.matching.embedded import QUERY_CHARS, analyzer_from_options
 from kechuang.matching.text import Analyzer
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+QUERY_BATCH = 16
 
 
 @dataclass
@@ -47,6 +49,9 @@ class Registration:
 
 
 _registry: dict[str, Registration] = {}
+# Functions giving texts the platform will search with (a demand's matches, an expert's inbox): their
+# query vectors are computed ahead in the embedding task, so a page never waits for the encoder.
+_query_sources: list[Callable[[], Iterable[str]]] = []
 _backend: SearchBackend | None = None
 _backend_lock = threading.Lock()
 _backend_stamp: tuple[int, object] | None = None  # the vocabulary the loaded backend was built from
@@ -103,6 +108,12 @@ def register(
         post_delete.connect(
             on_related, sender=related_model, weak=False, dispatch_uid=f"{uid}-{name}-d"
         )
+
+
+def register_queries(source: Callable[[], Iterable[str]]) -> None:
+    """Have the embedding task encode ``source()``'s texts as queries ahead of their searches."""
+    if source not in _query_sources:
+        _query_sources.append(source)
 
 
 def registrations() -> dict[str, Registration]:
@@ -230,10 +241,126 @@ def sync(type_name: str, pks: Sequence[int]) -> tuple[int, int]:
 
 
 def embed_pending(limit: int | None = None) -> int:
-    """Encode documents still lacking a dense vector (no-op without an encoder)."""
+    """Encode documents still lacking a dense vector (no-op without an encoder), recording the run's
+    progress for operators (:class:`~kechuang.core.models.EmbeddingRun`) and in the log."""
     backend = get_backend()
     embed = getattr(backend, "embed_pending", None)
-    return embed(limit=limit) if embed else 0
+    if embed is None:
+        return 0
+    encode_queries_ahead(backend)
+    recorder = EmbeddingRecorder()
+    done = embed(limit=limit, progress=recorder)
+    recorder.finish()
+    return done
+
+
+def encode_queries_ahead(backend: SearchBackend) -> int:
+    """Compute the query vectors of the registered query sources that the encoder's cache lacks
+    (first: they are few, and the pages showing matches wait for them); returns how many."""
+    encoder = getattr(backend, "encoder", None)
+    cached = getattr(encoder, "cached", None)
+    if cached is None:  # no encoder, or none whose vectors outlive the process
+        return 0
+    texts = {text[:QUERY_CHARS] for source in _query_sources for text in source() if text.strip()}
+    missing = sorted(text for text in texts if cached("query", text) is None)
+    for start in range(0, len(missing), QUERY_BATCH):
+        encoder.encode_queries(missing[start : start + QUERY_BATCH])
+    return len(missing)
+
+
+@dataclass
+class VectorCoverage:
+    """How many indexed records have their dense vector, of how many."""
+
+    ready: int
+    documents: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.documents else int(100 * self.ready / self.documents)
+
+
+def vector_coverage() -> VectorCoverage:
+    status = getattr(get_backend(), "status", dict)()
+    documents = int(status.get("documents", 0))
+    pending = int(status.get("vectors_pending", documents - int(status.get("vectors_ready", 0))))
+    return VectorCoverage(ready=max(0, documents - pending), documents=documents)
+
+
+class EmbeddingRecorder:
+    """The progress callback of one embedding run: the run's row is created at its first batch (runs
+    with nothing to encode leave no trace) replacing the previous run, then updated at most every
+    :attr:`save_seconds`. A line goes to the log at every tenth of the way, at least every
+    :attr:`log_seconds`, and at the end. Rows are written with ``update()``: a run started meanwhile
+    elsewhere (a second embedding worker) may have replaced this one's row, which is then left alone."""
+
+    save_seconds = 2.0
+    log_seconds = 300.0
+
+    def __init__(self) -> None:
+        self.run = None
+        self.saved = self.logged = float("-inf")
+        self.logged_tenth = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        from kechuang.core.models import EmbeddingRun
+
+        now = timezone.now()
+        if self.run is None:
+            EmbeddingRun.objects.all().delete()
+            self.run = EmbeddingRun.objects.create(started_at=now, updated_at=now, total=total)
+            self.logged = time.monotonic()  # the first line once a rate is known
+        self.run.done, self.run.total, self.run.updated_at = done, total, now
+        tick = time.monotonic()
+        if tick - self.saved >= self.save_seconds:
+            self.saved = tick
+            self._save()
+        tenth = 10 * done // total if total else 10
+        if tenth > self.logged_tenth or tick - self.logged >= self.log_seconds:
+            self.logged, self.logged_tenth = tick, tenth
+            self.log()
+
+    def finish(self) -> None:
+        if self.run is None:
+            return
+        self.run.finished_at = self.run.updated_at = timezone.now()
+        self._save()
+        self.log()
+
+    def _save(self) -> None:
+        from kechuang.core.models import EmbeddingRun
+
+        run = self.run
+        EmbeddingRun.objects.filter(pk=run.pk).update(
+            done=run.done, total=run.total, updated_at=run.updated_at, finished_at=run.finished_at
+        )
+
+    def log(self) -> None:
+        from django.utils.translation import gettext as _
+
+        run, coverage = self.run, vector_coverage()
+        line = _("语义向量：%(ready)d / %(documents)d 条记录已完成（%(percent)d%%）") % {
+            "ready": coverage.ready,
+            "documents": coverage.documents,
+            "percent": coverage.percent,
+        }
+        if run.finished_at is None and run.rate:
+            line += _("，每分钟约 %(n)d 条") % {"n": round(run.rate * 60)}
+            if run.seconds_left is not None:
+                line += _("，预计还需%(t)s") % {"t": duration_text(run.seconds_left)}
+        logger.info("%s。", line)
+
+
+def duration_text(seconds: float) -> str:
+    """A rough, readable duration: “不到 1 分钟”, “约 14 分钟”, “约 2 小时 5 分钟”."""
+    from django.utils.translation import gettext as _
+
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return _("不到 1 分钟")
+    if minutes < 60:
+        return _("约 %(m)d 分钟") % {"m": minutes}
+    return _("约 %(h)d 小时 %(m)d 分钟") % {"h": minutes // 60, "m": minutes % 60}
 
 
 def all_documents() -> Iterable[Document]:

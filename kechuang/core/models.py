@@ -406,3 +406,38 @@ class IndexRebuild(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class EmbeddingRun(models.Model):
+    """The latest run of the embedding task (dense vectors for the records the index holds), written by
+    :func:`kechuang.core.indexing.embed_pending` as it goes, so operators can see how far it is and how
+    long it will take. Only the newest run is kept; a run the worker abandoned stays unfinished until
+    the next one replaces it."""
+
+    started_at = models.DateTimeField(_("开始时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("已计算"), default=0)
+    total = models.PositiveIntegerField(_("本次待计算"), default=0)
+
+    class Meta:
+        verbose_name = _("语义向量计算")
+        verbose_name_plural = _("语义向量计算")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.done}/{self.total}"
+
+    @property
+    def rate(self) -> float | None:
+        """Vectors per second so far (``None`` before the first batch is written)."""
+        elapsed = (self.updated_at - self.started_at).total_seconds()
+        return self.done / elapsed if self.done and elapsed > 0 else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated seconds until this run ends, at the rate so far (0 once finished)."""
+        if self.finished_at is not None or self.done >= self.total:
+            return 0.0
+        rate = self.rate
+        return (self.total - self.done) / rate if rate else None

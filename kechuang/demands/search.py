@@ -38,7 +38,20 @@ def indexed_demands():
     return Demand.objects.published().select_related("region", "industry_chain", "field")
 
 
+def search_queries():
+    """What the demands' pages search with: each published demand's text (its matches) and the query of
+    each expert with a log-in (their inbox)."""
+    from kechuang.demands.queries import expert_query
+    from kechuang.directory.models import Expert
+
+    for demand in Demand.objects.published().only("title", "description").iterator():
+        yield demand.search_text
+    for expert in Expert.objects.published().filter(user__isnull=False).iterator():
+        yield expert_query(expert)
+
+
 def register_demands() -> None:
-    from kechuang.core.indexing import register
+    from kechuang.core.indexing import register, register_queries
 
     register(Demand, "demand", demand_document, indexed_demands)
+    register_queries(search_queries)

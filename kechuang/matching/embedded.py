@@ -50,6 +50,10 @@ class IndexUnavailable(Exception):
     """The index on disk is missing or unreadable; rebuild it from the records."""
 
 
+# How much of a query the encoder reads (its cache is keyed by exactly this text).
+QUERY_CHARS = 2000
+
+
 def analyzer_from_options(options: Mapping[str, object]) -> Analyzer:
     """The analyzer for these options; one instance per configuration and process, because loading the
     segmenter's dictionary takes about a second."""
@@ -395,13 +399,20 @@ class EmbeddedBackend(SearchBackend):
         np.save(tmp, neighbours)
         os.replace(tmp, folder / "graph.npy")
 
-    def embed_pending(self, limit: int | None = None, batch: int = 16) -> int:
+    def embed_pending(
+        self,
+        limit: int | None = None,
+        batch: int = 16,
+        progress: ProgressCallback | None = None,
+    ) -> int:
         """Encode documents that have no vector yet (base rows in place, live ones into the encoder's
-        cache); returns how many were encoded. Searches use each vector as soon as it is written."""
+        cache); returns how many were encoded, reporting ``progress(done, total)`` after each batch.
+        Searches use each vector as soon as it is written."""
         if self.encoder is None or not self.exists():
             return 0
         generation = self._open()
         done = 0
+        live = [d for d in generation.live_docs.values() if d is not None]
         if generation.vector_ready is not None:
             folder = generation.folder
             vectors = np.load(folder / "vectors.npy", mmap_mode="r+")
@@ -409,6 +420,7 @@ class EmbeddedBackend(SearchBackend):
             pending = np.flatnonzero((ready == 0) & ~generation.base_dead)
             if limit is not None:
                 pending = pending[:limit]
+            total = len(pending) + len(live)
             for start in range(0, len(pending), batch):
                 rows = pending[start : start + batch]
                 texts = [passage_text(generation.segment.document(int(r))) for r in rows]
@@ -417,16 +429,19 @@ class EmbeddedBackend(SearchBackend):
                 ready[rows] = 1
                 ready.flush()
                 done += len(rows)
+                if progress is not None:
+                    progress(done, total)
             del vectors, ready
             if len(pending):
                 self._write_graph(folder)
-        live = [d for d in generation.live_docs.values() if d is not None]
         if limit is not None:
             live = live[: max(0, limit - done)]
         if live:
             self.encoder.encode_passages([passage_text(d) for d in live])
             done += len(live)
             generation.live_vectors_checked = float("-inf")
+            if progress is not None:
+                progress(done, done)
         return done
 
     def count(self, types: Sequence[str] | None = None) -> int:
@@ -447,6 +462,10 @@ class EmbeddedBackend(SearchBackend):
             return {"backend": "embedded", "documents": 0, "generation": None}
         generation = self._open()
         ready = int(generation.vector_ready.sum()) if generation.vector_ready is not None else 0
+        alive = ~generation.base_dead
+        if generation.vector_ready is not None:
+            alive &= generation.vector_ready == 0
+        pending = int(alive.sum())  # base documents still waiting for their vector
         return {
             "backend": "embedded",
             "generation": generation.folder.name,
@@ -454,6 +473,7 @@ class EmbeddedBackend(SearchBackend):
             "segment_documents": generation.segment.size,
             "live_updates": generation.live_count,
             "vectors_ready": ready,
+            "vectors_pending": pending,
             "encoder": self.encoder.name if self.encoder else None,
             "terms": len(generation.segment.vocab),
         }
@@ -605,7 +625,7 @@ class EmbeddedBackend(SearchBackend):
         segment_vectors = [self._base_vectors(generation), self._live_vectors(generation)]
         if all(rows is None or not len(rows) for rows, _ in segment_vectors):
             return None
-        q = self.encoder.encode_queries([query[:2000]])[0]
+        q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
 
         def nearest(query_vector: np.ndarray) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
             """Similarities of every allowed document with a vector, and the best of them."""

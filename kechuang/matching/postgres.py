@@ -39,6 +39,7 @@ import numpy as np
 from kechuang.matching import pipeline, ranking
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend, Settings
 from kechuang.matching.embedded import (
+    QUERY_CHARS,
     IndexUnavailable,
     analyzer_from_options,
     encoder_from_options,
@@ -250,11 +251,22 @@ class PostgresBackend(SearchBackend):
             progress(done, total or done)
         self._stats = None
 
-    def embed_pending(self, limit: int | None = None, batch: int = 16) -> int:
+    def embed_pending(
+        self,
+        limit: int | None = None,
+        batch: int = 16,
+        progress: ProgressCallback | None = None,
+    ) -> int:
         """Encode rows without a vector, a page at a time, and link each page into the document graph
-        (see :meth:`_link`); returns how many were encoded. Searches use each vector once written."""
+        (see :meth:`_link`); returns how many were encoded, reporting ``progress(done, total)`` after
+        each page. Searches use each vector once written."""
         if self.encoder is None or not self._ready():
             return 0
+        with self._cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self.table} WHERE vector IS NULL")
+            total = int(cursor.fetchone()[0])
+        if limit is not None:
+            total = min(total, limit)
         done = 0
         last = ""
         while limit is None or done < limit:
@@ -280,6 +292,8 @@ class PostgresBackend(SearchBackend):
                     )
             self._link([doc_id for doc_id, _ in pending])
             done += len(pending)
+            if progress is not None:
+                progress(done, max(total, done))
         return done
 
     def build_graph(self) -> int:
@@ -426,6 +440,7 @@ class PostgresBackend(SearchBackend):
             "backend": "postgres",
             "documents": documents,
             "vectors_ready": vectors,
+            "vectors_pending": documents - vectors,
             "graph_rows": linked,
             "encoder": self.encoder.name if self.encoder else None,
         }
@@ -636,7 +651,7 @@ class PostgresBackend(SearchBackend):
             rows = rows + self._select(cursor, scoring, "id = ANY(%s)", [ids], types, filters)
             return rows, _similarities(rows, vector)
 
-        q = self.encoder.encode_queries([query[:2000]])[0]
+        q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
         rows, semantic = with_neighbours(rows, q)
         if settings.dense_prf > 0:
             scores = fused(rows, semantic)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,7 +20,8 @@ class Notification(models.Model):
     """A message to one user about an event (a demand to review, a request to answer…).
 
     Rows are written only by :func:`kechuang.notifications.tasks.deliver`, which runs after the
-    transaction that caused the event has committed, so a notification never points at a rolled-back change.
+    transaction that caused the event has committed, so a notification never points at a rolled-back change;
+    ``created_at`` is the time of the event, however long the notification waited in the queue.
     ``emailed`` records whether an e-mail copy was handed to the mail backend.
     """
 
@@ -33,7 +35,8 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # When the event happened (passed by notify()), not when the worker got round to delivering it.
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed = models.BooleanField(_("已发邮件"), default=False)
 

@@ -12,12 +12,22 @@ from kechuang.notifications.tasks import deliver
 
 def notify(recipients: Iterable, event: str, title: str, body: str = "", url: str = "") -> None:
     """Queue a notification to ``recipients`` (users; ``None`` and duplicates ignored) for after the current
-    transaction commits — if it rolls back, nobody is told about a change that did not happen."""
+    transaction commits — if it rolls back, nobody is told about a change that did not happen. The
+    notification carries the time of this call, not the time the worker delivers it."""
     ids = sorted({user.pk for user in recipients if user is not None and user.pk is not None})
     if not ids:
         return
     transaction.on_commit(
-        partial(deliver.enqueue, ids, event, str(title), str(body), str(url)), robust=True
+        partial(
+            deliver.enqueue,
+            ids,
+            event,
+            str(title),
+            str(body),
+            str(url),
+            timezone.now().isoformat(),
+        ),
+        robust=True,
     )
 
 

@@ -7,4 +7,5 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("read/", views.read, name="read"),
+    path("mailbox/", views.mailbox, name="mailbox"),
 ]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskContext, TaskResultStatus, task
 from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 
+from kechuang.core.tasks import IMPORT_QUEUE
 from kechuang.directory.transfer.importer import ImportReport, RowError, import_records
 from kechuang.directory.transfer.readers import UnreadableFile, read_upload
 from kechuang.directory.transfer.specs import get_spec
@@ -114,7 +115,7 @@ def import_status(import_id: str) -> dict[str, Any] | None:
     return status or _status(state, record_type, user_id, path, filename, dry_run)
 
 
-@task(takes_context=True)
+@task(takes_context=True, queue_name=IMPORT_QUEUE)
 def run_import(
     context: TaskContext, record_type: str, user_id: int, path: str, filename: str, dry_run: bool
 ) -> dict[str, Any]:

@@ -9,9 +9,18 @@ temporary log-ins, then requests each page through Django's test ``Client`` (who
 template stack, in process): the demand page at each scope (own region, federation, everywhere) as an
 operator, and the inbox as each expert. Prints first / p50 / p95 in ms and exits non-zero when a p95
 exceeds ``--target-ms``. Nothing it creates survives the run, in the database or the index.
+
+``--cold N`` measures first loads instead: for each page (a published demand, the operator console, an
+expert's inbox, a search) it starts N fresh processes that each request that page once, as the first
+request of a newly started server — N with no warm-up (the baseline) and N after
+:func:`kechuang.core.warmup.warm_up`, as the WSGI application does at start. It prints median and p95 of
+both and exits non-zero when a warmed p95 exceeds ``--cold-target-ms``.
 """
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 
 from django.contrib.auth import get_user_model
@@ -21,8 +30,17 @@ from django.test import Client
 from django.utils import timezone
 
 from kechuang.core import indexing
+from kechuang.core.warmup import warm_up
 from kechuang.demands.models import Demand
 from kechuang.directory.models import Achievement, Expert, Organization
+
+COLD_PAGES = ("demand page", "operator console", "expert inbox", "search")
+
+
+def argparse_suppress() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
 
 
 class Rollback(Exception):
@@ -47,8 +65,36 @@ class Command(BaseCommand):
         )
         parser.add_argument("--rounds", type=int, default=2, help="timed requests per page")
         parser.add_argument("--target-ms", type=float, default=300.0, help="p95 limit")
+        parser.add_argument(
+            "--cold",
+            type=int,
+            default=0,
+            metavar="N",
+            help="measure first loads in N fresh processes per page, without and with warm-up",
+        )
+        parser.add_argument(
+            "--cold-target-ms", type=float, default=1000.0, help="p95 limit of warmed first loads"
+        )
+        parser.add_argument("--cold-page", choices=COLD_PAGES, help=argparse_suppress())
+        parser.add_argument("--warm", action="store_true", help=argparse_suppress())
 
-    def handle(self, *args, demands: int, experts: int, rounds: int, target_ms: float, **options):
+    def handle(
+        self,
+        *args,
+        demands: int,
+        experts: int,
+        rounds: int,
+        target_ms: float,
+        cold: int,
+        cold_target_ms: float,
+        cold_page: str | None,
+        warm: bool,
+        **options,
+    ):
+        if cold_page:
+            return self.first_load(cold_page, warm)
+        if cold:
+            return self.cold(cold, cold_target_ms)
         enterprise = Organization.objects.published().filter(kind="enterprise").first()
         sources = list(
             Achievement.objects.published()
@@ -125,6 +171,79 @@ class Command(BaseCommand):
             inbox += [self.timed(client, "/demands/inbox/") for _round in range(rounds)]
         results["expert inbox"] = inbox
         return pks
+
+    # --- first loads ------------------------------------------------------------------------------
+
+    def cold(self, n: int, target_ms: float) -> None:
+        """Start ``n`` processes per page and mode; print median and p95 of their first request."""
+        self.stdout.write(
+            f"first load in a fresh process, {n} processes per page and mode (ms)\n"
+            f"{'page':<22} {'baseline p50':>13} {'p95':>8} {'warmed p50':>11} {'p95':>8}"
+        )
+        failures = []
+        for page in COLD_PAGES:
+            figures = []
+            for warm in (False, True):
+                samples = [self.child(page, warm) for _ in range(n)]
+                figures += [statistics.median(samples), percentile(samples, 95)]
+            self.stdout.write(
+                f"{page:<22} {figures[0]:>13.0f} {figures[1]:>8.0f} {figures[2]:>11.0f} "
+                f"{figures[3]:>8.0f}"
+            )
+            if figures[3] > target_ms:
+                failures.append(page)
+        if failures:
+            raise CommandError(f"warmed p95 above {target_ms:.0f} ms: {', '.join(failures)}")
+
+    def child(self, page: str, warm: bool) -> float:
+        command = [sys.executable, "-m", "kechuang.cli", "bench_demands", "--cold-page", page]
+        done = subprocess.run(
+            [*command, *(["--warm"] if warm else [])], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise CommandError(f"first load of {page} failed:\n{done.stderr[-2000:]}")
+        return float(json.loads(done.stdout.strip().splitlines()[-1])["ms"])
+
+    def first_load(self, page: str, warm: bool) -> None:
+        """In this fresh process: warm up (if asked), then time one request of ``page`` as the first
+        request the process serves. Prints ``{"ms": …}``."""
+        demand = Demand.objects.published().order_by("pk").first()
+        # An expert with a log-in (the demo's), else one given a temporary log-in below.
+        experts = Expert.objects.published().select_related("user").order_by("pk")
+        expert = experts.filter(user__isnull=False).first() or experts.first()
+        if demand is None or expert is None:
+            raise CommandError(
+                "needs a published demand and expert: run `kechuang demo --no-serve`"
+            )
+        client = Client(HTTP_HOST="localhost")
+        client.handler.load_middleware()  # a WSGI server has done this before its first request
+        if warm:
+            warm_up()
+        try:
+            with transaction.atomic():
+                User = get_user_model()
+                # A regional operator (the demo's), whose console lists their region's demands.
+                operator = User.objects.filter(mandates__isnull=False).order_by("pk").first()
+                if operator is None:
+                    operator = User.objects.create(
+                        username="bench-cold-operator", is_superuser=True
+                    )
+                expert_user = expert.user
+                if expert_user is None:
+                    expert_user = User.objects.create(username="bench-cold-expert")
+                    Expert.objects.filter(pk=expert.pk).update(user=expert_user)
+                user, url = {
+                    "demand page": (operator, f"/demands/{demand.pk}/"),
+                    "operator console": (operator, "/demands/console/"),
+                    "expert inbox": (expert_user, "/demands/inbox/"),
+                    "search": (operator, f"/search/?q={demand.title[:20]}"),
+                }[page]
+                client.force_login(user)
+                ms = self.timed(client, url)
+                raise Rollback
+        except Rollback:
+            pass
+        self.stdout.write(json.dumps({"page": page, "warm": warm, "ms": ms}))
 
     def timed(self, client: Client, url: str) -> float:
         started = time.perf_counter()

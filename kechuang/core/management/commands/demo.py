@@ -1,7 +1,8 @@
 """``kechuang demo``: prepare the demo region and serve it.
 
 On a fresh clone this migrates the embedded database, loads the demo federation, builds the search index,
-prints the demo log-ins, starts a background task worker and serves on http://127.0.0.1:8000 (granian's
+prints the demo log-ins, starts two background task workers (one for the embedding, one for all other
+work) and serves on http://127.0.0.1:8000 (granian's
 WSGI server; Django's runserver only if granian cannot be used). A second run keeps the data and skips
 the load. ``--no-serve`` prepares only; ``--scale N`` multiplies the generated records; ``--reset`` wipes
 the database and index first.
@@ -12,18 +13,20 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from kechuang.core import indexing
-from kechuang.core.tasks import embed_pending, has_encoder
+from kechuang.core.tasks import EMBEDDING_QUEUE, embed_pending, has_encoder
 from kechuang.demo.accounts import DEMO_PASSWORD, demo_logins
 from kechuang.demo.generator import (
     DemoAlreadyLoaded,
@@ -39,7 +42,48 @@ DATABASE_WORKER = "django_tasks_db.DatabaseBackend"
 WORKER_GRACE_SECONDS = 5
 
 
+@dataclass(frozen=True)
+class DemoWorker:
+    """One ``db_worker`` of the demo: the queues it takes (``*`` for all) and those it leaves. A
+    background worker (the embedding) runs at a lower priority and leaves a core to the server: the
+    encoder's OpenMP threads would otherwise take every core, and their busy waiting slows the pages."""
+
+    queues: str
+    exclude: str = ""
+    background: bool = False
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "kechuang.cli", "db_worker", "--queue-name", self.queues]
+        if self.exclude:
+            command += ["--exclude-queues", self.exclude]
+        command.append("--no-reload")
+        nice = shutil.which("nice")
+        if self.background and nice:
+            command = [nice, "-n", str(BACKGROUND_NICENESS), *command]
+        return command
+
+    def environment(
+        self, environ: Mapping[str, str] = os.environ, threads: str | None = None
+    ) -> dict[str, str]:
+        """``environ`` for the worker; the background one gets ``threads`` encoder threads (by
+        default all cores but one)."""
+        env = dict(environ)
+        if self.background:
+            env["OMP_NUM_THREADS"] = threads or str(max(1, (os.cpu_count() or 1) - 1))
+            env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        return env
+
+
+BACKGROUND_NICENESS = 10
+# The embedding alone in one worker, everything else in the other (see kechuang.core.tasks).
+DEMO_WORKERS = [
+    DemoWorker(EMBEDDING_QUEUE, background=True),
+    DemoWorker("*", exclude=EMBEDDING_QUEUE),
+]
+
+
 class Command(BaseCommand):
+    encoder_threads: str | None = None  # OMP_NUM_THREADS as the user set it
     help = "准备演示区域(迁移、加载演示数据、建立检索索引)并启动服务 / Prepare and serve the demo region"
 
     def add_arguments(self, parser) -> None:
@@ -58,6 +102,13 @@ class Command(BaseCommand):
         if scale < 1:
             raise CommandError(_("--scale 必须是正整数"))
         started = time.monotonic()
+        self.encoder_threads = os.environ.get("OMP_NUM_THREADS")  # the user's choice, if any
+        if not no_serve:
+            # One encoder thread in this process and the server forked from it (set before the
+            # encoder loads): a query takes milliseconds more on an idle machine, and seconds less
+            # beside the embedding worker (an OpenMP pool's threads wait on each other when another
+            # process holds a core).
+            os.environ.setdefault("OMP_NUM_THREADS", "1")
         if reset:
             self.reset()
         self.step(_("迁移数据库"))
@@ -158,15 +209,26 @@ class Command(BaseCommand):
 
     def serve(self, port: int) -> None:
         """Serve until interrupted, with a task worker as a child process that stops with the server."""
-        use_site_url(port)
-        worker = self.start_worker()
+        url = use_site_url(port)
+        workers = self.start_workers()
         self.stdout.write(
             self.style.SUCCESS(_("访问 http://127.0.0.1:%(port)d/ (Ctrl+C 停止)") % {"port": port})
         )
+        if settings.EMAIL_BACKEND == settings.MAILBOX_BACKEND:
+            self.stdout.write(
+                _("演示中发出的邮件不真正发送，管理员和运营人员可在 %(url)s 查看。")
+                % {"url": url.rstrip("/") + reverse("notifications:mailbox")}
+            )
+        if has_encoder():
+            self.stdout.write(
+                _("语义向量的计算进度：%(url)s")
+                % {"url": url.rstrip("/") + reverse("search_index:status")}
+            )
         try:
             try:
                 from granian import Granian
                 from granian.constants import Interfaces
+                from granian.log import LogLevels
             except ImportError:
                 self.stdout.write(_("granian 不可用,改用 Django 开发服务器。"))
                 call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
@@ -177,6 +239,8 @@ class Command(BaseCommand):
                     address="127.0.0.1",
                     port=port,
                     interface=Interfaces.WSGI,
+                    # Its start-up lines are English and say nothing the line above does not.
+                    log_level=LogLevels.warning,
                     workers=1,
                     blocking_threads=SERVER_THREADS,
                     # Ctrl+C reaches granian's worker as well as granian; a worker caught stopping
@@ -185,30 +249,31 @@ class Command(BaseCommand):
                     working_dir=Path(settings.BASE_DIR),
                 ).serve()
         finally:
-            if worker is not None:
+            if workers:
                 self.stdout.write(_("正在停止后台任务进程……"))
-                if not stop_worker(worker):
+                if not all([stop_worker(worker) for worker in workers]):
                     self.stdout.write(_("未完成的后台任务(如语义向量计算)将在下次启动时继续。"))
             self.stdout.write(_("演示已停止。"))
 
-    def start_worker(self) -> subprocess.Popen | None:
-        """``db_worker`` over every queue when tasks go through the database (RQ runs its own workers)."""
+    def start_workers(self) -> list[subprocess.Popen]:
+        """When tasks go through the database, one ``db_worker`` per entry of :data:`DEMO_WORKERS`, so
+        that notifications, import checks and index updates never wait behind the embedding (RQ runs
+        its own workers)."""
         if settings.TASKS["default"]["BACKEND"] != DATABASE_WORKER:
-            return None
-        command = [
-            sys.executable,
-            "-m",
-            "kechuang.cli",
-            "db_worker",
-            "--queue-name",
-            "*",
-            "--no-reload",
-        ]
+            return []
         self.step(_("启动后台任务进程"))
-        # In a process group of its own, Ctrl+C in the terminal reaches only the server: the worker is
-        # stopped by stop_worker, once (a second signal would make it exit from inside its task, which
-        # then fails with a SystemExit traceback).
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, process_group=0)
+        return [
+            # In a process group of its own, Ctrl+C in the terminal reaches only the server: the
+            # worker is stopped by stop_worker, once (a second signal would make it exit from inside
+            # its task, which then fails with a SystemExit traceback).
+            subprocess.Popen(
+                worker.command(),
+                cwd=settings.BASE_DIR,
+                process_group=0,
+                env=worker.environment(threads=self.encoder_threads),
+            )
+            for worker in DEMO_WORKERS
+        ]
 
 
 def use_site_url(port: int, environ: MutableMapping[str, str] = os.environ) -> str:
