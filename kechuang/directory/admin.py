@@ -42,7 +42,9 @@ class KeywordsAsText:
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "keywords":
-            return KeywordsField(label=db_field.verbose_name, widget=forms.TextInput(attrs={"size": 40}))
+            return KeywordsField(
+                label=db_field.verbose_name, widget=forms.TextInput(attrs={"size": 40})
+            )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

@@ -43,7 +43,9 @@ def money(value: Decimal | int | str | None) -> str:
     if value is None or value == "":
         return _("面议")
     return format_html(
-        '<span class="money" title="{}">{}</span>', yuan(value), readable_amount(value, get_language() or "")
+        '<span class="money" title="{}">{}</span>',
+        yuan(value),
+        readable_amount(value, get_language() or ""),
     )
 
 

@@ -18,13 +18,18 @@ def world(db):
 
 
 def test_keywords_are_edited_as_one_line_of_words(client, world):
-    expert = ExpertFactory(affiliation=world.org_a, region=world.ruian, keywords=["电机控制", "新能源汽车"])
+    expert = ExpertFactory(
+        affiliation=world.org_a, region=world.ruian, keywords=["电机控制", "新能源汽车"]
+    )
     ExpertWorkFactory(expert=expert, keywords=["永磁同步电机", "弱磁控制"])
     client.force_login(person("root", is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:directory_expert_change", args=[expert.pk])).text
     assert 'value="电机控制、新能源汽车"' in page
     assert 'value="永磁同步电机、弱磁控制"' in page
-    assert json.dumps(["电机控制", "新能源汽车"], ensure_ascii=False).replace('"', "&quot;") not in page
+    assert (
+        json.dumps(["电机控制", "新能源汽车"], ensure_ascii=False).replace('"', "&quot;")
+        not in page
+    )
     assert "admin/kechuang-admin.css" in page and "admin/kechuang-admin.js" in page
 
 
@@ -36,7 +41,7 @@ def test_typed_keywords_are_saved_as_a_list(world):
     form_class = model_admin.get_form(request, expert)
     initial = form_class(instance=expert)
     data = {}
-    for name, field in initial.fields.items():
+    for name in initial.fields:
         value = initial[name].value()
         if value is None:
             continue

@@ -58,8 +58,12 @@ def test_money_range():
     assert render("{% money_range a b %}", a=low, b=high) == (
         span.format("280,000.00", "28万元") + "–" + span.format("500,000.00", "50万元")
     )
-    assert render("{% money_range a b %}", a=low, b=None) == span.format("280,000.00", "28万元") + "起"
-    assert render("{% money_range a b %}", a=None, b=high) == "不超过" + span.format("500,000.00", "50万元")
+    assert (
+        render("{% money_range a b %}", a=low, b=None) == span.format("280,000.00", "28万元") + "起"
+    )
+    assert render("{% money_range a b %}", a=None, b=high) == "不超过" + span.format(
+        "500,000.00", "50万元"
+    )
     assert render("{% money_range a b %}", a=low, b=low) == span.format("280,000.00", "28万元")
     assert render("{% money_range a b %}", a=None, b=None) == "面议"
 

@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]  # the kechuang package
 
 ASCII_MARKS = ",:;!?()"
 FULL_WIDTH = dict(zip(ASCII_MARKS, "，：；！？（）", strict=True))
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]")
+CJK = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\uffe0-\uffe6]"
+)
 MASKED = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}"  # template variables and tags
     r"|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdif]"  # printf placeholders
@@ -42,8 +44,12 @@ GETTEXT_NAMES = {
     "npgettext",
     "npgettext_lazy",
 }
-TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-BLOCK = re.compile(r"\{%\s*blocktrans(?:late)?\b.*?%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S)
+TRANSLATE = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
+)
+BLOCK = re.compile(
+    r"\{%\s*blocktrans(?:late)?\b.*?%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S
+)
 
 
 def masked(text: str) -> str:
@@ -100,9 +106,8 @@ def interface_files():
         parts = set(path.relative_to(ROOT).parts)
         if "tests" in parts or "migrations" in parts or not path.is_file():
             continue
-        if path.suffix in {".html", ".txt"} and "templates" in parts:
-            yield path
-        elif path.suffix == ".py":
+        template = path.suffix in {".html", ".txt"} and "templates" in parts
+        if template or path.suffix == ".py":
             yield path
 
 
