@@ -174,6 +174,9 @@ LOCALE_PATHS = [BASE_DIR / "kechuang" / "locale"]
 TIME_ZONE = "Asia/Shanghai"  # shown; stored in UTC (USE_TZ)
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = [
+    "kechuang.formats"
+]  # one date format: 2026年12月5日 in text, 2026-12-05 14:30 in tables
 
 # --- files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

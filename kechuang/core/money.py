@@ -26,3 +26,39 @@ class MoneyField(models.DecimalField):
         name, path, args, kwargs = super().deconstruct()
         path = "kechuang.core.money.MoneyField"
         return name, path, args, kwargs
+
+
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+MILLION = Decimal(1_000_000)
+BILLION = Decimal(1_000_000_000)
+
+
+def _trimmed(value: Decimal) -> str:
+    """``value`` with thousands separators and at most two decimals, trailing zeros dropped (4,460 / 10.19)."""
+    text = f"{value.quantize(FEN, rounding=ROUND_HALF_UP):,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def readable_amount(value: Decimal | int | str, language: str = "zh-hans") -> str:
+    """How people read an amount in yuan: ``4,460万元``, ``10.19亿元``, ``8,500元`` in Chinese.
+
+    English readers of a Chinese portal think in the short scale with the yuan sign: ``¥44.6 million``,
+    ``¥1.02 billion``, ``¥8,500``. Both round to two significant decimals of the unit (the exact amount
+    goes into the ``title`` of the rendered element); amounts below one unit stay exact.
+    """
+    amount = to_yuan(value)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if language.startswith("en"):
+        steps = [(BILLION, "¥{} billion"), (MILLION, "¥{} million")]
+        small = "¥{}"
+    else:
+        steps = [(YI, "{}亿元"), (WAN, "{}万元")]
+        small = "{}元"
+    (big, big_pattern), (unit, pattern) = steps
+    if (amount / big).quantize(FEN, rounding=ROUND_HALF_UP) >= 1:  # 99,999,999.99 reads as 1亿元
+        return sign + big_pattern.format(_trimmed(amount / big))
+    if amount >= unit:  # below one unit the amount stays exact: 9,999.50元
+        return sign + pattern.format(_trimmed(amount / unit))
+    return sign + small.format(f"{amount:,.2f}" if amount % 1 else f"{amount:,.0f}")

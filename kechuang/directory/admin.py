@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from kechuang.core.admin import RegionScopedAdmin, ScopedInline
 from kechuang.directory import services
+from kechuang.directory.forms import KeywordsField
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -36,7 +37,18 @@ class ReturnReasonForm(forms.Form):
     )
 
 
-class ListingAdmin(RegionScopedAdmin):
+class KeywordsAsText:
+    """Keyword lists (JSON in the database) edited as one line, ``电机、控制器``, not as raw JSON."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "keywords":
+            return KeywordsField(
+                label=db_field.verbose_name, widget=forms.TextInput(attrs={"size": 40})
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class ListingAdmin(KeywordsAsText, RegionScopedAdmin):
     """What every directory record's admin shares: scoping, read-only status, saving and review actions
     through the services."""
 
@@ -137,7 +149,7 @@ class OrganizationAdmin(ListingAdmin):
         formset.save_m2m()
 
 
-class ExpertWorkInline(ScopedInline):
+class ExpertWorkInline(KeywordsAsText, ScopedInline):
     model = ExpertWork
     fields = ["kind", "title", "year", "reference", "abstract", "keywords"]
 

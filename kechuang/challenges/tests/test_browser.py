@@ -140,7 +140,7 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     post_op(page, "发布榜单")
     expect(page.locator("#list-status")).to_have_text("征集中")
     page.goto(f"{base}{challenge_list.get_absolute_url()}")
-    expect(page.locator("#total-bounty")).to_have_text("¥5,000,000.00")
+    expect(page.locator("#total-bounty")).to_have_text("500万元")
     expect(page.locator("#countdown")).to_contain_text("距截止还有")
 
     # The university leads a three-member consortium.
@@ -253,7 +253,7 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     page.get_by_role("button", name="签约并拨付首期").click()
     page.wait_for_url(re.compile(r"/challenges/agreements/\d+/"))
     agreement_url = page.url
-    expect(page.locator("#released-total")).to_have_text("¥3,000,000.00")
+    expect(page.locator("#released-total")).to_have_text("300万元")
 
     # The lead reports the first milestone; the operator accepts it and releases its tranche.
     login(page, base, users["university"])
@@ -267,7 +267,7 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     page.wait_for_load_state()
     page.get_by_role("button", name="拨付", exact=True).click()
     page.wait_for_load_state()
-    expect(page.locator("#released-total")).to_have_text("¥4,000,000.00")
+    expect(page.locator("#released-total")).to_have_text("400万元")
     page.screenshot(path=str(artifacts_dir / "challenges-agreement.png"), full_page=True)
 
     agreement = Agreement.objects.get()

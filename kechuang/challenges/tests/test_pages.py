@@ -44,7 +44,7 @@ def test_public_list_page_shows_tasks_bounty_total_and_hides_counts_during_windo
 def test_applicant_count_shown_once_the_window_closed(world, client):
     two_submitted(world)  # the window (March 2026) is over by now
     page = client.get(world.challenge_list.get_absolute_url()).content.decode()
-    assert '<td class="applicant-count">2</td>' in page
+    assert '<td class="applicant-count" data-label="揭榜团队数">2</td>' in page
     body = client.get(f"/api/challenges/lists/{world.challenge_list.pk}").json()
     assert body["total_bounty"] == "5000000.00" and body["tasks"][0]["applicants"] == 2
     assert [row["id"] for row in client.get("/api/challenges/lists").json()] == [

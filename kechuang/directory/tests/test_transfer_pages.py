@@ -65,8 +65,14 @@ def test_a_bad_file_shows_every_problem_by_row_and_column(client, world):
 
     page = response.content.decode()
     assert "发现 3 个问题,未写入任何数据。" in page
-    assert "<td>4</td><td>统一社会信用代码</td><td>与第2行重复(统一社会信用代码相同)</td>" in page
-    assert "<td>4</td><td>所在区域</td><td>未知区域“火星”</td>" in page
+    assert (
+        '<td data-label="行">4</td><td data-label="列">统一社会信用代码</td><td data-label="问题">与第2行重复(统一社会信用代码相同)</td>'
+        in page
+    )
+    assert (
+        '<td data-label="行">4</td><td data-label="列">所在区域</td><td data-label="问题">未知区域“火星”</td>'
+        in page
+    )
     assert Organization.objects.count() == 0
     assert 'hx-trigger="every 1s"' not in page
 
@@ -82,8 +88,9 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_in_the_report(client, world
         follow=True,
     )
 
-    assert "<td>—</td><td>—</td><td>文件内容是“Portable Network Graphics file”" in (
-        response.content.decode()
+    assert (
+        '<td data-label="行">—</td><td data-label="列">—</td><td data-label="问题">文件内容是“Portable Network Graphics file”'
+        in (response.content.decode())
     )
 
 

@@ -1,0 +1,73 @@
+/* Kechuang charts: every ECharts chart on a page, driven by data attributes (no inline script, strict CSP).
+ *
+ *   <div class="chart" data-chart="bar|pie|funnel" data-source="ID" data-title="…" data-empty="暂无数据"
+ *        data-unit="10000" data-unit-label="万元"></div>
+ *
+ * The rows come from the element with id ID: a json_script of [name, value] pairs or {name, value}
+ * objects, or any element whose children carry data-value (their text is the name). Without rows, or
+ * when every value is zero, the chart shows its title and the data-empty text instead of an empty circle.
+ * data-unit divides the values (yuan shown in 万元).
+ */
+(function () {
+  "use strict";
+
+  function rows(source) {
+    if (!source) return [];
+    if (source.tagName === "SCRIPT") {
+      return JSON.parse(source.textContent).map(function (row) {
+        return Array.isArray(row) ? {name: row[0], value: Number(row[1])} : {name: row.name, value: Number(row.value)};
+      });
+    }
+    return Array.prototype.map.call(source.querySelectorAll("[data-value]"), function (item) {
+      return {name: item.textContent.trim(), value: Number(item.dataset.value)};
+    });
+  }
+
+  function showEmpty(el, title, text) {
+    el.classList.add("chart-empty");
+    el.textContent = "";
+    if (title) {
+      var heading = document.createElement("strong");
+      heading.textContent = title;
+      el.appendChild(heading);
+    }
+    var note = document.createElement("span");
+    note.textContent = text;
+    el.appendChild(note);
+  }
+
+  function option(kind, title, data) {
+    var base = {title: {text: title, textStyle: {fontSize: 15}}, tooltip: {trigger: "item"}};
+    if (kind === "bar") {
+      base.tooltip = {};
+      base.grid = {left: 60, right: 16};
+      base.xAxis = {type: "category", data: data.map(function (r) { return r.name; })};
+      base.yAxis = {type: "value"};
+      base.series = [{type: "bar", data: data.map(function (r) { return r.value; })}];
+    } else if (kind === "funnel") {
+      base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, label: {formatter: "{b}: {c}"}, data: data}];
+    } else {
+      base.series = [{type: "pie", radius: "60%", top: 30, data: data}];
+    }
+    return base;
+  }
+
+  function draw(el) {
+    var data = rows(document.getElementById(el.dataset.source));
+    var unit = Number(el.dataset.unit || 1);
+    var title = el.dataset.title || "";
+    if (el.dataset.unitLabel) title += "（" + el.dataset.unitLabel + "）";
+    data.forEach(function (r) { r.value = r.value / unit; });
+    var empty = data.every(function (r) { return !r.value; });
+    if (empty) {
+      showEmpty(el, title, el.dataset.empty || "");
+      return;
+    }
+    if (!window.echarts) return;
+    var chart = window.echarts.init(el);
+    chart.setOption(option(el.dataset.chart, title, data));
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(draw);
+})();
