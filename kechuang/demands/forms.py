@@ -11,6 +11,16 @@ from kechuang.demands.services import DemandInput
 from kechuang.directory.models import Expert, Organization
 
 
+class IsoDateInput(forms.DateInput):
+    """A browser date picker. It only shows ISO values (``2026-12-05``), whatever the active language's
+    date format, so the value is always written that way."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class DemandForm(forms.Form):
     organization = forms.ModelChoiceField(Organization.objects.none(), label=_("需求企业"))
     title = forms.CharField(label=_("需求名称"), max_length=200)
@@ -27,9 +37,7 @@ class DemandForm(forms.Form):
     budget_max = forms.DecimalField(
         label=_("预算上限(元)"), required=False, min_value=0, decimal_places=2, max_digits=14
     )
-    deadline = forms.DateField(
-        label=_("期望完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    deadline = forms.DateField(label=_("期望完成日期"), required=False, widget=IsoDateInput())
     cooperation_modes = forms.MultipleChoiceField(
         label=_("合作方式"),
         choices=CooperationMode.choices,
@@ -159,8 +167,11 @@ class MessageForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("起"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("止"), widget=forms.DateInput(attrs={"type": "date"}))
+    """The console's period. Either end may be left empty (see :func:`kechuang.demands.views._period`), so
+    the filter never blocks the page."""
+
+    start = forms.DateField(label=_("起始日期"), required=False, widget=IsoDateInput())
+    end = forms.DateField(label=_("截止日期"), required=False, widget=IsoDateInput())
 
 
 class PoolForm(forms.Form):
@@ -234,15 +245,11 @@ class TeamForm(forms.Form):
 
 class VisitForm(forms.Form):
     enterprise = forms.IntegerField(label=_("企业编号"), min_value=1)
-    planned_on = forms.DateField(
-        label=_("计划日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    planned_on = forms.DateField(label=_("计划日期"), widget=IsoDateInput())
 
 
 class VisitRecordForm(forms.Form):
-    visited_on = forms.DateField(
-        label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    visited_on = forms.DateField(label=_("走访日期"), widget=IsoDateInput())
     outcomes = forms.CharField(label=_("走访成效"), widget=forms.Textarea(attrs={"rows": 3}))
     demands = forms.CharField(
         label=_("收集的需求"),

@@ -458,15 +458,26 @@ def _console_region(request) -> tuple[Region, list]:
     return chosen, regions
 
 
-def _period(request) -> tuple[datetime, datetime, PeriodForm]:
+def _period(request) -> tuple[datetime, datetime, PeriodForm, list[str]]:
+    """The console's period: the dates given, an empty end replaced by its default (the last twelve months
+    up to today), an invalid pair by both defaults with the reason. The form shows the dates used."""
     today = timezone.localdate()
-    default = {"start": today - timedelta(days=365), "end": today}
-    form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else default
+    data = {"start": today - timedelta(days=365), "end": today}
+    errors: list[str] = []
+    if {"start", "end"} & request.GET.keys():
+        given = PeriodForm(request.GET)
+        if given.is_valid():
+            chosen = {**data, **{k: v for k, v in given.cleaned_data.items() if v}}
+            if chosen["start"] <= chosen["end"]:
+                data = chosen
+            else:
+                errors.append(_("起始日期不能晚于截止日期。"))
+        else:
+            errors = [text for field_errors in given.errors.values() for text in field_errors]
     tz = timezone.get_current_timezone()
     start = datetime.combine(data["start"], time.min, tzinfo=tz)
     end = datetime.combine(data["end"] + timedelta(days=1), time.min, tzinfo=tz)
-    return start, end, form
+    return start, end, PeriodForm(initial=data), errors
 
 
 @login_required
@@ -475,7 +486,7 @@ def console(request):
     stalled engagements and the funnel."""
     region, regions = _console_region(request)
     subtree = region.subtree()
-    start, end, period_form = _period(request)
+    start, end, period_form, period_errors = _period(request)
     pending = Demand.objects.filter(
         region__in=subtree, status=Demand.Status.PENDING
     ).select_related("organization", "region")
@@ -495,6 +506,7 @@ def console(request):
         "funnel": stages,
         "funnel_data": [{"name": label, "value": n} for _key, label, n in stages],
         "period_form": period_form,
+        "period_errors": period_errors,
     }
     return render(request, "demands/console.html", context)
 

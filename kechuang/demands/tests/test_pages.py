@@ -202,3 +202,61 @@ def test_demand_list_shows_public_to_all_and_drafts_to_members(world, published_
     assert client.get("/demands/new/").status_code == 200
     client.force_login(world.expert_user)
     assert client.get("/demands/new/").status_code == 403  # only enterprise members post demands
+
+
+def date_input(html: str, name: str) -> str:
+    """The ``value`` of the date input called ``name`` (empty when it has none)."""
+    import re
+
+    tag = re.search(rf'<input type="date" name="{name}"[^>]*>', html).group(0)
+    value = re.search(r'value="([^"]*)"', tag)
+    return value.group(1) if value else ""
+
+
+def test_console_period_is_iso_optional_and_defaults_to_the_last_year(world, client):
+    """Date inputs only show ISO values; the console opens with the last twelve months filled in, nothing
+    in the filter is required, and a period the user gives is kept."""
+    today = timezone.localdate()
+    client.force_login(world.operator)
+    html = client.get("/demands/console/").content.decode()
+    assert date_input(html, "start") == (today - timedelta(days=365)).isoformat()
+    assert date_input(html, "end") == today.isoformat()
+    assert "required" not in html[html.index('id="console-filter"') : html.index("</form>")]
+
+    html = client.get(
+        "/demands/console/", {"region": "330300", "start": "2026-01-01", "end": "2026-03-31"}
+    ).content.decode()
+    assert (date_input(html, "start"), date_input(html, "end")) == ("2026-01-01", "2026-03-31")
+    assert 'id="period-errors"' not in html
+
+    # an empty end means today; an empty start a year before
+    html = client.get("/demands/console/", {"start": "2026-01-01", "end": ""}).content.decode()
+    assert (date_input(html, "start"), date_input(html, "end")) == ("2026-01-01", today.isoformat())
+
+
+def test_console_period_counts_only_demands_published_within_it(world, client):
+    now = timezone.now()
+    DemandFactory(organization=world.enterprise, published_at=now - timedelta(days=40))
+    DemandFactory(organization=world.enterprise, published_at=now - timedelta(days=2))
+    client.force_login(world.operator)
+    start = (timezone.localdate() - timedelta(days=10)).isoformat()
+    html = client.get("/demands/console/", {"start": start}).content.decode()
+    assert '<td data-stage="demands">1</td>' in html
+    html = client.get("/demands/console/").content.decode()
+    assert '<td data-stage="demands">2</td>' in html
+
+
+def test_console_reversed_or_broken_period_falls_back_with_a_reason(world, client):
+    today = timezone.localdate()
+    client.force_login(world.operator)
+    for params, reason in (
+        ({"start": "2026-05-01", "end": "2026-01-01"}, "起始日期不能晚于截止日期。"),
+        ({"start": "2026-13-45", "end": ""}, "有效的日期"),
+    ):
+        response = client.get("/demands/console/", params)
+        html = response.content.decode()
+        assert response.status_code == 200
+        errors = html[html.index('id="period-errors"') :].split("</p>")[0]
+        assert reason in errors and "已按最近一年统计。" in errors
+        assert date_input(html, "end") == today.isoformat()
+        assert date_input(html, "start") == (today - timedelta(days=365)).isoformat()
