@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -744,7 +744,21 @@ def team_detail(request, pk: int):
         else:
             messages.error(request, _("请填写企业编号与计划日期"))
         return redirect(team)
-    visits = team.visits.select_related("enterprise").prefetch_related("collected_demands")
+    # The demands a visit collected link only where the viewer may read them (a collected demand is a
+    # draft until its enterprise submits it and an operator publishes it); the others are only counted.
+    visits = (
+        team.visits.select_related("enterprise")
+        .annotate(collected_count=Count("collected_demands"))
+        .prefetch_related(
+            Prefetch(
+                "collected_demands",
+                queryset=Demand.objects.visible_to(request.user),
+                to_attr="visible_demands",
+            )
+        )
+    )
+    for visit in visits:
+        visit.hidden_demand_count = visit.collected_count - len(visit.visible_demands)
     context = {
         "team": team,
         "members": team.members.select_related("affiliation"),

@@ -180,10 +180,48 @@ def test_team_pages(world, society, client):
         },
     )
     html = client.get(team.get_absolute_url()).content.decode()
-    assert "注塑翘曲" in html and "已走访" in html
+    # the collected demand awaits review: the society's secretary may not read it, so it is only counted
+    assert "已走访" in html and "注塑翘曲" not in html
+    assert "另有 1 项收集的需求尚未发布。" in html
     client.force_login(world.outsider)
     client.post(
         team.get_absolute_url(),
         {"action": "plan", "enterprise": world.enterprise.pk, "planned_on": "2026-12-09"},
     )
     assert team.visits.count() == 1
+
+
+def test_team_page_links_only_to_demands_the_viewer_may_read(world, society, client):
+    """A public team page lists what its visits collected: published demands link to their page, the
+    others (pending review) are counted, never linked; their operator sees and can open all of them."""
+    import re
+
+    org, secretary = society
+    team = services.create_team(secretary, org, "瑞安服务团", [world.expert])
+    visit = services.plan_visit(secretary, team, world.enterprise, date(2026, 12, 3))
+    services.record_visit(
+        secretary,
+        visit,
+        date(2026, 12, 3),
+        "座谈",
+        [("电机低速抖动", "转矩脉动"), ("电控散热", "")],
+    )
+    shaking, cooling = Demand.objects.filter(source_visit=visit).order_by("pk")
+    services.approve_demand(world.operator, shaking)
+
+    def demand_links(html: str) -> list[str]:
+        return re.findall(r'href="(/demands/\d+/)"', html)
+
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert demand_links(html) == [shaking.get_absolute_url()]
+    assert "电控散热" not in html and "另有 1 项收集的需求尚未发布。" in html
+    for url in demand_links(html):
+        assert client.get(url).status_code == 200
+    assert client.get(cooling.get_absolute_url()).status_code == 404
+
+    client.force_login(world.operator)
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert demand_links(html) == [shaking.get_absolute_url(), cooling.get_absolute_url()]
+    assert "尚未发布" not in html
+    for url in demand_links(html):
+        assert client.get(url).status_code == 200
