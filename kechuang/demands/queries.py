@@ -243,6 +243,80 @@ def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
     return items[:k]
 
 
+@dataclass
+class ProgressStep:
+    """One step of a demand's way from its enterprise to a cooperation, as its page shows it: ``state`` is
+    ``done``, ``current`` (what happens now, explained in ``note``), ``returned`` (the review sent it
+    back) or ``todo``."""
+
+    key: str
+    label: str
+    state: str = "todo"
+    note: str = ""
+
+
+def demand_progress(demand: Demand) -> list[ProgressStep]:
+    """The steps 提交需求 → 科协审核 → 发布并匹配 → 对接 → 达成合作 with the one the demand is at, and what
+    happens next there. Engagements count whoever started them (the enterprise or an operator's push)."""
+    S = Demand.Status
+    steps = [
+        ProgressStep("submit", str(_("提交需求"))),
+        ProgressStep("review", str(_("科协审核"))),
+        ProgressStep("match", str(_("发布并匹配"))),
+        ProgressStep("engage", str(_("对接洽谈"))),
+        ProgressStep("agree", str(_("达成合作"))),
+    ]
+    submit, review, match, engage, agree = steps
+    if demand.status == S.DRAFT:
+        submit.state = "current"
+        submit.note = str(_("草稿已保存，其他人还看不到。确认内容后点击“提交审核”。"))
+        return steps
+    submit.state = "done"
+    if demand.status in (S.PENDING, S.RETURNED):
+        if demand.status == S.PENDING:
+            review.state = "current"
+            review.note = str(
+                _(
+                    "%(region)s科协正在审核。审核通过后需求即公开发布，平台随即匹配专家、成果、机构、仪器和服务，并通知您。"
+                )
+                % {"region": demand.region.name}
+            )
+        else:
+            review.state = "returned"
+            review.note = str(
+                _("科协退回了需求：%(reason)s。请按意见修改后再次提交。")
+                % {"reason": demand.review_note.rstrip("。.！!；;，, ")}
+            )
+        return steps
+    review.state = "done"
+    counts = demand.engagements.aggregate(
+        started=Count("pk"),
+        open=Count("pk", filter=Q(status__in=Engagement.OPEN_STATUSES)),
+        agreed=Count("pk", filter=Q(agreed_at__isnull=False)),
+    )
+    if counts["agreed"]:
+        match.state = engage.state = agree.state = "done"
+        agree.note = str(_("已与 %(n)s 方达成合作。") % {"n": counts["agreed"]})
+    elif counts["started"]:
+        match.state, engage.state = "done", "current"
+        engage.note = str(
+            _(
+                "已发起 %(started)s 项对接，%(open)s 项进行中。对方接受后双方可见联系方式，再约定会谈。"
+            )
+            % counts
+        )
+    elif demand.status == S.PUBLISHED:
+        match.state = "current"
+        match.note = str(
+            _(
+                "需求已公开。平台按需求内容找到了下方的匹配对象：看看“为什么匹配”，选中合适的发起对接。"
+            )
+        )
+    else:
+        match.state = "done"
+    return steps
+
+
 FUNNEL_STAGES = [
     ("demands", _("需求")),
     ("matched", _("已匹配")),

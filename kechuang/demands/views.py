@@ -50,6 +50,7 @@ from kechuang.demands.models import (
 from kechuang.demands.queries import (
     SCOPES,
     demand_matches,
+    demand_progress,
     expert_inbox,
     funnel,
     picked_experts,
@@ -132,20 +133,29 @@ def demand_edit(request, pk: int | None = None):
         request.POST or None, request.FILES or None, initial=initial, organizations=organizations
     )
     if request.method == "POST" and form.is_valid():
-        saved = _run(
-            request,
-            services.save_demand,
-            form.cleaned_data["organization"],
-            form.to_input(),
-            demand,
-            success=_("需求已保存"),
-        )
-        if saved is not None:
-            upload = form.cleaned_data.get("attachment")
-            if upload:
-                _run(request, services.add_attachment, saved, upload, success=_("附件已上传"))
-            if request.POST.get("submit") == "1":
-                _run(request, services.submit_demand, saved, success=_("已提交审核"))
+        submit = request.POST.get("submit") == "1"
+        upload = form.cleaned_data.get("attachment")
+        try:
+            saved = services.post_demand(
+                request.user,
+                form.cleaned_data["organization"],
+                form.to_input(),
+                demand,
+                uploads=[upload] if upload else [],
+                submit=submit,
+            )
+        except ValidationError as error:  # the service's field errors go next to their fields
+            errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for name, texts in errors.items():
+                form.add_error(name if name in form.fields else None, texts)
+        except services.Refused as error:
+            messages.error(request, error.message)
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("无权执行此操作"))
+        else:
+            messages.success(
+                request, _("需求已提交，等待科协审核。") if submit else _("草稿已保存。")
+            )
             return redirect(saved)
     return render(request, "demands/demand_form.html", {"form": form, "demand": demand})
 
@@ -173,6 +183,7 @@ def demand_detail(request, pk: int):
         "scopes": SCOPES,
         "groups": groups,
         "engagements": engagements,
+        "progress": demand_progress(demand) if is_member or is_op else [],
         "reason_form": ReasonForm(),
     }
     return render(request, "demands/demand_detail.html", context)

@@ -260,3 +260,88 @@ def test_console_reversed_or_broken_period_falls_back_with_a_reason(world, clien
         assert reason in errors and "已按最近一年统计。" in errors
         assert date_input(html, "end") == today.isoformat()
         assert date_input(html, "start") == (today - timedelta(days=365)).isoformat()
+
+
+def progress_states(demand) -> list[tuple[str, str]]:
+    from kechuang.demands.queries import demand_progress
+
+    return [(step.key, step.state) for step in demand_progress(demand)]
+
+
+def test_demand_progress_says_where_the_demand_is(world):
+    steps = ["submit", "review", "match", "engage", "agree"]
+    demand = DemandFactory(organization=world.enterprise, status="draft", published_at=None)
+    assert progress_states(demand) == list(
+        zip(steps, ["current", "todo", "todo", "todo", "todo"], strict=True)
+    )
+    demand = services.submit_demand(world.owner, demand)
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "current", "todo", "todo", "todo"], strict=True)
+    )
+    demand = services.return_demand(world.operator, demand, "请补充目标指标。")
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "returned", "todo", "todo", "todo"], strict=True)
+    )
+    from kechuang.demands.queries import demand_progress
+
+    assert (
+        demand_progress(demand)[1].note
+        == "科协退回了需求：请补充目标指标。请按意见修改后再次提交。"
+    )
+    demand = services.approve_demand(world.operator, services.submit_demand(world.owner, demand))
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "done", "current", "todo", "todo"], strict=True)
+    )
+    engagement = services.request_engagement(world.owner, demand, "expert", world.expert.pk)
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "done", "done", "current", "todo"], strict=True)
+    )
+    assert demand_progress(demand)[3].note.startswith("已发起 1 项对接，1 项进行中。")
+    engagement = services.accept_engagement(world.expert_user, engagement)
+    engagement = services.schedule_meeting(
+        world.owner, engagement, timezone.now() + timedelta(days=1), place="会议室"
+    )
+    engagement = services.record_meeting(world.owner, engagement, "纪要")
+    services.agree_cooperation(world.owner, engagement, "development", "200000")
+    assert progress_states(demand) == list(zip(steps, ["done"] * 5, strict=True))
+    assert demand_progress(demand)[4].note == "已与 1 方达成合作。"
+
+
+def test_demand_page_shows_what_happens_next_to_its_enterprise_and_operator_only(
+    world, published_demand, reindex, client
+):
+    reindex()
+    pending = DemandFactory(
+        organization=world.enterprise, status="pending", published_at=None, title="待审需求"
+    )
+    client.force_login(world.owner)
+    html = client.get(pending.get_absolute_url()).content.decode()
+    assert 'data-step="review" aria-current="step"' in html
+    assert "瑞安市科协正在审核。" in html
+    assert 'id="matches"' not in html  # no matches before publication
+
+    html = client.get(published_demand.get_absolute_url()).content.decode()
+    assert 'data-step="match" aria-current="step"' in html
+    assert "匹配预览：专家 1" in html and 'href="#matches"' in html and 'id="matches"' in html
+
+    client.force_login(world.operator)
+    html = client.get(pending.get_absolute_url()).content.decode()
+    assert 'id="progress"' in html and 'id="approve"' in html
+
+    client.force_login(world.outsider)  # a published public demand: readable, but not its progress
+    response = client.get(published_demand.get_absolute_url())
+    assert response.status_code == 200 and 'id="progress"' not in response.content.decode()
+
+
+def test_an_expert_engagement_names_the_expert_once(world, published_demand, client):
+    engagement = services.request_engagement(
+        world.owner, published_demand, "expert", world.expert.pk
+    )
+    client.force_login(world.owner)
+    html = client.get(published_demand.get_absolute_url()).content.decode()
+    assert (
+        f'<a href="{engagement.get_absolute_url()}">陈教授</a> <span class="muted">专家</span>'
+        in html
+    )
+    html = client.get(engagement.get_absolute_url()).content.decode()
+    assert '<p>陈教授 <span class="muted">专家</span></p>' in html
