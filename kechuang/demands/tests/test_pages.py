@@ -126,6 +126,7 @@ def test_expert_inbox_ranks_matching_visible_demands(world, published_demand, re
     html = client.get("/demands/inbox/").content.decode()
     assert published_demand.title in html
     assert unrelated.title not in html and restricted.title not in html
+    assert "相关度" not in html  # the evidence says why; a raw score says nothing to a reader
     items = client.get("/api/demands/inbox").json()
     assert [i["demand"]["id"] for i in items] == [published_demand.pk]
     assert items[0]["evidence"]
