@@ -184,6 +184,7 @@ def demand_detail(request, pk: int):
         "groups": groups,
         "engagements": engagements,
         "progress": demand_progress(demand) if is_member or is_op else [],
+        "match_preview": [(group.label, len(group.matches)) for group in groups if group.matches],
         "reason_form": ReasonForm(),
     }
     return render(request, "demands/demand_detail.html", context)

@@ -323,7 +323,7 @@ def test_demand_page_shows_what_happens_next_to_its_enterprise_and_operator_only
 
     html = client.get(published_demand.get_absolute_url()).content.decode()
     assert 'data-step="match" aria-current="step"' in html
-    assert "匹配预览：专家 1" in html and 'href="#matches"' in html and 'id="matches"' in html
+    assert "匹配预览：专家 1 <a" in html and 'href="#matches"' in html and 'id="matches"' in html
 
     client.force_login(world.operator)
     html = client.get(pending.get_absolute_url()).content.decode()
@@ -346,3 +346,15 @@ def test_an_expert_engagement_names_the_expert_once(world, published_demand, cli
     )
     html = client.get(engagement.get_absolute_url()).content.decode()
     assert '<p>陈教授 <span class="muted">专家</span></p>' in html
+
+
+def test_published_demand_without_matches_says_how_to_widen_the_search(world, reindex, client):
+    lonely = DemandFactory(
+        organization=world.enterprise, title="服装面料印染废水处理", description="印染废水色度高。"
+    )
+    reindex()
+    client.force_login(world.owner)
+    html = client.get(lonely.get_absolute_url()).content.decode()
+    assert 'data-step="match" aria-current="step"' in html
+    assert "当前范围内暂未找到匹配对象，可在下方把范围扩大到联盟伙伴区域或全部区域。" in html
+    assert "匹配预览" not in html
