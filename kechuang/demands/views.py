@@ -764,7 +764,7 @@ def team_detail(request, pk: int):
         .prefetch_related(
             Prefetch(
                 "collected_demands",
-                queryset=Demand.objects.visible_to(request.user),
+                queryset=Demand.objects.visible_to(request.user).order_by("pk"),
                 to_attr="visible_demands",
             )
         )
