@@ -344,6 +344,9 @@ class ExpertPicker(forms.Widget):
     search changes, and the form submits the ticked experts' ids. ``multiple`` picks several."""
 
     template_name = "demands/widgets/expert_picker.html"
+    url_name = "demands:expert_picker"
+    options_template = "demands/_expert_options.html"
+    placeholder = _("输入姓名、单位或研究方向搜索专家")
 
     def __init__(self, multiple: bool = False, attrs=None) -> None:
         super().__init__(attrs)
@@ -352,16 +355,35 @@ class ExpertPicker(forms.Widget):
     def value_from_datadict(self, data, files, name):
         return data.getlist(name) if self.multiple else data.get(name)
 
-    def get_context(self, name, value, attrs):
+    def options(self, name: str, values: list[str]):
         from kechuang.demands.queries import picked_experts
 
+        return picked_experts(name, self.multiple, values)
+
+    def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         values = value if isinstance(value, list | tuple) else [value]
         context["widget"].update(
-            picker_url=reverse("demands:expert_picker"),
-            options=picked_experts(name, self.multiple, [str(v) for v in values if v]),
+            picker_url=reverse(self.url_name),
+            options_template=self.options_template,
+            placeholder=self.placeholder,
+            options=self.options(name, [str(v) for v in values if v]),
         )
         return context
+
+
+class EnterprisePicker(ExpertPicker):
+    """Pick one published enterprise by typing its name, products or place (see
+    :func:`kechuang.demands.views.enterprise_picker`), instead of knowing its number."""
+
+    url_name = "demands:enterprise_picker"
+    options_template = "demands/_enterprise_options.html"
+    placeholder = _("输入企业名称、主营产品或所在地搜索企业")
+
+    def options(self, name: str, values: list[str]):
+        from kechuang.demands.queries import picked_enterprises
+
+        return picked_enterprises(name, values)
 
 
 class EnrolForm(forms.Form):
@@ -395,7 +417,15 @@ class TeamForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    enterprise = forms.IntegerField(label=_("企业编号"), min_value=1)
+    enterprise = forms.ModelChoiceField(
+        Organization.objects.published().filter(kind=Organization.Kind.ENTERPRISE),
+        label=_("走访企业"),
+        widget=EnterprisePicker(),
+        error_messages={
+            "required": _("请搜索并选择要走访的企业。"),
+            "invalid_choice": _("只能走访已发布的企业。"),
+        },
+    )
     planned_on = forms.DateField(label=_("计划日期"), widget=IsoDateInput())
 
 

@@ -170,20 +170,20 @@ def pool_specialities(demand: Demand) -> dict[int, str]:
 
 
 @dataclass
-class ExpertOptions:
-    """What the expert picker lists for form field ``field``: the ticked experts first, then the search's
-    other hits."""
+class PickerOptions:
+    """What a picker (of experts or enterprises) lists for form field ``field``: the ticked records first,
+    then the search's other hits."""
 
     field: str
     multiple: bool
-    chosen: list[Expert]
-    found: list[Expert]
+    chosen: list
+    found: list
     query: str = ""
 
 
 def picked_experts(
     field_name: str, multiple: bool, selected: list[str], query: str = "", k: int = 8
-) -> ExpertOptions:
+) -> PickerOptions:
     """The picker's options: the published experts among ``selected`` (ids as submitted; one unless
     ``multiple``), then up to ``k`` others the matching engine finds for ``query`` — by name, affiliation,
     keywords or works."""
@@ -199,7 +199,31 @@ def picked_experts(
     if query:
         hits = search(query, types=[MatchType.EXPERT], k=k + len(chosen))
         found = [obj for _hit, obj in _load(hits) if obj.pk not in published][:k]
-    return ExpertOptions(field_name, multiple, chosen, found, query)
+    return PickerOptions(field_name, multiple, chosen, found, query)
+
+
+def picked_enterprises(
+    field_name: str, selected: list[str], query: str = "", k: int = 8
+) -> PickerOptions:
+    """The enterprise picker's options: the published enterprise among ``selected`` (one id as
+    submitted), then up to ``k`` others the matching engine finds for ``query`` — by name, products or
+    region."""
+    from kechuang.core.indexing import search
+
+    enterprises = Organization.objects.published().filter(kind=Organization.Kind.ENTERPRISE)
+    ids = [int(v) for v in selected if str(v).isdigit()][:1]
+    chosen = list(enterprises.select_related("region").filter(pk__in=ids))
+    query = query.strip()[:100]
+    found = []
+    if query:
+        hits = search(
+            query,
+            types=[MatchType.ORGANIZATION],
+            filters={"kind": [Organization.Kind.ENTERPRISE]},
+            k=k + len(chosen),
+        )
+        found = [obj for _hit, obj in _load(hits) if obj.pk not in ids][:k]
+    return PickerOptions(field_name, False, chosen, found, query)
 
 
 def expert_query(expert: Expert) -> str:

@@ -53,6 +53,7 @@ from kechuang.demands.queries import (
     demand_progress,
     expert_inbox,
     funnel,
+    picked_enterprises,
     picked_experts,
     stalled_engagements,
 )
@@ -669,6 +670,20 @@ def expert_picker(request):
     return render(request, "demands/_expert_options.html", {"options": options})
 
 
+@login_required
+def enterprise_picker(request):
+    """Options for the enterprise picker of the visit form as one types (see
+    :class:`kechuang.demands.forms.EnterprisePicker`): for those who may run a team."""
+    if not (managed_regions(request.user).exists() or _team_societies(request.user).exists()):
+        raise PermissionDenied(_("仅供区域运营方与学会成员使用"))
+    if request.GET.get("field") != "enterprise":
+        raise Http404
+    options = picked_enterprises(
+        "enterprise", request.GET.getlist("enterprise"), request.GET.get("q", "")
+    )
+    return render(request, "demands/_enterprise_options.html", {"options": options})
+
+
 def _team_societies(user):
     """Societies ``user`` may form teams for: those they are a member of, and those in regions they operate."""
     return (
@@ -714,20 +729,14 @@ def team_detail(request, pk: int):
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
         action = request.POST.get("action")
         if action == "plan" and visit_form.is_valid():
-            enterprise = Organization.objects.filter(
-                pk=visit_form.cleaned_data["enterprise"]
-            ).first()
-            if enterprise is None:
-                messages.error(request, _("企业不存在"))
-            else:
-                _run(
-                    request,
-                    services.plan_visit,
-                    team,
-                    enterprise,
-                    visit_form.cleaned_data["planned_on"],
-                    success=_("走访已计划"),
-                )
+            _run(
+                request,
+                services.plan_visit,
+                team,
+                visit_form.cleaned_data["enterprise"],
+                visit_form.cleaned_data["planned_on"],
+                success=_("走访已计划"),
+            )
         elif action in ("record", "cancel"):
             visit = get_object_or_404(ServiceVisit, pk=request.POST.get("visit") or 0, team=team)
             if action == "cancel":
@@ -753,8 +762,10 @@ def team_detail(request, pk: int):
                     )
                 else:
                     messages.error(request, _("请填写走访日期与成效"))
-        else:
-            messages.error(request, _("请填写企业编号与计划日期"))
+        else:  # an unknown action, or a visit plan without a valid enterprise and date
+            texts = [text for field_errors in visit_form.errors.values() for text in field_errors]
+            for text in texts or [_("请选择走访企业并填写计划日期。")]:
+                messages.error(request, text)
         return redirect(team)
     # The demands a visit collected link only where the viewer may read them (a collected demand is a
     # draft until its enterprise submits it and an operator publishes it); the others are only counted.

@@ -225,3 +225,51 @@ def test_team_page_links_only_to_demands_the_viewer_may_read(world, society, cli
     assert "尚未发布" not in html
     for url in demand_links(html):
         assert client.get(url).status_code == 200
+
+
+def test_visit_form_picks_the_enterprise_by_typing_its_name(world, society, reindex, client):
+    """The visit plan asks for an enterprise by name through the search engine, never for its number;
+    only published enterprises can be picked, and a refused plan changes nothing."""
+    org, secretary = society
+    team = services.create_team(secretary, org, "瑞安服务团", [world.expert])
+    draft = OrganizationFactory(name="瑞安未发布电机厂", region=world.district, status="draft")
+    university = world.expert.affiliation
+    reindex()
+    client.force_login(secretary)
+
+    page = client.get(team.get_absolute_url()).content.decode()
+    assert "企业编号" not in page
+    assert 'placeholder="输入企业名称、主营产品或所在地搜索企业"' in page
+    assert 'hx-get="/demands/enterprises/pick/"' in page
+
+    html = client.get(
+        "/demands/enterprises/pick/", {"field": "enterprise", "q": "瑞安汽车电机"}
+    ).content.decode()
+    assert f'type="radio" name="enterprise" value="{world.enterprise.pk}"' in html
+    assert f'value="{draft.pk}"' not in html and f'value="{university.pk}"' not in html
+
+    for refused in (draft.pk, university.pk, ""):
+        response = client.post(
+            team.get_absolute_url(),
+            {"action": "plan", "enterprise": refused, "planned_on": "2026-12-09"},
+            follow=True,
+        )
+        message = "请搜索并选择要走访的企业。" if refused == "" else "只能走访已发布的企业。"
+        assert message in response.content.decode()
+    assert not team.visits.exists()
+
+    client.post(
+        team.get_absolute_url(),
+        {"action": "plan", "enterprise": world.enterprise.pk, "planned_on": "2026-12-09"},
+    )
+    assert [(v.enterprise, str(v.planned_on)) for v in team.visits.all()] == [
+        (world.enterprise, "2026-12-09")
+    ]
+
+
+def test_enterprise_picker_is_for_those_who_run_teams(world, society, client):
+    client.force_login(world.owner)
+    assert client.get("/demands/enterprises/pick/", {"field": "enterprise"}).status_code == 403
+    _org, secretary = society
+    client.force_login(secretary)
+    assert client.get("/demands/enterprises/pick/", {"field": "other"}).status_code == 404
