@@ -11,47 +11,206 @@ from kechuang.demands.services import DemandInput
 from kechuang.directory.models import Expert, Organization
 
 
+class IsoDateInput(forms.DateInput):
+    """A browser date picker. It only shows ISO values (``2026-12-05``), whatever the active language's
+    date format, so the value is always written that way."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+DESCRIPTION_PROMPT = _(
+    "1. 要解决的问题：哪个产品或工序，出了什么问题？\n"
+    "2. 目前的状况：现有工艺、设备和材料，已经试过的办法和效果。\n"
+    "3. 目标指标：希望达到的参数，例如废品率从 8% 降到 2% 以下。\n"
+    "4. 现有条件：可提供的样品、数据、试验场地等。"
+)
+
+
+def tech_field_choices() -> list:
+    """Technical fields grouped under their category (an ``<optgroup>`` each), the category itself first
+    for a demand that spans the whole of it."""
+    categories: dict[int, tuple[str, list]] = {}
+    children: list[TechField] = []
+    for tech_field in TechField.objects.order_by("name"):
+        if tech_field.parent_id is None:
+            categories[tech_field.pk] = (tech_field.name, [])
+        else:
+            children.append(tech_field)
+    for child in children:
+        if child.parent_id in categories:
+            categories[child.parent_id][1].append((child.pk, child.name))
+    return [
+        (name, [(pk, _("%(name)s（整个大类）") % {"name": name}), *options])
+        for pk, (name, options) in categories.items()
+    ]
+
+
 class DemandForm(forms.Form):
-    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("需求企业"))
-    title = forms.CharField(label=_("需求名称"), max_length=200)
-    description = forms.CharField(label=_("需求描述"), widget=forms.Textarea(attrs={"rows": 6}))
-    industry_chain = forms.ModelChoiceField(
-        IndustryChain.objects.all(), label=_("产业链"), required=False
+    """The enterprise's demand, in the groups the page shows (:attr:`FIELDSETS`), each field with a prompt,
+    an example where it helps and a Chinese message when it is wrong."""
+
+    FIELDSETS = [
+        (
+            _("要解决的问题"),
+            _("写清问题、现状和目标指标，平台据此为您匹配专家、成果、机构、仪器和服务。"),
+            ["organization", "title", "description"],
+        ),
+        (
+            _("所属领域"),
+            _("选填。选了产业链，会优先推荐该产业链工程师资源池里的工程师。"),
+            ["industry_chain", "field"],
+        ),
+        (
+            _("预算、期限与合作方式"),
+            _("选填。不确定的可以留空，页面显示为“面议”。"),
+            ["budget_min", "budget_max", "deadline", "cooperation_modes"],
+        ),
+        (
+            _("联系方式与公开范围"),
+            _("联系方式只在对方接受对接后才向对方显示。"),
+            ["contact_name", "contact_phone", "contact_email", "visibility", "attachment"],
+        ),
+    ]
+    PAIRS = [("budget_min", "budget_max"), ("contact_phone", "contact_email")]
+
+    organization = forms.ModelChoiceField(
+        Organization.objects.none(),
+        label=_("需求企业"),
+        empty_label=_("请选择发布需求的企业"),
+        error_messages={"required": _("请选择发布需求的企业。")},
     )
-    field = forms.ModelChoiceField(
-        TechField.objects.select_related("parent"), label=_("技术领域"), required=False
+    title = forms.CharField(
+        label=_("需求名称"),
+        max_length=200,
+        help_text=_("一句话说清要解决的技术问题，20 字左右。"),
+        error_messages={"required": _("请填写需求名称。")},
+        widget=forms.TextInput(
+            attrs={"placeholder": _("例如：汽车制动阀铝合金压铸件气孔缺陷控制")}
+        ),
+    )
+    description = forms.CharField(
+        label=_("需求描述"),
+        help_text=_("请不要在这里写电话、邮箱等联系方式。"),
+        error_messages={"required": _("请描述要解决的问题、现状和目标指标。")},
+        widget=forms.Textarea(attrs={"rows": 8, "placeholder": DESCRIPTION_PROMPT}),
+    )
+    industry_chain = forms.ModelChoiceField(
+        IndustryChain.objects.order_by("name"),
+        label=_("产业链"),
+        required=False,
+        empty_label=_("请选择所属产业链（选填）"),
+        error_messages={"invalid_choice": _("请从列表中选择产业链。")},
+    )
+    field = forms.TypedChoiceField(
+        label=_("技术领域"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("可在上方输入文字筛选，例如“材料”或“机械”。"),
+        error_messages={"invalid_choice": _("请从列表中选择技术领域。")},
+        widget=forms.Select(attrs={"data-searchable": "", "data-search-label": _("筛选技术领域")}),
     )
     budget_min = forms.DecimalField(
-        label=_("预算下限(元)"), required=False, min_value=0, decimal_places=2, max_digits=14
+        label=_("预算下限（元）"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=14,
+        error_messages={
+            "invalid": _("请输入金额数字，例如 300000。"),
+            "min_value": _("预算不能为负数。"),
+        },
+        widget=forms.NumberInput(attrs={"placeholder": _("例如 300000"), "step": "0.01"}),
     )
     budget_max = forms.DecimalField(
-        label=_("预算上限(元)"), required=False, min_value=0, decimal_places=2, max_digits=14
+        label=_("预算上限（元）"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=14,
+        error_messages={
+            "invalid": _("请输入金额数字，例如 600000。"),
+            "min_value": _("预算不能为负数。"),
+        },
+        widget=forms.NumberInput(attrs={"placeholder": _("例如 600000"), "step": "0.01"}),
     )
     deadline = forms.DateField(
-        label=_("期望完成日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("期望完成日期"),
+        required=False,
+        error_messages={"invalid": _("请选择有效的日期。")},
+        widget=IsoDateInput(),
     )
     cooperation_modes = forms.MultipleChoiceField(
         label=_("合作方式"),
         choices=CooperationMode.choices,
         required=False,
+        help_text=_("可多选。"),
         widget=forms.CheckboxSelectMultiple,
     )
     visibility = forms.ChoiceField(
-        label=_("可见范围"), choices=Demand.Visibility.choices, initial=Demand.Visibility.PUBLIC
+        label=_("公开范围"),
+        choices=Demand.Visibility.choices,
+        initial=Demand.Visibility.PUBLIC,
+        help_text=_("涉及商业秘密的需求可选“仅运营方与受邀专家可见”。"),
     )
-    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
-    contact_email = forms.EmailField(label=_("联系邮箱"), required=False)
+    contact_name = forms.CharField(
+        label=_("联系人"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：王工")}),
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": _("例如：0577-65551234")}),
+    )
+    contact_email = forms.EmailField(
+        label=_("联系邮箱"),
+        required=False,
+        error_messages={"invalid": _("请输入有效的邮箱地址。")},
+    )
     attachment = forms.FileField(
         label=_("附件"),
         required=False,
-        help_text=_("PDF、图片或 Office 文件"),
+        help_text=_("可上传图纸、检测报告、现场照片：PDF、图片或 Office 文件。"),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
     )
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations or Organization.objects.none()
+        organizations = organizations if organizations is not None else Organization.objects.none()
+        self.fields["organization"].queryset = organizations
+        if len(organizations) == 1:  # nothing to choose: the one enterprise is shown, not asked for
+            self.fields["organization"].widget = forms.HiddenInput()
+            self.only_organization = organizations[0]
+        else:
+            self.only_organization = None
+        self.fields["field"].choices = [("", _("请选择技术领域（选填）")), *tech_field_choices()]
+
+    def fieldsets(self):
+        """(legend, hint, rows) per group; a row is one bound field or a pair shown side by side."""
+        paired = {first: second for first, second in self.PAIRS}
+        seconds = set(paired.values())
+        groups = []
+        for legend, hint, names in self.FIELDSETS:
+            rows = []
+            for name in names:
+                if name in seconds:
+                    continue
+                rows.append([self[name], self[paired[name]]] if name in paired else [self[name]])
+            groups.append((legend, hint, rows))
+        return groups
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("budget_min"), data.get("budget_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("budget_max", _("预算上限不能低于下限。"))
+        return data
 
     def clean_attachment(self):
         upload = self.cleaned_data.get("attachment")
@@ -85,7 +244,7 @@ class DemandForm(forms.Form):
             title=data["title"],
             description=data["description"],
             industry_chain_id=data["industry_chain"].pk if data["industry_chain"] else None,
-            field_id=data["field"].pk if data["field"] else None,
+            field_id=data["field"],
             budget_min=data["budget_min"],
             budget_max=data["budget_max"],
             deadline=data["deadline"],
@@ -159,8 +318,11 @@ class MessageForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("起"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("止"), widget=forms.DateInput(attrs={"type": "date"}))
+    """The console's period. Either end may be left empty (see :func:`kechuang.demands.views._period`), so
+    the filter never blocks the page."""
+
+    start = forms.DateField(label=_("起始日期"), required=False, widget=IsoDateInput())
+    end = forms.DateField(label=_("截止日期"), required=False, widget=IsoDateInput())
 
 
 class PoolForm(forms.Form):
@@ -182,6 +344,9 @@ class ExpertPicker(forms.Widget):
     search changes, and the form submits the ticked experts' ids. ``multiple`` picks several."""
 
     template_name = "demands/widgets/expert_picker.html"
+    url_name = "demands:expert_picker"
+    options_template = "demands/_expert_options.html"
+    placeholder = _("输入姓名、单位或研究方向搜索专家")
 
     def __init__(self, multiple: bool = False, attrs=None) -> None:
         super().__init__(attrs)
@@ -190,16 +355,35 @@ class ExpertPicker(forms.Widget):
     def value_from_datadict(self, data, files, name):
         return data.getlist(name) if self.multiple else data.get(name)
 
-    def get_context(self, name, value, attrs):
+    def options(self, name: str, values: list[str]):
         from kechuang.demands.queries import picked_experts
 
+        return picked_experts(name, self.multiple, values)
+
+    def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         values = value if isinstance(value, list | tuple) else [value]
         context["widget"].update(
-            picker_url=reverse("demands:expert_picker"),
-            options=picked_experts(name, self.multiple, [str(v) for v in values if v]),
+            picker_url=reverse(self.url_name),
+            options_template=self.options_template,
+            placeholder=self.placeholder,
+            options=self.options(name, [str(v) for v in values if v]),
         )
         return context
+
+
+class EnterprisePicker(ExpertPicker):
+    """Pick one published enterprise by typing its name, products or place (see
+    :func:`kechuang.demands.views.enterprise_picker`), instead of knowing its number."""
+
+    url_name = "demands:enterprise_picker"
+    options_template = "demands/_enterprise_options.html"
+    placeholder = _("输入企业名称、主营产品或所在地搜索企业")
+
+    def options(self, name: str, values: list[str]):
+        from kechuang.demands.queries import picked_enterprises
+
+        return picked_enterprises(name, values)
 
 
 class EnrolForm(forms.Form):
@@ -233,16 +417,20 @@ class TeamForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    enterprise = forms.IntegerField(label=_("企业编号"), min_value=1)
-    planned_on = forms.DateField(
-        label=_("计划日期"), widget=forms.DateInput(attrs={"type": "date"})
+    enterprise = forms.ModelChoiceField(
+        Organization.objects.published().filter(kind=Organization.Kind.ENTERPRISE),
+        label=_("走访企业"),
+        widget=EnterprisePicker(),
+        error_messages={
+            "required": _("请搜索并选择要走访的企业。"),
+            "invalid_choice": _("只能走访已发布的企业。"),
+        },
     )
+    planned_on = forms.DateField(label=_("计划日期"), widget=IsoDateInput())
 
 
 class VisitRecordForm(forms.Form):
-    visited_on = forms.DateField(
-        label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    visited_on = forms.DateField(label=_("走访日期"), widget=IsoDateInput())
     outcomes = forms.CharField(label=_("走访成效"), widget=forms.Textarea(attrs={"rows": 3}))
     demands = forms.CharField(
         label=_("收集的需求"),

@@ -170,20 +170,20 @@ def pool_specialities(demand: Demand) -> dict[int, str]:
 
 
 @dataclass
-class ExpertOptions:
-    """What the expert picker lists for form field ``field``: the ticked experts first, then the search's
-    other hits."""
+class PickerOptions:
+    """What a picker (of experts or enterprises) lists for form field ``field``: the ticked records first,
+    then the search's other hits."""
 
     field: str
     multiple: bool
-    chosen: list[Expert]
-    found: list[Expert]
+    chosen: list
+    found: list
     query: str = ""
 
 
 def picked_experts(
     field_name: str, multiple: bool, selected: list[str], query: str = "", k: int = 8
-) -> ExpertOptions:
+) -> PickerOptions:
     """The picker's options: the published experts among ``selected`` (ids as submitted; one unless
     ``multiple``), then up to ``k`` others the matching engine finds for ``query`` — by name, affiliation,
     keywords or works."""
@@ -199,7 +199,31 @@ def picked_experts(
     if query:
         hits = search(query, types=[MatchType.EXPERT], k=k + len(chosen))
         found = [obj for _hit, obj in _load(hits) if obj.pk not in published][:k]
-    return ExpertOptions(field_name, multiple, chosen, found, query)
+    return PickerOptions(field_name, multiple, chosen, found, query)
+
+
+def picked_enterprises(
+    field_name: str, selected: list[str], query: str = "", k: int = 8
+) -> PickerOptions:
+    """The enterprise picker's options: the published enterprise among ``selected`` (one id as
+    submitted), then up to ``k`` others the matching engine finds for ``query`` — by name, products or
+    region."""
+    from kechuang.core.indexing import search
+
+    enterprises = Organization.objects.published().filter(kind=Organization.Kind.ENTERPRISE)
+    ids = [int(v) for v in selected if str(v).isdigit()][:1]
+    chosen = list(enterprises.select_related("region").filter(pk__in=ids))
+    query = query.strip()[:100]
+    found = []
+    if query:
+        hits = search(
+            query,
+            types=[MatchType.ORGANIZATION],
+            filters={"kind": [Organization.Kind.ENTERPRISE]},
+            k=k + len(chosen),
+        )
+        found = [obj for _hit, obj in _load(hits) if obj.pk not in ids][:k]
+    return PickerOptions(field_name, False, chosen, found, query)
 
 
 def expert_query(expert: Expert) -> str:
@@ -241,6 +265,80 @@ def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
         if demand is not None:
             items.append(InboxItem(demand, hit))
     return items[:k]
+
+
+@dataclass
+class ProgressStep:
+    """One step of a demand's way from its enterprise to a cooperation, as its page shows it: ``state`` is
+    ``done``, ``current`` (what happens now, explained in ``note``), ``returned`` (the review sent it
+    back) or ``todo``."""
+
+    key: str
+    label: str
+    state: str = "todo"
+    note: str = ""
+
+
+def demand_progress(demand: Demand) -> list[ProgressStep]:
+    """The steps 提交需求 → 科协审核 → 发布并匹配 → 对接 → 达成合作 with the one the demand is at, and what
+    happens next there. Engagements count whoever started them (the enterprise or an operator's push)."""
+    S = Demand.Status
+    steps = [
+        ProgressStep("submit", str(_("提交需求"))),
+        ProgressStep("review", str(_("科协审核"))),
+        ProgressStep("match", str(_("发布并匹配"))),
+        ProgressStep("engage", str(_("对接洽谈"))),
+        ProgressStep("agree", str(_("达成合作"))),
+    ]
+    submit, review, match, engage, agree = steps
+    if demand.status == S.DRAFT:
+        submit.state = "current"
+        submit.note = str(_("草稿已保存，其他人还看不到。确认内容后点击“提交审核”。"))
+        return steps
+    submit.state = "done"
+    if demand.status in (S.PENDING, S.RETURNED):
+        if demand.status == S.PENDING:
+            review.state = "current"
+            review.note = str(
+                _(
+                    "%(region)s科协正在审核。审核通过后需求即公开发布，平台随即匹配专家、成果、机构、仪器和服务，并通知您。"
+                )
+                % {"region": demand.region.name}
+            )
+        else:
+            review.state = "returned"
+            review.note = str(
+                _("科协退回了需求：%(reason)s。请按意见修改后再次提交。")
+                % {"reason": demand.review_note.rstrip("。.！!；;，, ")}
+            )
+        return steps
+    review.state = "done"
+    counts = demand.engagements.aggregate(
+        started=Count("pk"),
+        open=Count("pk", filter=Q(status__in=Engagement.OPEN_STATUSES)),
+        agreed=Count("pk", filter=Q(agreed_at__isnull=False)),
+    )
+    if counts["agreed"]:
+        match.state = engage.state = agree.state = "done"
+        agree.note = str(_("已与 %(n)s 方达成合作。") % {"n": counts["agreed"]})
+    elif counts["started"]:
+        match.state, engage.state = "done", "current"
+        engage.note = str(
+            _(
+                "已发起 %(started)s 项对接，%(open)s 项进行中。对方接受后双方可见联系方式，再约定会谈。"
+            )
+            % counts
+        )
+    elif demand.status == S.PUBLISHED:
+        match.state = "current"
+        match.note = str(
+            _(
+                "需求已公开。平台按需求内容找到了下方的匹配对象：看看“为什么匹配”，选中合适的发起对接。"
+            )
+        )
+    else:
+        match.state = "done"
+    return steps
 
 
 FUNNEL_STAGES = [

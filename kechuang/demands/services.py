@@ -175,6 +175,34 @@ def add_attachment(actor, demand: Demand, uploaded) -> DemandAttachment:
     return attachment
 
 
+@transaction.atomic
+def post_demand(
+    actor,
+    organization: Organization,
+    data: DemandInput,
+    demand: Demand | None = None,
+    uploads=(),
+    submit: bool = False,
+) -> Demand:
+    """What the demand form does in one step: save the demand (:func:`save_demand`), store its new files
+    (:func:`add_attachment`) and, if ``submit``, send it for review (:func:`submit_demand`).
+
+    All or nothing: if any part is refused, no row is written and the files already stored are removed,
+    so the enterprise never finds a half-saved demand or a submission without its attachment."""
+    stored: list[DemandAttachment] = []
+    try:
+        demand = save_demand(actor, organization, data, demand)
+        for upload in uploads:
+            stored.append(add_attachment(actor, demand, upload))
+        if submit:
+            demand = submit_demand(actor, demand)
+    except BaseException:
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return demand
+
+
 def _change_demand(demand: Demand, allowed: tuple, **values) -> Demand:
     updated = Demand.objects.filter(pk=demand.pk, status__in=allowed).update(
         updated_at=timezone.now(), **values

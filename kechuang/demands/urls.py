@@ -23,6 +23,7 @@ urlpatterns = [
     path("pools/", views.pool_list, name="pools"),
     path("pools/<int:pk>/", views.pool_detail, name="pool"),
     path("experts/pick/", views.expert_picker, name="expert_picker"),
+    path("enterprises/pick/", views.enterprise_picker, name="enterprise_picker"),
     path("teams/", views.team_list, name="teams"),
     path("teams/<int:pk>/", views.team_detail, name="team"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,8 +50,10 @@ from kechuang.demands.models import (
 from kechuang.demands.queries import (
     SCOPES,
     demand_matches,
+    demand_progress,
     expert_inbox,
     funnel,
+    picked_enterprises,
     picked_experts,
     stalled_engagements,
 )
@@ -132,20 +134,29 @@ def demand_edit(request, pk: int | None = None):
         request.POST or None, request.FILES or None, initial=initial, organizations=organizations
     )
     if request.method == "POST" and form.is_valid():
-        saved = _run(
-            request,
-            services.save_demand,
-            form.cleaned_data["organization"],
-            form.to_input(),
-            demand,
-            success=_("需求已保存"),
-        )
-        if saved is not None:
-            upload = form.cleaned_data.get("attachment")
-            if upload:
-                _run(request, services.add_attachment, saved, upload, success=_("附件已上传"))
-            if request.POST.get("submit") == "1":
-                _run(request, services.submit_demand, saved, success=_("已提交审核"))
+        submit = request.POST.get("submit") == "1"
+        upload = form.cleaned_data.get("attachment")
+        try:
+            saved = services.post_demand(
+                request.user,
+                form.cleaned_data["organization"],
+                form.to_input(),
+                demand,
+                uploads=[upload] if upload else [],
+                submit=submit,
+            )
+        except ValidationError as error:  # the service's field errors go next to their fields
+            errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            for name, texts in errors.items():
+                form.add_error(name if name in form.fields else None, texts)
+        except services.Refused as error:
+            messages.error(request, error.message)
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("无权执行此操作"))
+        else:
+            messages.success(
+                request, _("需求已提交，等待科协审核。") if submit else _("草稿已保存。")
+            )
             return redirect(saved)
     return render(request, "demands/demand_form.html", {"form": form, "demand": demand})
 
@@ -173,6 +184,8 @@ def demand_detail(request, pk: int):
         "scopes": SCOPES,
         "groups": groups,
         "engagements": engagements,
+        "progress": demand_progress(demand) if is_member or is_op else [],
+        "match_preview": [(group.label, len(group.matches)) for group in groups if group.matches],
         "reason_form": ReasonForm(),
     }
     return render(request, "demands/demand_detail.html", context)
@@ -458,15 +471,26 @@ def _console_region(request) -> tuple[Region, list]:
     return chosen, regions
 
 
-def _period(request) -> tuple[datetime, datetime, PeriodForm]:
+def _period(request) -> tuple[datetime, datetime, PeriodForm, list[str]]:
+    """The console's period: the dates given, an empty end replaced by its default (the last twelve months
+    up to today), an invalid pair by both defaults with the reason. The form shows the dates used."""
     today = timezone.localdate()
-    default = {"start": today - timedelta(days=365), "end": today}
-    form = PeriodForm(request.GET if "start" in request.GET else None, initial=default)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else default
+    data = {"start": today - timedelta(days=365), "end": today}
+    errors: list[str] = []
+    if {"start", "end"} & request.GET.keys():
+        given = PeriodForm(request.GET)
+        if given.is_valid():
+            chosen = {**data, **{k: v for k, v in given.cleaned_data.items() if v}}
+            if chosen["start"] <= chosen["end"]:
+                data = chosen
+            else:
+                errors.append(_("起始日期不能晚于截止日期。"))
+        else:
+            errors = [text for field_errors in given.errors.values() for text in field_errors]
     tz = timezone.get_current_timezone()
     start = datetime.combine(data["start"], time.min, tzinfo=tz)
     end = datetime.combine(data["end"] + timedelta(days=1), time.min, tzinfo=tz)
-    return start, end, form
+    return start, end, PeriodForm(initial=data), errors
 
 
 @login_required
@@ -475,7 +499,7 @@ def console(request):
     stalled engagements and the funnel."""
     region, regions = _console_region(request)
     subtree = region.subtree()
-    start, end, period_form = _period(request)
+    start, end, period_form, period_errors = _period(request)
     pending = Demand.objects.filter(
         region__in=subtree, status=Demand.Status.PENDING
     ).select_related("organization", "region")
@@ -495,6 +519,7 @@ def console(request):
         "funnel": stages,
         "funnel_data": [{"name": label, "value": n} for _key, label, n in stages],
         "period_form": period_form,
+        "period_errors": period_errors,
     }
     return render(request, "demands/console.html", context)
 
@@ -645,6 +670,20 @@ def expert_picker(request):
     return render(request, "demands/_expert_options.html", {"options": options})
 
 
+@login_required
+def enterprise_picker(request):
+    """Options for the enterprise picker of the visit form as one types (see
+    :class:`kechuang.demands.forms.EnterprisePicker`): for those who may run a team."""
+    if not (managed_regions(request.user).exists() or _team_societies(request.user).exists()):
+        raise PermissionDenied(_("仅供区域运营方与学会成员使用"))
+    if request.GET.get("field") != "enterprise":
+        raise Http404
+    options = picked_enterprises(
+        "enterprise", request.GET.getlist("enterprise"), request.GET.get("q", "")
+    )
+    return render(request, "demands/_enterprise_options.html", {"options": options})
+
+
 def _team_societies(user):
     """Societies ``user`` may form teams for: those they are a member of, and those in regions they operate."""
     return (
@@ -690,20 +729,14 @@ def team_detail(request, pk: int):
             return redirect(f"{reverse('accounts:login')}?next={request.path}")
         action = request.POST.get("action")
         if action == "plan" and visit_form.is_valid():
-            enterprise = Organization.objects.filter(
-                pk=visit_form.cleaned_data["enterprise"]
-            ).first()
-            if enterprise is None:
-                messages.error(request, _("企业不存在"))
-            else:
-                _run(
-                    request,
-                    services.plan_visit,
-                    team,
-                    enterprise,
-                    visit_form.cleaned_data["planned_on"],
-                    success=_("走访已计划"),
-                )
+            _run(
+                request,
+                services.plan_visit,
+                team,
+                visit_form.cleaned_data["enterprise"],
+                visit_form.cleaned_data["planned_on"],
+                success=_("走访已计划"),
+            )
         elif action in ("record", "cancel"):
             visit = get_object_or_404(ServiceVisit, pk=request.POST.get("visit") or 0, team=team)
             if action == "cancel":
@@ -729,10 +762,26 @@ def team_detail(request, pk: int):
                     )
                 else:
                     messages.error(request, _("请填写走访日期与成效"))
-        else:
-            messages.error(request, _("请填写企业编号与计划日期"))
+        else:  # an unknown action, or a visit plan without a valid enterprise and date
+            texts = [text for field_errors in visit_form.errors.values() for text in field_errors]
+            for text in texts or [_("请选择走访企业并填写计划日期。")]:
+                messages.error(request, text)
         return redirect(team)
-    visits = team.visits.select_related("enterprise").prefetch_related("collected_demands")
+    # The demands a visit collected link only where the viewer may read them (a collected demand is a
+    # draft until its enterprise submits it and an operator publishes it); the others are only counted.
+    visits = (
+        team.visits.select_related("enterprise")
+        .annotate(collected_count=Count("collected_demands"))
+        .prefetch_related(
+            Prefetch(
+                "collected_demands",
+                queryset=Demand.objects.visible_to(request.user).order_by("pk"),
+                to_attr="visible_demands",
+            )
+        )
+    )
+    for visit in visits:
+        visit.hidden_demand_count = visit.collected_count - len(visit.visible_demands)
     context = {
         "team": team,
         "members": team.members.select_related("affiliation"),

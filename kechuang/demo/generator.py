@@ -1154,7 +1154,8 @@ class DemoBuilder:
                 abstract=paper.abstract,
                 keywords=clean_keywords(paper.keywords),
                 year=self.rng.randint(2012, 2025),
-                reference=f"CSL {paper.id}",
+                # the CSL record id is the data set's, not a citation a reader could use
+                reference="",
             )
             for paper in expert.demo_papers
         ]

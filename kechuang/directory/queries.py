@@ -225,9 +225,14 @@ class DirectoryFilterForm(forms.Form):
             IndustryChain.objects.order_by("name").values_list("slug", "name")
         )
         self.fields["field"].choices = anything + field_choices()
+        # The empty choice is the default order: relevance with a keyword, newest without. A form that
+        # leaves the sort alone thus ranks by relevance as soon as a keyword is typed, and the selector
+        # names the order in use; "newest" is offered by name only when it is not the default.
         sorts = [(key, sort.label) for key, sort in listing.all_sorts().items()]
         if data.get("q", "").strip():
-            sorts.insert(0, ("relevance", _("相关度")))
+            sorts.insert(0, ("", _("相关度")))
+        else:
+            sorts = [("" if key == "newest" else key, label) for key, label in sorts]
         self.fields["sort"].choices = sorts
         for name in EXTRA_FILTERS:
             if name not in listing.extra:
@@ -342,7 +347,8 @@ def browse(listing: ListingType, form: DirectoryFilterForm) -> Results:
     criteria = {k: v for k, v in form.criteria.items() if k not in {"sort", "page"}}
     query = criteria.pop("q", "")
     sorts = listing.all_sorts()
-    # "relevance" is only a valid choice when there is a keyword (see DirectoryFilterForm)
+    # the empty sort is the default order (see DirectoryFilterForm); a "relevance" link (or "newest"
+    # without a keyword) is no choice any more and falls back to it, which is what it meant
     sort = form.criteria.get("sort") or ("relevance" if query else "newest")
     page_number = form.criteria.get("page", 1)
 

@@ -86,8 +86,8 @@ def listing_page(request: HttpRequest, name: str) -> HttpResponse:
     listing = TYPES[name]
     form = DirectoryFilterForm(listing, request.GET)
     results = browse(listing, form)
-    context = {"listing": listing, "form": form, "results": results}
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    context = {"listing": listing, "form": form, "results": results, "partial": partial}
     template = "directory/_results.html" if partial else "directory/list.html"
     return render(request, template, context)
 

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from kechuang.accounts.permissions import is_operator, managed_regions, offices_for
 from kechuang.accounts.workbench import workbench_for
 from kechuang.core.models import AuditEntry
+from kechuang.demands import services as demand_services
+from kechuang.demands.models import Demand
 from kechuang.directory import services
 from kechuang.directory.forms import FORMS
 from kechuang.directory.models import Listing, Organization, Status
@@ -43,16 +45,14 @@ def _related(model: type[Listing]) -> list[str]:
     return ["region"] + ([model.OWNER_FIELD] if model.OWNER_FIELD != "pk" else [])
 
 
-def _with_owner_name(record: Listing) -> Listing:
+def _with_owner_name(record: Listing | Demand) -> Listing | Demand:
     """Attach ``owner_name`` (the owning organisation's name, already joined) for the review rows."""
-    model = type(record)
-    record.owner_name = (
-        "" if model.OWNER_FIELD == "pk" else str(getattr(record, model.OWNER_FIELD) or "")
-    )
+    owner_field = "organization" if isinstance(record, Demand) else type(record).OWNER_FIELD
+    record.owner_name = "" if owner_field == "pk" else str(getattr(record, owner_field) or "")
     return record
 
 
-def _type_label(model: type[Listing]) -> str:
+def _type_label(model: type[Listing] | type[Demand]) -> str:
     return str(model._meta.verbose_name)
 
 
@@ -207,26 +207,50 @@ def _require_operator(request: HttpRequest) -> None:
         raise PermissionDenied(_("只有区域运营人员可以审核"))
 
 
-@login_required
-def review(request: HttpRequest) -> HttpResponse:
-    """The pending queue of the regions the operator manages: counts per type, oldest first."""
-    _require_operator(request)
-    # ``in_regions`` of the managed regions is ``managed_by``, with the user's mandates read only once.
-    regions = managed_regions(request.user)
-    tabs = []
-    for name, model in RECORD_TYPES.items():
-        count = model.objects.in_regions(regions).filter(status=Status.PENDING).count()
-        tabs.append({"name": name, "label": _type_label(model), "count": count})
-    default = next((tab["name"] for tab in tabs if tab["count"]), "organization")
-    selected = request.GET.get("type", default)
-    model = _model(selected)
-    pending = (
+# The review queue's tabs: the directory's record types and the enterprises' technical demands, which
+# operators approve or return here through :mod:`kechuang.demands.services`.
+DEMAND = "demand"
+REVIEW_TYPES = [DEMAND, *RECORD_TYPES]
+
+
+def _review_model(type_name: str) -> type[Listing] | type[Demand]:
+    return Demand if type_name == DEMAND else _model(type_name)
+
+
+def _pending(type_name: str, regions):
+    """The pending records of one review type in ``regions``, oldest first, with what a row shows."""
+    if type_name == DEMAND:
+        return (
+            Demand.objects.filter(region__in=regions, status=Demand.Status.PENDING)
+            .select_related("region", "organization")
+            .order_by("submitted_at", "pk")
+        )
+    model = _model(type_name)
+    return (
         model.objects.in_regions(regions)
         .filter(status=Status.PENDING)
         .select_related(*_related(model))
         .order_by("updated_at", "pk")
     )
-    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """The pending queue of the regions the operator manages: counts per type, oldest first. Each row
+    links to the record's page, which the operator may open before it is published."""
+    _require_operator(request)
+    # ``in_regions`` of the managed regions is ``managed_by``, with the user's mandates read only once.
+    regions = managed_regions(request.user)
+    tabs = []
+    for name in REVIEW_TYPES:
+        count = _pending(name, regions).order_by().count()
+        tabs.append({"name": name, "label": _type_label(_review_model(name)), "count": count})
+    default = next((tab["name"] for tab in tabs if tab["count"]), DEMAND)
+    selected = request.GET.get("type", default)
+    if selected not in REVIEW_TYPES:
+        raise Http404(_("未知的记录类型"))
+    model = _review_model(selected)
+    page = Paginator(_pending(selected, regions), PAGE_SIZE).get_page(request.GET.get("page"))
     for record in page.object_list:
         _with_owner_name(record)
     return render(
@@ -243,15 +267,22 @@ def review(request: HttpRequest) -> HttpResponse:
 
 def _decide(request: HttpRequest, type_name: str, pk: int, decide) -> HttpResponse:
     _require_operator(request)
-    model = _model(type_name)
+    model = _review_model(type_name)
+    related = ["region", "organization"] if model is Demand else _related(model)
     record = get_object_or_404(
-        model.objects.managed_by(request.user).select_related(*_related(model)), pk=pk
+        model.objects.managed_by(request.user).select_related(*related), pk=pk
     )
     error = ""
     try:
         record = decide(record)
     except ValidationError as exc:
         error = _error_text(exc)
+    except demand_services.Refused as exc:
+        error = exc.message
+    except PermissionDenied as exc:
+        error = str(exc) or _("无权执行此操作")
+    if model is Demand:
+        record = Demand.objects.select_related("region", "organization").get(pk=record.pk)
     if request.htmx:
         return render(
             request,
@@ -272,6 +303,10 @@ def _decide(request: HttpRequest, type_name: str, pk: int, decide) -> HttpRespon
 @require_POST
 def approve(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
     """批准发布 one pending record; an htmx request gets the updated queue row back."""
+    if type_name == DEMAND:
+        return _decide(
+            request, type_name, pk, lambda d: demand_services.approve_demand(request.user, d)
+        )
     return _decide(request, type_name, pk, lambda r: services.approve(request.user, r))
 
 
@@ -280,6 +315,10 @@ def approve(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
 def return_record(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
     """退回 one pending record with the reason given in the form (required)."""
     reason = request.POST.get("reason", "")
+    if type_name == DEMAND:
+        return _decide(
+            request, type_name, pk, lambda d: demand_services.return_demand(request.user, d, reason)
+        )
     return _decide(
         request, type_name, pk, lambda r: services.return_for_revision(request.user, r, reason)
     )

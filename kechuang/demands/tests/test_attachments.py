@@ -146,3 +146,79 @@ def test_download_only_for_those_who_see_the_demand(world, media, client):
     client.force_login(world.owner)
     response = client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+
+
+def stored_files(media) -> list[str]:
+    return sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
+
+
+def test_post_demand_saves_attaches_and_submits_in_one_step(world, media):
+    from kechuang.core.models import AuditEntry
+    from kechuang.demands.tests.test_demand_services import draft_input
+
+    demand = services.post_demand(
+        world.owner, world.enterprise, draft_input(), uploads=[upload("方案.pdf", PDF)], submit=True
+    )
+    assert (demand.status, demand.attachments.get().name) == ("pending", "方案.pdf")
+    assert stored_files(media) == [f"demands/{demand.pk}/方案.pdf"]
+    assert list(AuditEntry.objects.order_by("pk").values_list("action", flat=True)) == [
+        "demand.create",
+        "demand.attach",
+        "demand.submit",
+    ]
+
+
+def test_post_demand_refused_midway_leaves_no_demand_no_file_no_audit(world, media):
+    """The second file is refused after the demand was saved and the first file stored: nothing stays."""
+    from kechuang.core.models import AuditEntry
+    from kechuang.demands.models import Demand
+    from kechuang.demands.tests.test_demand_services import draft_input
+    from kechuang.notifications.models import Notification
+
+    with pytest.raises(ValidationError):
+        services.post_demand(
+            world.owner,
+            world.enterprise,
+            draft_input(),
+            uploads=[upload("方案.pdf", PDF), upload("图纸.pdf", ELF)],
+            submit=True,
+        )
+    assert not Demand.objects.exists()
+    assert not DemandAttachment.objects.exists()
+    assert not AuditEntry.objects.exists()
+    assert not Notification.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_resubmitting_a_returned_demand_through_the_form_is_one_step(world, media, client):
+    """A returned demand edited, given a file and submitted from the form: all three happen, and the page
+    says what happens next."""
+    demand = DemandFactory(
+        organization=world.enterprise,
+        status="returned",
+        published_at=None,
+        review_note="请补充指标",
+    )
+    client.force_login(world.owner)
+    response = client.post(
+        f"/demands/{demand.pk}/edit/",
+        {
+            "organization": world.enterprise.pk,
+            "title": "注塑件翘曲变形控制",
+            "description": "翘曲 0.5 mm,目标 0.1 mm 以内。",
+            "visibility": "public",
+            "attachment": upload("检测报告.pdf", PDF),
+            "submit": "1",
+        },
+        follow=True,
+    )
+    demand.refresh_from_db()
+    assert (demand.status, demand.title, demand.review_note) == (
+        "pending",
+        "注塑件翘曲变形控制",
+        "",
+    )
+    assert [a.name for a in demand.attachments.all()] == ["检测报告.pdf"]
+    html = response.content.decode()
+    assert "需求已提交，等待科协审核。" in html
+    assert 'data-step="review" aria-current="step"' in html

@@ -180,10 +180,96 @@ def test_team_pages(world, society, client):
         },
     )
     html = client.get(team.get_absolute_url()).content.decode()
-    assert "注塑翘曲" in html and "已走访" in html
+    # the collected demand awaits review: the society's secretary may not read it, so it is only counted
+    assert "已走访" in html and "注塑翘曲" not in html
+    assert "另有 1 项收集的需求尚未发布。" in html
     client.force_login(world.outsider)
     client.post(
         team.get_absolute_url(),
         {"action": "plan", "enterprise": world.enterprise.pk, "planned_on": "2026-12-09"},
     )
     assert team.visits.count() == 1
+
+
+def test_team_page_links_only_to_demands_the_viewer_may_read(world, society, client):
+    """A public team page lists what its visits collected: published demands link to their page, the
+    others (pending review) are counted, never linked; their operator sees and can open all of them."""
+    import re
+
+    org, secretary = society
+    team = services.create_team(secretary, org, "瑞安服务团", [world.expert])
+    visit = services.plan_visit(secretary, team, world.enterprise, date(2026, 12, 3))
+    services.record_visit(
+        secretary,
+        visit,
+        date(2026, 12, 3),
+        "座谈",
+        [("电机低速抖动", "转矩脉动"), ("电控散热", "")],
+    )
+    shaking, cooling = Demand.objects.filter(source_visit=visit).order_by("pk")
+    services.approve_demand(world.operator, shaking)
+
+    def demand_links(html: str) -> list[str]:
+        return re.findall(r'href="(/demands/\d+/)"', html)
+
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert demand_links(html) == [shaking.get_absolute_url()]
+    assert "电控散热" not in html and "另有 1 项收集的需求尚未发布。" in html
+    for url in demand_links(html):
+        assert client.get(url).status_code == 200
+    assert client.get(cooling.get_absolute_url()).status_code == 404
+
+    client.force_login(world.operator)
+    html = client.get(team.get_absolute_url()).content.decode()
+    assert demand_links(html) == [shaking.get_absolute_url(), cooling.get_absolute_url()]
+    assert "尚未发布" not in html
+    for url in demand_links(html):
+        assert client.get(url).status_code == 200
+
+
+def test_visit_form_picks_the_enterprise_by_typing_its_name(world, society, reindex, client):
+    """The visit plan asks for an enterprise by name through the search engine, never for its number;
+    only published enterprises can be picked, and a refused plan changes nothing."""
+    org, secretary = society
+    team = services.create_team(secretary, org, "瑞安服务团", [world.expert])
+    draft = OrganizationFactory(name="瑞安未发布电机厂", region=world.district, status="draft")
+    university = world.expert.affiliation
+    reindex()
+    client.force_login(secretary)
+
+    page = client.get(team.get_absolute_url()).content.decode()
+    assert "企业编号" not in page
+    assert 'placeholder="输入企业名称、主营产品或所在地搜索企业"' in page
+    assert 'hx-get="/demands/enterprises/pick/"' in page
+
+    html = client.get(
+        "/demands/enterprises/pick/", {"field": "enterprise", "q": "瑞安汽车电机"}
+    ).content.decode()
+    assert f'type="radio" name="enterprise" value="{world.enterprise.pk}"' in html
+    assert f'value="{draft.pk}"' not in html and f'value="{university.pk}"' not in html
+
+    for refused in (draft.pk, university.pk, ""):
+        response = client.post(
+            team.get_absolute_url(),
+            {"action": "plan", "enterprise": refused, "planned_on": "2026-12-09"},
+            follow=True,
+        )
+        message = "请搜索并选择要走访的企业。" if refused == "" else "只能走访已发布的企业。"
+        assert message in response.content.decode()
+    assert not team.visits.exists()
+
+    client.post(
+        team.get_absolute_url(),
+        {"action": "plan", "enterprise": world.enterprise.pk, "planned_on": "2026-12-09"},
+    )
+    assert [(v.enterprise, str(v.planned_on)) for v in team.visits.all()] == [
+        (world.enterprise, "2026-12-09")
+    ]
+
+
+def test_enterprise_picker_is_for_those_who_run_teams(world, society, client):
+    client.force_login(world.owner)
+    assert client.get("/demands/enterprises/pick/", {"field": "enterprise"}).status_code == 403
+    _org, secretary = society
+    client.force_login(secretary)
+    assert client.get("/demands/enterprises/pick/", {"field": "other"}).status_code == 404

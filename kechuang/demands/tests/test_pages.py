@@ -126,6 +126,7 @@ def test_expert_inbox_ranks_matching_visible_demands(world, published_demand, re
     html = client.get("/demands/inbox/").content.decode()
     assert published_demand.title in html
     assert unrelated.title not in html and restricted.title not in html
+    assert "相关度" not in html  # the evidence says why; a raw score says nothing to a reader
     items = client.get("/api/demands/inbox").json()
     assert [i["demand"]["id"] for i in items] == [published_demand.pk]
     assert items[0]["evidence"]
@@ -202,3 +203,158 @@ def test_demand_list_shows_public_to_all_and_drafts_to_members(world, published_
     assert client.get("/demands/new/").status_code == 200
     client.force_login(world.expert_user)
     assert client.get("/demands/new/").status_code == 403  # only enterprise members post demands
+
+
+def date_input(html: str, name: str) -> str:
+    """The ``value`` of the date input called ``name`` (empty when it has none)."""
+    import re
+
+    tag = re.search(rf'<input type="date" name="{name}"[^>]*>', html).group(0)
+    value = re.search(r'value="([^"]*)"', tag)
+    return value.group(1) if value else ""
+
+
+def test_console_period_is_iso_optional_and_defaults_to_the_last_year(world, client):
+    """Date inputs only show ISO values; the console opens with the last twelve months filled in, nothing
+    in the filter is required, and a period the user gives is kept."""
+    today = timezone.localdate()
+    client.force_login(world.operator)
+    html = client.get("/demands/console/").content.decode()
+    assert date_input(html, "start") == (today - timedelta(days=365)).isoformat()
+    assert date_input(html, "end") == today.isoformat()
+    assert "required" not in html[html.index('id="console-filter"') : html.index("</form>")]
+
+    html = client.get(
+        "/demands/console/", {"region": "330300", "start": "2026-01-01", "end": "2026-03-31"}
+    ).content.decode()
+    assert (date_input(html, "start"), date_input(html, "end")) == ("2026-01-01", "2026-03-31")
+    assert 'id="period-errors"' not in html
+
+    # an empty end means today; an empty start a year before
+    html = client.get("/demands/console/", {"start": "2026-01-01", "end": ""}).content.decode()
+    assert (date_input(html, "start"), date_input(html, "end")) == ("2026-01-01", today.isoformat())
+
+
+def test_console_period_counts_only_demands_published_within_it(world, client):
+    now = timezone.now()
+    DemandFactory(organization=world.enterprise, published_at=now - timedelta(days=40))
+    DemandFactory(organization=world.enterprise, published_at=now - timedelta(days=2))
+    client.force_login(world.operator)
+    start = (timezone.localdate() - timedelta(days=10)).isoformat()
+    html = client.get("/demands/console/", {"start": start}).content.decode()
+    assert '<td data-stage="demands">1</td>' in html
+    html = client.get("/demands/console/").content.decode()
+    assert '<td data-stage="demands">2</td>' in html
+
+
+def test_console_reversed_or_broken_period_falls_back_with_a_reason(world, client):
+    today = timezone.localdate()
+    client.force_login(world.operator)
+    for params, reason in (
+        ({"start": "2026-05-01", "end": "2026-01-01"}, "起始日期不能晚于截止日期。"),
+        ({"start": "2026-13-45", "end": ""}, "有效的日期"),
+    ):
+        response = client.get("/demands/console/", params)
+        html = response.content.decode()
+        assert response.status_code == 200
+        errors = html[html.index('id="period-errors"') :].split("</p>")[0]
+        assert reason in errors and "已按最近一年统计。" in errors
+        assert date_input(html, "end") == today.isoformat()
+        assert date_input(html, "start") == (today - timedelta(days=365)).isoformat()
+
+
+def progress_states(demand) -> list[tuple[str, str]]:
+    from kechuang.demands.queries import demand_progress
+
+    return [(step.key, step.state) for step in demand_progress(demand)]
+
+
+def test_demand_progress_says_where_the_demand_is(world):
+    steps = ["submit", "review", "match", "engage", "agree"]
+    demand = DemandFactory(organization=world.enterprise, status="draft", published_at=None)
+    assert progress_states(demand) == list(
+        zip(steps, ["current", "todo", "todo", "todo", "todo"], strict=True)
+    )
+    demand = services.submit_demand(world.owner, demand)
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "current", "todo", "todo", "todo"], strict=True)
+    )
+    demand = services.return_demand(world.operator, demand, "请补充目标指标。")
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "returned", "todo", "todo", "todo"], strict=True)
+    )
+    from kechuang.demands.queries import demand_progress
+
+    assert (
+        demand_progress(demand)[1].note
+        == "科协退回了需求：请补充目标指标。请按意见修改后再次提交。"
+    )
+    demand = services.approve_demand(world.operator, services.submit_demand(world.owner, demand))
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "done", "current", "todo", "todo"], strict=True)
+    )
+    engagement = services.request_engagement(world.owner, demand, "expert", world.expert.pk)
+    assert progress_states(demand) == list(
+        zip(steps, ["done", "done", "done", "current", "todo"], strict=True)
+    )
+    assert demand_progress(demand)[3].note.startswith("已发起 1 项对接，1 项进行中。")
+    engagement = services.accept_engagement(world.expert_user, engagement)
+    engagement = services.schedule_meeting(
+        world.owner, engagement, timezone.now() + timedelta(days=1), place="会议室"
+    )
+    engagement = services.record_meeting(world.owner, engagement, "纪要")
+    services.agree_cooperation(world.owner, engagement, "development", "200000")
+    assert progress_states(demand) == list(zip(steps, ["done"] * 5, strict=True))
+    assert demand_progress(demand)[4].note == "已与 1 方达成合作。"
+
+
+def test_demand_page_shows_what_happens_next_to_its_enterprise_and_operator_only(
+    world, published_demand, reindex, client
+):
+    reindex()
+    pending = DemandFactory(
+        organization=world.enterprise, status="pending", published_at=None, title="待审需求"
+    )
+    client.force_login(world.owner)
+    html = client.get(pending.get_absolute_url()).content.decode()
+    assert 'data-step="review" aria-current="step"' in html
+    assert "瑞安市科协正在审核。" in html
+    assert 'id="matches"' not in html  # no matches before publication
+
+    html = client.get(published_demand.get_absolute_url()).content.decode()
+    assert 'data-step="match" aria-current="step"' in html
+    assert "匹配预览：专家 1 <a" in html and 'href="#matches"' in html and 'id="matches"' in html
+
+    client.force_login(world.operator)
+    html = client.get(pending.get_absolute_url()).content.decode()
+    assert 'id="progress"' in html and 'id="approve"' in html
+
+    client.force_login(world.outsider)  # a published public demand: readable, but not its progress
+    response = client.get(published_demand.get_absolute_url())
+    assert response.status_code == 200 and 'id="progress"' not in response.content.decode()
+
+
+def test_an_expert_engagement_names_the_expert_once(world, published_demand, client):
+    engagement = services.request_engagement(
+        world.owner, published_demand, "expert", world.expert.pk
+    )
+    client.force_login(world.owner)
+    html = client.get(published_demand.get_absolute_url()).content.decode()
+    assert (
+        f'<a href="{engagement.get_absolute_url()}">陈教授</a> <span class="muted">专家</span>'
+        in html
+    )
+    html = client.get(engagement.get_absolute_url()).content.decode()
+    assert '<p>陈教授 <span class="muted">专家</span></p>' in html
+
+
+def test_published_demand_without_matches_says_how_to_widen_the_search(world, reindex, client):
+    lonely = DemandFactory(
+        organization=world.enterprise, title="服装面料印染废水处理", description="印染废水色度高。"
+    )
+    reindex()
+    client.force_login(world.owner)
+    html = client.get(lonely.get_absolute_url()).content.decode()
+    assert 'data-step="match" aria-current="step"' in html
+    assert "当前范围内暂未找到匹配对象，可在下方把范围扩大到联盟伙伴区域或全部区域。" in html
+    assert "匹配预览" not in html

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kechuang.accounts.tests.scenario import PASSWORD, build_world, person
 from kechuang.core.models import AuditEntry
@@ -212,6 +213,7 @@ def test_review_queue_shows_the_operators_regions_only(
     assert "瑞安汽配有限公司" in response.text  # the provider is shown
     counts = response.context["tabs"]
     assert {tab["name"]: tab["count"] for tab in counts} == {
+        "demand": 0,
         "organization": 0,
         "expert": 0,
         "achievement": 1,
@@ -369,3 +371,107 @@ def test_achievement_inventors_are_the_organisations_experts_and_stay_linked(cli
     )
     assert response.status_code == 302
     assert set(achievement.inventors.values_list("name", flat=True)) == {"本单位专家", "合作专家"}
+
+
+# --- technical demands in the review queue -------------------------------------------------------------
+
+
+def pending_demand(org, title="注塑件翘曲变形控制"):
+    from kechuang.demands.factories import DemandFactory
+
+    return DemandFactory(
+        organization=org,
+        title=title,
+        status="pending",
+        published_at=None,
+        submitted_at=timezone.now(),
+        description="注塑件冷却后翘曲超过 0.5 mm,目标控制在 0.1 mm 以内。",
+    )
+
+
+def test_review_queue_has_a_demand_tab_with_counts_and_links(
+    client, world, django_assert_max_num_queries
+):
+    demand = pending_demand(world.org_a)
+    pending_demand(world.org_b, title="嘉定的需求")
+    ServiceItemFactory(provider=world.org_a, status=Status.PENDING, title="检测服务")
+    client = signed_in(client, world.wenzhou_operator)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("manage:review"))  # opens on the demands tab
+    assert response.context["selected"] == "demand"
+    assert [(tab["name"], str(tab["label"]), tab["count"]) for tab in response.context["tabs"]] == [
+        ("demand", "技术需求", 1),
+        ("organization", "机构", 0),
+        ("expert", "专家", 0),
+        ("achievement", "科技成果", 0),
+        ("instrument", "大型仪器", 0),
+        ("service", "服务项目", 1),
+        ("platform", "创新平台", 0),
+    ]
+    html = response.text
+    assert html.count('class="review-row"') == 1 and "嘉定的需求" not in html
+    assert f'<a class="record-link" href="/demands/{demand.pk}/">注塑件翘曲变形控制</a>' in html
+    assert "瑞安汽配有限公司" in html and "目标控制在 0.1 mm 以内" in html
+    assert client.get(f"/demands/{demand.pk}/").status_code == 200  # the operator can open it
+
+    html = client.get(reverse("manage:review") + "?type=service").text
+    item = ServiceItem.objects.get(title="检测服务")
+    assert f'<a class="record-link" href="/services/{item.pk}/">检测服务</a>' in html
+    assert (
+        client.get(f"/services/{item.pk}/").status_code == 200
+    )  # pending, yet open to its operator
+    signed_in(client, world.outsider)
+    assert client.get(f"/services/{item.pk}/").status_code == 404
+    assert client.get(f"/demands/{demand.pk}/").status_code == 404
+
+
+def test_operator_approves_a_demand_from_the_queue_through_the_demand_service(
+    client, world, django_capture_on_commit_callbacks
+):
+    demand = pending_demand(world.org_a)
+    client = signed_in(client, world.ruian_operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("manage:approve", args=["demand", demand.pk]), headers={"HX-Request": "true"}
+        )
+    assert response.status_code == 200
+    assert response.text.strip().startswith(f'<tr id="review-demand-{demand.pk}"')
+    assert "已发布" in response.text and "批准发布" not in response.text
+    demand.refresh_from_db()
+    assert demand.status == "published" and demand.published_at is not None
+    assert list(AuditEntry.objects.values_list("action", "actor")) == [
+        ("demand.approve", world.ruian_operator.pk)
+    ]
+    assert world.member_a.notifications.filter(event="demand.published").count() == 1
+    # a second approval is refused with the reason, and changes nothing
+    response = client.post(reverse("manage:approve", args=["demand", demand.pk]), follow=True)
+    assert "需求当前状态为“已发布”" in response.text
+    assert AuditEntry.objects.count() == 1
+
+
+def test_operator_returns_a_demand_only_with_a_reason(client, world):
+    demand = pending_demand(world.org_a)
+    client = signed_in(client, world.ruian_operator)
+    url = reverse("manage:return", args=["demand", demand.pk])
+    response = client.post(url, {"reason": "  "}, headers={"HX-Request": "true"})
+    assert "退回时请填写原因" in response.text
+    demand.refresh_from_db()
+    assert (demand.status, demand.review_note) == ("pending", "")
+    assert not AuditEntry.objects.exists()
+    response = client.post(url, {"reason": "请补充目标指标"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("manage:review") + "?type=demand"
+    demand.refresh_from_db()
+    assert (demand.status, demand.review_note) == ("returned", "请补充目标指标")
+
+
+def test_operator_cannot_decide_another_regions_demand(client, world):
+    demand = pending_demand(world.org_b)
+    client = signed_in(client, world.ruian_operator)
+    for name, data in [("manage:approve", {}), ("manage:return", {"reason": "不符合要求"})]:
+        assert client.post(reverse(name, args=["demand", demand.pk]), data).status_code == 404
+    signed_in(client, world.member_a)
+    assert client.post(reverse("manage:approve", args=["demand", demand.pk])).status_code == 403
+    demand.refresh_from_db()
+    assert (demand.status, demand.review_note, demand.published_at) == ("pending", "", None)
+    assert not AuditEntry.objects.exists()

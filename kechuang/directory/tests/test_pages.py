@@ -500,3 +500,68 @@ def test_organization_detail_links_to_all_of_its_records(client, regions):
     assert len(listed_names(listed)) == 11
     assert "别家的仪器" not in listed_names(listed)
     assert "仅显示同一机构的记录。" in body(listed)
+
+
+def sort_options(response) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of the sort selector's options."""
+    select = re.search(r'<select name="sort".*?</select>', body(response), re.S).group(0)
+    return [
+        (value, label, " selected" in attrs)
+        for value, attrs, label in re.findall(
+            r'<option value="([^"]*)"([^>]*)>([^<]*)</option>', select
+        )
+    ]
+
+
+def test_a_keyword_from_the_filter_form_ranks_by_relevance_and_the_selector_says_so(
+    client, regions
+):
+    """The filter form always sends its sort selector; left alone it is the default order, so typing a
+    keyword ranks by relevance (not by 最近更新) and the selector shows 相关度."""
+    best = ExpertFactory(
+        name="熔覆专家",
+        keywords=["激光熔覆", "熔覆层"],
+        profile="激光熔覆工艺与熔覆层性能研究,激光熔覆修复。",
+        affiliation=None,
+        region=regions["ruian"],
+    )
+    newer = ExpertFactory(
+        name="焊接专家",
+        keywords=["焊接"],
+        profile="焊接工艺、焊接机器人与焊缝检测,兼做少量激光熔覆。",
+        affiliation=None,
+        region=regions["ruian"],
+    )
+    assert newer.updated_at > best.updated_at
+    index_now()
+    url = reverse("directory:expert_list")
+
+    plain = client.get(url)
+    assert sort_options(plain) == [("", "最近更新", True), ("name", "名称", False)]
+    assert listed_names(plain) == ["焊接专家", "熔覆专家"]
+
+    searched = client.get(url, {"q": "激光熔覆", "region": "", "sort": ""})  # as the form sends it
+    assert listed_names(searched) == ["熔覆专家", "焊接专家"]
+    assert sort_options(searched) == [
+        ("", "相关度", True),
+        ("newest", "最近更新", False),
+        ("name", "名称", False),
+    ]
+    # the search box's own link carries no sort at all; an old "relevance" link means the same
+    for params in ({"q": "激光熔覆"}, {"q": "激光熔覆", "sort": "relevance"}):
+        assert listed_names(client.get(url, params)) == ["熔覆专家", "焊接专家"]
+    # choosing another order still works
+    by_date = client.get(url, {"q": "激光熔覆", "sort": "newest"})
+    assert listed_names(by_date) == ["焊接专家", "熔覆专家"]
+    assert ("newest", "最近更新", True) in sort_options(by_date)
+
+
+def test_htmx_results_bring_the_sort_selector_along(client, regions):
+    ExpertFactory(name="熔覆专家", keywords=["激光熔覆"], region=regions["ruian"])
+    index_now()
+    url = reverse("directory:expert_list")
+    fragment = body(client.get(url, {"q": "激光熔覆", "sort": ""}, headers={"HX-Request": "true"}))
+    assert '<div id="sort-field" hx-swap-oob="true">' in fragment
+    assert '<option value="" selected>相关度</option>' in fragment
+    page = body(client.get(url, {"q": "激光熔覆"}))
+    assert page.count('id="sort-field"') == 1 and "hx-swap-oob" not in page
