@@ -117,12 +117,12 @@ def test_a_second_ctrl_c_abandons_the_task_at_once():
     assert worker.calls == ["terminate", f"wait:{demo.WORKER_GRACE_SECONDS}", "kill", "wait:None"]
 
 
-def test_the_worker_runs_outside_the_terminals_process_group(settings, monkeypatch):
+def test_the_workers_run_outside_the_terminals_process_group(settings, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": demo.DATABASE_WORKER}}
-    started = {}
-    monkeypatch.setattr(demo.subprocess, "Popen", lambda command, **kw: started.update(kw))
-    demo.Command(stdout=StringIO()).start_worker()
-    assert started["process_group"] == 0
+    started = []
+    monkeypatch.setattr(demo.subprocess, "Popen", lambda command, **kw: started.append(kw))
+    demo.Command(stdout=StringIO()).start_workers()
+    assert [kw["process_group"] for kw in started] == [0, 0]
 
 
 class StoppedServer:
@@ -142,7 +142,9 @@ def test_stopping_the_demo_prints_a_short_message(monkeypatch, settings, interru
     monkeypatch.setenv("SITE_URL", settings.SITE_URL)
     out = StringIO()
     command = demo.Command(stdout=out)
-    monkeypatch.setattr(command, "start_worker", lambda: FakeWorker(interrupted_by))
+    monkeypatch.setattr(
+        command, "start_workers", lambda: [FakeWorker(interrupted_by), FakeWorker(None)]
+    )
 
     with translation.override("zh-hans"):  # an earlier test's request may have left English active
         command.serve(8123)
