@@ -1,0 +1,199 @@
+"""What a demand's match list promises its reader: a strength with a stated meaning and the order that
+follows it, evidence naming the demand's key phrases beside the sentence that answers each, experts
+taking no work and weak matches folded away, no retired instrument, one copy of one instrument model,
+organisations by the role they can play, and the same first five whatever number is asked for."""
+
+import pytest
+
+from kechuang.demands.factories import DemandFactory
+from kechuang.demands.queries import demand_matches
+from kechuang.directory.factories import (
+    ExpertFactory,
+    ExpertWorkFactory,
+    InstrumentFactory,
+    OrganizationFactory,
+)
+from kechuang.directory.models import Instrument
+from kechuang.core.factories import IndustryChainFactory
+
+NOISE = "电控气源装置噪声与能耗优化"
+
+
+@pytest.fixture
+def noise_world(world):
+    """A demand on an air-supply unit's noise, experts of varying strength and availability, three
+    copies of one instrument model plus a retired one, and organisations of every role."""
+    chain = IndustryChainFactory(name="汽车零部件", slug="auto-parts-noise")
+    world.enterprise.industry_chains.add(chain)
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        industry_chain=chain,
+        title=NOISE,
+        description="空气压缩机工作噪声偏高，需降低噪声并优化能耗，要求噪声低于80 dB。",
+    )
+    lab = OrganizationFactory(name="温州声学研究所", kind="institute", region=world.district)
+    busy = ExpertFactory(
+        name="孙研究员",
+        region=world.district,
+        affiliation=lab,
+        availability="unavailable",
+        keywords=["空气压缩机", "噪声", "能耗"],
+        profile="长期研究空气压缩机的噪声与能耗。",
+    )
+    free = ExpertFactory(
+        name="钱工",
+        region=world.district,
+        affiliation=lab,
+        availability="available",
+        keywords=["空气压缩机", "噪声"],
+        profile="从事空气压缩机噪声控制。",
+    )
+    ExpertWorkFactory(
+        expert=free,
+        kind="patent",
+        title="一种空气压缩机的降噪结构",
+        abstract="",
+        reference="ZL201980123456.7",
+    )
+    for n in range(3):
+        InstrumentFactory(
+            name="噪声振动分析仪",
+            model_number="LMS SCADAS",
+            region=world.district,
+            owner=OrganizationFactory(kind="testing", region=world.district, name=f"检测站{n}"),
+            description="用于空气压缩机噪声测量",
+        )
+    retired = InstrumentFactory(
+        name="消声室噪声测试系统",
+        model_number="AC-1",
+        region=world.district,
+        state=Instrument.State.RETIRED,
+        description="空气压缩机噪声测量",
+    )
+    peer = OrganizationFactory(
+        name="瑞安气源装置有限公司",
+        kind="enterprise",
+        region=world.district,
+        main_products="电控气源装置 空气压缩机",
+        description="生产空气压缩机，关注噪声与能耗。",
+    )
+    peer.industry_chains.add(chain)
+    testing = OrganizationFactory(
+        name="温州噪声检测中心",
+        kind="testing",
+        region=world.district,
+        main_products="噪声检测 空气压缩机能耗测试",
+        description="噪声与能耗检测。",
+    )
+    return demand, busy, free, retired, peer, testing
+
+
+def test_the_list_follows_strength_and_folds_who_takes_no_work(noise_world, reindex):
+    demand, busy, free, *_rest = noise_world
+    reindex()
+    [experts] = demand_matches(demand, "own", ["expert"])
+    # 孙研究员 answers more of the demand but takes no work now: folded, never above 钱工.
+    assert [(m.obj.name, m.strength_label) for m in experts.matches] == [("钱工", "一般")]
+    assert [(m.obj.name, m.strength_label) for m in experts.more] == [("孙研究员", "强")]
+    evidence = [(e.field, e.terms, e.snippet) for e in experts.matches[0].hit.evidence]
+    assert evidence[0] == (
+        "keywords",
+        ["空气压缩机", "噪声"],
+        "<mark>空气压缩机</mark> <mark>噪声</mark>",
+    )
+    # no digit, unit or generic word (装置、优化、结构) is ever named
+    named = {t for e in experts.matches[0].hit.evidence for t in e.terms}
+    assert named == {"空气压缩机", "噪声"}
+
+
+def test_one_instrument_model_once_and_no_retired_instrument(noise_world, reindex):
+    demand, *_experts, retired, _peer, _testing = noise_world
+    reindex()
+    [instruments] = demand_matches(demand, "own", ["instrument"])
+    shown = instruments.matches + instruments.more
+    assert [(m.obj.name, m.obj.model_number) for m in shown] == [("噪声振动分析仪", "LMS SCADAS")]
+    assert retired.pk not in {m.obj.pk for m in shown}
+
+
+def test_organisations_by_role_never_the_demands_own(noise_world, reindex, world):
+    demand, *_experts, peer, testing = noise_world
+    OrganizationFactory(
+        name="杭州压缩机有限公司",  # an enterprise of another chain, as strong as the testing body
+        kind="enterprise",
+        region=world.district,
+        main_products="噪声 空气压缩机 能耗",
+        description="",
+    )
+    reindex()
+    [orgs] = demand_matches(demand, "own", ["organization"])
+    solvers = [(m.obj.name, m.role, m.strength_label) for m in orgs.matches + orgs.more]
+    assert solvers == [
+        ("温州噪声检测中心", "solver", "强"),
+        ("杭州压缩机有限公司", "enterprise", "强"),
+    ]
+    assert peer.name not in solvers and world.enterprise.name not in solvers
+    assert [(m.obj.name, m.role) for m in orgs.peers] == [("瑞安气源装置有限公司", "peer")]
+
+
+def test_the_first_five_do_not_depend_on_k(noise_world, reindex, world):
+    demand = noise_world[0]
+    for n in range(12):
+        ExpertFactory(
+            name=f"专家{n}",
+            region=world.district,
+            keywords=["空气压缩机"] if n % 2 else ["噪声", "能耗"],
+            profile="空气压缩机噪声" * (n % 3 + 1),
+        )
+    reindex()
+
+    def top(k):
+        [group] = demand_matches(demand, "own", ["expert"], k=k)
+        return [m.obj.pk for m in group.matches][:5]
+
+    assert len(top(5)) == 5
+    assert top(5) == top(10) == top(50)
+
+
+def test_demand_page_shows_strength_legend_and_aligned_evidence(
+    noise_world, reindex, client, world
+):
+    demand, busy, free, *_rest = noise_world
+    reindex()
+    client.force_login(world.owner)
+    html = client.get(f"/demands/{demand.pk}/?scope=own").content.decode()
+    assert "匹配强度说明" in html
+    assert '<span class="badge strength strength-fair">匹配强度：一般</span>' in html
+    assert (
+        '<span class="phrases"><mark>空气压缩机</mark>、<mark>噪声</mark></span>'
+        '<span class="muted"> ← 关键词：</span><mark>空气压缩机</mark> <mark>噪声</mark>'
+    ) in html
+    assert "更多（相关度较低或暂不对接）" in html
+    assert '<span class="badge peer-badge">同行企业</span>' in html
+    # no raw score or similarity is shown
+    assert "相关度 " not in html and "语义相似度" not in html
+    # the same-trade enterprise has no request button; the expert has one
+    assert f'name="match_id" value="{free.pk}"' in html
+    assert (
+        f'<input type="hidden" name="match_type" value="organization"><input type="hidden" name="match_id" value="{noise_world[4].pk}">'
+        not in html
+    )
+
+
+def test_expert_inbox_shows_relevant_demands_and_links_to_the_rest(
+    world, published_demand, reindex, client
+):
+    weak = DemandFactory(
+        title="新能源汽车车身涂装线改造",
+        description="涂装线喷涂机器人轨迹规划与漆膜厚度检测。",
+    )
+    reindex()
+    client.force_login(world.expert_user)
+    html = client.get("/demands/inbox/").content.decode()
+    assert published_demand.title in html
+    assert '<span class="badge strength strength-good">匹配强度：较强</span>' in html
+    assert weak.title not in html
+    assert '<a href="?all=1#matching-demands">另有 1 条相关度较低的需求</a>' in html
+    html = client.get("/demands/inbox/?all=1").content.decode()
+    assert "相关度较低的需求</h3>" in html and weak.title in html
+    assert html.index(published_demand.title) < html.index(weak.title)
