@@ -251,9 +251,7 @@ def demand_matches(
         hits = search(
             demand.search_text, types=[kind], filters=filters, k=max(MATCH_POOL, k), diversify=2
         )
-        loaded = [
-            (hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id
-        ]
+        loaded = [(hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id]
         peers = (
             _chain_enterprises(demand, [obj.pk for _hit, obj in loaded])
             if kind == MatchType.ORGANIZATION

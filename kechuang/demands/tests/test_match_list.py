@@ -5,6 +5,7 @@ organisations by the role they can play, and the same first five whatever number
 
 import pytest
 
+from kechuang.core.factories import IndustryChainFactory
 from kechuang.demands.factories import DemandFactory
 from kechuang.demands.queries import demand_matches
 from kechuang.directory.factories import (
@@ -14,7 +15,6 @@ from kechuang.directory.factories import (
     OrganizationFactory,
 )
 from kechuang.directory.models import Instrument
-from kechuang.core.factories import IndustryChainFactory
 
 NOISE = "电控气源装置噪声与能耗优化"
 
@@ -90,7 +90,7 @@ def noise_world(world):
 
 
 def test_the_list_follows_strength_and_folds_who_takes_no_work(noise_world, reindex):
-    demand, busy, free, *_rest = noise_world
+    demand, _busy, _free, *_rest = noise_world
     reindex()
     [experts] = demand_matches(demand, "own", ["expert"])
     # 孙研究员 answers more of the demand but takes no work now: folded, never above 钱工.
@@ -117,7 +117,7 @@ def test_one_instrument_model_once_and_no_retired_instrument(noise_world, reinde
 
 
 def test_organisations_by_role_never_the_demands_own(noise_world, reindex, world):
-    demand, *_experts, peer, testing = noise_world
+    demand, *_experts, peer, _testing = noise_world
     OrganizationFactory(
         name="杭州压缩机有限公司",  # an enterprise of another chain, as strong as the testing body
         kind="enterprise",
@@ -158,7 +158,7 @@ def test_the_first_five_do_not_depend_on_k(noise_world, reindex, world):
 def test_demand_page_shows_strength_legend_and_aligned_evidence(
     noise_world, reindex, client, world
 ):
-    demand, busy, free, *_rest = noise_world
+    demand, _busy, free, *_rest = noise_world
     reindex()
     client.force_login(world.owner)
     html = client.get(f"/demands/{demand.pk}/?scope=own").content.decode()
