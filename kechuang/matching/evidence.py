@@ -34,7 +34,7 @@ from kechuang.matching.text import (
 GENERIC_WORDS = frozenset(normalize(w) for w in read_word_list(DATA_DIR / "generic_words.txt"))
 FULL_MATCH_PHRASES = 8
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
-SNIPPET_CHARS = 120
+SNIPPET_CHARS = 90
 
 # (lower bound of strength, band) from strongest to weakest; below the last a match is "weak".
 STRENGTH_BANDS: tuple[tuple[float, str], ...] = (
@@ -46,7 +46,9 @@ STRENGTH_BANDS: tuple[tuple[float, str], ...] = (
 _NUMBER = re.compile(r"^\d[\d.]*[a-zμ℃°%‰]*$")
 _SHORT_LATIN = re.compile(r"^[a-z]{1,2}$")
 _CJK_CHAR = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
-_SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+# A sentence ends after 。；！？ (full or half width), at a line break (one paper, one patent a line), or
+# at a half-width full stop between Chinese characters (imported abstracts write 。 as .).
+_SENTENCE_END = re.compile(r"(?<=[。；;！!？?])|\n|(?<=[\u3400-\u9fff）)])\.(?=[\u3400-\u9fff])")
 
 
 def band(strength: float) -> str:
@@ -137,13 +139,19 @@ def key_phrases(
 
 def sentences(text: str) -> list[str]:
     """The sentences of a field, one list item (a line) or sentence each, stripped."""
-    return [s.strip() for s in _SENTENCE.findall(text or "") if s.strip()]
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
 
 
 def _mark(sentence: str, spans: list[tuple[int, int]]) -> str:
     """The sentence HTML-escaped with ``spans`` in ``<mark>``, cut to about :data:`SNIPPET_CHARS`
     characters around the first mark."""
-    spans = sorted(set(spans))
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(set(spans)):  # adjacent phrases read as one mark (滑模观测器)
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    spans = merged
     start = 0
     if len(sentence) > SNIPPET_CHARS:
         start = max(0, min(spans[0][0] - SNIPPET_CHARS // 4, len(sentence) - SNIPPET_CHARS))

@@ -80,7 +80,7 @@ def test_demand_page_shows_matches_to_the_enterprise(
     assert (
         '<span class="phrases"><mark>永磁同步电机</mark>、<mark>传感器</mark>、<mark>控制</mark>、'
         '<mark>新能源汽车</mark></span><span class="muted"> ← 关键词：</span>'
-        "<mark>永磁同步电机</mark> 无<mark>传感器</mark><mark>控制</mark> <mark>新能源汽车</mark>"
+        "<mark>永磁同步电机</mark> 无<mark>传感器控制</mark> <mark>新能源汽车</mark>"
     ) in html
     assert (
         '<mark>新能源汽车</mark>、<mark>驱动</mark></span><span class="muted"> ← 简介：</span>'
