@@ -201,11 +201,11 @@ def _load(hits: list[Hit]) -> list[tuple[Hit, object]]:
 
 
 def _duplicate_key(kind: str, obj) -> str | None:
-    """Records a list shows once: one instrument model (name and model number), one service item
-    (its title) — the copies different owners or imports made of one thing."""
+    """Records a list shows once: one instrument model (name and model number), one service item or
+    achievement (its title) — the copies different owners or imports made of one thing."""
     if kind == MatchType.INSTRUMENT:
         return normalize(f"{obj.name}|{obj.model_number}").replace(" ", "")
-    if kind == MatchType.SERVICE:
+    if kind == MatchType.SERVICE or kind == MatchType.ACHIEVEMENT:
         return normalize(obj.title).replace(" ", "")
     return None
 
@@ -234,8 +234,8 @@ def demand_matches(
 
     Guarantees: the first ``k`` shown are the first of any larger ``k`` (one pool of hits, one order);
     the shown order follows the shown strength; the enterprise's own records (and in-house experts),
-    retired or maintenance instruments and duplicate copies of an instrument model or service item are
-    left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
+    hits with no evidence, retired or maintenance instruments and duplicate copies of an instrument
+    model, service item or achievement are left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
     the demand's own chain are ``peers``, never solvers."""
     from kechuang.core.indexing import search
 
@@ -259,6 +259,8 @@ def demand_matches(
         )
         matches, seen = [], set()
         for hit, obj in loaded:
+            if not hit.evidence:
+                continue  # matched on generic words or fragments only: nothing a reader could check
             if kind == MatchType.INSTRUMENT and obj.state != Instrument.State.AVAILABLE:
                 continue
             duplicate = _duplicate_key(kind, obj)

@@ -55,7 +55,6 @@ def test_demand_to_agreement_journey(world, reindex, page, live_server, artifact
     page.goto(f"{live_server.url}{demand.get_absolute_url()}")
     expert_match = page.locator(f"li.match[data-type=expert][data-id='{world.expert.pk}']")
     expert_match.locator("mark").first.wait_for()
-    expert_match.locator("summary").click()  # open the "why this match" panel
     page.screenshot(path=str(artifacts_dir / "demand-page.png"), full_page=True)
     expert_match.locator("input[name=message]").fill("想请您指导无传感器控制方案")
     expert_match.locator("button[type=submit]").click()

@@ -6,6 +6,7 @@ organisations by the role they can play, and the same first five whatever number
 import pytest
 
 from kechuang.core.factories import IndustryChainFactory
+from kechuang.core.indexing import search
 from kechuang.demands.factories import DemandFactory
 from kechuang.demands.queries import demand_matches
 from kechuang.directory.factories import (
@@ -14,7 +15,7 @@ from kechuang.directory.factories import (
     InstrumentFactory,
     OrganizationFactory,
 )
-from kechuang.directory.models import Instrument
+from kechuang.directory.models import Expert, Instrument
 
 NOISE = "电控气源装置噪声与能耗优化"
 
@@ -56,6 +57,12 @@ def noise_world(world):
         abstract="",
         reference="ZL201980123456.7",
     )
+    ExpertFactory(  # shares only generic words (装置、优化、结构) with the demand: never listed
+        name="吴工",
+        region=world.district,
+        keywords=["装置结构优化"],
+        profile="专注于装置的结构优化。",
+    )
     for n in range(3):
         InstrumentFactory(
             name="噪声振动分析仪",
@@ -94,8 +101,11 @@ def test_the_list_follows_strength_and_folds_who_takes_no_work(noise_world, rein
     reindex()
     [experts] = demand_matches(demand, "own", ["expert"])
     # 孙研究员 answers more of the demand but takes no work now: folded, never above 钱工.
-    assert [(m.obj.name, m.strength_label) for m in experts.matches] == [("钱工", "一般")]
+    assert [(m.obj.name, m.strength_label) for m in experts.matches] == [("钱工", "较强")]
     assert [(m.obj.name, m.strength_label) for m in experts.more] == [("孙研究员", "强")]
+    # 吴工 is found by the engine (装置、优化 are index terms) but has no evidence: not listed at all
+    wu = Expert.objects.get(name="吴工")
+    assert f"expert:{wu.pk}" in {h.id for h in search(demand.search_text, types=["expert"])}
     evidence = [(e.field, e.terms, e.snippet) for e in experts.matches[0].hit.evidence]
     assert evidence[0] == (
         "keywords",
@@ -163,7 +173,7 @@ def test_demand_page_shows_strength_legend_and_aligned_evidence(
     client.force_login(world.owner)
     html = client.get(f"/demands/{demand.pk}/?scope=own").content.decode()
     assert "匹配强度说明" in html
-    assert '<span class="badge strength strength-fair">匹配强度：一般</span>' in html
+    assert '<span class="badge strength strength-good">匹配强度：较强</span>' in html
     assert (
         '<span class="phrases"><mark>空气压缩机</mark>、<mark>噪声</mark></span>'
         '<span class="muted"> ← 关键词：</span><mark>空气压缩机</mark> <mark>噪声</mark>'
