@@ -3,7 +3,7 @@
 The query's *key phrases* are its whole words (the segmenter's precise cut) that name something: not a
 lone character, not a number or a number with its unit (80, 20μm, 70℃), not a one- or two-letter Latin
 unit (dB, mm), not a stop word and not a generic word of technical writing (``data/generic_words.txt``:
-汽车、系统、结构…). A record *answers* a phrase where one of its sentences (or list items — one paper,
+汽车、系统、结构…) — unless the query has nothing else (a keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one paper,
 one patent a line) contains the phrase, or a synonym of it, as a whole word: 转向 is no evidence in
 转向节, 丙烯 none in 丙烯酸. Each evidence item is one such sentence with the phrases it answers marked.
 
@@ -59,9 +59,11 @@ def band(strength: float) -> str:
     return "weak"
 
 
-def is_key_phrase(word: str, stopwords: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Whether a (normalised) whole word may be named as evidence."""
-    if len(word) < 2 or word in stopwords or word in GENERIC_WORDS:
+def is_key_phrase(
+    word: str, stopwords: frozenset[str] | set[str] = frozenset(), generic: bool = False
+) -> bool:
+    """Whether a (normalised) whole word may be named as evidence (``generic``: generic words too)."""
+    if len(word) < 2 or word in stopwords or (word in GENERIC_WORDS and not generic):
         return False
     if _NUMBER.match(word) or _SHORT_LATIN.match(word):
         return False
@@ -113,13 +115,11 @@ def key_phrases(
 ) -> KeyPhrases:
     """The key phrases of ``query`` weighted by their idf in the index (``idfs_for``)."""
     normalized = normalize((query or "")[:MAX_QUERY_CHARS])
-    words = list(
-        dict.fromkeys(
-            word
-            for word, _start, _end in whole_words(analyzer, normalized)
-            if is_key_phrase(word, analyzer.stopwords)
-        )
-    )
+    whole = [word for word, _start, _end in whole_words(analyzer, normalized)]
+    words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords)))
+    if not words:
+        # A query of generic words only (a search for 汽车) still shows where they occur.
+        words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords, True)))
     # A joined run of lone characters is no index term: it is as specific as its rarest character.
     runs = {w: list(w) for w in words if not analyzer.has_term(w)}
     idfs = idfs_for(list(dict.fromkeys([*words, *(c for r in runs.values() for c in r)])))
