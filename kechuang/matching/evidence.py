@@ -36,7 +36,9 @@ FULL_MATCH_PHRASES = 8
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
 SNIPPET_CHARS = 90
 
-# (lower bound of strength, band) from strongest to weakest; below the last a match is "weak".
+# (lower bound of strength, band) from strongest to weakest; below the last a match is "weak". On the CSL
+# sets (1,000 title / keyword queries, top-10 hits, lexical engine) the share judged relevant was: from 0.5
+# 83 / 86 % (68 / 70 % the exact paper), 0.3–0.5 about 40 %, 0.15–0.3 about 30 %, below 0.15 about 21 %.
 STRENGTH_BANDS: tuple[tuple[float, str], ...] = (
     (0.5, "strong"),
     (0.3, "good"),
