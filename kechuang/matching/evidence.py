@@ -175,11 +175,14 @@ def evidence_for(
 ) -> tuple[list[Evidence], list[str]]:
     """Up to :data:`MAX_ITEMS` sentences of the record that answer the query's key phrases — each new
     one the sentence answering most of what the chosen ones leave open (idf times field weight) — and
-    every phrase the record answers."""
+    every phrase the record answers. Fields weighted below 1 (the industry chain, the affiliation) are
+    background and answer nothing."""
     if not phrases.forms:
         return [], []
     found: list[tuple[str, str, list[tuple[int, int]], list[str]]] = []
     for name, text in doc.fields.items():
+        if float(doc.weights.get(name, 1.0)) < 1.0:
+            continue  # background fields (industry chain, affiliation) are no answer to a demand
         for sentence in sentences(text):
             folded, offsets = normalize_with_offsets(sentence)
             spans, answered = [], []

@@ -30,7 +30,7 @@ def engineer(world):
         region=world.district,
         talent="engineer",
         is_part_time_engineer=True,
-        keywords=["电机控制"],
+        keywords=["电机控制", "传感器"],
         profile="汽车电机控制器调试",
         affiliation=OrganizationFactory(name="瑞安汽配厂", region=world.district),
     )
@@ -89,7 +89,7 @@ def test_the_pool_breaks_ties_among_equally_strong_experts_and_lifts_no_weaker_o
         [
             ("陈教授", None, "strong"),
             ("兼职工程师钱工", None, "strong"),
-            ("兼职工程师赵工", None, "fair"),
+            ("兼职工程师赵工", None, "good"),
         ],
         [],
     )
@@ -101,7 +101,7 @@ def test_the_pool_breaks_ties_among_equally_strong_experts_and_lifts_no_weaker_o
         [
             ("兼职工程师钱工", "电机", "strong"),
             ("陈教授", None, "strong"),
-            ("兼职工程师赵工", "电控系统", "fair"),
+            ("兼职工程师赵工", "电控系统", "good"),
         ],
         [],
     )
