@@ -71,9 +71,10 @@ AVAILABILITY_ORDER = {
     Expert.Availability.BUSY: 1,
     Expert.Availability.UNAVAILABLE: 2,
 }
-# Hits read per type whatever k is asked for: the page reorders them (strength band, availability,
-# role, engineer pool) before cutting, so the first k must come from the same pool for every k.
-MATCH_POOL = 30
+# Hits read per type whatever k is asked for (the API's largest k): the page reorders them (strength
+# band, availability, role, engineer pool) before cutting, so the first k must come from the same pool
+# for every k — a pool sized by k let a hit from deeper in a larger pool overtake the first five.
+MATCH_POOL = 50
 
 
 def strength_label(hit: Hit) -> str:
@@ -229,8 +230,8 @@ def _chain_enterprises(demand: Demand, pks: list[int]) -> set[int]:
 def demand_matches(
     demand: Demand, scope: str = "own", types: list[str] | None = None, k: int = 5
 ) -> list[MatchGroup]:
-    """The best ``k`` matches of each type for a demand within ``scope``, with evidence, marking those that
-    already have an open engagement.
+    """The best ``k`` (at most :data:`MATCH_POOL`) matches of each type for a demand within ``scope``,
+    with evidence, marking those that already have an open engagement.
 
     Guarantees: the first ``k`` shown are the first of any larger ``k`` (one pool of hits, one order);
     the shown order follows the shown strength; the enterprise's own records (and in-house experts),
@@ -248,9 +249,7 @@ def demand_matches(
     for kind in types or list(MatchType.values):
         # diversify=2: at most two records of one owner while others qualify (the enterprise's own are
         # dropped below)
-        hits = search(
-            demand.search_text, types=[kind], filters=filters, k=max(MATCH_POOL, k), diversify=2
-        )
+        hits = search(demand.search_text, types=[kind], filters=filters, k=MATCH_POOL, diversify=2)
         loaded = [(hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id]
         peers = (
             _chain_enterprises(demand, [obj.pk for _hit, obj in loaded])

@@ -64,21 +64,36 @@ def test_organisations_by_role_never_the_demands_own(noise_world, reindex, world
 
 
 def test_the_first_five_do_not_depend_on_k(noise_world, reindex, world):
+    """Forty short records repeating three of the demand's phrases lead the engine's order; three long
+    ones that answer the whole demand come after them but are stronger. Whatever k is asked for, the page
+    reorders one pool of the same size, so the strong three lead every time."""
     demand = noise_world[0]
-    for n in range(12):
+    for n in range(40):
         ExpertFactory(
-            name=f"专家{n}",
+            name=f"噪声专家{n}",
             region=world.district,
-            keywords=["空气压缩机"] if n % 2 else ["噪声", "能耗"],
-            profile="空气压缩机噪声" * (n % 3 + 1),
+            keywords=["空气压缩机", "噪声", "能耗"],
+            profile="空气压缩机噪声能耗。" * 5,
         )
+    filler = "长期从事企业生产管理、质量体系建设与供应商审核工作，熟悉整车厂的供货要求。" * 40
+    strong = [
+        ExpertFactory(
+            name=f"气源专家{n}",
+            region=world.district,
+            keywords=[],
+            profile=f"{filler}研究电控气源装置与空气压缩机的噪声和能耗。",
+        ).pk
+        for n in range(3)
+    ]
     reindex()
 
     def top(k):
         [group] = demand_matches(demand, "own", ["expert"], k=k)
         return [m.obj.pk for m in group.matches][:5]
 
-    assert len(top(5)) == 5
+    ranked = [h.id for h in search(demand.search_text, types=["expert"], k=60)]
+    assert min(ranked.index(f"expert:{pk}") for pk in strong) >= 40  # deep in the engine's order
+    assert set(top(5)[:3]) == set(strong)
     assert top(5) == top(10) == top(50)
 
 
