@@ -85,6 +85,7 @@ class MatchOut(Schema):
     region: str
     score: float
     semantic: float | None
+    strength: str = Field(description="strong | good | fair | weak (强 / 较强 / 一般 / 较弱)")
     evidence: list[EvidenceOut]
     open_engagement_id: int | None
 
@@ -157,6 +158,7 @@ class MessageIn(Input):
 class InboxOut(Schema):
     demand: DemandOut
     score: float
+    strength: str = Field(description="strong | good | fair | weak (强 / 较强 / 一般 / 较弱)")
     evidence: list[EvidenceOut]
 
 
@@ -338,7 +340,12 @@ def inbox(request):
     if expert is None:
         return []
     return [
-        {"demand": item.demand, "score": item.hit.score, "evidence": _evidence(item.hit)}
+        {
+            "demand": item.demand,
+            "score": item.hit.score,
+            "strength": item.band,
+            "evidence": _evidence(item.hit),
+        }
         for item in expert_inbox(expert, request.user)
     ]
 
@@ -437,6 +444,7 @@ def matches(
             "region": m.obj.region.code,
             "score": m.hit.score,
             "semantic": m.hit.semantic,
+            "strength": m.band,
             "evidence": _evidence(m.hit),
             "open_engagement_id": m.open_engagement.pk if m.open_engagement else None,
         }

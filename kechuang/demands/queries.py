@@ -19,6 +19,8 @@ from kechuang.directory.models import (
 )
 from kechuang.directory.search import region_codes
 from kechuang.matching.base import Hit
+from kechuang.matching.evidence import band
+from kechuang.matching.text import normalize
 
 SCOPES = {
     "own": _("本区域"),
@@ -49,6 +51,36 @@ def labelled_evidence(hit: Hit) -> list[tuple[str, object]]:
     return [(str(EVIDENCE_FIELDS.get(ev.field, ev.field)), ev) for ev in hit.evidence]
 
 
+# What the match strength means, shown as a legend beside every match list. The bands come from the
+# engine (kechuang.matching.evidence.STRENGTH_BANDS): the share of the demand's key technical phrases —
+# weighted by how specific each is — that the record answers in its own sentences.
+STRENGTH_LABELS = {
+    "strong": _("强"),
+    "good": _("较强"),
+    "fair": _("一般"),
+    "weak": _("较弱"),
+}
+STRENGTH_LEGEND = [
+    ("strong", _("强"), _("记录回答了需求中一半以上的关键技术要点")),
+    ("good", _("较强"), _("记录回答了需求中约三成的关键技术要点")),
+    ("fair", _("一般"), _("记录只回答了需求中的个别要点，请看依据后判断")),
+]
+BAND_ORDER = {"strong": 0, "good": 1, "fair": 2, "weak": 3}
+AVAILABILITY_ORDER = {
+    Expert.Availability.AVAILABLE: 0,
+    Expert.Availability.BUSY: 1,
+    Expert.Availability.UNAVAILABLE: 2,
+}
+# Hits read per type whatever k is asked for (the API's largest k): the page reorders them (strength
+# band, availability, role, engineer pool) before cutting, so the first k must come from the same pool
+# for every k — a pool sized by k let a hit from deeper in a larger pool overtake the first five.
+MATCH_POOL = 50
+
+
+def strength_label(hit: Hit) -> str:
+    return str(STRENGTH_LABELS[band(hit.strength)])
+
+
 MATCH_MODELS = {
     MatchType.EXPERT: (Expert, ["region", "affiliation"]),
     MatchType.ACHIEVEMENT: (Achievement, ["region", "owner"]),
@@ -56,6 +88,17 @@ MATCH_MODELS = {
     MatchType.INSTRUMENT: (Instrument, ["region", "owner"]),
     MatchType.SERVICE: (ServiceItem, ["region", "provider"]),
 }
+
+
+class Role:
+    """What an organisation can be for a demand: a solver (university, institute, testing body, service
+    provider…), another enterprise (a possible partner), or a same-trade enterprise — one of the
+    demand's industry chain, usually its competitor, shown for information and never as a solver."""
+
+    SOLVER = "solver"
+    ENTERPRISE = "enterprise"
+    PEER = "peer"
+    ORDER = {SOLVER: 0, ENTERPRISE: 1, PEER: 2}
 
 
 @dataclass
@@ -67,10 +110,26 @@ class Match:
     hit: Hit
     open_engagement: Engagement | None = None
     pool_specialities: str | None = None  # set when the expert is in the chain's engineer pool
+    role: str = Role.SOLVER
 
     @property
     def type_label(self) -> str:
         return str(MatchType(self.type).label)
+
+    @property
+    def band(self) -> str:
+        return band(self.hit.strength)
+
+    @property
+    def strength_label(self) -> str:
+        return strength_label(self.hit)
+
+    @property
+    def unavailable(self) -> bool:
+        return (
+            self.type == MatchType.EXPERT
+            and self.obj.availability == Expert.Availability.UNAVAILABLE
+        )
 
     @property
     def terms(self) -> list[str]:
@@ -80,12 +139,31 @@ class Match:
     def evidence(self) -> list[tuple[str, object]]:
         return labelled_evidence(self.hit)
 
+    def sort_key(self) -> tuple:
+        """Strength band first, so the shown order follows the shown strength; within a band experts
+        who accept work before busy ones, solvers before enterprises, the chain's pool engineers before
+        others (a tie-break among equally capable candidates, never a boost), then the finer strength
+        and the engine's order."""
+        availability = AVAILABILITY_ORDER.get(getattr(self.obj, "availability", None), 0)
+        return (
+            BAND_ORDER[self.band],
+            availability if self.type == MatchType.EXPERT else 0,
+            Role.ORDER[self.role],
+            self.pool_specialities is None,
+            -round(self.hit.strength, 2),
+        )
+
 
 @dataclass
 class MatchGroup:
+    """One type's matches: those shown (strength 一般 or better, available), the ones folded under
+    "更多" (weaker, or an expert not taking work now), and same-trade enterprises shown apart."""
+
     type: str
     label: str
     matches: list[Match] = field(default_factory=list)
+    more: list[Match] = field(default_factory=list)
+    peers: list[Match] = field(default_factory=list)
 
 
 def scope_filters(region: Region, scope: str) -> dict[str, list[str]] | None:
@@ -123,11 +201,43 @@ def _load(hits: list[Hit]) -> list[tuple[Hit, object]]:
     return pairs
 
 
+def _duplicate_key(kind: str, obj) -> str | None:
+    """Records a list shows once: one instrument model (name and model number), one service item or
+    achievement (its title) — the copies different owners or imports made of one thing."""
+    if kind == MatchType.INSTRUMENT:
+        return normalize(f"{obj.name}|{obj.model_number}").replace(" ", "")
+    if kind == MatchType.SERVICE or kind == MatchType.ACHIEVEMENT:
+        return normalize(obj.title).replace(" ", "")
+    return None
+
+
+def _chain_enterprises(demand: Demand, pks: list[int]) -> set[int]:
+    """The enterprises among ``pks`` in the demand's industry chain (or its own enterprise's chains)."""
+    chains = (
+        [demand.industry_chain_id]
+        if demand.industry_chain_id
+        else list(demand.organization.industry_chains.values_list("pk", flat=True))
+    )
+    if not chains or not pks:
+        return set()
+    return set(
+        Organization.objects.filter(
+            pk__in=pks, kind=Organization.Kind.ENTERPRISE, industry_chains__in=chains
+        ).values_list("pk", flat=True)
+    )
+
+
 def demand_matches(
     demand: Demand, scope: str = "own", types: list[str] | None = None, k: int = 5
 ) -> list[MatchGroup]:
-    """The best ``k`` matches of each type for a demand within ``scope``, with evidence, marking those that
-    already have an open engagement. The enterprise's own records (and in-house experts) are left out."""
+    """The best ``k`` (at most :data:`MATCH_POOL`) matches of each type for a demand within ``scope``,
+    with evidence, marking those that already have an open engagement.
+
+    Guarantees: the first ``k`` shown are the first of any larger ``k`` (one pool of hits, one order);
+    the shown order follows the shown strength; the enterprise's own records (and in-house experts),
+    hits with no evidence, retired or maintenance instruments and duplicate copies of an instrument
+    model, service item or achievement are left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
+    the demand's own chain are ``peers``, never solvers."""
     from kechuang.core.indexing import search
 
     filters = scope_filters(demand.region, scope if scope in SCOPES else "own")
@@ -137,21 +247,42 @@ def demand_matches(
     pool = pool_specialities(demand)
     groups = []
     for kind in types or list(MatchType.values):
-        # diversify=2 caps the enterprise's own records at two, which are then dropped: ask for k + 2;
-        # with an engineer pool, ask for more so that the pool's engineers can be put first
-        wanted = max(k * 10, 50) if kind == MatchType.EXPERT and pool else k + 2
-        hits = search(demand.search_text, types=[kind], filters=filters, k=wanted, diversify=2)
-        group = MatchGroup(kind, str(MatchType(kind).label))
-        for hit, obj in _load(hits):
-            if obj.owner_id == demand.organization_id:
-                continue  # a demand is never matched with its own enterprise's resources
+        # diversify=2: at most two records of one owner while others qualify (the enterprise's own are
+        # dropped below)
+        hits = search(demand.search_text, types=[kind], filters=filters, k=MATCH_POOL, diversify=2)
+        loaded = [(hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id]
+        peers = (
+            _chain_enterprises(demand, [obj.pk for _hit, obj in loaded])
+            if kind == MatchType.ORGANIZATION
+            else set()
+        )
+        matches, seen = [], set()
+        for hit, obj in loaded:
+            if not hit.evidence:
+                continue  # matched on generic words or fragments only: nothing a reader could check
+            if kind == MatchType.INSTRUMENT and obj.state != Instrument.State.AVAILABLE:
+                continue
+            duplicate = _duplicate_key(kind, obj)
+            if duplicate is not None:
+                if duplicate in seen:
+                    continue  # the engine ranked the best copy first
+                seen.add(duplicate)
             match = Match(kind, obj, hit, open_engagements.get((kind, obj.pk)))
             if kind == MatchType.EXPERT and obj.pk in pool:
                 match.pool_specialities = pool[obj.pk]
-            group.matches.append(match)
-        # the chain's pool engineers first (each part in rank order), then everyone else
-        group.matches.sort(key=lambda m: m.pool_specialities is None)
-        group.matches = group.matches[:k]
+            if kind == MatchType.ORGANIZATION and obj.kind == Organization.Kind.ENTERPRISE:
+                match.role = Role.PEER if obj.pk in peers else Role.ENTERPRISE
+            matches.append(match)
+        matches.sort(key=Match.sort_key)  # stable: the engine's order breaks the remaining ties
+        group = MatchGroup(kind, str(MatchType(kind).label))
+        for match in matches:
+            if match.role == Role.PEER:
+                group.peers.append(match)
+            elif match.band == "weak" or match.unavailable:
+                group.more.append(match)
+            else:
+                group.matches.append(match)
+        group.matches, group.more, group.peers = group.matches[:k], group.more[:k], group.peers[:k]
         groups.append(group)
     return groups
 
@@ -244,9 +375,23 @@ class InboxItem:
     def evidence(self) -> list[tuple[str, object]]:
         return labelled_evidence(self.hit)
 
+    @property
+    def band(self) -> str:
+        return band(self.hit.strength)
+
+    @property
+    def strength_label(self) -> str:
+        return strength_label(self.hit)
+
+    @property
+    def relevant(self) -> bool:
+        """Strong enough to show without asking: 一般 or better."""
+        return self.band != "weak"
+
 
 def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
-    """Published demands that match ``expert``, ranked, restricted to those ``user`` may see."""
+    """Published demands that match ``expert``, restricted to those ``user`` may see, strongest first
+    (by strength band, then the engine's order, so the shown order follows the shown strength)."""
     from kechuang.core.indexing import search
 
     hits = search(expert_query(expert), types=["demand"], k=k * 2)
@@ -264,6 +409,7 @@ def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
         demand = visible.get(int(pk)) if pk.isdigit() else None
         if demand is not None:
             items.append(InboxItem(demand, hit))
+    items.sort(key=lambda item: BAND_ORDER[item.band])
     return items[:k]
 
 

@@ -49,6 +49,7 @@ from kechuang.demands.models import (
 )
 from kechuang.demands.queries import (
     SCOPES,
+    STRENGTH_LEGEND,
     demand_matches,
     demand_progress,
     expert_inbox,
@@ -183,6 +184,7 @@ def demand_detail(request, pk: int):
         "scope": scope,
         "scopes": SCOPES,
         "groups": groups,
+        "strength_legend": STRENGTH_LEGEND,
         "engagements": engagements,
         "progress": demand_progress(demand) if is_member or is_op else [],
         "match_preview": [(group.label, len(group.matches)) for group in groups if group.matches],
@@ -446,6 +448,8 @@ def inbox(request):
         .select_related("demand__organization")[:50]
     )
     items = expert_inbox(expert, request.user) if expert else []
+    show_all = request.GET.get("all") == "1"
+    weaker = [item for item in items if not item.relevant]
     return render(
         request,
         "demands/inbox.html",
@@ -453,7 +457,9 @@ def inbox(request):
             "expert": expert,
             "waiting": waiting,
             "mine": mine,
-            "items": items,
+            "items": [item for item in items if item.relevant],
+            "weaker": weaker if show_all else [],
+            "weaker_count": len(weaker),
             "reason_form": ReasonForm(),
         },
     )

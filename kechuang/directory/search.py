@@ -113,9 +113,9 @@ def expert_document(expert: Expert) -> Document:
     which of them matched."""
     works: dict[str, list[str]] = {kind: [] for kind in ExpertWork.Kind.values}
     for work in expert.works.all():
-        works[work.kind].append(
-            " ".join(p for p in (work.title, _keywords(work.keywords), work.abstract) if p)
-        )
+        # the title line apart from the abstract, so evidence can quote the title that answers
+        heading = " ".join(p for p in (work.title, _keywords(work.keywords)) if p)
+        works[work.kind].append("\n".join(p for p in (heading, work.abstract) if p))
     return _document(
         expert,
         "expert",

@@ -33,7 +33,9 @@ class Document:
 
 @dataclass
 class Evidence:
-    """Why a hit matched in one field: the query terms found there and a snippet with them in ``<mark>``.
+    """Why a hit matched: one sentence (or list item) of field ``field`` and the query's key phrases it
+    answers (``terms``), with them in ``<mark>`` in ``snippet``. ``terms`` is empty for the sentence
+    nearest the query of a record only the dense side found.
 
     ``snippet`` is HTML-escaped except for the ``<mark>`` tags, so templates may mark it safe.
     """
@@ -45,14 +47,17 @@ class Evidence:
 
 @dataclass
 class Hit:
-    """A ranked result: its score (higher is better), the lexical evidence, and the dense similarity when a
-    dense encoder contributed (``semantic`` in [-1, 1], else ``None``)."""
+    """A ranked result: its score (higher is better, comparable only within one search), the evidence,
+    the dense similarity when a dense encoder contributed (``semantic`` in [-1, 1], else ``None``), and
+    ``strength`` in [0, 1], the share of the query's key phrases the record answers (see
+    :mod:`kechuang.matching.evidence`; 0 without ``explain``)."""
 
     id: str
     type: str
     score: float
     evidence: list[Evidence] = field(default_factory=list)
     semantic: float | None = None
+    strength: float = 0.0
 
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)

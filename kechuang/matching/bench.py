@@ -299,3 +299,33 @@ def evaluate_synthetic(
         "peak_memory_mb": round(peak_memory_mb(), 1),
         **dense,
     }
+
+
+def calibrate_strength(
+    backend: SearchBackend, data: BeirSet, edges: Sequence[float] = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+) -> list[dict[str, float]]:
+    """How far a hit's :attr:`~kechuang.matching.base.Hit.strength` can be trusted: over the set's
+    queries, the top-10 hits bucketed by strength (``edges`` are the bucket floors), and in each bucket
+    the share of judged-relevant hits (any grade) and of exact answers (the highest grade). The bands of
+    :data:`kechuang.matching.evidence.STRENGTH_BANDS` are read off this table."""
+    backend.rebuild(data.corpus, total=len(data.corpus))
+    floors = [0.0, *edges]
+    counts = [[0, 0, 0] for _ in floors]  # hits, relevant, exact
+    for query_id, text in data.queries.items():
+        judged = data.qrels[query_id]
+        best = max(judged.values())
+        for hit in backend.search(text, k=10):
+            bucket = max(i for i, floor in enumerate(floors) if hit.strength >= floor)
+            grade = judged.get(hit.id, 0)
+            counts[bucket][0] += 1
+            counts[bucket][1] += grade > 0
+            counts[bucket][2] += grade == best
+    return [
+        {
+            "strength_from": floor,
+            "hits": n,
+            "relevant": round(relevant / n, 3) if n else 0.0,
+            "exact": round(exact / n, 3) if n else 0.0,
+        }
+        for floor, (n, relevant, exact) in zip(floors, counts, strict=True)
+    ]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kechuang.matching import pipeline, ranking
+from kechuang.matching import evidence, pipeline, ranking
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend, Settings
 from kechuang.matching.encoders import Encoder, load_encoder
 from kechuang.matching.segment import (
@@ -569,7 +569,9 @@ class EmbeddedBackend(SearchBackend):
             )
             if extra:
                 scores = lexical({**terms, **extra})
-        n_candidates = max(settings.candidates, k * 5 if diversify else k)
+        # The pool does not depend on k (unless k exceeds it): fused scores are standardised over the
+        # pool, so a pool sized by k would reorder the top hits when more of them are asked for.
+        n_candidates = max(settings.candidates, k)
         candidates = top(scores, n_candidates)
         lexical_scores = np.concatenate(scores)[
             [r if p == 0 else generation.segment.size + r for p, r in candidates]
@@ -586,6 +588,7 @@ class EmbeddedBackend(SearchBackend):
         order = np.argsort(-fused, kind="stable")
         groups = [parts[p][0].groups[int(parts[p][0].doc_group[r])] for p, r in candidates]
         chosen = ranking.diversify(list(order), groups, diversify, k)
+        phrases = evidence.key_phrases(self.analyzer, query, idfs_for) if explain else None
         hits = []
         for position in chosen:
             p, r = candidates[position]
@@ -595,7 +598,12 @@ class EmbeddedBackend(SearchBackend):
             )
             if explain:
                 hit = ranking.make_hit(
-                    parts[p][0].document(r), fused[position], terms, extra, similarity
+                    parts[p][0].document(r),
+                    fused[position],
+                    phrases,
+                    self.analyzer,
+                    query,
+                    similarity,
                 )
             else:
                 doc_type = parts[p][0].types[int(parts[p][0].doc_type[r])]

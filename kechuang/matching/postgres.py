@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kechuang.matching import pipeline, ranking
+from kechuang.matching import evidence, pipeline, ranking
 from kechuang.matching.base import Document, Hit, ProgressCallback, SearchBackend, Settings
 from kechuang.matching.embedded import (
     QUERY_CHARS,
@@ -549,7 +549,8 @@ class PostgresBackend(SearchBackend):
         if not terms or k <= 0 or not self._ready():
             return []
         settings = self.settings
-        limit = max(settings.candidates, k * 5 if diversify else k)
+        # The pool does not depend on k (unless k exceeds it): see the embedded backend.
+        limit = max(settings.candidates, k)
         with self._cursor() as cursor:
             n_docs, avg_len = self._collection_stats(cursor)
             scoring = self._scoring(cursor, terms, n_docs, avg_len)
@@ -593,6 +594,13 @@ class PostgresBackend(SearchBackend):
             order = np.argsort(-fused, kind="stable")
             chosen = ranking.diversify(list(order), [row.group for row in rows], diversify, k)
             documents = self._documents(cursor, [rows[i].id for i in chosen]) if explain else {}
+            phrases = (
+                evidence.key_phrases(
+                    self.analyzer, query, lambda words: self._idfs(cursor, n_docs, words)
+                )
+                if explain
+                else None
+            )
         hits = []
         for position in chosen:
             row = rows[position]
@@ -604,7 +612,14 @@ class PostgresBackend(SearchBackend):
                 hits.append(Hit(row.id, row.type, float(fused[position]), [], similarity))
             elif row.id in documents:  # else deleted since the candidates were read
                 hits.append(
-                    ranking.make_hit(documents[row.id], fused[position], terms, extra, similarity)
+                    ranking.make_hit(
+                        documents[row.id],
+                        fused[position],
+                        phrases,
+                        self.analyzer,
+                        query,
+                        similarity,
+                    )
                 )
         return hits
 

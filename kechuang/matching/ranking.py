@@ -1,28 +1,20 @@
 """Ranking pieces every backend shares: BM25F over a segment, score fusion, pseudo-relevance feedback,
-diversity and evidence. Plain functions over numpy arrays, so a backend only has to find candidates."""
+diversity and the hits (evidence in :mod:`kechuang.matching.evidence`). Plain functions over numpy arrays, so a backend only has to find candidates."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from kechuang.matching.base import Document, Evidence, Hit
+from kechuang.matching.base import Document, Hit
+from kechuang.matching.evidence import KeyPhrases, closest_sentence, evidence_for
 from kechuang.matching.segment import Segment, analyse
-from kechuang.matching.text import Analyzer, highlight, normalize
+from kechuang.matching.text import Analyzer
 
 K1 = 1.2
 B = 0.75
-
-_SINGLE_CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
-
-
-def shown_term(term: str) -> bool:
-    """Whether a matched term is worth showing as evidence: a lone CJK character (电, 光) matches
-    almost any text and says nothing to a reader, so ranking may use it but the evidence leaves it out."""
-    return bool(term) and not _SINGLE_CJK.match(term)
 
 
 def idf(n_docs: int, df: int) -> float:
@@ -164,68 +156,25 @@ def diversify(order: Sequence[int], groups: Sequence[str], cap: int | None, k: i
     return chosen + deferred[: k - len(chosen)]
 
 
-def shown_terms(query_terms: Mapping[str, float]) -> dict[str, float]:
-    """The query terms evidence may name, with their weights: lone CJK characters are left out, but a run
-    of them in a row (an unknown word the segmenter split, 滑 + 模) is joined back into one term (滑模),
-    weighted as the mean of its characters."""
-    shown: dict[str, float] = {}
-    run: list[str] = []
-
-    def close_run() -> None:
-        if len(run) > 1:
-            word = "".join(run)
-            shown.setdefault(word, sum(query_terms[c] for c in run) / len(run))
-        run.clear()
-
-    for term, weight in query_terms.items():
-        if shown_term(term):
-            close_run()
-            shown.setdefault(term, weight)
-        else:
-            run.append(term)
-    close_run()
-    return shown
-
-
-def evidence_for(doc: Document, query_terms: Mapping[str, float]) -> list[Evidence]:
-    """Per field, the query terms that field contains and a highlighted snippet — fields in descending
-    weight, so the strongest reason comes first. Lone CJK characters are never named (see
-    :func:`shown_terms`); stop words never reach here (the analyzer drops them)."""
-    query_terms = shown_terms(query_terms)
-    found: list[tuple[float, Evidence]] = []
-    for name, text in doc.fields.items():
-        if not text:
-            continue
-        folded = normalize(text)
-        terms = [t for t in query_terms if t in folded]
-        if not terms:
-            continue
-        # Highlight the longest terms only where they cover the shorter ones (新能源汽车 over 汽车).
-        marks = [t for t in terms if not any(t != o and t in o for o in terms)]
-        snippet, _ = highlight(text, marks)
-        weight = float(doc.weights.get(name, 1.0))
-        matched = sum(query_terms[t] for t in terms)
-        found.append((weight * matched, Evidence(field=name, terms=terms, snippet=snippet)))
-    found.sort(key=lambda pair: pair[0], reverse=True)
-    return [evidence for _, evidence in found]
-
-
 def make_hit(
     doc: Document,
     score: float,
-    query_terms: Mapping[str, float],
-    expansion: Mapping[str, float],
+    phrases: KeyPhrases,
+    analyzer: Analyzer,
+    query: str,
     semantic: float | None,
 ) -> Hit:
-    """A hit whose evidence names the query's own terms; only a document matched through feedback
-    expansion alone shows the expansion terms it shares with the best matches."""
-    evidence = evidence_for(doc, query_terms)
-    if not evidence and expansion:
-        evidence = evidence_for(doc, expansion)
+    """A hit with its evidence — the record's sentences that answer the query's key phrases, or, for a
+    record the dense side found with none of them, its sentence nearest the query — and its strength."""
+    evidence, answered = evidence_for(doc, phrases, analyzer)
+    if not evidence and semantic is not None:
+        nearest = closest_sentence(doc, query)
+        evidence = [nearest] if nearest is not None else []
     return Hit(
         id=doc.id,
         type=doc.type,
         score=float(score),
         evidence=evidence,
         semantic=None if semantic is None else float(semantic),
+        strength=phrases.strength(answered),
     )

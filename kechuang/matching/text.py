@@ -140,6 +140,24 @@ class Analyzer:
             tokens.extend(_COMPOUND.findall(normalized))
         return tokens
 
+    def words(self, normalized: str) -> list[tuple[str, int, int]]:
+        """The whole words of already-normalised text with their character offsets: the segmenter's
+        precise cut (no sub-words, so 转向 is not a word of 转向节) plus each compound Latin run whole.
+        Evidence matches on these, so a phrase never matches a fragment of a longer word."""
+        words = [
+            (word, start, end)
+            for word, start, end in self._jieba.tokenize(normalized, "default", self.hmm)
+            if word.isalnum()
+        ]
+        if _COMPOUND_HINT.search(normalized):
+            words.extend((m.group(), m.start(), m.end()) for m in _COMPOUND.finditer(normalized))
+        return words
+
+    def has_term(self, word: str) -> bool:
+        """Whether a (normalised) word can be an index term: a dictionary word, a word the segmenter
+        knows, or a Latin/digit run; a run of lone CJK characters it splits is not."""
+        return not _CJK.search(word) or len(word) == 1 or self._jieba.has_word(word)
+
     def tokens(self, text: str) -> list[str]:
         """Index terms of ``text`` (stop words, single Latin letters and digits removed)."""
         stopwords = self.stopwords

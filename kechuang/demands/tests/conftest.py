@@ -7,15 +7,16 @@ import pytest
 
 from kechuang.accounts.factories import MembershipFactory, OperatorMandateFactory, UserFactory
 from kechuang.core import indexing
-from kechuang.core.factories import RegionFactory
+from kechuang.core.factories import IndustryChainFactory, RegionFactory
 from kechuang.core.models import Federation, Region
 from kechuang.demands.factories import DemandFactory
 from kechuang.directory.factories import (
     ExpertFactory,
     ExpertWorkFactory,
+    InstrumentFactory,
     OrganizationFactory,
 )
-from kechuang.directory.models import Organization
+from kechuang.directory.models import Instrument, Organization
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +110,82 @@ def reindex():
         return indexing.rebuild_all()
 
     return rebuild
+
+
+NOISE = "电控气源装置噪声与能耗优化"
+
+
+@pytest.fixture
+def noise_world(world):
+    """A demand on an air-supply unit's noise, experts of varying strength and availability, three
+    copies of one instrument model plus a retired one, and organisations of every role."""
+    chain = IndustryChainFactory(name="汽车零部件", slug="auto-parts-noise")
+    world.enterprise.industry_chains.add(chain)
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        industry_chain=chain,
+        title=NOISE,
+        description="空气压缩机工作噪声偏高，需降低噪声并优化能耗，要求噪声低于80 dB。",
+    )
+    lab = OrganizationFactory(name="温州声学研究所", kind="institute", region=world.district)
+    busy = ExpertFactory(
+        name="孙研究员",
+        region=world.district,
+        affiliation=lab,
+        availability="unavailable",
+        keywords=["空气压缩机", "噪声", "能耗"],
+        profile="长期研究空气压缩机的噪声与能耗。",
+    )
+    free = ExpertFactory(
+        name="钱工",
+        region=world.district,
+        affiliation=lab,
+        availability="available",
+        keywords=["空气压缩机", "噪声"],
+        profile="从事空气压缩机噪声控制。",
+    )
+    ExpertWorkFactory(
+        expert=free,
+        kind="patent",
+        title="一种空气压缩机的降噪结构",
+        abstract="",
+        reference="ZL201980123456.7",
+    )
+    ExpertFactory(  # shares only generic words (装置、优化、结构) with the demand: never listed
+        name="吴工",
+        region=world.district,
+        keywords=["装置结构优化"],
+        profile="专注于装置的结构优化。",
+    )
+    for n in range(3):
+        InstrumentFactory(
+            name="噪声振动分析仪",
+            model_number="LMS SCADAS",
+            region=world.district,
+            owner=OrganizationFactory(kind="testing", region=world.district, name=f"检测站{n}"),
+            description="用于空气压缩机噪声测量",
+        )
+    retired = InstrumentFactory(
+        name="消声室噪声测试系统",
+        model_number="AC-1",
+        region=world.district,
+        state=Instrument.State.RETIRED,
+        description="空气压缩机噪声测量",
+    )
+    peer = OrganizationFactory(
+        name="瑞安气源装置有限公司",
+        kind="enterprise",
+        region=world.district,
+        main_products="电控气源装置 空气压缩机",
+        description="生产空气压缩机，关注噪声与能耗。",
+    )
+    peer.industry_chains.add(chain)
+    testing = OrganizationFactory(
+        name="温州噪声检测中心",
+        kind="testing",
+        region=world.district,
+        main_products="噪声检测 空气压缩机能耗测试",
+        description="噪声与能耗检测。",
+    )
+    return demand, busy, free, retired, peer, testing

@@ -55,7 +55,6 @@ def test_demand_to_agreement_journey(world, reindex, page, live_server, artifact
     page.goto(f"{live_server.url}{demand.get_absolute_url()}")
     expert_match = page.locator(f"li.match[data-type=expert][data-id='{world.expert.pk}']")
     expert_match.locator("mark").first.wait_for()
-    expert_match.locator("summary").click()  # open the "why this match" panel
     page.screenshot(path=str(artifacts_dir / "demand-page.png"), full_page=True)
     expert_match.locator("input[name=message]").fill("想请您指导无传感器控制方案")
     expert_match.locator("button[type=submit]").click()
@@ -158,3 +157,31 @@ def test_operators_and_societies_pick_experts_by_typing(
     page.wait_for_selector("h1:has-text('汽车电驱服务团')")
     team = society.service_teams.get()
     assert sorted(team.members.values_list("name", flat=True)) == ["赵工", "陈教授"]
+
+
+def test_match_list_reads_at_desktop_and_phone_width(
+    noise_world, reindex, page, live_server, artifacts_dir
+):
+    """The enterprise reads its demand's matches: a strength badge and the legend, each key phrase
+    beside the sentence that answers it, the expert taking no work folded under "更多"."""
+    demand, busy, free, *_rest = noise_world
+    reindex()
+    login(page, live_server, "owner")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}{demand.get_absolute_url()}?scope=own")
+        page.reload()  # the second round: the folded list closed again
+        first = page.locator("li.match[data-type=expert]").first
+        assert first.get_attribute("data-id") == str(free.pk)
+        assert first.locator(".strength").inner_text() == "匹配强度：较强"
+        assert first.locator(".evidence li").first.inner_text() == (
+            "空气压缩机、噪声 ← 关键词：空气压缩机 噪声"
+        )
+        folded = page.locator(
+            f"details.more-matches li.match[data-type=expert][data-id='{busy.pk}']"
+        )
+        assert not folded.is_visible()
+        page.screenshot(path=str(artifacts_dir / f"demand-matches-{width}.png"), full_page=True)
+        page.locator("details.more-matches summary").first.click()
+        assert folded.is_visible()
+        assert "暂不对接" in folded.inner_text()

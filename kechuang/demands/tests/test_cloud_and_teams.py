@@ -30,7 +30,7 @@ def engineer(world):
         region=world.district,
         talent="engineer",
         is_part_time_engineer=True,
-        keywords=["电机控制"],
+        keywords=["电机控制", "传感器"],
         profile="汽车电机控制器调试",
         affiliation=OrganizationFactory(name="瑞安汽配厂", region=world.district),
     )
@@ -58,7 +58,20 @@ def test_operator_creates_pool_and_enrols(world, chain, engineer):
         services.remove_engineer(world.operator, pool, engineer)
 
 
-def test_chain_demands_match_the_pool_first(world, chain, engineer, reindex):
+def test_the_pool_breaks_ties_among_equally_strong_experts_and_lifts_no_weaker_one(
+    world, chain, engineer, reindex
+):
+    """The engineer cloud prefers its engineers only among equally capable candidates: an engineer as
+    strong as the professor is listed before him once enrolled, the weaker engineer is not lifted."""
+    twin = ExpertFactory(
+        name="兼职工程师钱工",
+        region=world.district,
+        talent="engineer",
+        is_part_time_engineer=True,
+        keywords=["永磁同步电机", "无传感器控制"],
+        profile="长期在汽配企业从事生产管理、质量体系建设与供应商审核工作，熟悉整车厂的供货要求。",
+        affiliation=OrganizationFactory(name="瑞安电机厂", region=world.district),
+    )
     demand = DemandFactory(
         organization=world.enterprise, title=TEXT, description=TEXT, industry_chain=chain
     )
@@ -66,18 +79,32 @@ def test_chain_demands_match_the_pool_first(world, chain, engineer, reindex):
     reindex()
 
     def experts(d):
-        return [
-            (m.obj.name, m.pool_specialities)
-            for g in demand_matches(d, "own", ["expert"])
-            for m in g.matches
+        [group] = demand_matches(d, "own", ["expert"])
+        return [(m.obj.name, m.pool_specialities, m.band) for m in group.matches], [
+            (m.obj.name, m.pool_specialities, m.band) for m in group.more
         ]
 
     before = experts(demand)
-    assert before[0] == ("陈教授", None) and ("兼职工程师赵工", None) in before
+    assert before == (
+        [
+            ("陈教授", None, "strong"),
+            ("兼职工程师钱工", None, "strong"),
+            ("兼职工程师赵工", None, "good"),
+        ],
+        [],
+    )
 
     pool = services.create_pool(world.operator, chain, world.city, "温州汽配池")
     services.enrol_engineer(world.operator, pool, engineer, "电控系统")
-    assert experts(demand)[:2] == [("兼职工程师赵工", "电控系统"), ("陈教授", None)]
+    services.enrol_engineer(world.operator, pool, twin, "电机")
+    assert experts(demand) == (
+        [
+            ("兼职工程师钱工", "电机", "strong"),
+            ("陈教授", None, "strong"),
+            ("兼职工程师赵工", "电控系统", "good"),
+        ],
+        [],
+    )
     assert experts(other_chain) == before  # demands outside the chain are unaffected
 
 

