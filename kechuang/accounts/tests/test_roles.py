@@ -434,3 +434,20 @@ def test_an_unavailable_expert_is_flagged_before_requesting(client, world):
     assert action_state(response.text) == "choose"
     assert "该专家目前暂不对接" in response.text
     assert "该专家目前暂不对接" not in client.get(ExpertFactory().get_absolute_url()).text
+
+
+def test_demands_list_links_follow_the_role_menu(client, world, expert_user):
+    console, pools, inbox = (
+        reverse("demands:console"),
+        reverse("demands:pools"),
+        reverse("demands:inbox"),
+    )
+
+    def links(user):
+        client.force_login(user)
+        text = client.get(reverse("demands:list")).text
+        return [url for url in (console, pools, inbox) if f'class="btn" href="{url}"' in text]
+
+    assert links(world.member_a) == []
+    assert links(world.ruian_operator) == [console, pools]
+    assert links(expert_user) == [inbox]
