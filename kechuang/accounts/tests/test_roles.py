@@ -451,3 +451,18 @@ def test_demands_list_links_follow_the_role_menu(client, world, expert_user):
     assert links(world.member_a) == []
     assert links(world.ruian_operator) == [console, pools]
     assert links(expert_user) == [inbox]
+
+
+def test_operator_workbench_shows_the_vector_progress_and_links_the_index_page(client, world):
+    client.force_login(world.ruian_operator)
+    text = client.get(reverse("manage:dashboard")).text
+    assert f'hx-get="{reverse("search_index:vectors")}"' in text
+    assert f'href="{reverse("search_index:status")}"' in text
+    fragment = client.get(reverse("search_index:vectors"))
+    assert fragment.status_code == 200
+    assert 'id="vector-status"' in fragment.text
+    client.force_login(world.member_a)
+    text = client.get(reverse("manage:dashboard")).text
+    assert reverse("search_index:vectors") not in text
+    assert reverse("search_index:status") not in text
+    assert client.get(reverse("search_index:vectors")).status_code == 403
