@@ -20,6 +20,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("console/", views.console, name="console"),
     path("console/push/", views.console_push, name="push"),
+    path("console/matches/<int:pk>/", views.console_matches, name="console_matches"),
     path("pools/", views.pool_list, name="pools"),
     path("pools/<int:pk>/", views.pool_detail, name="pool"),
     path("experts/pick/", views.expert_picker, name="expert_picker"),

@@ -514,13 +514,12 @@ def console(request):
         .published()
         .select_related("organization", "region")[:10]
     )
-    rows = [(d, demand_matches(d, "own", k=2)) for d in open_demands]
     stages = funnel(subtree, start, end)
     context = {
         "region": region,
         "regions": regions,
         "pending": pending,
-        "rows": rows,
+        "open_demands": open_demands,
         "stalled": stalled_engagements(subtree, timezone.now())[:50],
         "funnel": stages,
         "funnel_data": [{"name": label, "value": n} for _key, label, n in stages],
@@ -528,6 +527,29 @@ def console(request):
         "period_errors": period_errors,
     }
     return render(request, "demands/console.html", context)
+
+
+@login_required
+def console_matches(request, pk: int):
+    """One open demand's best matches on the console, fetched after the page: ten demands' searches
+    would otherwise hold the whole console back for seconds."""
+    demand = get_object_or_404(
+        Demand.objects.published().select_related("organization", "region"), pk=pk
+    )
+    if not operates(request.user, demand.region):
+        raise PermissionDenied(_("运营控制台仅供区域运营方使用"))
+    return render(
+        request,
+        "demands/_console_matches.html",
+        {
+            "demand": demand,
+            "matches": [
+                (group.label, match)
+                for group in demand_matches(demand, "own", k=2)
+                for match in group.matches
+            ],
+        },
+    )
 
 
 @require_POST

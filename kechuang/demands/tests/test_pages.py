@@ -154,8 +154,13 @@ def test_console_lists_pending_open_demands_and_pushes_in_bulk(
     client.force_login(world.operator)
     html = client.get("/demands/console/").content.decode()
     assert pending.title in html and published_demand.title in html
+    assert "funnel-data" in html
+    # each open demand's matches arrive after the page, one fragment per demand
+    fragment_url = f"/demands/console/matches/{published_demand.pk}/"
+    assert f'hx-get="{fragment_url}"' in html
     value = f"{published_demand.pk}:expert:{world.expert.pk}"
-    assert value in html and "funnel-data" in html
+    assert value not in html
+    assert value in client.get(fragment_url).content.decode()
 
     response = client.post(
         "/demands/console/push/", {"match": [value, "junk", "1:expert:999999"]}, follow=True
@@ -168,9 +173,10 @@ def test_console_lists_pending_open_demands_and_pushes_in_bulk(
     )
 
 
-def test_console_is_for_operators_only(world, client):
+def test_console_is_for_operators_only(world, client, published_demand):
     client.force_login(world.owner)
     assert client.get("/demands/console/").status_code == 403
+    assert client.get(f"/demands/console/matches/{published_demand.pk}/").status_code == 403
 
 
 def test_funnel_counts_each_stage(world):
