@@ -238,7 +238,7 @@ def load_demo(
             None,
             MARKER_ACTION,
             federation,
-            f"加载演示数据(规模 {scale})",
+            f"加载演示数据（规模 {scale}）",
             scale=scale,
             counts=asdict(counts),
             seed=SEED,
@@ -816,9 +816,9 @@ class DemoBuilder:
         products = rng.sample(line_products, min(rng.choice((2, 3)), len(line_products)))
         standing = {
             "": "正在对照科技型中小企业评价标准培育入库",
-            "tech_sme": "已入库科技型中小企业,正在培育申报高新技术企业",
-            "high_tech": "系国家高新技术企业,建有市级企业研发中心",
-            "leader": "系创新型领军企业,建有省级企业研究院,牵头组建产业链创新联合体",
+            "tech_sme": "已入库科技型中小企业，正在培育申报高新技术企业",
+            "high_tech": "系国家高新技术企业，建有市级企业研发中心",
+            "leader": "系创新型领军企业，建有省级企业研究院，牵头组建产业链创新联合体",
         }[tier]
         organization = Organization(
             name=name,
@@ -831,9 +831,9 @@ class DemoBuilder:
             employees=staff,
             address=self.address(site),
             description=(
-                f"{name}成立于{founded}年,位于{self.region_full_names[site]},专业从事"
-                f"{'、'.join(products)}的研发、生产与销售,属{self.chains[slug].name}产业链企业。"
-                f"公司现有职工{staff}人,{standing}。"
+                f"{name}成立于{founded}年，位于{self.region_full_names[site]}，专业从事"
+                f"{'、'.join(products)}的研发、生产与销售，属{self.chains[slug].name}产业链企业。"
+                f"公司现有职工{staff}人，{standing}。"
             ),
             main_products="、".join(products),
             contact_name=self.person_name(),
@@ -856,7 +856,7 @@ class DemoBuilder:
         for step in steps[: steps.index(tier) + 1]:
             day = date(min(year, 2025), self.rng.randint(1, 12), self.rng.randint(1, 28))
             items = self.rng.sample(v.TIER_PLANS[step], 3)
-            plan = "一企一策:" + ";".join(f"{n}. {item}" for n, item in enumerate(items, 1)) + "。"
+            plan = "一企一策：" + ";".join(f"{n}. {item}" for n, item in enumerate(items, 1)) + "。"
             history.append((step, day, plan))
             year += self.rng.randint(1, 3)
         return history
@@ -1400,7 +1400,7 @@ class DemoBuilder:
                     status=Status.PUBLISHED,
                     established_year=established,
                     description=(
-                        f"{name}于{established}年获批设立({InnovationPlatform.Level(level).label}),"
+                        f"{name}于{established}年获批设立（{InnovationPlatform.Level(level).label}），"
                         f"依托{host_name}"
                         + (f"围绕{self.chains[chain].name}产业链" if chain else "")
                         + "开展关键技术攻关、人才培养与成果转化。"
