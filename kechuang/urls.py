@@ -15,6 +15,7 @@ urlpatterns = [
     path("manage/transfer/", include("kechuang.directory.urls_transfer")),
     path("manage/vocabulary/", include("kechuang.core.urls_vocabulary")),
     path("manage/search-index/", include("kechuang.core.urls_search_index")),
+    path("manage/clock/", include("kechuang.core.urls_clock")),
     path("manage/", include("kechuang.directory.urls_manage")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),

@@ -61,7 +61,9 @@ def test_inbox_and_mark_read_touch_only_ones_own(users, client, django_capture_o
     assert mark_read(a) == 0
 
 
-def test_a_second_call_for_the_same_event_writes_nothing_new(users, django_capture_on_commit_callbacks):
+def test_a_second_call_for_the_same_event_writes_nothing_new(
+    users, django_capture_on_commit_callbacks
+):
     a, b = users
     with django_capture_on_commit_callbacks(execute=True):
         assert notify([a, b], "demand.pending", "待审核需求:X", "请审核", "/demands/1/") == 2
