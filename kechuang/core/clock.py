@@ -80,14 +80,14 @@ class JobStatus:
 
 
 def period_text(period: timedelta) -> str:
-    """“每 10 分钟”, “每 2 小时”, “每 1 天”."""
+    """“每 10 分钟”, “每小时”, “每 2 天”."""
     minutes = round(period.total_seconds() / 60)
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
-        return ngettext("每 %(n)d 天", "每 %(n)d 天", days) % {"n": days}
+        return ngettext("每天", "每 %(n)d 天", days) % {"n": days}
     if minutes % 60 == 0:
-        return ngettext("每 %(n)d 小时", "每 %(n)d 小时", minutes // 60) % {"n": minutes // 60}
-    return ngettext("每 %(n)d 分钟", "每 %(n)d 分钟", minutes) % {"n": minutes}
+        return ngettext("每小时", "每 %(n)d 小时", minutes // 60) % {"n": minutes // 60}
+    return ngettext("每分钟", "每 %(n)d 分钟", minutes) % {"n": minutes}
 
 
 def tick(now: datetime | None = None, jobs: list[Job] | None = None) -> dict[str, str]:

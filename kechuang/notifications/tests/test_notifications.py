@@ -112,3 +112,17 @@ def test_rendered_in_the_recipient_s_language(db, client, django_capture_on_comm
     client.force_login(english)
     page = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Engagement accepted: 高温合金焊接" in page
+
+
+def test_the_language_switch_sets_the_language_of_one_s_notifications(users, client):
+    a, b = users
+    assert (a.language, b.language) == ("zh-hans", "zh-hans")  # the default
+    client.force_login(a)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/notifications/"})
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.language, b.language) == ("en", "zh-hans")
+    client.post("/i18n/setlang/", {"language": "xx"})  # not a language of the platform
+    a.refresh_from_db()
+    assert a.language == "en"
