@@ -1,7 +1,7 @@
 """Every state change of demands and engagements, one function each.
 
 Each service checks permission (``PermissionDenied``) and state (:class:`Refused`, with a Chinese message
-for the user), runs in one transaction, writes an audit row and schedules notifications for after commit.
+for the user), runs in one transaction, writes an audit row and its notifications (e-mailed after commit).
 Engagement transitions are conditional ``UPDATE … WHERE status IN (…)`` statements, so two racing
 transitions (say an accept and the expiry job) cannot both succeed on either database.
 """
