@@ -126,3 +126,28 @@ def test_the_language_switch_sets_the_language_of_one_s_notifications(users, cli
     client.post("/i18n/setlang/", {"language": "xx"})  # not a language of the platform
     a.refresh_from_db()
     assert a.language == "en"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_inbox_at_desk_and_phone_width(page, live_server, artifacts_dir):
+    reader = UserFactory(username="reader", email="")
+    notify(
+        [reader],
+        "engagement.accepted",
+        localized("对接已接受:%(t)s", t="高温合金焊接"),
+        localized("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。", s="吴工"),
+        "/demands/1/",
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "reader")
+    page.fill("input[name=password]", "kechuang-test-pw")
+    page.click("form[action='/accounts/login/'] button[type=submit]")
+    page.wait_for_load_state()
+    for width, height in ((1366, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/notifications/")
+        row = page.get_by_role("row").filter(has_text="对接已接受:高温合金焊接")
+        assert "吴工 接受了对接请求" in row.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=artifacts_dir / f"inbox-{width}.png", full_page=True)
