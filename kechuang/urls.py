@@ -5,16 +5,19 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from kechuang.accounts.views import set_language
 from kechuang.api import api
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The switch also remembers a signed-in user's language for their notifications.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/", include("kechuang.accounts.urls")),
     path("manage/transfer/", include("kechuang.directory.urls_transfer")),
     path("manage/vocabulary/", include("kechuang.core.urls_vocabulary")),
     path("manage/search-index/", include("kechuang.core.urls_search_index")),
+    path("manage/clock/", include("kechuang.core.urls_clock")),
     path("manage/", include("kechuang.directory.urls_manage")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),

@@ -24,7 +24,7 @@ class OperatorMandateInline(admin.TabularInline):
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("平台资料"), {"fields": ["display_name", "phone"]}),
+        (_("平台资料"), {"fields": ["display_name", "phone", "language"]}),
     )
     list_display = ["username", "display_name", "email", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "display_name", "email", "phone"]

@@ -1,5 +1,6 @@
 """Users and what they may do: organisation membership and operator mandates over regions."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,11 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
+    # The language notifications and e-mails are written in for this person (rendered when delivered or
+    # shown, not when the event happened).
+    language = models.CharField(
+        _("通知语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
 
     class Meta:
         verbose_name = _("用户")

@@ -160,6 +160,40 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
 
 
+# --- the clock ----------------------------------------------------------------------------------------
+
+
+class PeriodicJob(models.Model):
+    """The state of one job of :data:`kechuang.core.clock.JOBS` (the registry says what runs and how
+    often; this row says when it last ran and when it is next due). A clock claims a due job by setting
+    ``claimed_until`` with a conditional UPDATE, so of several clock processes exactly one runs each tick."""
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("成功")
+        FAILED = "failed", _("失败")
+
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    next_run_at = models.DateTimeField(_("下次运行"))
+    claimed_until = models.DateTimeField(_("占用至"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("上次开始"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("上次结束"), null=True, blank=True)
+    last_outcome = models.CharField(
+        _("上次结果"), max_length=10, choices=Outcome.choices, blank=True
+    )
+    last_result = models.CharField(_("上次输出"), max_length=300, blank=True)
+    last_error = models.TextField(_("上次错误"), blank=True)
+    runs = models.PositiveIntegerField(_("运行次数"), default=0)
+    failures = models.PositiveIntegerField(_("连续失败"), default=0)
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # --- the operators' search vocabulary -----------------------------------------------------------------
 
 MAX_TERM_CHARS = 30

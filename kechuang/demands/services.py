@@ -1,7 +1,7 @@
 """Every state change of demands and engagements, one function each.
 
 Each service checks permission (``PermissionDenied``) and state (:class:`Refused`, with a Chinese message
-for the user), runs in one transaction, writes an audit row and schedules notifications for after commit.
+for the user), runs in one transaction, writes an audit row and its notifications (e-mailed after commit).
 Engagement transitions are conditional ``UPDATE … WHERE status IN (…)`` statements, so two racing
 transitions (say an accept and the expiry job) cannot both succeed on either database.
 """
@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.core.audit import record
@@ -48,7 +49,7 @@ from kechuang.directory.models import (
     ServiceItem,
     Status,
 )
-from kechuang.notifications.services import notify
+from kechuang.notifications.services import localized, notify
 
 S = Engagement.Status
 
@@ -231,8 +232,8 @@ def submit_demand(actor, demand: Demand) -> Demand:
     notify(
         operators_of(demand.region),
         "demand.pending",
-        _("待审核需求:%(t)s") % {"t": demand.title},
-        _("%(org)s 提交了技术需求,请审核。") % {"org": demand.organization},
+        localized(gettext_noop("待审核需求:%(t)s"), t=demand.title),
+        localized(gettext_noop("%(org)s 提交了技术需求,请审核。"), org=demand.organization),
         demand.get_absolute_url(),
     )
     return demand
@@ -256,8 +257,8 @@ def approve_demand(actor, demand: Demand) -> Demand:
     notify(
         users_of(demand.organization_id),
         "demand.published",
-        _("需求已发布:%(t)s") % {"t": demand.title},
-        _("您的技术需求已通过审核,可查看匹配结果并发起对接。"),
+        localized(gettext_noop("需求已发布:%(t)s"), t=demand.title),
+        localized(gettext_noop("您的技术需求已通过审核,可查看匹配结果并发起对接。")),
         demand.get_absolute_url(),
     )
     from kechuang.demands.tasks import count_matches
@@ -281,7 +282,7 @@ def return_demand(actor, demand: Demand, reason: str) -> Demand:
     notify(
         users_of(demand.organization_id),
         "demand.returned",
-        _("需求被退回:%(t)s") % {"t": demand.title},
+        localized(gettext_noop("需求被退回:%(t)s"), t=demand.title),
         reason,
         demand.get_absolute_url(),
     )
@@ -395,11 +396,12 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
 
         transaction.on_commit(partial(send_answer_link.enqueue, engagement.pk), robust=True)
         return
-    title = _("专家无法收到对接请求:%(e)s") % {"e": expert.name}
-    body = _("%(e)s 没有平台账号,专家档案中也没有邮箱,无人能回应“%(t)s”的对接请求。") % {
-        "e": expert.name,
-        "t": engagement.demand.title,
-    }
+    title = localized(gettext_noop("专家无法收到对接请求:%(e)s"), e=expert.name)
+    body = localized(
+        gettext_noop("%(e)s 没有平台账号,专家档案中也没有邮箱,无人能回应“%(t)s”的对接请求。"),
+        e=expert.name,
+        t=engagement.demand.title,
+    )
     notify(
         operators_of(engagement.demand.region),
         "engagement.unreachable",
@@ -412,7 +414,7 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
             users_of(expert.affiliation_id),
             "engagement.unreachable",
             title,
-            _("%(body)s请在专家档案中补充邮箱。") % {"body": body},
+            localized(gettext_noop("%(body)s请在专家档案中补充邮箱。"), body=body),
             expert.get_absolute_url(),
         )
 
@@ -446,8 +448,9 @@ def request_engagement(
     notify(
         engagement.supplier_users(),
         "engagement.requested",
-        _("新的对接请求:%(t)s") % {"t": demand.title},
-        engagement.message or _("%(org)s 希望与您对接。") % {"org": demand.organization},
+        localized(gettext_noop("新的对接请求:%(t)s"), t=demand.title),
+        engagement.message
+        or localized(gettext_noop("%(org)s 希望与您对接。"), org=demand.organization),
         engagement.get_absolute_url(),
     )
     return engagement
@@ -463,11 +466,12 @@ def push_match(
         raise PermissionDenied(_("您不负责该区域"))
     engagement = _open_engagement(actor, demand, match_type, match_id, message, pushed=True)
     record(actor, "engagement.push", engagement, str(engagement))
-    title = _("运营方推送对接:%(t)s") % {"t": demand.title}
-    body = engagement.message or _("%(a)s 与 %(b)s 的对接由运营方推送,请及时处理。") % {
-        "a": demand.organization,
-        "b": engagement.supplier_name,
-    }
+    title = localized(gettext_noop("运营方推送对接:%(t)s"), t=demand.title)
+    body = engagement.message or localized(
+        gettext_noop("%(a)s 与 %(b)s 的对接由运营方推送,请及时处理。"),
+        a=demand.organization,
+        b=engagement.supplier_name,
+    )
     notify(
         [*engagement.supplier_users(), *engagement.enterprise_users()],
         "engagement.pushed",
@@ -601,9 +605,11 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
     notify(
         engagement.enterprise_users(),
         "engagement.accepted",
-        _("对接已接受:%(t)s") % {"t": engagement.demand.title},
-        _("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。")
-        % {"s": engagement.supplier_name},
+        localized(gettext_noop("对接已接受:%(t)s"), t=engagement.demand.title),
+        localized(
+            gettext_noop("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。"),
+            s=engagement.supplier_name,
+        ),
         engagement.get_absolute_url(),
     )
     return engagement
@@ -632,7 +638,7 @@ def decline_engagement(
     notify(
         engagement.enterprise_users(),
         "engagement.declined",
-        _("对接被婉拒:%(t)s") % {"t": engagement.demand.title},
+        localized(gettext_noop("对接被婉拒:%(t)s"), t=engagement.demand.title),
         reason,
         engagement.get_absolute_url(),
     )
@@ -670,8 +676,8 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
             notify(
                 engagement.enterprise_users(),
                 "engagement.expired",
-                _("对接请求已过期:%(t)s") % {"t": engagement.demand.title},
-                _("%(s)s 未在期限内回应。") % {"s": engagement.supplier_name},
+                localized(gettext_noop("对接请求已过期:%(t)s"), t=engagement.demand.title),
+                localized(gettext_noop("%(s)s 未在期限内回应。"), s=engagement.supplier_name),
                 engagement.get_absolute_url(),
             )
     return expired
@@ -711,7 +717,7 @@ def schedule_meeting(
     notify(
         others,
         "engagement.meeting",
-        _("会谈已约定:%(t)s") % {"t": engagement.demand.title},
+        localized(gettext_noop("会谈已约定:%(t)s"), t=engagement.demand.title),
         f"{local:%Y-%m-%d %H:%M} {place or link}",
         engagement.get_absolute_url(),
     )
@@ -768,7 +774,7 @@ def agree_cooperation(
     notify(
         operators_of(engagement.demand.region),
         "engagement.agreed",
-        _("对接达成合作:%(t)s") % {"t": engagement.demand.title},
+        localized(gettext_noop("对接达成合作:%(t)s"), t=engagement.demand.title),
         f"{engagement.demand.organization} ↔ {engagement.supplier_name}",
         engagement.get_absolute_url(),
     )
@@ -800,7 +806,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
     notify(
         others,
         "engagement.closed",
-        _("对接已结束:%(t)s") % {"t": engagement.demand.title},
+        localized(gettext_noop("对接已结束:%(t)s"), t=engagement.demand.title),
         reason,
         engagement.get_absolute_url(),
     )
@@ -836,9 +842,10 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
     notify(
         others,
         "engagement.message",
-        _("对接留言:%(t)s") % {"t": engagement.demand.title},
+        localized(gettext_noop("对接留言:%(t)s"), t=engagement.demand.title),
         body,
         engagement.get_absolute_url(),
+        key=f"engagement.message.{event.pk}",  # two equal messages are two notifications
     )
     return event
 
@@ -938,8 +945,8 @@ def plan_visit(actor, team, enterprise: Organization, planned_on: date):
     notify(
         users_of(enterprise.pk),
         "visit.planned",
-        _("科技服务团走访预告:%(t)s") % {"t": team.name},
-        _("计划日期:%(d)s") % {"d": planned_on.isoformat()},
+        localized(gettext_noop("科技服务团走访预告:%(t)s"), t=team.name),
+        localized(gettext_noop("计划日期:%(d)s"), d=planned_on.isoformat()),
         team.get_absolute_url(),
     )
     return visit
@@ -985,7 +992,7 @@ def record_visit(
         notify(
             operators_of(visit.enterprise.region),
             "demand.pending",
-            _("服务团收集需求 %(n)d 项待审核") % {"n": len(collected)},
+            localized(gettext_noop("服务团收集需求 %(n)d 项待审核"), n=len(collected)),
             f"{visit.team} → {visit.enterprise}",
             reverse("demands:console"),
         )

@@ -1,11 +1,8 @@
-"""Delivering notifications in the background (Django Tasks)."""
-
-from datetime import datetime
+"""E-mailing notifications in the background (Django Tasks)."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from kechuang.core.tasks import DEFAULT_QUEUE
@@ -13,36 +10,28 @@ from kechuang.notifications.models import Notification
 
 
 @task(queue_name=DEFAULT_QUEUE)
-def deliver(
-    recipient_ids: list[int],
-    event: str,
-    title: str,
-    body: str = "",
-    url: str = "",
-    occurred_at: str = "",
-) -> int:
-    """Write one in-platform notification per active recipient and e-mail those with an address.
-
-    Returns the number of notifications written. Arguments are plain values so that any task backend can
-    serialise them; ``occurred_at`` (ISO 8601, the time of the event) stamps the notifications, so a
-    delivery that waited in the queue still shows when the thing happened.
-    """
-    at = datetime.fromisoformat(occurred_at) if occurred_at else timezone.now()
-    users = get_user_model().objects.filter(pk__in=recipient_ids, is_active=True).order_by("pk")
-    written = 0
-    for user in users:
-        emailed = False
-        if user.email:
-            link = f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else ""
-            emailed = bool(send_mail(title, body + link, None, [user.email], fail_silently=True))
-        Notification.objects.create(
-            recipient=user,
-            event=event,
-            title=title,
-            body=body,
-            url=url,
-            emailed=emailed,
-            created_at=at,
+def deliver(key: str) -> int:
+    """E-mail every not yet delivered notification of the event ``key`` to its recipient, in the recipient's
+    language. Each row is claimed (``delivered_at`` set by a conditional update) before its e-mail goes out,
+    so a retried or duplicated task sends nothing twice. Returns the number of e-mails sent."""
+    sent = 0
+    for notification in (
+        Notification.objects.filter(key=key).undelivered().select_related("recipient")
+    ):
+        claimed = (
+            Notification.objects.filter(pk=notification.pk)
+            .undelivered()
+            .update(delivered_at=timezone.now())
         )
-        written += 1
-    return written
+        recipient = notification.recipient
+        if not claimed or not recipient.email:
+            continue
+        with translation.override(recipient.language):
+            link = (
+                f"\n\n{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
+            )
+            subject, text = notification.subject, notification.text
+        if send_mail(subject, text + link, None, [recipient.email], fail_silently=True):
+            Notification.objects.filter(pk=notification.pk).update(emailed=True)
+            sent += 1
+    return sent

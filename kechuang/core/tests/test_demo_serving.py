@@ -120,9 +120,12 @@ def test_a_second_ctrl_c_abandons_the_task_at_once():
 def test_the_workers_run_outside_the_terminals_process_group(settings, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": demo.DATABASE_WORKER}}
     started = []
-    monkeypatch.setattr(demo.subprocess, "Popen", lambda command, **kw: started.append(kw))
+    monkeypatch.setattr(
+        demo.subprocess, "Popen", lambda command, **kw: started.append((command, kw))
+    )
     demo.Command(stdout=StringIO()).start_workers()
-    assert [kw["process_group"] for kw in started] == [0, 0]
+    assert [kw["process_group"] for _, kw in started] == [0, 0, 0]
+    assert started[-1][0] == demo.CLOCK_COMMAND
 
 
 class StoppedServer:

@@ -98,7 +98,7 @@ def test_an_expert_without_login_or_email_is_reported_to_operators_and_instituti
     assert not AnswerLink.objects.exists()
     to_operator = Notification.objects.get(recipient=world.operator)
     assert to_operator.event == "engagement.unreachable"
-    assert to_operator.url == engagement.get_absolute_url() and "吴工" in to_operator.title
+    assert to_operator.url == engagement.get_absolute_url() and "吴工" in to_operator.subject
     to_keeper = Notification.objects.get(recipient=keeper)
     assert to_keeper.event == "engagement.unreachable"
     assert to_keeper.url == nobody.get_absolute_url()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from kechuang.accounts.factories import MembershipFactory
+from kechuang.core import clock
 from kechuang.core.models import AuditEntry
 from kechuang.demands import services
 from kechuang.demands.factories import EngagementFactory
@@ -360,3 +361,16 @@ def test_expire_command(world, published_demand, settings):
     call_command("expire_engagements", stdout=out)
     assert out.getvalue().strip() == "expired 1 engagement request(s)"
     assert Engagement.objects.get(pk=stale.pk).status == S.EXPIRED
+
+
+def test_the_clock_expires_stale_requests(world, published_demand, settings):
+    settings.ENGAGEMENT_EXPIRY_DAYS = 3
+    stale = EngagementFactory(
+        demand=published_demand,
+        expert=world.expert,
+        match_id=world.expert.pk,
+        requested_at=datetime.now(UTC) - timedelta(days=4),
+    )
+    assert clock.tick() == {"engagements.expire": "done"}
+    assert Engagement.objects.get(pk=stale.pk).status == S.EXPIRED
+    assert Notification.objects.filter(event="engagement.expired").count() == 1

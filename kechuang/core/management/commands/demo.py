@@ -2,7 +2,7 @@
 
 On a fresh clone this migrates the embedded database, loads the demo federation, builds the search index,
 prints the demo log-ins, starts two background task workers (one for the embedding, one for all other
-work) and serves on http://127.0.0.1:8000 (granian's
+work) and the clock that runs the periodic jobs, and serves on http://127.0.0.1:8000 (granian's
 WSGI server; Django's runserver only if granian cannot be used). A second run keeps the data and skips
 the load. ``--no-serve`` prepares only; ``--scale N`` multiplies the generated records; ``--reset`` wipes
 the database and index first.
@@ -80,6 +80,8 @@ DEMO_WORKERS = [
     DemoWorker(EMBEDDING_QUEUE, background=True),
     DemoWorker("*", exclude=EMBEDDING_QUEUE),
 ]
+# The periodic jobs (kechuang.core.clock).
+CLOCK_COMMAND = [sys.executable, "-m", "kechuang.cli", "clock"]
 
 
 class Command(BaseCommand):
@@ -258,21 +260,23 @@ class Command(BaseCommand):
     def start_workers(self) -> list[subprocess.Popen]:
         """When tasks go through the database, one ``db_worker`` per entry of :data:`DEMO_WORKERS`, so
         that notifications, import checks and index updates never wait behind the embedding (RQ runs
-        its own workers)."""
-        if settings.TASKS["default"]["BACKEND"] != DATABASE_WORKER:
-            return []
+        its own workers); and the clock, ``kechuang clock``."""
         self.step(_("启动后台任务进程"))
+        workers = DEMO_WORKERS if settings.TASKS["default"]["BACKEND"] == DATABASE_WORKER else []
+        # In a process group of its own, Ctrl+C in the terminal reaches only the server: the worker is
+        # stopped by stop_worker, once (a second signal would make it exit from inside its task, which
+        # then fails with a SystemExit traceback). The clock (periodic jobs) runs whatever the backend.
         return [
-            # In a process group of its own, Ctrl+C in the terminal reaches only the server: the
-            # worker is stopped by stop_worker, once (a second signal would make it exit from inside
-            # its task, which then fails with a SystemExit traceback).
-            subprocess.Popen(
-                worker.command(),
-                cwd=settings.BASE_DIR,
-                process_group=0,
-                env=worker.environment(threads=self.encoder_threads),
-            )
-            for worker in DEMO_WORKERS
+            *(
+                subprocess.Popen(
+                    worker.command(),
+                    cwd=settings.BASE_DIR,
+                    process_group=0,
+                    env=worker.environment(threads=self.encoder_threads),
+                )
+                for worker in workers
+            ),
+            subprocess.Popen(CLOCK_COMMAND, cwd=settings.BASE_DIR, process_group=0),
         ]
 
 
