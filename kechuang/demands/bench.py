@@ -233,6 +233,7 @@ def evaluate_product(
     }
     objects = {f"{kind}:{obj.pk}": obj for kind, objs in everything.items() for obj in objs}
     engine = {kind: Tally() for kind in TYPES}
+    folded = {kind: Tally() for kind in TYPES}  # shown, then the weak folded under 更多
     bm25 = {kind: Tally() for kind in TYPES}
     ranker = Bm25(all_documents()) if baseline else None
     unavailable = {"good_folded": 0, "above_available": 0}
@@ -246,6 +247,10 @@ def evaluate_product(
         for group in groups:
             grades = [judge.grade(demand, group.type, m.obj) for m in group.matches]
             engine[group.type].add(grades, ideal[group.type])
+            weak = [m for m in group.more if not m.unavailable]
+            folded[group.type].add(
+                grades + [judge.grade(demand, group.type, m.obj) for m in weak], ideal[group.type]
+            )
             if number < spot_check:
                 spot["types"][group.type] = [
                     (str(m.obj), m.strength_label, g)
@@ -267,6 +272,7 @@ def evaluate_product(
     report = {
         "demands": len(demands),
         "engine": {kind: engine[kind].figures() for kind in TYPES},
+        "engine+more": {kind: folded[kind].figures() for kind in TYPES},
         "unavailable_experts": unavailable,
     }
     if ranker is not None:

@@ -244,10 +244,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{report['demands']} demands; unavailable experts: {report['unavailable_experts']}"
         )
-        for name in ("engine", "bm25"):
+        for name in ("engine", "engine+more", "bm25"):
             for kind, figures in report.get(name, {}).items():
                 cells = ", ".join(f"{key} {value}" for key, value in figures.items())
-                self.stdout.write(f"  {name:6} {kind:12} {cells}")
+                self.stdout.write(f"  {name:11} {kind:12} {cells}")
         for spot in report.get("spot_check", []):
             self.stdout.write(f"\n{spot['id']} {spot['title']}")
             for kind, rows in spot["types"].items():
