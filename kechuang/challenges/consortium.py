@@ -5,7 +5,8 @@ Each indicator is searched in the context of its task (title, problem statement 
 together), so 排气量 in a compressor task finds compressor people, not a cement expert's 含气量. A
 candidate *covers* an indicator only through a capability: its evidence must answer one of the
 indicator's own key phrases (:func:`kechuang.matching.evidence.phrases_of`: no lone characters, numbers,
-units or generic words such as 整机) — matching the task's context alone covers nothing. Its strength
+units or generic words such as 整机), at least half of them — matching the task's context alone covers
+nothing. Its strength
 on the indicator is the engine's match strength for that contextual query, read in the calibrated bands
 of :func:`kechuang.matching.evidence.band` (强／较强／一般, the demand page's words); an indicator counts
 as covered from 一般 up.
@@ -62,8 +63,11 @@ class ConsortiumSuggestion:
 
 
 def _answering(hit: Hit, phrases: set[str]) -> list[Evidence]:
-    """The hit's evidence items that answer one of ``phrases``."""
-    return [ev for ev in hit.evidence if phrases.intersection(ev.terms)]
+    """The hit's evidence items that answer one of ``phrases``, if together they answer at least half
+    of them (a capability: 车身高度控制精度 is not covered by a sprayer boom's 高度 alone)."""
+    items = [ev for ev in hit.evidence if phrases.intersection(ev.terms)]
+    answered = phrases.intersection(t for ev in items for t in ev.terms)
+    return items if 2 * len(answered) >= len(phrases) else []
 
 
 def suggest_consortia(

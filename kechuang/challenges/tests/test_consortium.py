@@ -55,6 +55,14 @@ def test_a_hit_answering_only_the_task_context_covers_nothing():
     )
 
 
+def test_a_capability_answers_at_least_half_of_the_indicator_phrases():
+    phrases = {"车身高度控制精度": ["车身", "高度", "精度"]}
+    boom = hit("expert:3", 0.6, "高度", "控制器")  # a sprayer boom's height: one phrase of three
+    suspension = hit("expert:4", 0.4, "车身", "高度")
+    suggestions = suggest_consortia({"车身高度控制精度": [boom, suspension]}, phrases)
+    assert [s.members for s in suggestions] == [["expert:4"]]
+
+
 def test_a_weak_hit_is_no_coverage():
     suggestions = suggest_consortia({"控制": [hit("organization:1", 0.1, "控制")]}, PHRASES)
     assert suggestions == []
