@@ -133,8 +133,11 @@ class Tally:
     ndcg10: list[float] = field(default_factory=list)
     good5: list[bool] = field(default_factory=list)  # a grade-2 record in the top 5
     shown: list[int] = field(default_factory=list)
+    misses: list[str] = field(
+        default_factory=list
+    )  # answerable demands without a grade 2 in the top 5
 
-    def add(self, grades: list[int], ideal: list[int]) -> None:
+    def add(self, grades: list[int], ideal: list[int], demand: str = "") -> None:
         top = grades[:5]
         if top:
             self.p5.append(sum(g >= 1 for g in top) / len(top))
@@ -143,6 +146,8 @@ class Tally:
         self.ndcg10.append(ndcg(grades, ideal))
         if 2 in ideal:  # only where the demo has a clearly good answer of this type at all
             self.good5.append(2 in top)
+            if 2 not in top:
+                self.misses.append(demand)
         self.shown.append(len(top))
 
     def figures(self) -> dict[str, float]:
@@ -246,7 +251,7 @@ def evaluate_product(
         spot = {"id": demand.id, "title": demand.title, "types": {}}
         for group in groups:
             grades = [judge.grade(demand, group.type, m.obj) for m in group.matches]
-            engine[group.type].add(grades, ideal[group.type])
+            engine[group.type].add(grades, ideal[group.type], demand.id)
             weak = [m for m in group.more if not m.unavailable]
             folded[group.type].add(
                 grades + [judge.grade(demand, group.type, m.obj) for m in weak], ideal[group.type]
@@ -273,6 +278,7 @@ def evaluate_product(
         "demands": len(demands),
         "engine": {kind: engine[kind].figures() for kind in TYPES},
         "engine+more": {kind: folded[kind].figures() for kind in TYPES},
+        "misses": {kind: engine[kind].misses for kind in TYPES},
         "unavailable_experts": unavailable,
     }
     if ranker is not None:

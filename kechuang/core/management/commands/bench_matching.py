@@ -248,6 +248,8 @@ class Command(BaseCommand):
             for kind, figures in report.get(name, {}).items():
                 cells = ", ".join(f"{key} {value}" for key, value in figures.items())
                 self.stdout.write(f"  {name:11} {kind:12} {cells}")
+        for kind, ids in report["misses"].items():
+            self.stdout.write(f"  no clearly good {kind} in the top 5: {' '.join(ids) or '-'}")
         for spot in report.get("spot_check", []):
             self.stdout.write(f"\n{spot['id']} {spot['title']}")
             for kind, rows in spot["types"].items():
