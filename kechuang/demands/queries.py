@@ -143,14 +143,16 @@ class Match:
         """Strength band first, so the shown order follows the shown strength; within a band experts
         who accept work before busy ones, solvers before enterprises, the chain's pool engineers before
         others (a tie-break among equally capable candidates, never a boost), then the finer strength
-        and the engine's order."""
+        and the engine's order. Below the lowest band the strength says too little to order by (a short
+        record — an instrument, a service — answers a phrase or two of any long demand): the engine's
+        relevance order stands there."""
         availability = AVAILABILITY_ORDER.get(getattr(self.obj, "availability", None), 0)
         return (
             BAND_ORDER[self.band],
             availability if self.type == MatchType.EXPERT else 0,
             Role.ORDER[self.role],
             self.pool_specialities is None,
-            -round(self.hit.strength, 2),
+            -round(self.hit.strength, 2) if self.band != "weak" else 0.0,
         )
 
 

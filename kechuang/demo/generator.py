@@ -197,10 +197,23 @@ class DemoCounts:
 
 
 @dataclass(frozen=True)
+class DemoPlan:
+    """What the generator decided about each record it wrote, known only while it builds (never stored
+    on the records): an expert's and an achievement's specialty key (``None`` for a scholar of another
+    discipline and an achievement named after a paper) and an institution's directions. The product
+    benchmark (:mod:`kechuang.matching.product`) judges matches by it."""
+
+    expert_specialty: dict[int, str | None]
+    achievement_specialty: dict[int, str | None]
+    organization_directions: dict[int, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class DemoResult:
     created: bool
     scale: int
     counts: DemoCounts
+    plan: DemoPlan | None = None  # set when this call generated the demo
 
 
 class DemoAlreadyLoaded(Exception):
@@ -233,7 +246,8 @@ def load_demo(
                     created=False, scale=marker.data.get("scale", scale), counts=counts
                 )
             raise DemoAlreadyLoaded(marker.data.get("scale"), marker.data.get("counts", {}))
-        federation = DemoBuilder(counts, progress or (lambda n: None)).build()
+        builder = DemoBuilder(counts, progress or (lambda n: None))
+        federation = builder.build()
         record(
             None,
             MARKER_ACTION,
@@ -246,7 +260,12 @@ def load_demo(
     # Fresh planner statistics: without them SQLite sorts whole tables instead of using the indexes.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return DemoResult(created=True, scale=scale, counts=counts)
+    plan = DemoPlan(
+        expert_specialty=dict(builder.expert_specialty),
+        achievement_specialty=dict(builder.achievement_specialty),
+        organization_directions={o.pk: tuple(o.demo_directions) for o in builder.institutions},
+    )
+    return DemoResult(created=True, scale=scale, counts=counts, plan=plan)
 
 
 def allocate(total: int, shares: Sequence[int]) -> list[int]:
@@ -297,6 +316,7 @@ class DemoBuilder:
         self.inventions: dict[str, list[Invention]] = {}
         self.invention_turn: dict[str, int] = {}
         self.expert_specialty: dict[int, str | None] = {}
+        self.achievement_specialty: dict[int, str | None] = {}
         self.enterprise_region: dict[int, str] = {}
 
     # --- the whole load -------------------------------------------------------------------------
@@ -1236,6 +1256,10 @@ class DemoBuilder:
         achievements = [self.invention_achievement(i) for i in chosen]
         achievements += [self.paper_achievement(e, p, t) for e, p, t in picked]
         self.save(Achievement, achievements)
+        for i, achievement in enumerate(achievements):
+            self.achievement_specialty[achievement.pk] = (
+                chosen[i].specialty.key if i < len(chosen) else None
+            )
         patents = [
             ExpertWork(
                 expert=a.demo_inventors[0],

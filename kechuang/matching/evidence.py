@@ -112,16 +112,22 @@ def whole_words(analyzer: Analyzer, normalized: str) -> list[tuple[str, int, int
     return joined
 
 
+def phrases_of(analyzer: Analyzer, text: str) -> list[str]:
+    """The key phrases of ``text`` (normalised, in order, once each): its whole words that name
+    something, or — for a text of generic words only (a search for 汽车) — its generic words."""
+    normalized = normalize((text or "")[:MAX_QUERY_CHARS])
+    whole = [word for word, _start, _end in whole_words(analyzer, normalized)]
+    words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords)))
+    if not words:
+        words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords, True)))
+    return words
+
+
 def key_phrases(
     analyzer: Analyzer, query: str, idfs_for: Callable[[list[str]], Mapping[str, float]]
 ) -> KeyPhrases:
     """The key phrases of ``query`` weighted by their idf in the index (``idfs_for``)."""
-    normalized = normalize((query or "")[:MAX_QUERY_CHARS])
-    whole = [word for word, _start, _end in whole_words(analyzer, normalized)]
-    words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords)))
-    if not words:
-        # A query of generic words only (a search for 汽车) still shows where they occur.
-        words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords, True)))
+    words = phrases_of(analyzer, query)
     # A joined run of lone characters is no index term: it is as specific as its rarest character.
     runs = {w: list(w) for w in words if not analyzer.has_term(w)}
     idfs = idfs_for(list(dict.fromkeys([*words, *(c for r in runs.values() for c in r)])))

