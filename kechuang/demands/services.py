@@ -143,7 +143,7 @@ def save_demand(
             raise PermissionDenied(_("该需求不属于此企业"))
         demand = Demand.objects.select_for_update().get(pk=demand.pk)
         if not demand.is_editable:
-            raise Refused(_("需求当前状态为“%(s)s”,不能修改") % {"s": demand.get_status_display()})
+            raise Refused(_("需求当前状态为“%(s)s”，不能修改") % {"s": demand.get_status_display()})
     for name, value in values.items():
         setattr(demand, name, value)
     demand.region_id = data.region_id or demand.region_id or organization.region_id
@@ -161,7 +161,7 @@ def add_attachment(actor, demand: Demand, uploaded) -> DemandAttachment:
     if not acts_for(actor, demand.organization_id):
         raise PermissionDenied(_("您不是该企业的成员"))
     if not demand.is_editable:
-        raise Refused(_("需求已提交,不能再添加附件"))
+        raise Refused(_("需求已提交，不能再添加附件"))
     content_type = check_attachment(uploaded)
     attachment = DemandAttachment(
         demand=demand,
@@ -210,7 +210,7 @@ def _change_demand(demand: Demand, allowed: tuple, **values) -> Demand:
     if not updated:
         current = Demand.objects.get(pk=demand.pk)
         raise Refused(
-            _("需求当前状态为“%(s)s”,不能执行此操作") % {"s": current.get_status_display()}
+            _("需求当前状态为“%(s)s”，不能执行此操作") % {"s": current.get_status_display()}
         )
     return Demand.objects.get(pk=demand.pk)
 
@@ -231,8 +231,8 @@ def submit_demand(actor, demand: Demand) -> Demand:
     notify(
         operators_of(demand.region),
         "demand.pending",
-        _("待审核需求:%(t)s") % {"t": demand.title},
-        _("%(org)s 提交了技术需求,请审核。") % {"org": demand.organization},
+        _("待审核需求：%(t)s") % {"t": demand.title},
+        _("%(org)s 提交了技术需求，请审核。") % {"org": demand.organization},
         demand.get_absolute_url(),
     )
     return demand
@@ -256,8 +256,8 @@ def approve_demand(actor, demand: Demand) -> Demand:
     notify(
         users_of(demand.organization_id),
         "demand.published",
-        _("需求已发布:%(t)s") % {"t": demand.title},
-        _("您的技术需求已通过审核,可查看匹配结果并发起对接。"),
+        _("需求已发布：%(t)s") % {"t": demand.title},
+        _("您的技术需求已通过审核，可查看匹配结果并发起对接。"),
         demand.get_absolute_url(),
     )
     from kechuang.demands.tasks import count_matches
@@ -281,7 +281,7 @@ def return_demand(actor, demand: Demand, reason: str) -> Demand:
     notify(
         users_of(demand.organization_id),
         "demand.returned",
-        _("需求被退回:%(t)s") % {"t": demand.title},
+        _("需求被退回：%(t)s") % {"t": demand.title},
         reason,
         demand.get_absolute_url(),
     )
@@ -352,7 +352,7 @@ def _open_engagement(
         .filter(demand=demand, match_type=match_type, match_id=match_id)
         .exists()
     ):
-        raise Refused(_("已有进行中的对接:%(l)s") % {"l": label})
+        raise Refused(_("已有进行中的对接：%(l)s") % {"l": label})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -370,7 +370,7 @@ def _open_engagement(
                 requested_at=now,
             )
     except IntegrityError as error:  # a concurrent request for the same match won the race
-        raise Refused(_("已有进行中的对接:%(l)s") % {"l": label}) from error
+        raise Refused(_("已有进行中的对接：%(l)s") % {"l": label}) from error
     if expert is not None and demand.visibility == Demand.Visibility.RESTRICTED:
         demand.invited_experts.add(expert)
     note = _("运营方推送对接") if pushed else _("企业发起对接")
@@ -395,8 +395,8 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
 
         transaction.on_commit(partial(send_answer_link.enqueue, engagement.pk), robust=True)
         return
-    title = _("专家无法收到对接请求:%(e)s") % {"e": expert.name}
-    body = _("%(e)s 没有平台账号,专家档案中也没有邮箱,无人能回应“%(t)s”的对接请求。") % {
+    title = _("专家无法收到对接请求：%(e)s") % {"e": expert.name}
+    body = _("%(e)s 没有平台账号，专家档案中也没有邮箱，无人能回应“%(t)s”的对接请求。") % {
         "e": expert.name,
         "t": engagement.demand.title,
     }
@@ -446,7 +446,7 @@ def request_engagement(
     notify(
         engagement.supplier_users(),
         "engagement.requested",
-        _("新的对接请求:%(t)s") % {"t": demand.title},
+        _("新的对接请求：%(t)s") % {"t": demand.title},
         engagement.message or _("%(org)s 希望与您对接。") % {"org": demand.organization},
         engagement.get_absolute_url(),
     )
@@ -463,8 +463,8 @@ def push_match(
         raise PermissionDenied(_("您不负责该区域"))
     engagement = _open_engagement(actor, demand, match_type, match_id, message, pushed=True)
     record(actor, "engagement.push", engagement, str(engagement))
-    title = _("运营方推送对接:%(t)s") % {"t": demand.title}
-    body = engagement.message or _("%(a)s 与 %(b)s 的对接由运营方推送,请及时处理。") % {
+    title = _("运营方推送对接：%(t)s") % {"t": demand.title}
+    body = engagement.message or _("%(a)s 与 %(b)s 的对接由运营方推送，请及时处理。") % {
         "a": demand.organization,
         "b": engagement.supplier_name,
     }
@@ -521,7 +521,7 @@ def _transition(
     ).get(pk=engagement.pk)
     if not updated:
         raise Refused(
-            _("对接当前状态为“%(s)s”,不能执行此操作") % {"s": current.get_status_display()}
+            _("对接当前状态为“%(s)s”，不能执行此操作") % {"s": current.get_status_display()}
         )
     EngagementEvent.objects.create(
         engagement=current, at=now, actor=actor, kind="status", status=target, note=note
@@ -561,7 +561,7 @@ def claim_expert_profile(link: AnswerLink, engagement: Engagement, password: str
     users = get_user_model()
     email = link.email
     if users.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
-        raise Refused(_("该邮箱已有平台账号,请登录后联系运营方关联专家档案"))
+        raise Refused(_("该邮箱已有平台账号，请登录后联系运营方关联专家档案"))
     expert = engagement.expert
     user = users(username=email, email=email, display_name=expert.name)
     validate_password(password, user)
@@ -593,7 +593,7 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
         engagement,
         (S.REQUESTED,),
         S.ACCEPTED,
-        _("接受对接(邮件链接)") if link else _("接受对接"),
+        _("接受对接（邮件链接）") if link else _("接受对接"),
         "engagement.accept",
         responded_at=now,
         accepted_at=now,
@@ -601,8 +601,8 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
     notify(
         engagement.enterprise_users(),
         "engagement.accepted",
-        _("对接已接受:%(t)s") % {"t": engagement.demand.title},
-        _("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。")
+        _("对接已接受：%(t)s") % {"t": engagement.demand.title},
+        _("%(s)s 接受了对接请求，现在可以查看联系方式并预约会谈。")
         % {"s": engagement.supplier_name},
         engagement.get_absolute_url(),
     )
@@ -624,7 +624,7 @@ def decline_engagement(
         engagement,
         (S.REQUESTED,),
         S.DECLINED,
-        (_("婉拒(邮件链接):%(r)s") if link else _("婉拒:%(r)s")) % {"r": reason},
+        (_("婉拒（邮件链接）：%(r)s") if link else _("婉拒：%(r)s")) % {"r": reason},
         "engagement.decline",
         responded_at=timezone.now(),
         decline_reason=reason[:300],
@@ -632,7 +632,7 @@ def decline_engagement(
     notify(
         engagement.enterprise_users(),
         "engagement.declined",
-        _("对接被婉拒:%(t)s") % {"t": engagement.demand.title},
+        _("对接被婉拒：%(t)s") % {"t": engagement.demand.title},
         reason,
         engagement.get_absolute_url(),
     )
@@ -660,7 +660,7 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
                     engagement,
                     (S.REQUESTED,),
                     S.EXPIRED,
-                    _("超过 %(n)d 天未回应,自动过期") % {"n": settings.ENGAGEMENT_EXPIRY_DAYS},
+                    _("超过 %(n)d 天未回应，自动过期") % {"n": settings.ENGAGEMENT_EXPIRY_DAYS},
                     "engagement.expire",
                     responded_at=now,
                 )
@@ -670,7 +670,7 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
             notify(
                 engagement.enterprise_users(),
                 "engagement.expired",
-                _("对接请求已过期:%(t)s") % {"t": engagement.demand.title},
+                _("对接请求已过期：%(t)s") % {"t": engagement.demand.title},
                 _("%(s)s 未在期限内回应。") % {"s": engagement.supplier_name},
                 engagement.get_absolute_url(),
             )
@@ -697,7 +697,7 @@ def schedule_meeting(
         engagement,
         (S.ACCEPTED, S.MEETING_SCHEDULED),
         S.MEETING_SCHEDULED,
-        _("约定会谈:%(at)s %(where)s") % {"at": f"{local:%Y-%m-%d %H:%M}", "where": place or link},
+        _("约定会谈：%(at)s %(where)s") % {"at": f"{local:%Y-%m-%d %H:%M}", "where": place or link},
         "engagement.schedule",
         meeting_at=at,
         meeting_place=place[:200],
@@ -711,7 +711,7 @@ def schedule_meeting(
     notify(
         others,
         "engagement.meeting",
-        _("会谈已约定:%(t)s") % {"t": engagement.demand.title},
+        _("会谈已约定：%(t)s") % {"t": engagement.demand.title},
         f"{local:%Y-%m-%d %H:%M} {place or link}",
         engagement.get_absolute_url(),
     )
@@ -758,7 +758,7 @@ def agree_cooperation(
         engagement,
         (S.MET,),
         S.AGREED,
-        _("达成合作:%(m)s ¥%(a)s")
+        _("达成合作：%(m)s ¥%(a)s")
         % {"m": CooperationMode(cooperation_mode).label, "a": f"{amount:,.2f}"},
         "engagement.agree",
         agreed_at=timezone.now(),
@@ -768,7 +768,7 @@ def agree_cooperation(
     notify(
         operators_of(engagement.demand.region),
         "engagement.agreed",
-        _("对接达成合作:%(t)s") % {"t": engagement.demand.title},
+        _("对接达成合作：%(t)s") % {"t": engagement.demand.title},
         f"{engagement.demand.organization} ↔ {engagement.supplier_name}",
         engagement.get_absolute_url(),
     )
@@ -787,7 +787,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
         engagement,
         (S.ACCEPTED, S.MEETING_SCHEDULED, S.MET),
         S.CLOSED,
-        _("结束对接:%(r)s") % {"r": reason},
+        _("结束对接：%(r)s") % {"r": reason},
         "engagement.close",
         closed_at=timezone.now(),
         close_reason=reason[:300],
@@ -800,7 +800,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
     notify(
         others,
         "engagement.closed",
-        _("对接已结束:%(t)s") % {"t": engagement.demand.title},
+        _("对接已结束：%(t)s") % {"t": engagement.demand.title},
         reason,
         engagement.get_absolute_url(),
     )
@@ -818,7 +818,7 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
         pk=engagement.pk
     )
     if engagement.status not in Engagement.OPEN_STATUSES:
-        raise Refused(_("对接已结束,不能再留言"))
+        raise Refused(_("对接已结束，不能再留言"))
     event = EngagementEvent.objects.create(
         engagement=engagement,
         at=timezone.now(),
@@ -836,7 +836,7 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
     notify(
         others,
         "engagement.message",
-        _("对接留言:%(t)s") % {"t": engagement.demand.title},
+        _("对接留言：%(t)s") % {"t": engagement.demand.title},
         body,
         engagement.get_absolute_url(),
     )
@@ -938,8 +938,8 @@ def plan_visit(actor, team, enterprise: Organization, planned_on: date):
     notify(
         users_of(enterprise.pk),
         "visit.planned",
-        _("科技服务团走访预告:%(t)s") % {"t": team.name},
-        _("计划日期:%(d)s") % {"d": planned_on.isoformat()},
+        _("科技服务团走访预告：%(t)s") % {"t": team.name},
+        _("计划日期：%(d)s") % {"d": planned_on.isoformat()},
         team.get_absolute_url(),
     )
     return visit

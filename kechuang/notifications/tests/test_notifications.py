@@ -17,7 +17,7 @@ def users(db):
 def test_delivered_after_commit_in_platform_and_by_mail(users, django_capture_on_commit_callbacks):
     a, b = users
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify([a, b, a, None], "demand.pending", "待审核需求:X", "请审核", "/demands/1/")
+        notify([a, b, a, None], "demand.pending", "待审核需求：X", "请审核", "/demands/1/")
     assert Notification.objects.count() == 0  # nothing before commit
     for callback in callbacks:
         callback()
@@ -26,7 +26,7 @@ def test_delivered_after_commit_in_platform_and_by_mail(users, django_capture_on
         ("b", False),
     ]
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["a@example.cn"] and mail.outbox[0].subject == "待审核需求:X"
+    assert mail.outbox[0].to == ["a@example.cn"] and mail.outbox[0].subject == "待审核需求：X"
     assert "http://127.0.0.1:8000/demands/1/" in mail.outbox[0].body
 
 
