@@ -48,9 +48,10 @@ GETTEXT_NAMES = {
 TRANSLATE = re.compile(
     r"""\{%\s*(?:translate|trans)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
 )
-TRAILING_MARK = re.compile(TRANSLATE.pattern + r"[^%]*%\}[ \t]*[,:;!?]")
-"""A Chinese ``{% translate %}`` written with an ASCII mark right after it (``{% translate "金额" %}:``):
-the mark belongs inside the translated string (``"金额："``, English ``"Amount: "``)."""
+TRAILING_MARK = re.compile(TRANSLATE.pattern + r"[^%]*%\}[ \t]*[,:;!?，：；！？]")
+"""A Chinese ``{% translate %}`` written with a mark right after it (``{% translate "金额" %}:``, or ``：``,
+which English would show as it is): the mark belongs inside the translated string (``"金额："``, English
+``"Amount: "``)."""
 BLOCK = re.compile(
     r"\{%\s*blocktrans(?:late)?\b.*?%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S
 )
@@ -148,6 +149,7 @@ def test_the_check_knows_what_counts():
     assert offending("{n}起") == []
     assert TRAILING_MARK.search('<p>{% translate "金额" %}:{{ a }}</p>')
     assert TRAILING_MARK.search("{% trans '金额' context 'x' %} ;")
+    assert TRAILING_MARK.search('{% translate "金额" %}：{{ a }}')
     assert not TRAILING_MARK.search('{% translate "金额：" %}{{ a }}')
 
 
