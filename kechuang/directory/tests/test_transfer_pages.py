@@ -189,10 +189,10 @@ def test_operator_checks_and_imports_a_gbk_file_in_the_browser(
     page.select_option("select[name=record_type]", "organizations")
     page.set_input_files("input[name=file]", str(csv_file))
     page.click("button[value=check]")
-    page.get_by_text("校验通过:共 2 行").wait_for()
+    page.get_by_text("校验通过：共 2 行").wait_for()
     assert Organization.objects.count() == 0
     page.click("text=确认导入")
-    page.get_by_text("导入完成:共 2 行,新增 2 条").wait_for()
+    page.get_by_text("导入完成：共 2 行，新增 2 条").wait_for()
     page.screenshot(path=str(artifacts_dir / "transfer-import.png"), full_page=True)
     assert Organization.objects.count() == 2
 
