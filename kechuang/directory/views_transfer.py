@@ -39,7 +39,7 @@ class UploadForm(forms.Form):
         choices=[(spec.name, spec.label) for spec in SPECS.values()],
     )
     file = forms.FileField(
-        label=gettext_lazy("文件"), help_text=gettext_lazy("Excel（.xlsx）或 CSV(UTF-8 / GBK)")
+        label=gettext_lazy("文件"), help_text=gettext_lazy("Excel（.xlsx）或 CSV（UTF-8 / GBK）")
     )
 
     def clean_file(self):
