@@ -66,7 +66,7 @@ class OperatorMandate(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+"
     )
-    office = models.CharField(_("单位"), max_length=100, blank=True, help_text=_("如:瑞安市科协"))
+    office = models.CharField(_("单位"), max_length=100, blank=True, help_text=_("如：瑞安市科协"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -208,7 +208,7 @@ class ProposalForm(Grouped, forms.Form):
     def clean_completion_deadline(self) -> datetime.date:
         deadline = self.cleaned_data["completion_deadline"]
         if deadline <= timezone.now().astimezone(SHANGHAI).date():
-            raise forms.ValidationError(_("完成期限必须晚于今天(北京时间)"))
+            raise forms.ValidationError(_("完成期限必须晚于今天（北京时间）"))
         return deadline
 
     def clean(self) -> dict:
@@ -234,7 +234,7 @@ class DepartmentProposalForm(ProposalForm):
             .order_by("name")
         )
         super().__init__(*args, organizations=organizations, **kwargs)
-        self.fields["proposer"].label = _("出题部门(单位)")
+        self.fields["proposer"].label = _("出题部门（单位）")
         self.fields["proposer"].empty_label = _("请选择出题部门或单位")
         self.fields["proposer"].error_messages["invalid_choice"] = _(
             "请选择您运营区域内的部门或单位"
@@ -274,9 +274,9 @@ class ListForm(Grouped, forms.Form):
         help_text=_("当日 24:00（北京时间）截止。"),
     )
     first_tranche_min_percent = forms.DecimalField(
-        label=_("首期拨付最低比例(%)"), initial=60, min_value=0, max_value=100
+        label=_("首期拨付最低比例（%）"), initial=60, min_value=0, max_value=100
     )
-    objection_days = forms.IntegerField(label=_("公示期(天)"), initial=7, min_value=1)
+    objection_days = forms.IntegerField(label=_("公示期（天）"), initial=7, min_value=1)
 
 
 class ApplicationForm(Grouped, forms.Form):
@@ -371,7 +371,7 @@ class MemberForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("如：台架测试与可靠性验证")}),
     )
     work_share = forms.DecimalField(
-        label=_("任务分工占比(%)"),
+        label=_("任务分工占比（%）"),
         min_value=0,
         max_value=100,
         widget=forms.NumberInput(attrs={"placeholder": _("如：30"), "class": "input-short"}),

@@ -53,17 +53,17 @@ class ChallengeList(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("发榜区域"), on_delete=models.PROTECT, related_name="+"
     )
-    issuer = models.CharField(_("发榜单位"), max_length=100, help_text=_("如:瑞安市科学技术局"))
+    issuer = models.CharField(_("发榜单位"), max_length=100, help_text=_("如：瑞安市科学技术局"))
     description = models.TextField(_("榜单说明"), blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     opens_on = models.DateField(_("揭榜开始日期"))
-    closes_on = models.DateField(_("揭榜截止日期"), help_text=_("当日 24:00(北京时间)截止"))
+    closes_on = models.DateField(_("揭榜截止日期"), help_text=_("当日 24:00（北京时间）截止"))
     first_tranche_min_percent = models.DecimalField(
-        _("首期拨付最低比例(%)"), max_digits=5, decimal_places=2, default=Decimal("60")
+        _("首期拨付最低比例（%）"), max_digits=5, decimal_places=2, default=Decimal("60")
     )
-    objection_days = models.PositiveSmallIntegerField(_("公示期(天)"), default=7)
+    objection_days = models.PositiveSmallIntegerField(_("公示期（天）"), default=7)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     announced_at = models.DateTimeField(_("公示开始"), null=True, blank=True)
     objection_ends_at = models.DateTimeField(_("公示截止"), null=True, blank=True)
@@ -166,9 +166,9 @@ class Challenge(models.Model):
     )
     title = models.CharField(_("任务名称"), max_length=200)
     problem = models.TextField(_("需解决的问题"))
-    bounty = MoneyField(_("榜金(元)"))
-    issuer_share = MoneyField(_("出题单位出资(元)"))
-    government_share = MoneyField(_("政府资助(元)"))
+    bounty = MoneyField(_("榜金（元）"))
+    issuer_share = MoneyField(_("出题单位出资（元）"))
+    government_share = MoneyField(_("政府资助（元）"))
     completion_deadline = models.DateField(_("完成期限"))
     eligible_kinds = models.JSONField(
         _("可揭榜主体类型"), default=list, blank=True, help_text=_("留空表示不限")
@@ -185,7 +185,7 @@ class Challenge(models.Model):
     credit_code_required = models.BooleanField(
         _("须有统一社会信用代码"),
         default=False,
-        help_text=_("揭榜单位(含联合体各成员)须为具有统一社会信用代码的独立法人"),
+        help_text=_("揭榜单位（含联合体各成员）须为具有统一社会信用代码的独立法人"),
     )
     min_tier = models.CharField(
         _("牵头企业最低培育梯次"),
@@ -193,10 +193,10 @@ class Challenge(models.Model):
         choices=Organization.Tier.choices,
         blank=True,
         default="",
-        help_text=_("仅约束企业牵头的申请;留空表示不限"),
+        help_text=_("仅约束企业牵头的申请；留空表示不限"),
     )
     qualifications = models.TextField(
-        _("其他资质要求"), blank=True, help_text=_("平台不自动核验,由形式审查人工核对")
+        _("其他资质要求"), blank=True, help_text=_("平台不自动核验，由形式审查人工核对")
     )
     ip_terms = models.TextField(_("知识产权约定"), blank=True)
     fields = models.ManyToManyField(
@@ -276,7 +276,7 @@ class RubricCriterion(models.Model):
         ChallengeList, on_delete=models.CASCADE, related_name="criteria"
     )
     name = models.CharField(_("评分项"), max_length=100)
-    weight = models.DecimalField(_("权重(%)"), max_digits=5, decimal_places=2)
+    weight = models.DecimalField(_("权重（%）"), max_digits=5, decimal_places=2)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -358,9 +358,9 @@ class Application(models.Model):
         _("状态"), max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     technical_route = models.TextField(_("技术路线"), blank=True)
-    budget_total = MoneyField(_("总预算(元)"), default=0)
+    budget_total = MoneyField(_("总预算（元）"), default=0)
     declaration_accepted = models.BooleanField(
-        _("承诺声明"), default=False, help_text=_("承诺所填信息真实,无知识产权纠纷,接受评审结果")
+        _("承诺声明"), default=False, help_text=_("承诺所填信息真实，无知识产权纠纷，接受评审结果")
     )
     formal_note = models.CharField(_("形式审查意见"), max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -421,8 +421,8 @@ class ConsortiumMember(models.Model):
     )
     role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.MEMBER)
     responsibility = models.CharField(_("分工"), max_length=200, blank=True)
-    work_share = models.DecimalField(_("任务分工占比(%)"), max_digits=5, decimal_places=2)
-    budget_share = MoneyField(_("预算份额(元)"))
+    work_share = models.DecimalField(_("任务分工占比（%）"), max_digits=5, decimal_places=2)
+    budget_share = MoneyField(_("预算份额（元）"))
     confirmed_at = models.DateTimeField(_("确认参与时间"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -496,7 +496,7 @@ class ReviewRound(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("评审中(密封)")
+        OPEN = "open", _("评审中（密封）")
         UNSEALED = "unsealed", _("已启封")
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="rounds")
@@ -679,9 +679,9 @@ class Agreement(models.Model):
         Application, on_delete=models.PROTECT, related_name="agreement"
     )
     challenge = models.OneToOneField(Challenge, on_delete=models.PROTECT, related_name="agreement")
-    bounty = MoneyField(_("榜金(元)"))
-    committed_total = MoneyField(_("已安排拨付(元)"), default=0)
-    released_total = MoneyField(_("已拨付(元)"), default=0)
+    bounty = MoneyField(_("榜金（元）"))
+    committed_total = MoneyField(_("已安排拨付（元）"), default=0)
+    released_total = MoneyField(_("已拨付（元）"), default=0)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
@@ -758,7 +758,7 @@ class Tranche(models.Model):
     milestone = models.OneToOneField(
         Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="tranche"
     )
-    amount = MoneyField(_("金额(元)"))
+    amount = MoneyField(_("金额（元）"))
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )

@@ -292,7 +292,7 @@ def close_list(challenge_list: ChallengeList, *, by, now=None) -> ChallengeList:
 def _require_draft_editor(application: Application, by) -> None:
     if not acts_for(by, application.lead_id):
         raise PermissionDenied(_("只有牵头单位成员可以编辑申请"))
-    _require(application.status == Application.Status.DRAFT, _("申请已提交,不能再修改"))
+    _require(application.status == Application.Status.DRAFT, _("申请已提交，不能再修改"))
 
 
 @transaction.atomic
@@ -314,7 +314,7 @@ def start_application(
     )
     _require(mode in Application.Mode.values, _("揭榜方式无效"))
     problems = eligibility_problems(challenge, lead)
-    _require(not problems, ";".join(problems))
+    _require(not problems, "；".join(problems))
     _require(
         not ConsortiumMember.objects.filter(
             challenge=challenge, organization=lead, withdrawn=False
@@ -432,7 +432,7 @@ def save_member(
     member = application.members.filter(organization=organization).first()
     if member is None:
         problems = eligibility_problems(application.challenge, organization, lead=False)
-        _require(not problems, ";".join(problems))
+        _require(not problems, "；".join(problems))
         try:
             with transaction.atomic():
                 member = ConsortiumMember.objects.create(
@@ -560,26 +560,26 @@ def submit_application(application: Application, *, by, now=None) -> Application
     application = _locked(application)
     _require_draft_editor(application, by)
     challenge_list = application.challenge.challenge_list
-    _require(challenge_list.window_is_open(now), _("已超过揭榜截止时间,不能提交"))
+    _require(challenge_list.window_is_open(now), _("已超过揭榜截止时间，不能提交"))
     problems = submission_problems(application)
-    _require(not problems, ";".join(problems))
+    _require(not problems, "；".join(problems))
     application.status = Application.Status.SUBMITTED
     application.submitted_at = now
     application.save(update_fields=["status", "submitted_at"])
     record(by, "challenges.application.submit", application, str(application))
-    title = _("收到揭榜申请:%(t)s") % {"t": application.challenge.title}
+    title = _("收到揭榜申请：%(t)s") % {"t": application.challenge.title}
     notify(
         _applicants(application),
         "challenges.application.received",
         title,
-        _("%(lead)s 牵头的揭榜申请已提交,揭榜截止后进行形式审查。") % {"lead": application.lead},
+        _("%(lead)s 牵头的揭榜申请已提交，揭榜截止后进行形式审查。") % {"lead": application.lead},
         application.get_absolute_url(),
     )
     notify(
         operators_of(challenge_list.region),
         "challenges.application.received",
         title,
-        _("%(lead)s 提交了揭榜申请,揭榜截止后请进行形式审查。") % {"lead": application.lead},
+        _("%(lead)s 提交了揭榜申请，揭榜截止后请进行形式审查。") % {"lead": application.lead},
         _manage_url(challenge_list),
     )
     return application
@@ -599,9 +599,9 @@ def withdrawal_refusal(application: Application, challenge_list: ChallengeList) 
         ChallengeList.Status.PUBLISHED,
         ChallengeList.Status.CLOSED,
     ):
-        return _("专家评审已开始,申请不能再撤回")
+        return _("专家评审已开始，申请不能再撤回")
     if application.status not in WITHDRAWABLE:
-        return _("申请当前状态为“%(s)s”,不能撤回") % {"s": application.get_status_display()}
+        return _("申请当前状态为“%(s)s”，不能撤回") % {"s": application.get_status_display()}
     return ""
 
 
@@ -629,7 +629,7 @@ def withdraw_application(
     application.save(update_fields=["status", "withdrawn_at", "withdrawal_reason"])
     application.members.update(withdrawn=True)
     record(by, "challenges.application.withdraw", application, reason, submitted=was_submitted)
-    title = _("揭榜申请已撤回:%(t)s") % {"t": application.challenge.title}
+    title = _("揭榜申请已撤回：%(t)s") % {"t": application.challenge.title}
     body = _("%(lead)s 撤回了牵头的揭榜申请。%(reason)s") % {
         "lead": application.lead,
         "reason": reason,
@@ -671,7 +671,7 @@ def formal_check(application: Application, *, by, passed: bool, note: str = "") 
         notify(
             _applicants(application),
             "challenges.application.returned",
-            _("揭榜申请未通过形式审查:%(t)s") % {"t": application.challenge.title},
+            _("揭榜申请未通过形式审查：%(t)s") % {"t": application.challenge.title},
             application.formal_note,
             application.get_absolute_url(),
         )
@@ -765,8 +765,8 @@ def draw_panel(
     notify(
         [e.user for e in chosen],
         "challenges.review.assigned",
-        _("评审任务:%(r)s") % {"r": review_round},
-        _("您被抽取为本轮评审专家,请在评审页面为每份申请打分;如有利益冲突请申报回避。"),
+        _("评审任务：%(r)s") % {"r": review_round},
+        _("您被抽取为本轮评审专家，请在评审页面为每份申请打分；如有利益冲突请申报回避。"),
         reverse("challenges:reviews"),
     )
     record(
@@ -788,7 +788,7 @@ def declare_conflict(seat: PanelSeat, *, by, detail: str) -> PanelSeat:
         raise PermissionDenied(_("只能由评审专家本人申报回避"))
     _require(seat.round.status == ReviewRound.Status.OPEN, _("该轮评审已启封"))
     _require(seat.status == PanelSeat.Status.ACTIVE, _("已申报回避"))
-    _require(not seat.scores.exists(), _("已打分,不能再申报回避"))
+    _require(not seat.scores.exists(), _("已打分，不能再申报回避"))
     _require(bool(detail.strip()), _("请说明回避原因"))
     seat.status = PanelSeat.Status.RECUSED
     seat.save(update_fields=["status"])
@@ -864,8 +864,8 @@ def _tell_if_all_scored(review_round: ReviewRound) -> None:
         notify(
             operators_of(challenge_list.region),
             "challenges.scores.sealed",
-            _("评分已齐待启封:%(r)s") % {"r": review_round},
-            _("本轮评审专家已全部完成打分,评分密封保存,请启封。"),
+            _("评分已齐待启封：%(r)s") % {"r": review_round},
+            _("本轮评审专家已全部完成打分，评分密封保存，请启封。"),
             _manage_url(challenge_list) + f"#round-{review_round.pk}",
         )
 
@@ -886,7 +886,7 @@ def unseal_round(review_round: ReviewRound, *, by, now=None) -> ReviewRound:
     review_round.unsealed_at = now
     review_round.save(update_fields=["status", "unsealed_at"])
     record(by, "challenges.round.unseal", review_round, str(review_round))
-    title = _("评分已启封:%(r)s") % {"r": review_round}
+    title = _("评分已启封：%(r)s") % {"r": review_round}
     notify(
         get_user_model().objects.filter(
             expert_profile__panel_seats__round=review_round,
@@ -894,7 +894,7 @@ def unseal_round(review_round: ReviewRound, *, by, now=None) -> ReviewRound:
         ),
         "challenges.scores.opened",
         title,
-        _("本轮评分已启封,可查看全部评审专家的评分。"),
+        _("本轮评分已启封，可查看全部评审专家的评分。"),
         reverse("challenges:reviews"),
     )
     for application in review_round.applications.all():
@@ -902,7 +902,7 @@ def unseal_round(review_round: ReviewRound, *, by, now=None) -> ReviewRound:
             _applicants(application),
             "challenges.scores.opened",
             title,
-            _("本轮评分已启封,可在申请页面查看您的得分。"),
+            _("本轮评分已启封，可在申请页面查看您的得分。"),
             application.get_absolute_url(),
         )
     return review_round
@@ -936,8 +936,8 @@ def start_final_round(
         notify(
             _applicants(application),
             "challenges.application.shortlisted",
-            _("揭榜申请进入终评:%(t)s") % {"t": application.challenge.title},
-            _("您的揭榜申请通过初评,进入终评。"),
+            _("揭榜申请进入终评：%(t)s") % {"t": application.challenge.title},
+            _("您的揭榜申请通过初评，进入终评。"),
             application.get_absolute_url(),
         )
     return final
@@ -954,7 +954,7 @@ def select_application(application: Application, *, by) -> Application:
     last = challenge.rounds.order_by("-number").first()
     _require(
         last is not None and last.status == ReviewRound.Status.UNSEALED,
-        _("评审尚未启封,不能确定揭榜单位"),
+        _("评审尚未启封，不能确定揭榜单位"),
     )
     expected = (
         Application.Status.SHORTLISTED if last.number == 2 else Application.Status.UNDER_REVIEW
@@ -1001,16 +1001,16 @@ def announce_list(challenge_list: ChallengeList, *, by, now=None) -> ChallengeLi
         notify(
             _applicants(application),
             "challenges.application.rejected",
-            _("揭榜申请未入选:%(t)s") % {"t": application.challenge.title},
-            _("评审结束,您的揭榜申请未入选。感谢参与。"),
+            _("揭榜申请未入选：%(t)s") % {"t": application.challenge.title},
+            _("评审结束，您的揭榜申请未入选。感谢参与。"),
             application.get_absolute_url(),
         )
     winners = Application.objects.filter(
         challenge__challenge_list=challenge_list, status=Application.Status.SELECTED
     ).select_related("challenge", "lead")
     for application in winners:
-        title = _("揭榜单位公示:%(t)s") % {"t": application.challenge.title}
-        body = _("拟揭榜单位:%(lead)s,公示至 %(ends)s(北京时间),公示期内可提出异议。") % {
+        title = _("揭榜单位公示：%(t)s") % {"t": application.challenge.title}
+        body = _("拟揭榜单位：%(lead)s，公示至 %(ends)s（北京时间），公示期内可提出异议。") % {
             "lead": application.lead,
             "ends": ends,
         }
@@ -1050,7 +1050,7 @@ def file_objection(application: Application, *, by, text: str, now=None) -> Obje
         application=application, filed_by=by, text=text, filed_at=now
     )
     record(by, "challenges.objection.file", objection, text[:100])
-    title = _("公示异议:%(t)s") % {"t": application.challenge.title}
+    title = _("公示异议：%(t)s") % {"t": application.challenge.title}
     notify(
         operators_of(challenge_list.region),
         "challenges.objection.filed",
@@ -1062,7 +1062,7 @@ def file_objection(application: Application, *, by, text: str, now=None) -> Obje
         _applicants(application),
         "challenges.objection.filed",
         title,
-        _("有人对您的拟揭榜公示提出异议,运营人员处理后将通知您。"),
+        _("有人对您的拟揭榜公示提出异议，运营人员处理后将通知您。"),
         application.get_absolute_url(),
     )
     return objection
@@ -1088,7 +1088,7 @@ def resolve_objection(
         application.status = Application.Status.NOT_SELECTED
         application.save(update_fields=["status"])
     record(by, "challenges.objection.resolve", objection, resolution[:100], upheld=upheld)
-    title = (_("异议成立:%(t)s") if upheld else _("异议不成立:%(t)s")) % {
+    title = (_("异议成立：%(t)s") if upheld else _("异议不成立：%(t)s")) % {
         "t": application.challenge.title
     }
     notify(
@@ -1166,7 +1166,7 @@ def sign_agreement(
     minimum = to_yuan(challenge.bounty * challenge_list.first_tranche_min_percent / HUNDRED)
     _require(
         first_tranche >= minimum,
-        _("首期拨付不得低于榜金的 %(p)s%%(%(m)s 元)")
+        _("首期拨付不得低于榜金的 %(p)s%%（%(m)s 元）")
         % {"p": challenge_list.first_tranche_min_percent.normalize(), "m": minimum},
     )
     agreement = Agreement.objects.create(
@@ -1192,8 +1192,8 @@ def _tell_tranche_released(agreement: Agreement, tranche: Tranche) -> None:
     """The applicants and the proposing department learn that a tranche was paid: the lead with a link
     to the task book, the other members to the application, the department to the public task page."""
     application, challenge = agreement.application, agreement.challenge
-    title = _("榜金已拨付:%(t)s") % {"t": challenge.title}
-    body = _("本次拨付 %(a)s 元,累计已拨付 %(r)s 元(榜金 %(b)s 元)。") % {
+    title = _("榜金已拨付：%(t)s") % {"t": challenge.title}
+    body = _("本次拨付 %(a)s 元，累计已拨付 %(r)s 元（榜金 %(b)s 元）。") % {
         "a": tranche.amount,
         "r": agreement.released_total,
         "b": agreement.bounty,

@@ -223,7 +223,7 @@ def propose(request):
     organizations = Organization.objects.filter(memberships__user=request.user)
     form = ProposalForm(request.POST or None, organizations=organizations)
     if _proposed(request, form):
-        messages.success(request, _("任务已提交,等待运营人员审核入榜"))
+        messages.success(request, _("任务已提交，等待运营人员审核入榜"))
         return redirect("challenges:index")
     return render(request, "challenges/propose.html", {"form": form})
 
@@ -235,7 +235,7 @@ def propose_for_department(request):
     _operator_only(request)
     form = DepartmentProposalForm(request.POST or None, operator=request.user)
     if _proposed(request, form):
-        messages.success(request, _("任务已登记,可在草稿榜单的管理页面审核入榜"))
+        messages.success(request, _("任务已登记，可在草稿榜单的管理页面审核入榜"))
         return redirect("challenges:manage")
     return render(
         request,

@@ -25,7 +25,7 @@ class BulkForm(forms.Form):
     file = forms.FileField(
         label=_("或上传文件"),
         required=False,
-        help_text=_("每行一条,.txt 或 .csv,UTF-8 或 GBK 编码;# 开头的行是注释"),
+        help_text=_("每行一条，.txt 或 .csv,UTF-8 或 GBK 编码；# 开头的行是注释"),
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
@@ -42,7 +42,7 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         pasted, upload = cleaned.get("words", "").strip(), cleaned.get("file")
         if pasted and upload:  # one source, so that the line numbers of the report are unambiguous
-            raise forms.ValidationError(_("请粘贴词表或上传文件,二者选一"))
+            raise forms.ValidationError(_("请粘贴词表或上传文件，二者选一"))
         if not pasted and not upload and not self.errors:
             raise forms.ValidationError(_("请粘贴词表或选择文件"))
         return cleaned

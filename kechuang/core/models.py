@@ -91,7 +91,9 @@ class IndustryChain(models.Model):
     name = models.CharField(_("名称"), max_length=50, unique=True)
     slug = models.SlugField(_("代号"), max_length=50, unique=True)
     description = models.TextField(_("说明"), blank=True)
-    keywords = models.TextField(_("领域词"), blank=True, help_text=_("每行一个,用于分词词典与匹配"))
+    keywords = models.TextField(
+        _("领域词"), blank=True, help_text=_("每行一个，用于分词词典与匹配")
+    )
     regions = models.ManyToManyField(
         Region, verbose_name=_("重点区域"), blank=True, related_name="chains"
     )
@@ -234,18 +236,18 @@ def clean_term(raw: str, kind: str) -> str:
         raise ValidationError(_("词语不能为空"))
     if len(term) > MAX_TERM_CHARS:
         raise ValidationError(
-            _("“%(term)s”太长:一个词语最多 %(limit)d 个字符"),
+            _("“%(term)s”太长：一个词语最多 %(limit)d 个字符"),
             params={"term": term[:MAX_TERM_CHARS] + "…", "limit": MAX_TERM_CHARS},
         )
     if SYNONYM_SEPARATORS.search(term):
         raise ValidationError(
-            _("“%(term)s”中有空格或分隔符:一个词语不能含空格、逗号或顿号"), params={"term": term}
+            _("“%(term)s”中有空格或分隔符：一个词语不能含空格、逗号或顿号"), params={"term": term}
         )
     cjk = any(unicodedata.name(c, "").startswith("CJK") for c in term)
     allowed = term.isalnum() or (not cjk and all(c.isalnum() or c in LATIN_JOINERS for c in term))
     if not allowed or not any(c.isalnum() for c in term):
         raise ValidationError(
-            _("“%(term)s”含有标点或符号:只能使用汉字、字母和数字(英文术语可含 . / + - _ #)"),
+            _("“%(term)s”含有标点或符号：只能使用汉字、字母和数字（英文术语可含 . / + - _ #）"),
             params={"term": term},
         )
     if kind == VocabularyEntry.Kind.TERM and len(term) < 2:
@@ -386,11 +388,11 @@ class ActiveVocabulary:
         """Why these normalised terms contradict the stop words or dictionary words ("" if they do not)."""
         if kind == VocabularyEntry.Kind.STOPWORD:
             if terms[0] in self.dictionary:
-                return str(_("“%(term)s”是领域词或同义词,不能同时作为停用词") % {"term": terms[0]})
+                return str(_("“%(term)s”是领域词或同义词，不能同时作为停用词") % {"term": terms[0]})
         else:
             clash = next((t for t in terms if t in self.stopwords), None)
             if clash:
-                return str(_("“%(term)s”是停用词,请先删除该停用词") % {"term": clash})
+                return str(_("“%(term)s”是停用词，请先删除该停用词") % {"term": clash})
         return ""
 
 

@@ -17,7 +17,7 @@ def check_size(size: int) -> None:
     limit = settings.UPLOAD_MAX_BYTES
     if size > limit:
         raise UnreadableFile(
-            _("文件大小超过上限(%(limit)s MB),请拆分后分批导入")
+            _("文件大小超过上限（%(limit)s MB），请拆分后分批导入")
             % {"limit": f"{limit / 1024 / 1024:g}"}
         )
 
@@ -44,7 +44,7 @@ def decode_text(data: bytes) -> str:
     kind = _describe(data)
     if kind or b"\x00" in data[:8192]:
         raise UnreadableFile(
-            _("文件内容是“%(kind)s”,不是 Excel(.xlsx)或 CSV 表格")
+            _("文件内容是“%(kind)s”，不是 Excel（.xlsx）或 CSV 表格")
             % {"kind": kind or _("二进制文件")}
         )
     for encoding in ("utf-8", "gb18030"):
@@ -54,5 +54,5 @@ def decode_text(data: bytes) -> str:
             continue
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
-        raise UnreadableFile(_("无法识别文件的文字编码,请另存为 UTF-8 或 GBK 编码的 CSV"))
+        raise UnreadableFile(_("无法识别文件的文字编码，请另存为 UTF-8 或 GBK 编码的 CSV"))
     return str(best)

@@ -121,7 +121,7 @@ def _split_stopword(term: str, analyzer: Analyzer | None = None) -> str:
     tokens = (analyzer or indexing.current_analyzer()).tokens(term)
     if not tokens or term in tokens:
         return ""
-    return _("“%(term)s”会被切分为“%(parts)s”,停用词只对完整的词起作用,请分别添加") % {
+    return _("“%(term)s”会被切分为“%(parts)s”，停用词只对完整的词起作用，请分别添加") % {
         "term": term,
         "parts": " / ".join(tokens),
     }
@@ -137,7 +137,7 @@ def add_entries(user, kind: str, lines: list[tuple[int, str]], note: str = "") -
     if len(lines) > MAX_BULK_LINES:
         result.errors.append(
             LineError(
-                None, "", _("一次最多添加 %(limit)d 行,请分批添加") % {"limit": MAX_BULK_LINES}
+                None, "", _("一次最多添加 %(limit)d 行，请分批添加") % {"limit": MAX_BULK_LINES}
             )
         )
         return result
@@ -188,7 +188,7 @@ def add_entries(user, kind: str, lines: list[tuple[int, str]], note: str = "") -
             _after_commit(user, changes_segmentation(kind))
     except IntegrityError:
         result.entries = []
-        result.errors.append(LineError(None, "", _("词表刚被其他人修改,请重新提交")))
+        result.errors.append(LineError(None, "", _("词表刚被其他人修改，请重新提交")))
     return result
 
 

@@ -41,7 +41,7 @@ def check_attachment(uploaded) -> str:
     with a Chinese message saying why it was refused."""
     if uploaded.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
-            _("文件过大:%(size)s,上限为 %(limit)s")
+            _("文件过大：%(size)s，上限为 %(limit)s")
             % {
                 "size": filesizeformat(uploaded.size),
                 "limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
@@ -58,7 +58,7 @@ def check_attachment(uploaded) -> str:
     extension = PurePath(uploaded.name).suffix.lower()
     if extension not in ALLOWED_EXTENSIONS:
         raise ValidationError(
-            _("不支持的文件类型,仅限 PDF、图片(PNG/JPEG)与 Office 文件"), code="type"
+            _("不支持的文件类型，仅限 PDF、图片（PNG/JPEG）与 Office 文件"), code="type"
         )
     mismatch = ValidationError(
         _("文件内容与扩展名“%(ext)s”不符") % {"ext": extension}, code="content"

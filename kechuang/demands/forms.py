@@ -307,7 +307,7 @@ class MinutesForm(forms.Form):
 class AgreementForm(forms.Form):
     cooperation_mode = forms.ChoiceField(label=_("合作方式"), choices=CooperationMode.choices)
     amount = forms.DecimalField(
-        label=_("合作金额(元)"), min_value=0, decimal_places=2, max_digits=14
+        label=_("合作金额（元）"), min_value=0, decimal_places=2, max_digits=14
     )
 
 
@@ -436,7 +436,7 @@ class VisitRecordForm(forms.Form):
         label=_("收集的需求"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一项:需求名称|需求描述"),
+        help_text=_("每行一项：需求名称|需求描述"),
     )
 
     def clean_demands(self) -> list[tuple[str, str]]:

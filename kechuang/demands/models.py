@@ -116,8 +116,8 @@ class Demand(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="demands"
     )
-    budget_min = MoneyField(_("预算下限(元)"), null=True, blank=True)
-    budget_max = MoneyField(_("预算上限(元)"), null=True, blank=True)
+    budget_min = MoneyField(_("预算下限（元）"), null=True, blank=True)
+    budget_max = MoneyField(_("预算上限（元）"), null=True, blank=True)
     deadline = models.DateField(_("期望完成日期"), null=True, blank=True)
     cooperation_modes = models.JSONField(_("合作方式"), default=list, blank=True)
     visibility = models.CharField(
@@ -204,7 +204,7 @@ class DemandAttachment(models.Model):
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
     name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=120)
-    size = models.PositiveIntegerField(_("大小(字节)"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -329,7 +329,7 @@ class Engagement(models.Model):
     cooperation_mode = models.CharField(
         _("合作方式"), max_length=16, choices=CooperationMode.choices, blank=True
     )
-    amount = MoneyField(_("合作金额(元)"), null=True, blank=True)
+    amount = MoneyField(_("合作金额（元）"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     close_reason = models.CharField(_("结束原因"), max_length=300, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
@@ -467,7 +467,7 @@ class PoolMember(models.Model):
         Expert, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="pool_memberships"
     )
     specialities = models.CharField(
-        _("专长环节"), max_length=200, blank=True, help_text=_("如:电控系统、热管理、精密铸造")
+        _("专长环节"), max_length=200, blank=True, help_text=_("如：电控系统、热管理、精密铸造")
     )
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

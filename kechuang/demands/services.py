@@ -144,7 +144,7 @@ def save_demand(
             raise PermissionDenied(_("该需求不属于此企业"))
         demand = Demand.objects.select_for_update().get(pk=demand.pk)
         if not demand.is_editable:
-            raise Refused(_("需求当前状态为“%(s)s”,不能修改") % {"s": demand.get_status_display()})
+            raise Refused(_("需求当前状态为“%(s)s”，不能修改") % {"s": demand.get_status_display()})
     for name, value in values.items():
         setattr(demand, name, value)
     demand.region_id = data.region_id or demand.region_id or organization.region_id
@@ -162,7 +162,7 @@ def add_attachment(actor, demand: Demand, uploaded) -> DemandAttachment:
     if not acts_for(actor, demand.organization_id):
         raise PermissionDenied(_("您不是该企业的成员"))
     if not demand.is_editable:
-        raise Refused(_("需求已提交,不能再添加附件"))
+        raise Refused(_("需求已提交，不能再添加附件"))
     content_type = check_attachment(uploaded)
     attachment = DemandAttachment(
         demand=demand,
@@ -211,7 +211,7 @@ def _change_demand(demand: Demand, allowed: tuple, **values) -> Demand:
     if not updated:
         current = Demand.objects.get(pk=demand.pk)
         raise Refused(
-            _("需求当前状态为“%(s)s”,不能执行此操作") % {"s": current.get_status_display()}
+            _("需求当前状态为“%(s)s”，不能执行此操作") % {"s": current.get_status_display()}
         )
     return Demand.objects.get(pk=demand.pk)
 
@@ -353,7 +353,7 @@ def _open_engagement(
         .filter(demand=demand, match_type=match_type, match_id=match_id)
         .exists()
     ):
-        raise Refused(_("已有进行中的对接:%(l)s") % {"l": label})
+        raise Refused(_("已有进行中的对接：%(l)s") % {"l": label})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -371,7 +371,7 @@ def _open_engagement(
                 requested_at=now,
             )
     except IntegrityError as error:  # a concurrent request for the same match won the race
-        raise Refused(_("已有进行中的对接:%(l)s") % {"l": label}) from error
+        raise Refused(_("已有进行中的对接：%(l)s") % {"l": label}) from error
     if expert is not None and demand.visibility == Demand.Visibility.RESTRICTED:
         demand.invited_experts.add(expert)
     note = _("运营方推送对接") if pushed else _("企业发起对接")
@@ -525,7 +525,7 @@ def _transition(
     ).get(pk=engagement.pk)
     if not updated:
         raise Refused(
-            _("对接当前状态为“%(s)s”,不能执行此操作") % {"s": current.get_status_display()}
+            _("对接当前状态为“%(s)s”，不能执行此操作") % {"s": current.get_status_display()}
         )
     EngagementEvent.objects.create(
         engagement=current, at=now, actor=actor, kind="status", status=target, note=note
@@ -565,7 +565,7 @@ def claim_expert_profile(link: AnswerLink, engagement: Engagement, password: str
     users = get_user_model()
     email = link.email
     if users.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
-        raise Refused(_("该邮箱已有平台账号,请登录后联系运营方关联专家档案"))
+        raise Refused(_("该邮箱已有平台账号，请登录后联系运营方关联专家档案"))
     expert = engagement.expert
     user = users(username=email, email=email, display_name=expert.name)
     validate_password(password, user)
@@ -597,7 +597,7 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
         engagement,
         (S.REQUESTED,),
         S.ACCEPTED,
-        _("接受对接(邮件链接)") if link else _("接受对接"),
+        _("接受对接（邮件链接）") if link else _("接受对接"),
         "engagement.accept",
         responded_at=now,
         accepted_at=now,
@@ -630,7 +630,7 @@ def decline_engagement(
         engagement,
         (S.REQUESTED,),
         S.DECLINED,
-        (_("婉拒(邮件链接):%(r)s") if link else _("婉拒:%(r)s")) % {"r": reason},
+        (_("婉拒（邮件链接）：%(r)s") if link else _("婉拒：%(r)s")) % {"r": reason},
         "engagement.decline",
         responded_at=timezone.now(),
         decline_reason=reason[:300],
@@ -666,7 +666,7 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
                     engagement,
                     (S.REQUESTED,),
                     S.EXPIRED,
-                    _("超过 %(n)d 天未回应,自动过期") % {"n": settings.ENGAGEMENT_EXPIRY_DAYS},
+                    _("超过 %(n)d 天未回应，自动过期") % {"n": settings.ENGAGEMENT_EXPIRY_DAYS},
                     "engagement.expire",
                     responded_at=now,
                 )
@@ -703,7 +703,7 @@ def schedule_meeting(
         engagement,
         (S.ACCEPTED, S.MEETING_SCHEDULED),
         S.MEETING_SCHEDULED,
-        _("约定会谈:%(at)s %(where)s") % {"at": f"{local:%Y-%m-%d %H:%M}", "where": place or link},
+        _("约定会谈：%(at)s %(where)s") % {"at": f"{local:%Y-%m-%d %H:%M}", "where": place or link},
         "engagement.schedule",
         meeting_at=at,
         meeting_place=place[:200],
@@ -764,7 +764,7 @@ def agree_cooperation(
         engagement,
         (S.MET,),
         S.AGREED,
-        _("达成合作:%(m)s ¥%(a)s")
+        _("达成合作：%(m)s ¥%(a)s")
         % {"m": CooperationMode(cooperation_mode).label, "a": f"{amount:,.2f}"},
         "engagement.agree",
         agreed_at=timezone.now(),
@@ -793,7 +793,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
         engagement,
         (S.ACCEPTED, S.MEETING_SCHEDULED, S.MET),
         S.CLOSED,
-        _("结束对接:%(r)s") % {"r": reason},
+        _("结束对接：%(r)s") % {"r": reason},
         "engagement.close",
         closed_at=timezone.now(),
         close_reason=reason[:300],
@@ -824,7 +824,7 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
         pk=engagement.pk
     )
     if engagement.status not in Engagement.OPEN_STATUSES:
-        raise Refused(_("对接已结束,不能再留言"))
+        raise Refused(_("对接已结束，不能再留言"))
     event = EngagementEvent.objects.create(
         engagement=engagement,
         at=timezone.now(),

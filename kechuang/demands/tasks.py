@@ -47,8 +47,8 @@ def send_answer_link(engagement_id: int) -> bool:
     url = settings.SITE_URL.rstrip("/") + reverse("demands:answer", args=[engagement.pk, token])
     demand = engagement.demand
     body = _(
-        "%(expert)s 您好:\n\n%(org)s 希望就技术需求“%(title)s”与您对接。\n\n%(message)s"
-        "请打开下面的链接查看需求并接受或婉拒(无需登录;链接仅可使用一次,%(expires)s 前有效):\n"
+        "%(expert)s 您好：\n\n%(org)s 希望就技术需求“%(title)s”与您对接。\n\n%(message)s"
+        "请打开下面的链接查看需求并接受或婉拒（无需登录；链接仅可使用一次，%(expires)s 前有效）：\n"
         "%(url)s\n\n接受后即可看到企业的联系方式。"
     ) % {
         "expert": engagement.expert.name,
@@ -58,5 +58,5 @@ def send_answer_link(engagement_id: int) -> bool:
         "expires": f"{timezone.localtime(link.expires_at):%Y-%m-%d %H:%M}",
         "url": url,
     }
-    subject = _("新的对接请求:%(t)s") % {"t": demand.title}
+    subject = _("新的对接请求：%(t)s") % {"t": demand.title}
     return bool(send_mail(subject, body, None, [link.email], fail_silently=True))

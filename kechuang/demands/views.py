@@ -396,7 +396,7 @@ def answer_by_link(request, pk: int, token: str):
                     lambda: services.claim_expert_profile(
                         link, engagement, claim_form.cleaned_data["password1"]
                     ),
-                    _("账号已创建,您已登录"),
+                    _("账号已创建，您已登录"),
                 )
             if user is not None:
                 login(request, user)
@@ -565,7 +565,7 @@ def console_push(request):
         messages.error(request, _("请选择要推送的匹配"))
     for result in services.push_matches(request.user, items, request.POST.get("message", "")):
         if result.engagement:
-            messages.success(request, _("已推送:%(e)s") % {"e": result.engagement})
+            messages.success(request, _("已推送：%(e)s") % {"e": result.engagement})
         else:
             messages.error(request, result.error)
     target = request.POST.get("next", "")
@@ -593,7 +593,7 @@ def export_engagements(request):
             _("企业联系邮箱"),
             _("供给方联系电话"),
             _("供给方联系邮箱"),
-            _("合作金额(元)"),
+            _("合作金额（元）"),
         ]
     )
     rows = Engagement.objects.visible_to(request.user).select_related(

@@ -69,7 +69,7 @@ class ListingAdmin(KeywordsAsText, RegionScopedAdmin):
                 text = (
                     "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
                 )
-                failures.append(f"{record}: {text}")
+                failures.append(_("%(record)s：%(problem)s") % {"record": record, "problem": text})
             else:
                 done += 1
         if done:

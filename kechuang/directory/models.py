@@ -134,7 +134,7 @@ class Organization(Listing):
         _("培育梯次"), max_length=10, choices=Tier.choices, blank=True, default=""
     )
     is_shared = models.BooleanField(
-        _("共享机构"), default=False, help_text=_("加入区域科技资源共享平台,对外开放仪器与服务")
+        _("共享机构"), default=False, help_text=_("加入区域科技资源共享平台，对外开放仪器与服务")
     )
     founded_year = models.PositiveSmallIntegerField(_("成立年份"), null=True, blank=True)
     employees = models.PositiveIntegerField(_("职工人数"), null=True, blank=True)
@@ -342,7 +342,9 @@ class Achievement(Listing):
     allows_license = models.BooleanField(_("可许可"), default=True)
     allows_joint_development = models.BooleanField(_("可合作开发"), default=False)
     allows_equity = models.BooleanField(_("可作价入股"), default=False)
-    asking_price = MoneyField(_("意向价格(元)"), null=True, blank=True, help_text=_("留空表示面议"))
+    asking_price = MoneyField(
+        _("意向价格（元）"), null=True, blank=True, help_text=_("留空表示面议")
+    )
 
     class Meta:
         verbose_name = _("科技成果")
@@ -424,12 +426,12 @@ class Instrument(Listing):
     )
     model_number = models.CharField(_("规格型号"), max_length=100, blank=True)
     manufacturer = models.CharField(_("生产厂商"), max_length=100, blank=True)
-    original_value = MoneyField(_("原值(元)"), null=True, blank=True)
+    original_value = MoneyField(_("原值（元）"), null=True, blank=True)
     location = models.CharField(_("放置地点"), max_length=200, blank=True)
     description = models.TextField(_("主要功能与技术指标"), blank=True)
     unit = models.CharField(_("计费单位"), max_length=8, choices=Unit.choices, default=Unit.HOUR)
-    internal_rate = MoneyField(_("内部收费(元)"), default=0)
-    external_rate = MoneyField(_("对外收费(元)"), default=0)
+    internal_rate = MoneyField(_("内部收费（元）"), default=0)
+    external_rate = MoneyField(_("对外收费（元）"), default=0)
     state = models.CharField(
         _("运行状态"), max_length=12, choices=State.choices, default=State.AVAILABLE
     )
@@ -485,7 +487,7 @@ class ServiceItem(Listing):
         _("服务类别"), max_length=12, choices=Category.choices, db_index=True
     )
     description = models.TextField(_("服务内容"))
-    price = MoneyField(_("参考价格(元)"), null=True, blank=True, help_text=_("留空表示面议"))
+    price = MoneyField(_("参考价格（元）"), null=True, blank=True, help_text=_("留空表示面议"))
     price_unit = models.CharField(_("计价单位"), max_length=20, blank=True, default="次")
     accepts_vouchers = models.BooleanField(_("支持创新券"), default=True)
 

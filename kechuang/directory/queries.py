@@ -186,7 +186,7 @@ def field_choices() -> list[tuple[str, Any]]:
         if discipline.parent_id in categories:
             categories[discipline.parent_id][1].append((str(discipline.pk), discipline.name))
     return [
-        (name, [(str(pk), _("%(name)s(全部)") % {"name": name}), *children])
+        (name, [(str(pk), _("%(name)s（全部）") % {"name": name}), *children])
         for pk, (name, children) in categories.items()
     ]
 

@@ -35,7 +35,7 @@ def validate_credit_code(value: str) -> None:
     code = normalize_credit_code(value)
     if len(code) != 18:
         raise ValidationError(
-            _("统一社会信用代码应为18位,当前为%(n)d位"), params={"n": len(code)}, code="length"
+            _("统一社会信用代码应为18位，当前为%(n)d位"), params={"n": len(code)}, code="length"
         )
     bad = [c for c in code if c not in CREDIT_CODE_ALPHABET]
     if bad:
@@ -72,10 +72,10 @@ def validate_patent_number(value: str) -> None:
     match = PATENT_RE.match(normalize_patent_number(value))
     if not match:
         raise ValidationError(
-            _("专利号格式应为 ZL + 12位数字 + . + 校验位,例如 ZL201910123456.X"), code="format"
+            _("专利号格式应为 ZL + 12位数字 + . + 校验位，例如 ZL201910123456.X"), code="format"
         )
     digits, check = match.groups()
     if len(digits) == 12 and digits[4] not in "123489":
-        raise ValidationError(_("专利号第5位(专利类型)无效"), code="type")
+        raise ValidationError(_("专利号第5位（专利类型）无效"), code="type")
     if patent_check_digit(digits) != check:
         raise ValidationError(_("专利号校验位错误"), code="check")

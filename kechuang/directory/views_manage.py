@@ -198,7 +198,7 @@ def submit(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("已提交审核:%(name)s") % {"name": record})
+        messages.success(request, _("已提交审核：%(name)s") % {"name": record})
     return _back(request, reverse("manage:edit", args=[type_name, pk]))
 
 

@@ -39,7 +39,7 @@ class UploadForm(forms.Form):
         choices=[(spec.name, spec.label) for spec in SPECS.values()],
     )
     file = forms.FileField(
-        label=gettext_lazy("文件"), help_text=gettext_lazy("Excel(.xlsx)或 CSV(UTF-8 / GBK)")
+        label=gettext_lazy("文件"), help_text=gettext_lazy("Excel（.xlsx）或 CSV（UTF-8 / GBK）")
     )
 
     def clean_file(self):
@@ -152,9 +152,9 @@ def confirm(request: HttpRequest, import_id: str) -> HttpResponse:
     state = _own_status(request, import_id)
     report = ImportReport.from_dict(state["report"]) if state["report"] else None
     if not (state["dry_run"] and report and report.ok):
-        raise Http404(_("这次校验未通过或尚未完成,不能导入"))
+        raise Http404(_("这次校验未通过或尚未完成，不能导入"))
     if not default_storage.exists(state["path"]):
-        messages.error(request, _("上传的文件已过期或已导入,请重新上传"))
+        messages.error(request, _("上传的文件已过期或已导入，请重新上传"))
         return redirect("transfer:index")
     new_id = tasks.start_import(
         request.user, state["record_type"], state["path"], state["filename"], dry_run=False

@@ -107,7 +107,7 @@ def test_start_refused_with_the_reasons_and_nothing_created(world):
             world.challenge, enterprise, by=world.users["enterprise"], now=DURING
         )
     assert str(refused.value) == (
-        "牵头企业须为“高新技术企业”及以上;瑞安enterprise单位 没有统一社会信用代码"
+        "牵头企业须为“高新技术企业”及以上；瑞安enterprise单位 没有统一社会信用代码"
     )
     assert Application.objects.count() == count
     # A university (not tiered) with a credit code may lead.

@@ -210,7 +210,7 @@ def test_tranches_released_on_signing_and_by_milestone(cast, django_capture_on_c
         services.release_tranche(milestone.tranche, by=cast.operator, now=OBJECTIONS_OVER)
     assert set(told("challenges.tranche.released")) == set(released)
     note = Notification.objects.get(recipient=cast.users["department"])
-    assert "本次拨付 1000000.00 元,累计已拨付 4000000.00 元" in note.body
+    assert "本次拨付 1000000.00 元，累计已拨付 4000000.00 元" in note.body
 
 
 def test_every_link_opens_for_its_recipient(cast, client, django_capture_on_commit_callbacks):

@@ -96,7 +96,7 @@ def test_operator_proposes_for_a_department_of_their_region(world, department, c
         (
             {"completion_deadline": "2026-03-16"},
             "completion_deadline",
-            "完成期限必须晚于今天(北京时间)",
+            "完成期限必须晚于今天（北京时间）",
         ),
         (
             rows("indicators", INDICATOR, ("", "gte", "", "")),

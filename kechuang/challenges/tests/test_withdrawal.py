@@ -117,7 +117,7 @@ def test_forbidden_withdrawals(world):
             error=PermissionDenied,
         )
     services.withdraw_application(rnd, by=world.users["rnd"], now=DURING)
-    with pytest.raises(services.ChallengeError, match="申请当前状态为“已撤回”,不能撤回"):
+    with pytest.raises(services.ChallengeError, match="申请当前状态为“已撤回”，不能撤回"):
         services.withdraw_application(rnd, by=world.users["rnd"], now=DURING)
     # A formally failed application is already out.
     services.close_list(world.challenge_list, by=world.operator, now=AFTER)
@@ -145,7 +145,7 @@ def test_withdrawal_refused_once_the_review_started(world, stage, key):
         application,
         *application.members.all(),
     )
-    with pytest.raises(services.ChallengeError, match="专家评审已开始,申请不能再撤回"):
+    with pytest.raises(services.ChallengeError, match="专家评审已开始，申请不能再撤回"):
         services.withdraw_application(application, by=application.created_by, now=AFTER)
 
 

@@ -154,5 +154,5 @@ def test_stopping_the_demo_prints_a_short_message(monkeypatch, settings, interru
 
     lines = out.getvalue().strip().splitlines()
     assert lines[-1] == "演示已停止。"
-    abandoned = "未完成的后台任务(如语义向量计算)将在下次启动时继续。"
+    abandoned = "未完成的后台任务（如语义向量计算）将在下次启动时继续。"
     assert (abandoned in lines) is (interrupted_by is not None)

@@ -7,7 +7,8 @@ checked only when it contains Chinese; a punctuation mark offends when the neare
 on either side is Chinese (a CJK ideograph or CJK/full-width punctuation). Placeholders (``%(name)s``,
 ``%s``, ``{name}``, ``{{ var }}``, template tags), HTML tags, entities and URLs are masked first, so their
 own brackets and colons never count, while a mark between Chinese and a placeholder does
-(``揭榜:{{ n }}``). English inside a Chinese string keeps its ASCII punctuation when neither side is
+(``揭榜:{{ n }}``), and so does a mark written in a template right after a Chinese ``{% translate %}``
+(``{% translate "金额" %}:``). English inside a Chinese string keeps its ASCII punctuation when neither side is
 Chinese (``数据来自 CSL (Li et al., 2022)``).
 """
 
@@ -47,6 +48,10 @@ GETTEXT_NAMES = {
 TRANSLATE = re.compile(
     r"""\{%\s*(?:translate|trans)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
 )
+TRAILING_MARK = re.compile(TRANSLATE.pattern + r"[^%]*%\}[ \t]*[,:;!?，：；！？]")
+"""A Chinese ``{% translate %}`` written with a mark right after it (``{% translate "金额" %}:``, or ``：``,
+which English would show as it is): the mark belongs inside the translated string (``"金额："``, English
+``"Amount: "``)."""
 BLOCK = re.compile(
     r"\{%\s*blocktrans(?:late)?\b.*?%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S
 )
@@ -125,6 +130,10 @@ def violations() -> list[str]:
                 if offending(text):
                     line = source.count("\n", 0, offset) + 1
                     found.append(f"{name}:{line}: {' '.join(text.split())!r}")
+            for match in TRAILING_MARK.finditer(source):
+                if CJK.search(match.group(0)):
+                    line = source.count("\n", 0, match.start()) + 1
+                    found.append(f"{name}:{line}: mark after the string: {match.group(0)!r}")
     return found
 
 
@@ -138,6 +147,10 @@ def test_the_check_knows_what_counts():
     assert offending('<a href="/x?a=1">链接</a>。') == []
     assert offending("进度：%(n)s（共 %(t)s）") == []
     assert offending("{n}起") == []
+    assert TRAILING_MARK.search('<p>{% translate "金额" %}:{{ a }}</p>')
+    assert TRAILING_MARK.search("{% trans '金额' context 'x' %} ;")
+    assert TRAILING_MARK.search('{% translate "金额" %}：{{ a }}')
+    assert not TRAILING_MARK.search('{% translate "金额：" %}{{ a }}')
 
 
 def test_chinese_interface_text_has_full_width_punctuation():

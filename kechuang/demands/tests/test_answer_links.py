@@ -141,7 +141,7 @@ def test_accepting_through_the_link_discloses_and_spends_it(
     assert engagement.status == S.ACCEPTED and engagement.accepted_at is not None
     assert AnswerLink.objects.get().used_at is not None
     event = engagement.events.get(status=S.ACCEPTED)
-    assert event.actor is None and event.note == "接受对接(邮件链接)"
+    assert event.actor is None and event.note == "接受对接（邮件链接）"
     audit = AuditEntry.objects.get(action="engagement.accept")
     assert audit.actor is None
     note = Notification.objects.get(recipient=world.owner, event="engagement.accepted")

@@ -85,7 +85,7 @@ def test_demand_to_agreement_journey(world, reindex, page, live_server, artifact
     page.fill("#agree-form input[name=amount]", "280000")
     page.click("#agree-form button[type=submit]")
     page.wait_for_selector("#engagement-status:has-text('达成合作')")
-    assert "金额:28万元" in page.locator("#agreement").inner_text()
+    assert "金额：28万元" in page.locator("#agreement").inner_text()
     assert page.locator("#agreement .money").get_attribute("title") == "¥280,000.00"
 
     engagement.refresh_from_db()

@@ -173,7 +173,7 @@ def test_approve_action_reports_a_forbidden_transition(client, world):
     client.force_login(world.ruian_operator)
     response = post_action(client, ServiceItem, "approve_selected", [draft])
     page = client.get(response["Location"])
-    assert "草稿服务: 只有待审核的记录可以批准发布" in page.text
+    assert "草稿服务：只有待审核的记录可以批准发布" in page.text
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
 

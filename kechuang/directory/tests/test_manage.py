@@ -63,8 +63,8 @@ def test_organisation_page_lists_records_by_type(client, world, django_assert_ma
     assert response.status_code == 200
     assert response.text.count('id="record-') == 3
     assert "别家的显微镜" not in response.text
-    assert "服务项目 (1)" in response.text
-    assert "大型仪器 (3)" in response.text
+    assert "服务项目（1）" in response.text
+    assert "大型仪器（3）" in response.text
 
 
 def test_member_creates_a_draft_instrument(client, world):

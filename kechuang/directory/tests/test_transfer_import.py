@@ -123,15 +123,15 @@ def test_malformed_file_reports_every_problem_and_writes_nothing(world):
     kinds = "企业、高校、科研院所、新型研发机构、检验检测机构、企业工程技术中心、学会、科技服务机构"
     assert report.errors == [
         RowError(3, "统一社会信用代码", "统一社会信用代码校验位错误"),
-        RowError(4, "类型", f"“工厂”不是有效选项,可选:{kinds}"),
-        RowError(5, "所在区域", "区域名称不唯一,请填写行政区划代码"),
+        RowError(4, "类型", f"“工厂”不是有效选项，可选：{kinds}"),
+        RowError(5, "所在区域", "区域名称不唯一，请填写行政区划代码"),
         RowError(6, "名称", "此列为必填项"),
         RowError(6, "所在区域", "未知区域“火星”"),
-        RowError(7, "成立年份", "应为整数,而不是“二〇〇八”"),
+        RowError(7, "成立年份", "应为整数，而不是“二〇〇八”"),
         RowError(7, "职工人数", "不能小于0"),
         RowError(7, "网站", "输入一个有效的 URL。"),
         RowError(8, "产业链", "未知产业链“造船”"),
-        RowError(10, "名称", "与第9行重复(名称、所在区域相同)"),
+        RowError(10, "名称", "与第9行重复（名称、所在区域相同）"),
     ]
     assert report.rows == 9
     assert counts() == before
@@ -166,8 +166,8 @@ def test_duplicate_rows_are_reported_naming_the_first_and_nothing_is_written(wor
     report = import_records(world.operator, ORGANIZATIONS, sheet(rows))
 
     assert report.errors == [
-        RowError(4, "统一社会信用代码", "与第2行重复(统一社会信用代码相同)"),
-        RowError(5, "统一社会信用代码", "与第2行重复(统一社会信用代码相同)"),
+        RowError(4, "统一社会信用代码", "与第2行重复（统一社会信用代码相同）"),
+        RowError(5, "统一社会信用代码", "与第2行重复（统一社会信用代码相同）"),
     ]
     assert counts() == before
     existing.refresh_from_db()
@@ -230,7 +230,7 @@ def test_operator_of_another_region_gets_row_errors_and_nothing_is_written(world
         RowError(2, "所在区域", "无权管理该区域"),
         RowError(3, "所在区域", "无权管理该区域"),
     ]
-    assert operator_report.errors == [RowError(3, "所在区域", "已有记录属于江苏省,无权管理该区域")]
+    assert operator_report.errors == [RowError(3, "所在区域", "已有记录属于江苏省，无权管理该区域")]
     assert counts() == before
     jiangsu_firm.refresh_from_db()
     assert (jiangsu_firm.region, jiangsu_firm.name) == (world.jiangsu, "苏企")
@@ -271,12 +271,12 @@ def test_achievements_reference_owners_and_check_money_and_patents(world):
     bad_report = import_records(world.operator, ACHIEVEMENTS, sheet(bad))
     assert bad_report.errors == [
         RowError(2, "意向价格(元)", "金额不能为负数"),
-        RowError(3, "意向价格(元)", "金额最多保留两位小数(精确到分)"),
+        RowError(3, "意向价格(元)", "金额最多保留两位小数（精确到分）"),
         RowError(4, "专利号", "专利号校验位错误"),
         RowError(
             5,
             "权属单位(统一社会信用代码)",
-            f"未找到机构“{code(8)}”,请填写已入库机构的统一社会信用代码,或先导入该机构",
+            f"未找到机构“{code(8)}”，请填写已入库机构的统一社会信用代码，或先导入该机构",
         ),
     ]
     assert Achievement.objects.count() == 0
@@ -314,7 +314,7 @@ def test_experts_of_one_organisation_with_one_name_are_told_apart_by_email(world
 
     report = import_records(world.operator, EXPERTS, sheet(rows))
     assert report.errors == [
-        RowError(4, "姓名", "与第2行重复(姓名、工作单位(统一社会信用代码)、邮箱相同)")
+        RowError(4, "姓名", "与第2行重复（姓名、工作单位(统一社会信用代码)、邮箱相同）")
     ]
 
     report = import_records(world.operator, EXPERTS, sheet(rows[:3]))
@@ -392,7 +392,7 @@ def test_bad_works_are_reported_by_row_and_column_and_nothing_is_written(world):
     report = import_records(world.operator, EXPERTS, sheet(rows))
 
     assert report.errors == [
-        RowError(2, "论文", f"“{'长' * 17}...”:确保该变量包含不超过 300 字符 (目前字符数 301)。"),
-        RowError(3, "科研项目", "“(2019)”:此字段不能为空。"),
+        RowError(2, "论文", f"“{'长' * 17}...”：确保该变量包含不超过 300 字符 (目前字符数 301)。"),
+        RowError(3, "科研项目", "“(2019)”：此字段不能为空。"),
     ]
     assert (Expert.objects.count(), ExpertWork.objects.count()) == (0, 0)

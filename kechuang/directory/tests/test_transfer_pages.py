@@ -43,18 +43,18 @@ def test_check_then_confirm_imports_the_checked_file(client, world, tmp_path):
     checked = upload(client, GOOD)
     assert checked.status_code == 302
     page = client.get(checked["Location"]).content.decode()
-    assert "校验通过:共 2 行,导入后将新增 2 条、更新 0 条,0 条不变。" in page
+    assert "校验通过：共 2 行，导入后将新增 2 条、更新 0 条，0 条不变。" in page
     assert Organization.objects.count() == 0
 
     confirm_url = checked["Location"] + "confirm/"
     imported = client.post(confirm_url)
     page = client.get(imported["Location"]).content.decode()
-    assert "导入完成:共 2 行,新增 2 条、更新 0 条,0 条不变。" in page
+    assert "导入完成：共 2 行，新增 2 条、更新 0 条，0 条不变。" in page
     assert sorted(Organization.objects.values_list("name", flat=True)) == ["乙大学", "甲公司"]
     assert list((tmp_path / "transfer").iterdir()) == []
 
     again = client.post(confirm_url, follow=True)
-    assert "上传的文件已过期或已导入,请重新上传" in again.content.decode()
+    assert "上传的文件已过期或已导入，请重新上传" in again.content.decode()
 
 
 def test_a_bad_file_shows_every_problem_by_row_and_column(client, world):
@@ -64,9 +64,9 @@ def test_a_bad_file_shows_every_problem_by_row_and_column(client, world):
     response = client.get(upload(client, rows, action="import")["Location"])
 
     page = response.content.decode()
-    assert "发现 3 个问题,未写入任何数据。" in page
+    assert "发现 3 个问题，未写入任何数据。" in page
     assert (
-        '<td data-label="行">4</td><td data-label="列">统一社会信用代码</td><td data-label="问题">与第2行重复(统一社会信用代码相同)</td>'
+        '<td data-label="行">4</td><td data-label="列">统一社会信用代码</td><td data-label="问题">与第2行重复（统一社会信用代码相同）</td>'
         in page
     )
     assert (
@@ -161,11 +161,11 @@ def test_commands_import_with_a_report_and_export(world, tmp_path, capsys):
     call_command("export_records", "organizations", "--output", str(out))
 
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "校验通过:共 2 行,新增 2,更新 0,不变 0"
-    assert printed[1] == "导入通过:共 2 行,新增 2,更新 0,不变 0"
+    assert printed[0] == "校验通过：共 2 行，新增 2，更新 0，不变 0"
+    assert printed[1] == "导入通过：共 2 行，新增 2，更新 0，不变 0"
     assert printed[2:4] == [
-        "导入未通过:共 3 行,新增 0,更新 0,不变 2",
-        "  第4行 “所在区域”:未知区域“火星”",
+        "导入未通过：共 3 行，新增 0，更新 0，不变 2",
+        "  第4行 “所在区域”：未知区域“火星”",
     ]
     assert Organization.objects.count() == 2
     rows = list(load_workbook(out).worksheets[0].iter_rows(values_only=True))
@@ -189,10 +189,10 @@ def test_operator_checks_and_imports_a_gbk_file_in_the_browser(
     page.select_option("select[name=record_type]", "organizations")
     page.set_input_files("input[name=file]", str(csv_file))
     page.click("button[value=check]")
-    page.get_by_text("校验通过:共 2 行").wait_for()
+    page.get_by_text("校验通过：共 2 行").wait_for()
     assert Organization.objects.count() == 0
     page.click("text=确认导入")
-    page.get_by_text("导入完成:共 2 行,新增 2 条").wait_for()
+    page.get_by_text("导入完成：共 2 行，新增 2 条").wait_for()
     page.screenshot(path=str(artifacts_dir / "transfer-import.png"), full_page=True)
     assert Organization.objects.count() == 2
 
@@ -206,5 +206,5 @@ def test_uploads_over_the_limit_are_refused_before_they_are_stored(
     response = upload(client, [*GOOD, ["大" * 600_000, code(3), "企业", "瑞安市"]])
 
     assert response.status_code == 400
-    assert "文件大小超过上限(1 MB),请拆分后分批导入" in response.content.decode()
+    assert "文件大小超过上限（1 MB），请拆分后分批导入" in response.content.decode()
     assert not (tmp_path / "transfer").exists()

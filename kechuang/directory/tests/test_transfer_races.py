@@ -114,7 +114,7 @@ def test_a_record_saved_elsewhere_between_check_and_write_is_a_row_error(world):
         RowError(
             3,
             "统一社会信用代码",
-            "该机构刚由他人录入(统一社会信用代码相同),本次未导入任何数据,请重新导入",
+            "该机构刚由他人录入（统一社会信用代码相同），本次未导入任何数据，请重新导入",
         )
     ]
     assert list(Organization.objects.values_list("name", flat=True)) == ["别处录入"]

@@ -68,7 +68,7 @@ def test_row_numbers_in_the_report_are_the_sheets_own(world):
         world.operator, INSTRUMENTS, read_upload(merged_instrument_workbook(bad_rate="四百"))
     )
 
-    assert report.errors == [RowError(4, "对外收费(元)", "金额格式无法识别:“四百”")]
+    assert report.errors == [RowError(4, "对外收费(元)", "金额格式无法识别：“四百”")]
     assert Instrument.objects.count() == 0
 
 
@@ -112,16 +112,16 @@ def zip_bytes(names: list[str]) -> bytes:
         (b"", "文件是空的"),
         (
             b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-            "文件内容是“Portable Network Graphics file”,不是 Excel(.xlsx)或 CSV 表格",
+            "文件内容是“Portable Network Graphics file”，不是 Excel（.xlsx）或 CSV 表格",
         ),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
-            "这是旧版 Excel(.xls)或其他 Office 文件,请在 Excel 中“另存为” .xlsx 或 CSV 后再上传",
+            "这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再上传",
         ),
-        (zip_bytes(["word/document.xml"]), "这是压缩包或其他 Office 文件,不是 Excel(.xlsx)表格"),
+        (zip_bytes(["word/document.xml"]), "这是压缩包或其他 Office 文件，不是 Excel（.xlsx）表格"),
         (
             zip_bytes(["xl/workbook.xml"]),
-            "Excel 文件已损坏或格式不正确,无法读取",
+            "Excel 文件已损坏或格式不正确，无法读取",
         ),
     ],
 )
@@ -134,11 +134,11 @@ def test_files_that_are_not_spreadsheets_are_refused_in_chinese(data, message):
 def test_a_csv_cell_beyond_the_csv_field_limit_is_refused():
     with pytest.raises(UnreadableFile) as refused:
         read_upload(csv_bytes([["名称"], ["大" * 200_000]], "gbk"))
-    assert str(refused.value) == "CSV 文件格式有误(单元格过长或引号不配对),无法读取"
+    assert str(refused.value) == "CSV 文件格式有误（单元格过长或引号不配对），无法读取"
 
 
 def test_files_over_the_upload_limit_are_refused(settings):
     settings.UPLOAD_MAX_BYTES = 2 * 1024 * 1024
     with pytest.raises(UnreadableFile) as refused:
         read_upload(b"a," * (1024 * 1024 + 1))
-    assert str(refused.value) == "文件大小超过上限(2 MB),请拆分后分批导入"
+    assert str(refused.value) == "文件大小超过上限（2 MB），请拆分后分批导入"

@@ -50,13 +50,13 @@ def parse_bool(text: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError(_("应填“是”或“否”,而不是“%(value)s”") % {"value": text})
+    raise CellError(_("应填“是”或“否”，而不是“%(value)s”") % {"value": text})
 
 
 def parse_int(text: str, *, minimum: int = 0) -> int:
     folded = fold_width(text).strip().replace(",", "")
     if not re.fullmatch(r"-?\d+", folded):
-        raise CellError(_("应为整数,而不是“%(value)s”") % {"value": text})
+        raise CellError(_("应为整数，而不是“%(value)s”") % {"value": text})
     number = int(folded)
     if number < minimum:
         raise CellError(_("不能小于%(minimum)d") % {"minimum": minimum})
@@ -80,12 +80,12 @@ def parse_money(text: str) -> Decimal | None:
             break
     match = _MONEY_RE.match(cleaned)
     if not match:
-        raise CellError(_("金额格式无法识别:“%(value)s”") % {"value": text})
+        raise CellError(_("金额格式无法识别：“%(value)s”") % {"value": text})
     amount = Decimal(cleaned) * multiplier
     if match.group(1) and amount != 0:
         raise CellError(_("金额不能为负数"))
     if abs(amount) >= MONEY_LIMIT:
         raise CellError(_("金额过大"))
     if amount != amount.quantize(FEN):
-        raise CellError(_("金额最多保留两位小数(精确到分)"))
+        raise CellError(_("金额最多保留两位小数（精确到分）"))
     return abs(amount).quantize(FEN)

@@ -237,7 +237,7 @@ def _write(user, spec: RecordSpec, rows: list[_Row], report: ImportReport, progr
         # An import targets a record type, not one record: the import id names it.
         target_type=spec.model._meta.label_lower,
         target_id=report.import_id,
-        summary=_("导入%(label)s:新增%(created)d条,更新%(updated)d条,未变%(unchanged)d条")
+        summary=_("导入%(label)s：新增%(created)d条，更新%(updated)d条，未变%(unchanged)d条")
         % {
             "label": spec.label,
             "created": report.created,
@@ -273,7 +273,9 @@ def _conflicts(spec: RecordSpec, rows: list[_Row]) -> list[RowError]:
                     RowError(
                         row.number,
                         spec.header_for(key.fields[0]),
-                        _("该%(label)s刚由他人录入(%(headers)s相同),本次未导入任何数据,请重新导入")
+                        _(
+                            "该%(label)s刚由他人录入（%(headers)s相同），本次未导入任何数据，请重新导入"
+                        )
                         % {
                             "label": spec.label,
                             "headers": "、".join(spec.header_for(name) for name in key.fields),
@@ -353,7 +355,7 @@ def _match_existing(spec, row: _Row, existing, seen_keys, seen_records) -> None:
             if first != row.number:
                 row.error(
                     spec.header_for(key.fields[0]),
-                    _("与第%(first)d行重复(%(headers)s相同)")
+                    _("与第%(first)d行重复（%(headers)s相同）")
                     % {"first": first, "headers": headers},
                 )
                 return
@@ -361,7 +363,7 @@ def _match_existing(spec, row: _Row, existing, seen_keys, seen_records) -> None:
         if len(matches) > 1:
             row.error(
                 spec.header_for(key.fields[0]),
-                _("库中有%(n)d条记录的%(headers)s与此行相同,无法确定更新哪一条")
+                _("库中有%(n)d条记录的%(headers)s与此行相同，无法确定更新哪一条")
                 % {"n": len(matches), "headers": headers},
             )
             return
@@ -402,7 +404,7 @@ def _check_region(spec: RecordSpec, row: _Row, managed: set[int], lookups: Looku
     elif row.existing is not None and row.existing.region_id not in managed:
         row.error(
             header,
-            _("已有记录属于%(region)s,无权管理该区域")
+            _("已有记录属于%(region)s，无权管理该区域")
             % {"region": lookups.regions[row.existing.region_id].name},
             "region",
         )

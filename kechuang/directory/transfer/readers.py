@@ -95,7 +95,9 @@ def read_upload(data: bytes) -> list[Sheet]:
         return read_xlsx(data)
     if data.startswith(OLE2_SIGNATURE):
         raise UnreadableFile(
-            _("这是旧版 Excel(.xls)或其他 Office 文件,请在 Excel 中“另存为” .xlsx 或 CSV 后再上传")
+            _(
+                "这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再上传"
+            )
         )
     return [read_csv(decode_text(data))]
 
@@ -110,7 +112,7 @@ def read_csv(text: str) -> Sheet:
     try:
         rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as error:
-        raise UnreadableFile(_("CSV 文件格式有误(单元格过长或引号不配对),无法读取")) from error
+        raise UnreadableFile(_("CSV 文件格式有误（单元格过长或引号不配对），无法读取")) from error
     return Sheet(name="CSV", rows=rows)
 
 
@@ -138,7 +140,7 @@ def read_xlsx(data: bytes) -> list[Sheet]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
-                raise UnreadableFile(_("这是压缩包或其他 Office 文件,不是 Excel(.xlsx)表格"))
+                raise UnreadableFile(_("这是压缩包或其他 Office 文件，不是 Excel（.xlsx）表格"))
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [
             _calamine_sheet(workbook.get_sheet_by_index(index))
@@ -147,7 +149,7 @@ def read_xlsx(data: bytes) -> list[Sheet]:
     except UnreadableFile:
         raise
     except Exception as error:  # damaged archives raise zipfile, XML and calamine errors alike
-        raise UnreadableFile(_("Excel 文件已损坏或格式不正确,无法读取")) from error
+        raise UnreadableFile(_("Excel 文件已损坏或格式不正确，无法读取")) from error
     workbook.close()
     return sheets
 

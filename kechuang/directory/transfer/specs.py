@@ -109,7 +109,7 @@ class Lookups:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise CellError(_("区域名称不唯一,请填写行政区划代码"))
+            raise CellError(_("区域名称不唯一，请填写行政区划代码"))
         raise CellError(_("未知区域“%(value)s”") % {"value": text})
 
     def region_label(self, region_id: int) -> str:
@@ -129,7 +129,7 @@ class Lookups:
             return matches[0]
         if matches:
             raise CellError(
-                _("技术领域“%(value)s”不唯一,请写作“上级领域/%(value)s”") % {"value": text}
+                _("技术领域“%(value)s”不唯一，请写作“上级领域/%(value)s”") % {"value": text}
             )
         raise CellError(_("未知技术领域“%(value)s”") % {"value": text})
 
@@ -156,9 +156,11 @@ class Lookups:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise CellError(_("机构名称“%(value)s”不唯一,请填写统一社会信用代码") % {"value": text})
+            raise CellError(
+                _("机构名称“%(value)s”不唯一，请填写统一社会信用代码") % {"value": text}
+            )
         raise CellError(
-            _("未找到机构“%(value)s”,请填写已入库机构的统一社会信用代码,或先导入该机构")
+            _("未找到机构“%(value)s”，请填写已入库机构的统一社会信用代码，或先导入该机构")
             % {"value": text}
         )
 
@@ -234,8 +236,8 @@ class CreditCodeColumn(Column):
 
     def describe(self, model):
         return _(
-            "18位,末位为校验码;用作机构的唯一标识,重复导入时据此更新。"
-            "没有代码的机构按名称和所在区域更新,日后补填代码也会更新原记录"
+            "18位，末位为校验码；用作机构的唯一标识，重复导入时据此更新。"
+            "没有代码的机构按名称和所在区域更新，日后补填代码也会更新原记录"
         )
 
 
@@ -244,7 +246,7 @@ class PatentNumberColumn(Column):
         return normalize_patent_number(text)
 
     def describe(self, model):
-        return _("如 ZL201910123456.X,末位为校验位;专利类成果据此更新")
+        return _("如 ZL201910123456.X，末位为校验位；专利类成果据此更新")
 
 
 class IntColumn(Column):
@@ -291,7 +293,7 @@ class ChoiceColumn(Column):
             if key == label or key.casefold() == value.casefold():
                 return value
         raise CellError(
-            _("“%(value)s”不是有效选项,可选:%(options)s")
+            _("“%(value)s”不是有效选项，可选：%(options)s")
             % {"value": text, "options": LIST_SEPARATOR.join(self.options(model))}
         )
 
@@ -303,7 +305,7 @@ class ChoiceColumn(Column):
         return [label for value, label in self._choices(model) if value]
 
     def describe(self, model):
-        return _("可选:%(options)s") % {"options": LIST_SEPARATOR.join(self.options(model))}
+        return _("可选：%(options)s") % {"options": LIST_SEPARATOR.join(self.options(model))}
 
 
 class MoneyColumn(Column):
@@ -318,9 +320,9 @@ class MoneyColumn(Column):
         return "" if value is None else f"{value:.2f}"
 
     def describe(self, model):
-        text = _("单位:元,最多两位小数,如 1234.50;可写“5万”")
+        text = _("单位：元，最多两位小数，如 1234.50；可写“5万”")
         if self.model_field(model).null:
-            text += _(";留空或填“面议”表示面议")
+            text += _("；留空或填“面议”表示面议")
         return text
 
 
@@ -357,7 +359,7 @@ class RegionColumn(Column):
         return lookups.region_label(obj.region_id)
 
     def describe(self, model):
-        return self.note or _("区域名称(如“瑞安市”)或6位行政区划代码;名称重复时须填代码")
+        return self.note or _("区域名称（如“瑞安市”）或6位行政区划代码；名称重复时须填代码")
 
 
 class OrganizationColumn(Column):
@@ -379,7 +381,7 @@ class OrganizationColumn(Column):
         return organization.credit_code or organization.name
 
     def describe(self, model):
-        return _("已入库机构的统一社会信用代码(或不重名的机构全称)")
+        return _("已入库机构的统一社会信用代码（或不重名的机构全称）")
 
 
 class ManyColumn(Column):
@@ -424,7 +426,7 @@ class ChainsColumn(ManyColumn):
         return lookups.chain_names[pk]
 
     def describe(self, model):
-        return _("已有产业链的名称,多个用“、”分隔")
+        return _("已有产业链的名称，多个用“、”分隔")
 
 
 class FieldsColumn(ManyColumn):
@@ -435,7 +437,7 @@ class FieldsColumn(ManyColumn):
         return lookups.field_names[pk]
 
     def describe(self, model):
-        return _("已有技术领域的名称,多个用“、”分隔;重名时写“上级领域/领域”")
+        return _("已有技术领域的名称，多个用“、”分隔；重名时写“上级领域/领域”")
 
 
 WORK_SEPARATORS = re.compile(r"[；;\r\n]+")  # titles themselves hold 、 and ,
@@ -471,7 +473,7 @@ class WorksColumn(Column):
             except ValidationError as error:
                 messages = "".join(m for ms in error.message_dict.values() for m in ms)
                 raise CellError(
-                    _("“%(entry)s”:%(problem)s")
+                    _("“%(entry)s”：%(problem)s")
                     % {"entry": Truncator(entry).chars(20), "problem": messages}
                 ) from None
             works.setdefault(title.casefold(), (title, year))
@@ -508,7 +510,7 @@ class WorksColumn(Column):
 
     def describe(self, model):
         return _(
-            "每行一项,写作“题目(年份)”,年份可省略;导入时以此列替换该专家的此类成果,"
+            "每行一项，写作“题目（年份）”，年份可省略；导入时以此列替换该专家的此类成果，"
             "已有题目的摘要保留"
         )
 
@@ -634,7 +636,7 @@ EXAMPLE_PATENT_NUMBER = f"ZL{_EXAMPLE_PATENT_DIGITS}.{patent_check_digit(_EXAMPL
 
 def _owned_region_note(owner: str) -> str:
     return format_lazy(
-        gettext_lazy("留空则取{owner}所在区域;否则填区域名称或6位行政区划代码"), owner=owner
+        gettext_lazy("留空则取{owner}所在区域；否则填区域名称或6位行政区划代码"), owner=owner
     )
 
 
@@ -666,7 +668,7 @@ ORGANIZATIONS = RecordSpec(
         ChoiceColumn("培育梯次", "tier", example=gettext_lazy("高新技术企业")),
         BoolColumn("共享机构", "is_shared", example=gettext_lazy("否")),
         IntColumn(
-            "成立年份", "founded_year", note=gettext_lazy("四位年份,如 2008"), example="2008"
+            "成立年份", "founded_year", note=gettext_lazy("四位年份，如 2008"), example="2008"
         ),
         IntColumn("职工人数", "employees", example="320"),
         Column("地址", "address", example="瑞安市经济开发区发展区飞云街道"),
@@ -955,7 +957,7 @@ PLATFORMS = RecordSpec(
             example=EXAMPLE_CREDIT_CODE,
         ),
         IntColumn(
-            "认定年份", "established_year", note=gettext_lazy("四位年份,如 2019"), example="2019"
+            "认定年份", "established_year", note=gettext_lazy("四位年份，如 2019"), example="2019"
         ),
         Column(
             "简介",

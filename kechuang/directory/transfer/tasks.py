@@ -109,7 +109,7 @@ def import_status(import_id: str) -> dict[str, Any] | None:
             path,
             filename,
             dry_run,
-            message=_("导入出错,请联系管理员"),
+            message=_("导入出错，请联系管理员"),
         )
     state = RUNNING if result.status == TaskResultStatus.RUNNING else QUEUED
     return status or _status(state, record_type, user_id, path, filename, dry_run)
@@ -150,7 +150,7 @@ def run_import(
     except Exception:
         logger.exception("import %s failed", import_id)
         cache.set(
-            key, {**status, "state": FAILED, "message": _("导入出错,请联系管理员")}, STATUS_TIMEOUT
+            key, {**status, "state": FAILED, "message": _("导入出错，请联系管理员")}, STATUS_TIMEOUT
         )
         raise
     cache.set(key, {**status, "state": DONE, "report": report.to_dict()}, STATUS_TIMEOUT)

@@ -19,7 +19,7 @@ def users(db):
 def test_delivered_after_commit_in_platform_and_by_mail(users, django_capture_on_commit_callbacks):
     a, b = users
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify([a, b, a, None], "demand.pending", "待审核需求:X", "请审核", "/demands/1/")
+        notify([a, b, a, None], "demand.pending", "待审核需求：X", "请审核", "/demands/1/")
     # Written with the change, e-mailed only once it has committed.
     assert sorted(Notification.objects.values_list("recipient__username", "delivered_at")) == [
         ("a", None),
@@ -33,7 +33,7 @@ def test_delivered_after_commit_in_platform_and_by_mail(users, django_capture_on
         ("b", False),
     ]
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["a@example.cn"] and mail.outbox[0].subject == "待审核需求:X"
+    assert mail.outbox[0].to == ["a@example.cn"] and mail.outbox[0].subject == "待审核需求：X"
     assert "http://127.0.0.1:8000/demands/1/" in mail.outbox[0].body
 
 
@@ -66,13 +66,13 @@ def test_a_second_call_for_the_same_event_writes_nothing_new(
 ):
     a, b = users
     with django_capture_on_commit_callbacks(execute=True):
-        assert notify([a, b], "demand.pending", "待审核需求:X", "请审核", "/demands/1/") == 2
-        assert notify([a, b], "demand.pending", "待审核需求:X", "请审核", "/demands/1/") == 0
+        assert notify([a, b], "demand.pending", "待审核需求：X", "请审核", "/demands/1/") == 2
+        assert notify([a, b], "demand.pending", "待审核需求：X", "请审核", "/demands/1/") == 0
     assert Notification.objects.count() == 2 and len(mail.outbox) == 1
     # Once read, the same event happening again is news again.
     mark_read(a)
     with django_capture_on_commit_callbacks(execute=True):
-        assert notify([a, b], "demand.pending", "待审核需求:X", "请审核", "/demands/1/") == 1
+        assert notify([a, b], "demand.pending", "待审核需求：X", "请审核", "/demands/1/") == 1
     assert Notification.objects.filter(recipient=a).count() == 2
     assert Notification.objects.filter(recipient=b).count() == 1
     assert len(mail.outbox) == 2
@@ -81,7 +81,7 @@ def test_a_second_call_for_the_same_event_writes_nothing_new(
 def test_a_retried_delivery_does_not_e_mail_twice(users, django_capture_on_commit_callbacks):
     a, _b = users
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify([a], "demand.pending", "待审核需求:X", "请审核", "/demands/1/")
+        notify([a], "demand.pending", "待审核需求：X", "请审核", "/demands/1/")
     key = Notification.objects.get().key
     for callback in callbacks:
         callback()

@@ -89,15 +89,17 @@ class Command(BaseCommand):
     help = "准备演示区域(迁移、加载演示数据、建立检索索引)并启动服务 / Prepare and serve the demo region"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--port", type=int, default=8000, help=_("监听端口(默认 8000)"))
+        parser.add_argument("--port", type=int, default=8000, help=_("监听端口（默认 8000）"))
         parser.add_argument(
-            "--scale", type=int, default=1, help=_("演示数据倍数(默认 1;基准测试用 235 左右)")
+            "--scale", type=int, default=1, help=_("演示数据倍数（默认 1；基准测试用 235 左右）")
         )
         parser.add_argument(
-            "--no-serve", action="store_true", help=_("只准备数据与索引,不启动服务")
+            "--no-serve", action="store_true", help=_("只准备数据与索引，不启动服务")
         )
         parser.add_argument(
-            "--reset", action="store_true", help=_("先清空 var/(数据库、索引、上传文件)再重新加载")
+            "--reset",
+            action="store_true",
+            help=_("先清空 var/（数据库、索引、上传文件）再重新加载"),
         )
 
     def handle(self, *, port: int, scale: int, no_serve: bool, reset: bool, **options) -> None:
@@ -118,7 +120,7 @@ class Command(BaseCommand):
         created = self.load(scale)
         self.build_index(rebuild=created)
         self.print_logins()
-        self.stdout.write(_("准备完成,用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
+        self.stdout.write(_("准备完成，用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
         if not no_serve:
             self.serve(port)
 
@@ -149,12 +151,12 @@ class Command(BaseCommand):
     def load(self, scale: int) -> bool:
         """Load the demo unless it is there; returns whether it was loaded now."""
         if demo_marker() is None:
-            self.step(_("生成演示数据(规模 %(n)s)") % {"n": scale})
+            self.step(_("生成演示数据（规模 %(n)s）") % {"n": scale})
             total = DemoCounts.for_scale(scale).records
             with tqdm(total=total, unit=_("条"), file=sys.stdout, disable=None) as bar:
                 return self.load_or_explain(scale, bar.update).created
         self.load_or_explain(scale)  # writes nothing when the same scale is loaded
-        self.step(_("演示数据已加载(规模 %(n)s),跳过生成") % {"n": scale})
+        self.step(_("演示数据已加载（规模 %(n)s），跳过生成") % {"n": scale})
         return False
 
     def load_or_explain(self, scale: int, progress: Progress | None = None) -> DemoResult:
@@ -163,8 +165,8 @@ class Command(BaseCommand):
         except DemoAlreadyLoaded as exc:
             raise CommandError(
                 _(
-                    "数据库中已有规模为 %(old)s 的演示数据,与 --scale %(new)s 不同。"
-                    "请加 --reset 清空后重新加载(kechuang demo --reset --scale %(new)s),"
+                    "数据库中已有规模为 %(old)s 的演示数据，与 --scale %(new)s 不同。"
+                    "请加 --reset 清空后重新加载（kechuang demo --reset --scale %(new)s），"
                     "或改用 --scale %(old)s 沿用现有数据。"
                 )
                 % {"old": exc.scale, "new": scale}
@@ -175,13 +177,13 @@ class Command(BaseCommand):
         backend = indexing.get_backend()
         exists = getattr(backend, "exists", None)
         if not rebuild and exists is not None and exists():
-            self.step(_("检索索引已存在,跳过重建"))
+            self.step(_("检索索引已存在，跳过重建"))
         else:
             self.rebuild_index()
         if has_encoder():
             # Also after a restart: a worker stopped mid-way leaves vectors to finish (a no-op if none).
             embed_pending.enqueue()
-            self.stdout.write(_("语义向量由后台任务逐步计算,完成前检索使用关键词匹配。"))
+            self.stdout.write(_("语义向量由后台任务逐步计算，完成前检索使用关键词匹配。"))
 
     def rebuild_index(self) -> None:
         self.step(_("建立检索索引"))
@@ -201,7 +203,9 @@ class Command(BaseCommand):
         ]
         widths = [max(display_width(row[i]) for row in rows) for i in range(2)]
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(_("演示账号(密码均为 %(p)s):") % {"p": DEMO_PASSWORD}))
+        self.stdout.write(
+            self.style.SUCCESS(_("演示账号（密码均为 %(p)s）：") % {"p": DEMO_PASSWORD})
+        )
         for i, (username, role, detail) in enumerate(rows):
             line = f"  {pad(username, widths[0])}  {pad(role, widths[1])}  {detail}"
             self.stdout.write(self.style.MIGRATE_LABEL(line) if i == 0 else line)
@@ -214,7 +218,7 @@ class Command(BaseCommand):
         url = use_site_url(port)
         workers = self.start_workers()
         self.stdout.write(
-            self.style.SUCCESS(_("访问 http://127.0.0.1:%(port)d/ (Ctrl+C 停止)") % {"port": port})
+            self.style.SUCCESS(_("访问 http://127.0.0.1:%(port)d/（Ctrl+C 停止）") % {"port": port})
         )
         if settings.EMAIL_BACKEND == settings.MAILBOX_BACKEND:
             self.stdout.write(
@@ -232,7 +236,7 @@ class Command(BaseCommand):
                 from granian.constants import Interfaces
                 from granian.log import LogLevels
             except ImportError:
-                self.stdout.write(_("granian 不可用,改用 Django 开发服务器。"))
+                self.stdout.write(_("granian 不可用，改用 Django 开发服务器。"))
                 call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
             else:
                 connections.close_all()  # granian's worker process opens its own
@@ -254,7 +258,7 @@ class Command(BaseCommand):
             if workers:
                 self.stdout.write(_("正在停止后台任务进程……"))
                 if not all([stop_worker(worker) for worker in workers]):
-                    self.stdout.write(_("未完成的后台任务(如语义向量计算)将在下次启动时继续。"))
+                    self.stdout.write(_("未完成的后台任务（如语义向量计算）将在下次启动时继续。"))
             self.stdout.write(_("演示已停止。"))
 
     def start_workers(self) -> list[subprocess.Popen]:

@@ -33,17 +33,17 @@ def format_report(report: ImportReport) -> list[str]:
     """The report as lines of text: a summary, then one line per problem (行, 列, 问题)."""
     verb = "校验" if report.dry_run else "导入"
     lines = [
-        f"{verb}{'通过' if report.ok else '未通过'}:共 {report.rows} 行,"
-        f"新增 {report.created},更新 {report.updated},不变 {report.unchanged}"
+        f"{verb}{'通过' if report.ok else '未通过'}：共 {report.rows} 行，"
+        f"新增 {report.created}，更新 {report.updated}，不变 {report.unchanged}"
     ]
     if report.ignored_columns:
-        lines.append("已忽略未识别的列:" + "、".join(report.ignored_columns))
+        lines.append("已忽略未识别的列：" + "、".join(report.ignored_columns))
     for error in report.errors:
         row = f"第{error.row}行" if error.row else "文件"
         column = f"“{error.column}”" if error.column else ""
-        lines.append(f"  {row} {column}:{error.message}")
+        lines.append(f"  {row} {column}：{error.message}")
     if report.errors:
-        lines.append(f"发现 {len(report.errors)} 个问题,未写入任何数据。")
+        lines.append(f"发现 {len(report.errors)} 个问题，未写入任何数据。")
     return lines
 
 
