@@ -3,8 +3,10 @@
 :func:`post` writes one balanced entry in one transaction (a savepoint inside the caller's): it locks the
 entry's accounts in primary-key order (``SELECT … FOR UPDATE`` on PostgreSQL, so concurrent postings on
 shared accounts queue instead of deadlocking; SQLite's IMMEDIATE transactions already serialise writers),
-then moves each balance by a conditional ``UPDATE … SET balance = balance + x WHERE …`` whose row count it
-checks, so a protected account never goes below zero on either database even without the lock. A refused
+then moves each balance by a conditional ``UPDATE … SET balance = ROUND(balance + x, 2) WHERE …`` whose
+row count it checks, so a protected account never goes below zero on either database even without the
+lock. (SQLite keeps decimals as binary floats; rounding each sum to the fen keeps the stored balance the
+float nearest the exact amount, so ``balance >= x`` compares like the decimals it stands for.) A refused
 posting raises :class:`~kechuang.core.actions.Refused` and changes nothing.
 
 An idempotency key names one request within a scope: posting it again returns the first entry and moves
@@ -17,6 +19,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 
 from kechuang.core.actions import Refused
@@ -90,7 +93,7 @@ def post(
                 moved = (
                     Account.objects.filter(pk=account.pk)
                     .filter(Q(may_go_negative=True) | Q(balance__gte=-amount))
-                    .update(balance=F("balance") + amount)
+                    .update(balance=Round(F("balance") + amount, 2))
                 )
                 if moved != 1:
                     raise Refused(_("账户余额不足。"), "insufficient")
