@@ -1317,9 +1317,7 @@ def review_milestone(
 ) -> Milestone:
     """submitted → accepted / returned: the operator judges the evidence (a return needs a reason)."""
     now = _now(now)
-    _locked_active_agreement(
-        milestone.agreement, by
-    )  # agreement before milestone, as every service
+    _locked_active_agreement(milestone.agreement, by)  # agreement before milestone, as everywhere
     milestone = _locked(milestone)
     _require(milestone.status == Milestone.Status.SUBMITTED, _("该里程碑未提交或已验收"))
     _require(accepted or bool(note.strip()), _("请填写退回理由"))

@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -158,3 +159,55 @@ def test_concurrent_release_and_commit_on_postgresql():
     agreement.refresh_from_db()
     assert agreement.committed_total == Decimal("4800000.00")
     assert agreement.committed_total == sum(t.amount for t in agreement.tranches.all())
+
+
+@pytest.mark.postgres_race
+@pytest.mark.django_db(transaction=True)
+def test_reviewing_a_milestone_while_a_tranche_is_tied_to_it_does_not_deadlock():
+    """Every service locks the agreement before its milestone. ``add_tranche`` holds the agreement and
+    commits a tranche whose foreign key share-locks the milestone; a review that locked the milestone first
+    and then waited for the agreement would deadlock with it. Here a connection takes those two steps of
+    ``add_tranche`` around a real ``review_milestone``: the review must queue, then succeed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("racing connections needs PostgreSQL")
+    world = make_world()
+    agreement = _signed_with_headroom(world)
+    milestone = Milestone.objects.create(
+        agreement=agreement, order=20, title="并行", due_on=datetime.date(2028, 1, 1)
+    )
+    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
+    holding, reviewing = threading.Event(), threading.Event()
+    errors = []
+
+    def tie_tranche():
+        try:
+            with transaction.atomic():
+                Agreement.objects.select_for_update().get(pk=agreement.pk)
+                holding.set()
+                reviewing.wait(5)
+                time.sleep(0.5)  # the review is now waiting for a lock
+                # The foreign key is checked (deferred) at commit, while the agreement is still held.
+                Tranche.objects.create(agreement=agreement, milestone=milestone, amount=1)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def review():
+        try:
+            holding.wait(5)
+            reviewing.set()
+            services.review_milestone(milestone, by=world.operator, accepted=True)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tie_tranche), threading.Thread(target=review)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    milestone.refresh_from_db()
+    assert milestone.status == Milestone.Status.ACCEPTED
