@@ -68,7 +68,7 @@ class Account(models.Model):
     owner_id = models.CharField(_("所属对象编号"), max_length=40)
     purpose = models.CharField(_("用途"), max_length=60)
     may_go_negative = models.BooleanField(_("允许负余额"), default=False)
-    balance = MoneyField(_("余额(元)"), default=0)
+    balance = MoneyField(_("余额（元）"), default=0)
     created_at = models.DateTimeField(_("开立时间"), auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()
@@ -133,7 +133,7 @@ class Line(AppendOnlyModel):
 
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
-    amount = MoneyField(_("金额(元)"))
+    amount = MoneyField(_("金额（元）"))
 
     class Meta:
         verbose_name = _("分录")
