@@ -1125,9 +1125,9 @@ def _bounty_account(agreement: Agreement, purpose: str) -> Account:
     return ledger.open_account(agreement, purpose, may_go_negative=purpose == BOUNTY_PLEDGED)
 
 
-def _move(agreement, source, destination, amount, *, by, event, target, key, refusal) -> None:
+def _move(agreement, source, destination, amount, *, by, event, target, key, refusal="") -> None:
     """Post ``amount`` of ``agreement``'s bounty from one ledger account to another (once per ``key``);
-    an overdraft of the source is refused with ``refusal``."""
+    an overdraft of the source is refused with ``refusal`` (the pledge, a source, has no limit)."""
     try:
         ledger.transfer(
             _bounty_account(agreement, source),
@@ -1142,7 +1142,7 @@ def _move(agreement, source, destination, amount, *, by, event, target, key, ref
         )
     except Refused as refused:
         raise ChallengeError(
-            refusal if refused.code == "insufficient" else refused.message
+            refusal if refused.code == "insufficient" and refusal else refused.message
         ) from None
 
 
@@ -1237,7 +1237,6 @@ def sign_agreement(
         event="challenges.bounty.pledge",
         target=agreement,
         key=f"agreement:{agreement.pk}:pledge",
-        refusal=_("榜金不足"),
     )
     signing = _commit_tranche(agreement, first_tranche, None, by)
     for order, item in enumerate(milestones, start=1):
