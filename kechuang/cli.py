@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__.strip())
         print(
-            "\nBenchmarks: kechuang bench matching | directory | demands …  (kechuang bench NAME --help)"
+            "\nBenchmarks: kechuang bench matching | directory | demands | ledger …  (kechuang bench NAME --help)"
         )
         return
     if argv[0] == "bench":

@@ -662,11 +662,21 @@ class Objection(models.Model):
         return f"{self.application}: {self.get_status_display()}"
 
 
+# A task book's bounty in the ledger (:mod:`kechuang.ledger`), one account of each purpose per agreement:
+# signing moves the bounty from the funder's pledge (negative by design) to ``unplanned``; planning a
+# tranche moves its amount on to ``committed``; paying it moves it to ``released``.
+BOUNTY_PLEDGED = "challenges.bounty.pledged"
+BOUNTY_UNPLANNED = "challenges.bounty.unplanned"
+BOUNTY_COMMITTED = "challenges.bounty.committed"
+BOUNTY_RELEASED = "challenges.bounty.released"
+
+
 class Agreement(models.Model):
     """The task book (任务书) signed with the selected applicant, paid in tranches by milestone.
 
-    ``committed_total`` (all tranches planned) and ``released_total`` (tranches paid) are cached sums that
-    only the tranche services change, by conditional UPDATE, under the check constraints
+    The money moves in the ledger, which refuses to overdraw ``unplanned`` or ``committed``.
+    ``committed_total`` (all tranches planned) and ``released_total`` (tranches paid) cache the sums for
+    pages; only the tranche services change them, together with the ledger, under the check constraints
     ``released_total ≤ committed_total ≤ bounty``: no sequence of requests can pay more than the bounty.
     """
 

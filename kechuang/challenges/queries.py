@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from kechuang.challenges.models import (
+    BOUNTY_PLEDGED,
+    BOUNTY_RELEASED,
     Agreement,
     Application,
     Challenge,
@@ -18,6 +20,7 @@ from kechuang.challenges.models import (
 )
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Expert, Organization
+from kechuang.ledger.queries import total_balance
 
 COUNTED = ~Q(applications__status__in=Application.UNCOUNTED)
 
@@ -74,7 +77,10 @@ def list_report(challenge_list: ChallengeList) -> dict:
     """The list-level report: bounty on the list, bounty committed in agreements, paid, tasks solved,
     and the organisations in submitted (not withdrawn) applications by kind and by region."""
     agreements = Agreement.objects.filter(challenge__challenge_list=challenge_list)
-    money = agreements.aggregate(committed=Sum("bounty"), paid=Sum("released_total"))
+    ids = list(agreements.values_list("pk", flat=True))
+    # Read from the ledger: what the signed task books pledged, and what was paid out of it.
+    pledged = -total_balance("challenges.agreement", ids, BOUNTY_PLEDGED)
+    paid = total_balance("challenges.agreement", ids, BOUNTY_RELEASED)
     organizations = Organization.objects.filter(
         challenge_memberships__application__challenge__challenge_list=challenge_list,
         challenge_memberships__application__in=Application.objects.counted(),
@@ -83,8 +89,8 @@ def list_report(challenge_list: ChallengeList) -> dict:
     regions = Counter(o.region.name for o in organizations)
     return {
         "bounty_total": list_bounty(challenge_list),
-        "bounty_committed": to_yuan(money["committed"] or 0),
-        "paid": to_yuan(money["paid"] or 0),
+        "bounty_committed": to_yuan(pledged),
+        "paid": to_yuan(paid),
         "tasks": challenge_list.challenges.in_list().count(),
         "tasks_solved": challenge_list.challenges.solved().count(),
         "applicants_by_kind": sorted(kinds.items()),

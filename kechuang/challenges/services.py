@@ -29,6 +29,10 @@ from django.utils.translation import gettext as _
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.challenges import conflicts
 from kechuang.challenges.models import (
+    BOUNTY_COMMITTED,
+    BOUNTY_PLEDGED,
+    BOUNTY_RELEASED,
+    BOUNTY_UNPLANNED,
     SHANGHAI,
     Agreement,
     Application,
@@ -48,9 +52,12 @@ from kechuang.challenges.models import (
     TeamMember,
     Tranche,
 )
+from kechuang.core.actions import Refused
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Expert, Organization
+from kechuang.ledger import services as ledger
+from kechuang.ledger.models import Account
 from kechuang.notifications.services import notify
 
 HUNDRED = Decimal(100)
@@ -63,7 +70,7 @@ DEFAULT_RUBRIC = [
 ]
 
 
-class ChallengeError(Exception):
+class ChallengeError(Refused):
     """A refused action: the message says why (in the interface language); nothing was changed."""
 
 
@@ -1111,26 +1118,75 @@ def resolve_objection(
 # --- agreement, milestones, tranches --------------------------------------------------------------
 
 
-def _commit_tranche(agreement: Agreement, amount: Decimal, milestone: Milestone | None) -> Tranche:
-    """Plan a tranche: raise ``committed_total`` only if it stays within the bounty."""
+LEDGER_SCOPE = "challenges"
+
+
+def _bounty_account(agreement: Agreement, purpose: str) -> Account:
+    return ledger.open_account(agreement, purpose, may_go_negative=purpose == BOUNTY_PLEDGED)
+
+
+def _move(agreement, source, destination, amount, *, by, event, target, key, refusal="") -> None:
+    """Post ``amount`` of ``agreement``'s bounty from one ledger account to another (once per ``key``);
+    an overdraft of the source is refused with ``refusal`` (the pledge, a source, has no limit)."""
+    try:
+        ledger.transfer(
+            _bounty_account(agreement, source),
+            _bounty_account(agreement, destination),
+            amount,
+            actor=by,
+            event=event,
+            target=target,
+            memo=str(agreement),
+            scope=LEDGER_SCOPE,
+            idempotency_key=key,
+        )
+    except Refused as refused:
+        raise ChallengeError(
+            refusal if refused.code == "insufficient" and refusal else refused.message
+        ) from None
+
+
+def _commit_tranche(
+    agreement: Agreement, amount: Decimal, milestone: Milestone | None, by
+) -> Tranche:
+    """Plan a tranche: commit its amount from what the bounty leaves unplanned."""
     _require(amount > 0, _("拨付金额必须大于零"))
-    updated = Agreement.objects.filter(
-        pk=agreement.pk, committed_total__lte=F("bounty") - amount
-    ).update(committed_total=F("committed_total") + amount)
-    _require(updated == 1, _("拨付安排总额不能超过榜金"))
-    return Tranche.objects.create(agreement=agreement, milestone=milestone, amount=amount)
+    tranche = Tranche.objects.create(agreement=agreement, milestone=milestone, amount=amount)
+    _move(
+        agreement,
+        BOUNTY_UNPLANNED,
+        BOUNTY_COMMITTED,
+        amount,
+        by=by,
+        event="challenges.tranche.commit",
+        target=tranche,
+        key=f"tranche:{tranche.pk}:commit",
+        refusal=_("拨付安排总额不能超过榜金"),
+    )
+    Agreement.objects.filter(pk=agreement.pk).update(committed_total=F("committed_total") + amount)
+    return tranche
 
 
 def _release(tranche: Tranche, by, now: datetime.datetime) -> Tranche:
-    """Pay a planned tranche once: flip it to released and raise ``released_total`` within the plan."""
+    """Pay a planned tranche once: flip it to released and move its amount from committed to released."""
     flipped = Tranche.objects.filter(pk=tranche.pk, status=Tranche.Status.PLANNED).update(
         status=Tranche.Status.RELEASED, released_at=now, released_by=by
     )
     _require(flipped == 1, _("该批次已拨付"))
-    paid = Agreement.objects.filter(
-        pk=tranche.agreement_id, released_total__lte=F("committed_total") - tranche.amount
-    ).update(released_total=F("released_total") + tranche.amount)
-    _require(paid == 1, _("拨付总额不能超过榜金"))
+    _move(
+        tranche.agreement,
+        BOUNTY_COMMITTED,
+        BOUNTY_RELEASED,
+        tranche.amount,
+        by=by,
+        event="challenges.tranche.release",
+        target=tranche,
+        key=f"tranche:{tranche.pk}:release",
+        refusal=_("拨付总额不能超过榜金"),
+    )
+    Agreement.objects.filter(pk=tranche.agreement_id).update(
+        released_total=F("released_total") + tranche.amount
+    )
     tranche.refresh_from_db()
     return tranche
 
@@ -1172,13 +1228,23 @@ def sign_agreement(
     agreement = Agreement.objects.create(
         application=application, challenge=challenge, bounty=challenge.bounty, signed_at=now
     )
-    signing = _commit_tranche(agreement, first_tranche, None)
+    _move(
+        agreement,
+        BOUNTY_PLEDGED,
+        BOUNTY_UNPLANNED,
+        agreement.bounty,
+        by=by,
+        event="challenges.bounty.pledge",
+        target=agreement,
+        key=f"agreement:{agreement.pk}:pledge",
+    )
+    signing = _commit_tranche(agreement, first_tranche, None, by)
     for order, item in enumerate(milestones, start=1):
         milestone = Milestone.objects.create(
             agreement=agreement, order=order, title=item["title"], due_on=item["due_on"]
         )
         if item.get("amount"):
-            _commit_tranche(agreement, to_yuan(item["amount"]), milestone)
+            _commit_tranche(agreement, to_yuan(item["amount"]), milestone, by)
     _release(signing, by, now)
     application.status = Application.Status.CONTRACTED
     application.save(update_fields=["status"])
@@ -1217,7 +1283,7 @@ def add_tranche(agreement: Agreement, milestone: Milestone, amount: Decimal, *, 
     agreement = _locked_active_agreement(agreement, by)
     _require(milestone.agreement_id == agreement.pk, _("里程碑不属于该任务书"))
     _require(not Tranche.objects.filter(milestone=milestone).exists(), _("该里程碑已有拨付批次"))
-    tranche = _commit_tranche(agreement, to_yuan(amount), milestone)
+    tranche = _commit_tranche(agreement, to_yuan(amount), milestone, by)
     record(by, "challenges.tranche.add", tranche, str(tranche.amount))
     return tranche
 
@@ -1250,8 +1316,8 @@ def review_milestone(
 ) -> Milestone:
     """submitted → accepted / returned: the operator judges the evidence (a return needs a reason)."""
     now = _now(now)
+    _locked_active_agreement(milestone.agreement, by)  # agreement before milestone, as everywhere
     milestone = _locked(milestone)
-    _locked_active_agreement(milestone.agreement, by)
     _require(milestone.status == Milestone.Status.SUBMITTED, _("该里程碑未提交或已验收"))
     _require(accepted or bool(note.strip()), _("请填写退回理由"))
     milestone.status = Milestone.Status.ACCEPTED if accepted else Milestone.Status.RETURNED
@@ -1265,8 +1331,8 @@ def review_milestone(
 @transaction.atomic
 def extend_milestone(milestone: Milestone, *, by, due_on: datetime.date) -> Milestone:
     """Move an unfinished milestone's due date later; an agreement allows this once."""
+    agreement = _locked_active_agreement(milestone.agreement, by)  # agreement before milestone
     milestone = _locked(milestone)
-    agreement = _locked_active_agreement(milestone.agreement, by)
     _require(milestone.status != Milestone.Status.ACCEPTED, _("该里程碑已通过"))
     _require(due_on > milestone.due_on, _("延期后的日期必须晚于原定日期"))
     used = Agreement.objects.filter(pk=agreement.pk, extension_used=False).update(

@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kechuang.challenges import services
-from kechuang.challenges.models import Agreement, Milestone, Tranche
+from kechuang.challenges.models import (
+    BOUNTY_COMMITTED,
+    BOUNTY_PLEDGED,
+    BOUNTY_RELEASED,
+    BOUNTY_UNPLANNED,
+    Agreement,
+    Milestone,
+    Tranche,
+)
 from kechuang.challenges.tests.conftest import OBJECTIONS_OVER, announced, contracted, make_world
+from kechuang.ledger.models import Account, Entry
+from kechuang.ledger.queries import violations
 
 
 def _accepted_milestone(world, agreement, order):
@@ -49,6 +60,32 @@ def test_database_refuses_released_beyond_bounty_even_without_the_service(world)
         Agreement.objects.filter(pk=agreement.pk).update(released_total=Decimal("5000000.01"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Agreement.objects.filter(pk=agreement.pk).update(committed_total=Decimal("5000000.01"))
+
+
+@pytest.mark.django_db
+def test_signing_and_paying_post_the_bounty_through_the_ledger_once(world):
+    agreement = _signed_with_headroom(world)
+    assert list(
+        Entry.objects.filter(target_type__startswith="challenges.").values_list("event", flat=True)
+    ) == [
+        "challenges.bounty.pledge",
+        "challenges.tranche.commit",
+        "challenges.tranche.commit",
+        "challenges.tranche.release",
+    ]
+    first = agreement.milestones.get(order=1)
+    services.submit_milestone(first, by=world.users["university"], evidence="完成")
+    services.review_milestone(first, by=world.operator, accepted=True)
+    services.release_tranche(first.tranche, by=world.operator)
+    # A page that submits the release again is refused by the service and moves nothing in the ledger.
+    before = list(Account.objects.of(agreement).values_list("purpose", "balance"))
+    with pytest.raises(services.ChallengeError):
+        services.release_tranche(first.tranche, by=world.operator)
+    assert list(Account.objects.of(agreement).values_list("purpose", "balance")) == before
+    released = Account.objects.of(agreement).get(purpose=BOUNTY_RELEASED)
+    assert released.balance == Decimal("4000000.00")
+    assert list(released.lines.values_list("entry__actor", flat=True)) == [world.operator.pk] * 2
+    assert violations() == []
 
 
 @pytest.mark.django_db
@@ -98,6 +135,15 @@ def test_invariant_over_random_tranche_sequences(steps):
             assert agreement.released_total == released
             assert agreement.committed_total == committed
             assert released <= committed <= agreement.bounty
+            # The ledger holds the same money: the caches are its sums, and its invariants hold.
+            held = dict(Account.objects.of(agreement).values_list("purpose", "balance"))
+            assert held == {
+                BOUNTY_PLEDGED: -agreement.bounty,
+                BOUNTY_UNPLANNED: agreement.bounty - committed,
+                BOUNTY_COMMITTED: committed - released,
+                BOUNTY_RELEASED: released,
+            }
+            assert violations() == []
         transaction.set_rollback(True)
 
 
@@ -158,3 +204,55 @@ def test_concurrent_release_and_commit_on_postgresql():
     agreement.refresh_from_db()
     assert agreement.committed_total == Decimal("4800000.00")
     assert agreement.committed_total == sum(t.amount for t in agreement.tranches.all())
+
+
+@pytest.mark.postgres_race
+@pytest.mark.django_db(transaction=True)
+def test_reviewing_a_milestone_while_a_tranche_is_tied_to_it_does_not_deadlock():
+    """Every service locks the agreement before its milestone. ``add_tranche`` holds the agreement and
+    commits a tranche whose foreign key share-locks the milestone; a review that locked the milestone first
+    and then waited for the agreement would deadlock with it. Here a connection takes those two steps of
+    ``add_tranche`` around a real ``review_milestone``: the review must queue, then succeed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("racing connections needs PostgreSQL")
+    world = make_world()
+    agreement = _signed_with_headroom(world)
+    milestone = Milestone.objects.create(
+        agreement=agreement, order=20, title="并行", due_on=datetime.date(2028, 1, 1)
+    )
+    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
+    holding, reviewing = threading.Event(), threading.Event()
+    errors = []
+
+    def tie_tranche():
+        try:
+            with transaction.atomic():
+                Agreement.objects.select_for_update().get(pk=agreement.pk)
+                holding.set()
+                reviewing.wait(5)
+                time.sleep(0.5)  # the review is now waiting for a lock
+                # The foreign key is checked (deferred) at commit, while the agreement is still held.
+                Tranche.objects.create(agreement=agreement, milestone=milestone, amount=1)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def review():
+        try:
+            holding.wait(5)
+            reviewing.set()
+            services.review_milestone(milestone, by=world.operator, accepted=True)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tie_tranche), threading.Thread(target=review)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    milestone.refresh_from_db()
+    assert milestone.status == Milestone.Status.ACCEPTED
