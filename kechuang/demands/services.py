@@ -232,8 +232,8 @@ def submit_demand(actor, demand: Demand) -> Demand:
     notify(
         operators_of(demand.region),
         "demand.pending",
-        localized(gettext_noop("待审核需求:%(t)s"), t=demand.title),
-        localized(gettext_noop("%(org)s 提交了技术需求,请审核。"), org=demand.organization),
+        localized(gettext_noop("待审核需求：%(t)s"), t=demand.title),
+        localized(gettext_noop("%(org)s 提交了技术需求，请审核。"), org=demand.organization),
         demand.get_absolute_url(),
     )
     return demand
@@ -257,8 +257,8 @@ def approve_demand(actor, demand: Demand) -> Demand:
     notify(
         users_of(demand.organization_id),
         "demand.published",
-        localized(gettext_noop("需求已发布:%(t)s"), t=demand.title),
-        localized(gettext_noop("您的技术需求已通过审核,可查看匹配结果并发起对接。")),
+        localized(gettext_noop("需求已发布：%(t)s"), t=demand.title),
+        localized(gettext_noop("您的技术需求已通过审核，可查看匹配结果并发起对接。")),
         demand.get_absolute_url(),
     )
     from kechuang.demands.tasks import count_matches
@@ -282,7 +282,7 @@ def return_demand(actor, demand: Demand, reason: str) -> Demand:
     notify(
         users_of(demand.organization_id),
         "demand.returned",
-        localized(gettext_noop("需求被退回:%(t)s"), t=demand.title),
+        localized(gettext_noop("需求被退回：%(t)s"), t=demand.title),
         reason,
         demand.get_absolute_url(),
     )
@@ -396,9 +396,9 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
 
         transaction.on_commit(partial(send_answer_link.enqueue, engagement.pk), robust=True)
         return
-    title = localized(gettext_noop("专家无法收到对接请求:%(e)s"), e=expert.name)
+    title = localized(gettext_noop("专家无法收到对接请求：%(e)s"), e=expert.name)
     body = localized(
-        gettext_noop("%(e)s 没有平台账号,专家档案中也没有邮箱,无人能回应“%(t)s”的对接请求。"),
+        gettext_noop("%(e)s 没有平台账号，专家档案中也没有邮箱，无人能回应“%(t)s”的对接请求。"),
         e=expert.name,
         t=engagement.demand.title,
     )
@@ -448,7 +448,7 @@ def request_engagement(
     notify(
         engagement.supplier_users(),
         "engagement.requested",
-        localized(gettext_noop("新的对接请求:%(t)s"), t=demand.title),
+        localized(gettext_noop("新的对接请求：%(t)s"), t=demand.title),
         engagement.message
         or localized(gettext_noop("%(org)s 希望与您对接。"), org=demand.organization),
         engagement.get_absolute_url(),
@@ -466,9 +466,9 @@ def push_match(
         raise PermissionDenied(_("您不负责该区域"))
     engagement = _open_engagement(actor, demand, match_type, match_id, message, pushed=True)
     record(actor, "engagement.push", engagement, str(engagement))
-    title = localized(gettext_noop("运营方推送对接:%(t)s"), t=demand.title)
+    title = localized(gettext_noop("运营方推送对接：%(t)s"), t=demand.title)
     body = engagement.message or localized(
-        gettext_noop("%(a)s 与 %(b)s 的对接由运营方推送,请及时处理。"),
+        gettext_noop("%(a)s 与 %(b)s 的对接由运营方推送，请及时处理。"),
         a=demand.organization,
         b=engagement.supplier_name,
     )
@@ -605,9 +605,9 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
     notify(
         engagement.enterprise_users(),
         "engagement.accepted",
-        localized(gettext_noop("对接已接受:%(t)s"), t=engagement.demand.title),
+        localized(gettext_noop("对接已接受：%(t)s"), t=engagement.demand.title),
         localized(
-            gettext_noop("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。"),
+            gettext_noop("%(s)s 接受了对接请求，现在可以查看联系方式并预约会谈。"),
             s=engagement.supplier_name,
         ),
         engagement.get_absolute_url(),
@@ -638,7 +638,7 @@ def decline_engagement(
     notify(
         engagement.enterprise_users(),
         "engagement.declined",
-        localized(gettext_noop("对接被婉拒:%(t)s"), t=engagement.demand.title),
+        localized(gettext_noop("对接被婉拒：%(t)s"), t=engagement.demand.title),
         reason,
         engagement.get_absolute_url(),
     )
@@ -676,7 +676,7 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
             notify(
                 engagement.enterprise_users(),
                 "engagement.expired",
-                localized(gettext_noop("对接请求已过期:%(t)s"), t=engagement.demand.title),
+                localized(gettext_noop("对接请求已过期：%(t)s"), t=engagement.demand.title),
                 localized(gettext_noop("%(s)s 未在期限内回应。"), s=engagement.supplier_name),
                 engagement.get_absolute_url(),
             )
@@ -717,7 +717,7 @@ def schedule_meeting(
     notify(
         others,
         "engagement.meeting",
-        localized(gettext_noop("会谈已约定:%(t)s"), t=engagement.demand.title),
+        localized(gettext_noop("会谈已约定：%(t)s"), t=engagement.demand.title),
         f"{local:%Y-%m-%d %H:%M} {place or link}",
         engagement.get_absolute_url(),
     )
@@ -774,7 +774,7 @@ def agree_cooperation(
     notify(
         operators_of(engagement.demand.region),
         "engagement.agreed",
-        localized(gettext_noop("对接达成合作:%(t)s"), t=engagement.demand.title),
+        localized(gettext_noop("对接达成合作：%(t)s"), t=engagement.demand.title),
         f"{engagement.demand.organization} ↔ {engagement.supplier_name}",
         engagement.get_absolute_url(),
     )
@@ -806,7 +806,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
     notify(
         others,
         "engagement.closed",
-        localized(gettext_noop("对接已结束:%(t)s"), t=engagement.demand.title),
+        localized(gettext_noop("对接已结束：%(t)s"), t=engagement.demand.title),
         reason,
         engagement.get_absolute_url(),
     )
@@ -842,7 +842,7 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
     notify(
         others,
         "engagement.message",
-        localized(gettext_noop("对接留言:%(t)s"), t=engagement.demand.title),
+        localized(gettext_noop("对接留言：%(t)s"), t=engagement.demand.title),
         body,
         engagement.get_absolute_url(),
         key=f"engagement.message.{event.pk}",  # two equal messages are two notifications
@@ -945,8 +945,8 @@ def plan_visit(actor, team, enterprise: Organization, planned_on: date):
     notify(
         users_of(enterprise.pk),
         "visit.planned",
-        localized(gettext_noop("科技服务团走访预告:%(t)s"), t=team.name),
-        localized(gettext_noop("计划日期:%(d)s"), d=planned_on.isoformat()),
+        localized(gettext_noop("科技服务团走访预告：%(t)s"), t=team.name),
+        localized(gettext_noop("计划日期：%(d)s"), d=planned_on.isoformat()),
         team.get_absolute_url(),
     )
     return visit

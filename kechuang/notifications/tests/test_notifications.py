@@ -105,10 +105,10 @@ def test_rendered_in_the_recipient_s_language(db, client, django_capture_on_comm
     subjects = {m.to[0]: m.subject for m in mail.outbox}
     assert subjects == {
         "en@example.cn": "Engagement accepted: 高温合金焊接",
-        "zh@example.cn": "对接已接受:高温合金焊接",
+        "zh@example.cn": "对接已接受：高温合金焊接",
     }
     note = Notification.objects.get(recipient=english)
-    assert (note.title, note.title_params) == ("对接已接受:%(t)s", {"t": "高温合金焊接"})
+    assert (note.title, note.title_params) == ("对接已接受：%(t)s", {"t": "高温合金焊接"})
     client.force_login(english)
     page = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Engagement accepted: 高温合金焊接" in page
