@@ -21,6 +21,17 @@ settings.register_profile("kechuang", deadline=None, suppress_health_check=[Heal
 settings.load_profile("kechuang")
 
 
+@pytest.fixture(autouse=True)
+def _interface_language():
+    """Each test starts in the platform's default language: a test-client request in English leaves
+    English active in the thread (LocaleMiddleware does not reset it), which changed later tests' text."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):

@@ -98,8 +98,8 @@ def test_rendered_in_the_recipient_s_language(db, client, django_capture_on_comm
         notify(
             [english, chinese],
             "engagement.accepted",
-            localized("对接已接受:%(t)s", t="高温合金焊接"),
-            localized("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。", s="吴工"),
+            localized("对接已接受：%(t)s", t="高温合金焊接"),
+            localized("%(s)s 接受了对接请求，现在可以查看联系方式并预约会谈。", s="吴工"),
             "/demands/1/",
         )
     subjects = {m.to[0]: m.subject for m in mail.outbox}
@@ -135,8 +135,8 @@ def test_the_inbox_at_desk_and_phone_width(page, live_server, artifacts_dir):
     notify(
         [reader],
         "engagement.accepted",
-        localized("对接已接受:%(t)s", t="高温合金焊接"),
-        localized("%(s)s 接受了对接请求,现在可以查看联系方式并预约会谈。", s="吴工"),
+        localized("对接已接受：%(t)s", t="高温合金焊接"),
+        localized("%(s)s 接受了对接请求，现在可以查看联系方式并预约会谈。", s="吴工"),
         "/demands/1/",
     )
     page.goto(f"{live_server.url}/accounts/login/")
@@ -147,7 +147,7 @@ def test_the_inbox_at_desk_and_phone_width(page, live_server, artifacts_dir):
     for width, height in ((1366, 800), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{live_server.url}/notifications/")
-        row = page.get_by_role("row").filter(has_text="对接已接受:高温合金焊接")
+        row = page.get_by_role("row").filter(has_text="对接已接受：高温合金焊接")
         assert "吴工 接受了对接请求" in row.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=artifacts_dir / f"inbox-{width}.png", full_page=True)
