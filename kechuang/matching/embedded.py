@@ -597,13 +597,15 @@ class EmbeddedBackend(SearchBackend):
                 None if semantic is None or semantic[position] <= -1 else float(semantic[position])
             )
             if explain:
+                document = parts[p][0].document(r)
                 hit = ranking.make_hit(
-                    parts[p][0].document(r),
+                    document,
                     fused[position],
                     phrases,
                     self.analyzer,
                     query,
                     similarity,
+                    evidence.name_phrases(document, self.analyzer, idfs_for),
                 )
             else:
                 doc_type = parts[p][0].types[int(parts[p][0].doc_type[r])]

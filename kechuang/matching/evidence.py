@@ -12,6 +12,15 @@ idf of the phrases answered, over the summed idf of the query's :data:`FULL_MATC
 phrases (so a long demand is not penalised for its length; a record answering its eight most specific
 phrases is a full match). :data:`STRENGTH_BANDS` turns it into the words users read; the thresholds were
 calibrated on the CSL benchmark (see :func:`kechuang.matching.bench.calibrate_strength`).
+
+A *capability record* (:data:`CAPABILITY_TYPES`: an instrument, a service item, an organisation) is short
+and names one thing it can do — 盐雾腐蚀试验箱, 金属材料化学成分与力学性能检测 — so it can answer only the one
+or two phrases of a long demand that ask for that thing, however exactly it answers them. Its strength
+also weighs the other side: the share of its *name* (the words of its weightiest field) that the demand
+asks for, weighted by idf like the demand's phrases. The two are combined as their geometric mean
+(never below the demand coverage alone): a record whose whole name the demand asks for, answering one
+phrase in eight of the demand (coverage 0.1), reads about 0.3 (较强); one whose name the demand asks for
+only in a common word (寿命 in 低压电器性能与寿命试验) stays weak. See :func:`record_strength`.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from kechuang.matching.text import (
 
 GENERIC_WORDS = frozenset(normalize(w) for w in read_word_list(DATA_DIR / "generic_words.txt"))
 FULL_MATCH_PHRASES = 8
+CAPABILITY_TYPES = frozenset({"instrument", "service", "organization"})
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
 SNIPPET_CHARS = 90
 
@@ -143,6 +153,32 @@ def key_phrases(
             forms.setdefault(synonym, word)
     best = sorted(weights.values(), reverse=True)[:FULL_MATCH_PHRASES]
     return KeyPhrases(weights, forms, sum(best))
+
+
+def name_phrases(
+    doc: Document, analyzer: Analyzer, idfs_for: Callable[[list[str]], Mapping[str, float]]
+) -> KeyPhrases | None:
+    """The key phrases of a capability record's name — its weightiest field — with their idf, or
+    ``None`` for another record."""
+    if doc.type not in CAPABILITY_TYPES or not doc.fields:
+        return None
+    name = max(doc.fields, key=lambda field: float(doc.weights.get(field, 1.0)))
+    return key_phrases(analyzer, doc.fields[name], idfs_for)
+
+
+def record_strength(phrases: KeyPhrases, answered: Sequence[str], name: KeyPhrases | None) -> float:
+    """The strength of a hit: the demand coverage and, for a capability record (``name``: its name's
+    key phrases, see :func:`name_phrases`), the geometric mean of it and the idf-weighted share of the
+    name that the demand asks for, when that is higher — if the record answers two phrases of the
+    demand at least."""
+    coverage = phrases.strength(answered)
+    if name is None or len(set(answered)) < 2:
+        return coverage  # one word in common is a coincidence as often as a topic
+    total = sum(name.weights.values())
+    if total <= 0:
+        return coverage
+    asked = sum(weight for word, weight in name.weights.items() if word in phrases.forms)
+    return max(coverage, (coverage * asked / total) ** 0.5)
 
 
 def sentences(text: str) -> list[str]:

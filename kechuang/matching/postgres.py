@@ -594,13 +594,15 @@ class PostgresBackend(SearchBackend):
             order = np.argsort(-fused, kind="stable")
             chosen = ranking.diversify(list(order), [row.group for row in rows], diversify, k)
             documents = self._documents(cursor, [rows[i].id for i in chosen]) if explain else {}
-            phrases = (
-                evidence.key_phrases(
-                    self.analyzer, query, lambda words: self._idfs(cursor, n_docs, words)
-                )
-                if explain
-                else None
-            )
+
+            def idfs_for(words):
+                return self._idfs(cursor, n_docs, words)
+
+            phrases = evidence.key_phrases(self.analyzer, query, idfs_for) if explain else None
+            names = {
+                key: evidence.name_phrases(document, self.analyzer, idfs_for)
+                for key, document in documents.items()
+            }
         hits = []
         for position in chosen:
             row = rows[position]
@@ -619,6 +621,7 @@ class PostgresBackend(SearchBackend):
                         self.analyzer,
                         query,
                         similarity,
+                        names[row.id],
                     )
                 )
         return hits

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kechuang.matching.base import Document, Hit
-from kechuang.matching.evidence import KeyPhrases, closest_sentence, evidence_for
+from kechuang.matching.evidence import KeyPhrases, closest_sentence, evidence_for, record_strength
 from kechuang.matching.segment import Segment, analyse
 from kechuang.matching.text import Analyzer
 
@@ -163,9 +163,11 @@ def make_hit(
     analyzer: Analyzer,
     query: str,
     semantic: float | None,
+    name: KeyPhrases | None = None,
 ) -> Hit:
     """A hit with its evidence — the record's sentences that answer the query's key phrases, or, for a
-    record the dense side found with none of them, its sentence nearest the query — and its strength."""
+    record the dense side found with none of them, its sentence nearest the query — and its strength (``name``: a capability record's name, see
+    :func:`~kechuang.matching.evidence.record_strength`)."""
     evidence, answered = evidence_for(doc, phrases, analyzer)
     if not evidence and semantic is not None:
         nearest = closest_sentence(doc, query)
@@ -176,5 +178,5 @@ def make_hit(
         score=float(score),
         evidence=evidence,
         semantic=None if semantic is None else float(semantic),
-        strength=phrases.strength(answered),
+        strength=record_strength(phrases, answered, name),
     )

@@ -360,3 +360,22 @@ class BackendContract:
         assert hits["expert:41"].evidence[0].snippet == (
             "<mark>永磁同步电机</mark> <mark>滑模观测器</mark>"
         )
+
+    def test_a_capability_record_weighs_how_much_of_its_name_the_demand_asks_for(self, backend):
+        weights = {"name": 3.0, "description": 1.0}
+        text = {"description": "镀层 盐雾 腐蚀"}
+        backend.rebuild(
+            [
+                doc("instrument:1", {"name": "盐雾 腐蚀", **text}, weights=weights),
+                doc("expert:1", {"name": "盐雾 腐蚀", **text}, weights=weights),
+                doc("instrument:2", {"name": "光谱仪", **text}, weights=weights),
+            ]
+        )
+        query = "电镀件镀层盐雾腐蚀寿命不足，希望改进钝化配方与封闭处理，提高耐候性能，降低返工率"
+        hits = {h.id: h for h in backend.search(query, k=5)}
+        coverage = hits["expert:1"].strength  # the demand coverage alone
+        assert 0.0 < coverage < 0.5
+        # its whole name asked for: the geometric mean of the demand coverage and 1
+        assert hits["instrument:1"].strength == pytest.approx(coverage**0.5, rel=1e-6)
+        # a name the demand does not ask for leaves the demand coverage
+        assert hits["instrument:2"].strength == pytest.approx(coverage, rel=1e-6)
