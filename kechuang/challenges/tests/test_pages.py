@@ -183,7 +183,8 @@ def test_consortium_suggestion_and_invitations_come_from_the_index(world, client
     assert "覆盖 1/1 项指标" in page and compressor.name in page
     # searched with the task's context: the indicator's phrase and the task's words it stands beside
     assert "专注<mark>车用空压机排气量</mark>提升与气源系统集成。" in page
-    assert '<span class="badge strength strength-fair">一般</span>' in page
+    # an institute named for the capability the indicator asks for reads as 较强 (capability strength)
+    assert '<span class="badge strength strength-good">较强</span>' in page
     application = services.start_application(
         world.challenge,
         world.orgs["enterprise"],
