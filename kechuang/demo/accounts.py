@@ -92,5 +92,5 @@ def demo_logins() -> list[DemoLogin]:
             logins.append(DemoLogin(username, role, membership.organization.name))
     expert = Expert.objects.filter(user__username="expert").select_related("affiliation").first()
     if expert:
-        logins.append(DemoLogin("expert", _("专家"), f"{expert.name}({expert.affiliation})"))
+        logins.append(DemoLogin("expert", _("专家"), f"{expert.name}（{expert.affiliation}）"))
     return logins

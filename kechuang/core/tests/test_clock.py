@@ -125,6 +125,13 @@ def test_the_clock_command_runs_one_tick(db):
     assert (row.runs, row.last_outcome, row.last_result) == (1, "done", "0")
 
 
+def test_the_demo_s_quiet_clock_prints_nothing_yet_runs(db):
+    out = StringIO()
+    call_command("clock", "--once", "--verbosity", "0", stdout=out)
+    assert out.getvalue() == ""
+    assert PeriodicJob.objects.get(name="engagements.expire").runs == 1
+
+
 def test_operators_see_each_job_with_its_last_and_next_run(db, client):
     clock.tick(START)
     client.force_login(OperatorMandateFactory().user)
