@@ -7,6 +7,8 @@
 - ``{{ moment|local_time }}`` → ``2026-11-22 20:15`` in Asia/Shanghai, for tables (``SHORT_DATETIME_FORMAT``)
 - ``{{ moment|local_date }}`` → ``2026年11月22日`` (``22 November 2026``), for running text (``DATE_FORMAT``);
   a datetime is first moved to Asia/Shanghai, so a deadline reads the same day on every page
+- ``{{ names|series }}`` → ``电机、控制器`` (``motors, controllers`` in English): a list in the language's own
+  separator, each item escaped
 - ``{% query_string page=3 %}`` → the current GET parameters with some replaced or removed (``None``)
 """
 
@@ -16,7 +18,8 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -25,6 +28,13 @@ from kechuang.core.money import readable_amount, to_yuan
 register = template.Library()
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # shown zone, whatever the active one
+
+
+@register.filter(is_safe=True)
+def series(items) -> str:
+    """Items joined by the language's list separator (、 in Chinese, ", " in English), each escaped."""
+    # Translators: the separator between the items of a list, e.g. 电机、控制器
+    return mark_safe(_("、").join(str(conditional_escape(item)) for item in items))
 
 
 @register.filter

@@ -80,3 +80,12 @@ def test_one_date_format_in_shanghai_time():
     assert render("{{ d|local_date }}", "en", d=day) == "5 December 2026"
     with pytest.raises(ValueError):
         render("{{ t|local_time }}", t=datetime.datetime(2026, 12, 5, 14, 30))
+
+
+def test_series_joins_a_list_in_the_language_s_own_separator_escaping_each_item():
+    template = Template("{% load kechuang %}{{ items|series }}")
+    items = ["电机", "控制器", "<b>"]
+    assert template.render(Context({"items": items})) == "电机、控制器、&lt;b&gt;"
+    with translation.override("en"):
+        assert template.render(Context({"items": items})) == "电机, 控制器, &lt;b&gt;"
+    assert template.render(Context({"items": []})) == ""
