@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kechuang.core.models import Federation, Region
 from kechuang.demands.models import Demand, Engagement, MatchType, PoolMember
@@ -471,9 +472,11 @@ def demand_progress(demand: Demand) -> list[ProgressStep]:
         agree.note = str(_("已与 %(n)s 方达成合作。") % {"n": counts["agreed"]})
     elif counts["started"]:
         match.state, engage.state = "done", "current"
-        engage.note = str(
-            _(
-                "已发起 %(started)s 项对接，%(open)s 项进行中。对方接受后双方可见联系方式，再约定会谈。"
+        engage.note = (
+            ngettext(
+                "已发起 %(started)s 项对接，%(open)s 项进行中。对方接受后双方可见联系方式，再约定会谈。",
+                "已发起 %(started)s 项对接，%(open)s 项进行中。对方接受后双方可见联系方式，再约定会谈。",
+                counts["started"],
             )
             % counts
         )
