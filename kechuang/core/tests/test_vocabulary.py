@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from kechuang.accounts.tests.scenario import build_world, person
 from kechuang.core import indexing, vocabulary
+from kechuang.core.actions import Refused
 from kechuang.core.models import AuditEntry, IndexRebuild, VocabularyEntry
 from kechuang.directory.factories import AchievementFactory
 
@@ -126,7 +127,7 @@ def test_removal_deactivates_keeps_history_and_allows_adding_again(operator):
     removed = vocabulary.deactivate(operator, entry.pk)
     assert (removed.active, removed.deactivated_by) == (False, operator)
     assert removed.deactivated_at is not None
-    with pytest.raises(ValidationError, match="已删除"):
+    with pytest.raises(Refused, match="已删除"):
         vocabulary.deactivate(operator, entry.pk)
     again = vocabulary.add_entry(operator, Kind.TERM, "电控气源")
     assert again.pk != entry.pk
