@@ -101,4 +101,6 @@ for _prefix, _router in api._routers:
     for _path_view in _router.path_operations.values():
         for _operation in _path_view.operations:
             for _status, _schema in ERROR_RESPONSES.items():
-                _operation.response_models.setdefault(_status, _schema)
+                _operation.response_models.setdefault(
+                    _status, _operation._create_response_model(_schema)
+                )

@@ -236,7 +236,7 @@ def test_forbidden_transitions_change_nothing(world, status, transition):
         "submit": lambda: services.submit(world.ruian_operator, item),
         "archive": lambda: services.archive(world.ruian_operator, item),
     }
-    with pytest.raises(Refused, match="只有|已归档") as raised:
+    with pytest.raises(Refused, match=r"只有|已归档") as raised:
         actions[transition]()
     assert raised.value.code == "status"
     item.refresh_from_db()
