@@ -1,11 +1,44 @@
-"""The JSON API (django-ninja), assembled from each app's ``api.py`` router. OpenAPI at ``/api/docs``."""
+"""The JSON API (django-ninja), assembled from each app's ``api.py`` router. OpenAPI at ``/api/docs``.
 
-from ninja import NinjaAPI
+Every error answers with one body, :class:`ErrorOut` ``{"code": str, "detail": str, "errors": [...]}``,
+from the handlers registered here (no app maps exceptions to status codes itself):
+
+- :class:`kechuang.core.actions.Refused` → **409** (``code`` is the refusal's code, ``detail`` its reason);
+- ``PermissionDenied`` → **403** (``code`` ``"forbidden"``);
+- invalid input → **422** (``code`` ``"invalid"``): django-ninja's request validation (``errors`` lists
+  ``{"loc", "msg", "type"}``) and Django's ``ValidationError`` (``errors`` lists ``{"loc", "msg"}``);
+- ``Http404`` → **404** (``code`` ``"not_found"``);
+- an explicit ``HttpError(status, detail)`` → that status, ``code`` as above for it.
+
+Every operation declares 403, 404, 409 and 422 with :class:`ErrorOut` in the OpenAPI document.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from kechuang.challenges.api import router as challenges_router
+from kechuang.core.actions import Refused
 from kechuang.core.api import router as vocabulary_router
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
+
+
+class ErrorOut(Schema):
+    """The body of every error answer."""
+
+    code: str
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
+ERROR_CODES = {403: "forbidden", 404: "not_found", 409: "refused", 422: "invalid"}
+ERROR_RESPONSES = dict.fromkeys(ERROR_CODES, ErrorOut)
 
 api = NinjaAPI(
     title="Kechuang API",
@@ -17,3 +50,57 @@ api.add_router("/directory/", directory_router)
 api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
+
+
+def _error(request, status: int, detail: str, code: str = "", errors: list | None = None):
+    body = {
+        "code": code or ERROR_CODES.get(status, "error"),
+        "detail": detail,
+        "errors": errors or [],
+    }
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(Refused)
+def _refused(request, exc: Refused):
+    return _error(request, 409, str(exc.message), code=exc.code)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc: PermissionDenied):
+    return _error(request, 403, str(exc) or "forbidden")
+
+
+@api.exception_handler(DjangoValidationError)
+def _invalid(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = [{"loc": [f], "msg": m} for f, ms in exc.message_dict.items() for m in ms]
+    else:
+        errors = [{"loc": [], "msg": m} for m in exc.messages]
+    return _error(request, 422, "；".join(exc.messages), errors=errors)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request, exc: NinjaValidationError):
+    errors = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors]
+    return _error(request, 422, "；".join(e["msg"] for e in errors if "msg" in e), errors=errors)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return _error(request, 404, str(exc) or "Not Found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc))
+
+
+# Declare the error answers on every operation, so the OpenAPI document lists them.
+for _prefix, _router in api._routers:
+    for _path_view in _router.path_operations.values():
+        for _operation in _path_view.operations:
+            for _status, _schema in ERROR_RESPONSES.items():
+                _operation.response_models.setdefault(
+                    _status, _operation._create_response_model(_schema)
+                )

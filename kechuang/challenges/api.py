@@ -18,7 +18,6 @@ reason, other people's drafts 403.
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -112,16 +111,6 @@ def _list_out(challenge_list: ChallengeList) -> dict:
     }
 
 
-def _run(action):
-    """Call a service: a refusal answers 409 with its reason, a permission refusal 403."""
-    try:
-        return action()
-    except PermissionDenied:
-        raise HttpError(403, "forbidden") from None
-    except services.ChallengeError as error:
-        raise HttpError(409, str(error)) from None
-
-
 @router.get("/lists", response=list[ListOut])
 def lists(request):
     return [_list_out(c) for c in ChallengeList.objects.public().select_related("region")]
@@ -173,7 +162,7 @@ def round_scores(request, round_id: int):
 @router.post("/tranches/{tranche_id}/release", response=TrancheOut, auth=django_auth)
 def release_tranche(request, tranche_id: int):
     tranche = get_object_or_404(Tranche, pk=tranche_id)
-    tranche = _run(lambda: services.release_tranche(tranche, by=request.auth))
+    tranche = services.release_tranche(tranche, by=request.auth)
     return {
         "id": tranche.pk,
         "amount": tranche.amount,
@@ -187,9 +176,7 @@ def release_tranche(request, tranche_id: int):
 )
 def withdraw_application(request, application_id: int, payload: WithdrawIn):
     application = get_object_or_404(Application, pk=application_id)
-    application = _run(
-        lambda: services.withdraw_application(application, by=request.auth, reason=payload.reason)
-    )
+    application = services.withdraw_application(application, by=request.auth, reason=payload.reason)
     return {
         "id": application.pk,
         "status": application.status,
@@ -291,9 +278,7 @@ def _readable(request, application_id: int) -> Application:
 def start_application(request, challenge_id: int, payload: StartIn):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
     lead = get_object_or_404(Organization, pk=payload.lead)
-    application = _run(
-        lambda: services.start_application(challenge, lead, by=request.auth, mode=payload.mode)
-    )
+    application = services.start_application(challenge, lead, by=request.auth, mode=payload.mode)
     return Status(201, _application_out(application))
 
 
@@ -311,7 +296,7 @@ def save_application(request, application_id: int, payload: ApplicationIn):
             del data[key]
     if data["mode"] is None:
         del data["mode"]
-    _run(lambda: services.save_application(application, by=request.auth, **data))
+    services.save_application(application, by=request.auth, **data)
     return _application_out(application)
 
 
@@ -319,15 +304,13 @@ def save_application(request, application_id: int, payload: ApplicationIn):
 def save_member(request, application_id: int, payload: MemberIn):
     application = _readable(request, application_id)
     organization = get_object_or_404(Organization.objects.published(), pk=payload.organization)
-    _run(
-        lambda: services.save_member(
-            application,
-            organization,
-            by=request.auth,
-            work_share=payload.work_share,
-            budget_share=payload.budget_share,
-            responsibility=payload.responsibility,
-        )
+    services.save_member(
+        application,
+        organization,
+        by=request.auth,
+        work_share=payload.work_share,
+        budget_share=payload.budget_share,
+        responsibility=payload.responsibility,
     )
     return _application_out(application)
 
@@ -335,5 +318,5 @@ def save_member(request, application_id: int, payload: MemberIn):
 @router.post("/applications/{application_id}/submit", response=ApplicationOut, auth=django_auth)
 def submit_application(request, application_id: int):
     application = _readable(request, application_id)
-    _run(lambda: services.submit_application(application, by=request.auth))
+    services.submit_application(application, by=request.auth)
     return _application_out(application)

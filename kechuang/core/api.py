@@ -6,7 +6,6 @@ in Chinese), an entry the operator may not remove a 403, an entry already remove
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -97,12 +96,7 @@ def _operator(request) -> None:
 
 def _call(service, request, *args):
     _operator(request)
-    try:
-        return service(request.user, *args)
-    except PermissionDenied as error:
-        raise HttpError(403, str(error) or "forbidden") from error
-    except ValidationError as error:
-        raise HttpError(422, "；".join(error.messages)) from error
+    return service(request.user, *args)
 
 
 @router.get("/", response=list[EntryOut], auth=django_auth)
@@ -132,10 +126,6 @@ def deactivate(request, entry_id: int):
         return vocabulary.deactivate(request.user, entry_id)
     except VocabularyEntry.DoesNotExist as error:
         raise HttpError(404, "没有找到该条目") from error
-    except PermissionDenied as error:
-        raise HttpError(403, str(error)) from error
-    except ValidationError as error:
-        raise HttpError(409, "；".join(error.messages)) from error
 
 
 @router.post("/analyze", response=AnalysisOut, auth=django_auth)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator
 from kechuang.core import vocabulary
+from kechuang.core.actions import Refused
 from kechuang.core.forms import AnalyzeForm, BulkForm, EntryForm
 from kechuang.core.models import VocabularyEntry
 from kechuang.core.uploads import UnreadableFile
@@ -147,8 +148,8 @@ def deactivate(request: HttpRequest, entry_id: int) -> HttpResponse:
         entry = vocabulary.deactivate(request.user, entry_id)
     except VocabularyEntry.DoesNotExist:
         raise Http404(_("没有找到该条目")) from None
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
+    except Refused as error:
+        messages.error(request, error.message)
         return redirect(_page_url(_kind(request.POST.get("kind"))))
     messages.success(
         request,

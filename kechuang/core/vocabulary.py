@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator
 from kechuang.core import audit, indexing
+from kechuang.core.actions import Refused
 from kechuang.core.models import (
     ActiveVocabulary,
     IndexRebuild,
@@ -213,7 +214,7 @@ def read_word_list(data: bytes | str) -> list[tuple[int, str]]:
 def deactivate(user, entry_id: int) -> VocabularyEntry:
     """Deactivate an entry (its row and history stay). Operators may remove their own entries and those
     added in the regions they operate; raises ``VocabularyEntry.DoesNotExist``, :class:`PermissionDenied`,
-    or :class:`ValidationError` for an entry already removed."""
+    or :class:`~kechuang.core.actions.Refused` for an entry already removed."""
     _require_operator(user)
     entry = VocabularyEntry.objects.get(pk=entry_id)
     if not VocabularyEntry.objects.manageable_by(user).filter(pk=entry.pk).exists():
@@ -224,7 +225,7 @@ def deactivate(user, entry_id: int) -> VocabularyEntry:
             active=False, deactivated_by=user, deactivated_at=now, updated_at=now
         )
         if not changed:
-            raise ValidationError(_("该条目已删除"))
+            raise Refused(_("该条目已删除"), code="removed")
         entry.refresh_from_db()
         audit.record(user, "vocabulary.deactivate", entry, _summary(entry), kind=entry.kind)
         _after_commit(user, True)

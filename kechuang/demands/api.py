@@ -2,12 +2,9 @@
 calls one service and returns the result; refusals come back as 409, missing rights as 403, invalid input
 as 422. Contact details appear only through :func:`kechuang.demands.disclosure.contact_for`."""
 
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -162,17 +159,6 @@ class InboxOut(Schema):
     evidence: list[EvidenceOut]
 
 
-def _call(service: Callable, request, *args) -> Any:
-    try:
-        return service(request.user, *args)
-    except services.Refused as error:
-        raise HttpError(409, error.message) from error
-    except PermissionDenied as error:
-        raise HttpError(403, str(error) or "forbidden") from error
-    except ValidationError as error:
-        raise HttpError(422, "; ".join(error.messages)) from error
-
-
 def _demand(request, demand_id: int) -> Demand:
     return get_object_or_404(
         Demand.objects.visible_to(request.user).select_related("organization", "region"),
@@ -256,14 +242,14 @@ def get_engagement(request, engagement_id: int):
 
 @router.post("/engagements/{int:engagement_id}/accept", response=EngagementOut, auth=django_auth)
 def accept(request, engagement_id: int):
-    e = _call(services.accept_engagement, request, _engagement(request, engagement_id))
+    e = services.accept_engagement(request.user, _engagement(request, engagement_id))
     return _engagement_out(request, e)
 
 
 @router.post("/engagements/{int:engagement_id}/decline", response=EngagementOut, auth=django_auth)
 def decline(request, engagement_id: int, payload: ReasonIn):
-    e = _call(
-        services.decline_engagement, request, _engagement(request, engagement_id), payload.reason
+    e = services.decline_engagement(
+        request.user, _engagement(request, engagement_id), payload.reason
     )
     return _engagement_out(request, e)
 
@@ -273,9 +259,8 @@ def schedule(request, engagement_id: int, payload: MeetingIn):
     at = payload.at
     if timezone.is_naive(at):
         at = timezone.make_aware(at)  # naive times are read as Asia/Shanghai
-    e = _call(
-        services.schedule_meeting,
-        request,
+    e = services.schedule_meeting(
+        request.user,
         _engagement(request, engagement_id),
         at,
         payload.place,
@@ -286,9 +271,8 @@ def schedule(request, engagement_id: int, payload: MeetingIn):
 
 @router.post("/engagements/{int:engagement_id}/held", response=EngagementOut, auth=django_auth)
 def held(request, engagement_id: int, payload: MinutesIn):
-    e = _call(
-        services.record_meeting,
-        request,
+    e = services.record_meeting(
+        request.user,
         _engagement(request, engagement_id),
         payload.minutes,
         payload.attendees,
@@ -298,9 +282,8 @@ def held(request, engagement_id: int, payload: MinutesIn):
 
 @router.post("/engagements/{int:engagement_id}/agree", response=EngagementOut, auth=django_auth)
 def agree(request, engagement_id: int, payload: AgreementIn):
-    e = _call(
-        services.agree_cooperation,
-        request,
+    e = services.agree_cooperation(
+        request.user,
         _engagement(request, engagement_id),
         payload.cooperation_mode,
         payload.amount,
@@ -310,9 +293,7 @@ def agree(request, engagement_id: int, payload: AgreementIn):
 
 @router.post("/engagements/{int:engagement_id}/close", response=EngagementOut, auth=django_auth)
 def close(request, engagement_id: int, payload: ReasonIn):
-    e = _call(
-        services.close_engagement, request, _engagement(request, engagement_id), payload.reason
-    )
+    e = services.close_engagement(request.user, _engagement(request, engagement_id), payload.reason)
     return _engagement_out(request, e)
 
 
@@ -320,7 +301,7 @@ def close(request, engagement_id: int, payload: ReasonIn):
     "/engagements/{int:engagement_id}/messages", response={201: EventOut}, auth=django_auth
 )
 def message(request, engagement_id: int, payload: MessageIn):
-    ev = _call(services.post_message, request, _engagement(request, engagement_id), payload.body)
+    ev = services.post_message(request.user, _engagement(request, engagement_id), payload.body)
     return Status(
         201,
         {
@@ -379,7 +360,7 @@ def create_demand(request, payload: DemandIn):
     organization = Organization.objects.filter(pk=payload.organization_id).first()
     if organization is None or not acts_for(request.user, organization.pk):
         raise HttpError(403, "您不是该企业的成员")
-    return Status(201, _call(services.save_demand, request, organization, _input(payload)))
+    return Status(201, services.save_demand(request.user, organization, _input(payload)))
 
 
 @router.get("/{int:demand_id}", response=DemandOut)
@@ -392,27 +373,27 @@ def update_demand(request, demand_id: int, payload: DemandIn):
     demand = _demand(request, demand_id)
     if payload.organization_id != demand.organization_id:
         raise HttpError(422, "organization_id cannot change")
-    return _call(services.save_demand, request, demand.organization, _input(payload), demand)
+    return services.save_demand(request.user, demand.organization, _input(payload), demand)
 
 
 @router.post("/{int:demand_id}/submit", response=DemandOut, auth=django_auth)
 def submit(request, demand_id: int):
-    return _call(services.submit_demand, request, _demand(request, demand_id))
+    return services.submit_demand(request.user, _demand(request, demand_id))
 
 
 @router.post("/{int:demand_id}/approve", response=DemandOut, auth=django_auth)
 def approve(request, demand_id: int):
-    return _call(services.approve_demand, request, _demand(request, demand_id))
+    return services.approve_demand(request.user, _demand(request, demand_id))
 
 
 @router.post("/{int:demand_id}/return", response=DemandOut, auth=django_auth)
 def return_(request, demand_id: int, payload: ReasonIn):
-    return _call(services.return_demand, request, _demand(request, demand_id), payload.reason)
+    return services.return_demand(request.user, _demand(request, demand_id), payload.reason)
 
 
 @router.post("/{int:demand_id}/close", response=DemandOut, auth=django_auth)
 def close_demand(request, demand_id: int, payload: ReasonIn):
-    return _call(services.close_demand, request, _demand(request, demand_id), payload.reason)
+    return services.close_demand(request.user, _demand(request, demand_id), payload.reason)
 
 
 @router.get("/{int:demand_id}/matches", response=list[MatchOut], auth=django_auth)
@@ -462,5 +443,5 @@ def engage(request, demand_id: int, payload: EngagementIn):
         if acts_for(request.user, demand.organization_id)
         else services.push_match
     )
-    e = _call(service, request, demand, str(payload.match_type), payload.match_id, payload.message)
+    e = service(request.user, demand, str(payload.match_type), payload.match_id, payload.message)
     return Status(201, _engagement_out(request, e))

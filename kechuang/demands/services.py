@@ -1,6 +1,6 @@
 """Every state change of demands and engagements, one function each.
 
-Each service checks permission (``PermissionDenied``) and state (:class:`Refused`, with a Chinese message
+Each service checks permission (``PermissionDenied``) and state (:class:`kechuang.core.actions.Refused`, with a Chinese message
 for the user), runs in one transaction, writes an audit row and its notifications (e-mailed after commit).
 Engagement transitions are conditional ``UPDATE … WHERE status IN (…)`` statements, so two racing
 transitions (say an accept and the expiry job) cannot both succeed on either database.
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
+from kechuang.core.actions import Refused
 from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain, TechField
 from kechuang.core.money import to_yuan
@@ -52,14 +53,6 @@ from kechuang.directory.models import (
 from kechuang.notifications.services import localized, notify
 
 S = Engagement.Status
-
-
-class Refused(Exception):
-    """A request the rules forbid in the record's current state; nothing was changed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- demands -----------------------------------------------------------------------------------------

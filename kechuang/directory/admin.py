@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kechuang.core.actions import Refused
 from kechuang.core.admin import RegionScopedAdmin, ScopedInline
 from kechuang.directory import services
 from kechuang.directory.forms import KeywordsField
@@ -65,7 +66,7 @@ class ListingAdmin(KeywordsAsText, RegionScopedAdmin):
         for record in queryset:
             try:
                 service(request.user, record)
-            except (ValidationError, PermissionDenied) as error:
+            except (ValidationError, Refused, PermissionDenied) as error:
                 text = (
                     "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
                 )

@@ -3,8 +3,9 @@
 Every function here checks that the acting user may do it, runs in one transaction, re-reads the record
 under a row lock (``select_for_update``; on SQLite the IMMEDIATE transaction mode serialises writers
 instead), and writes one audit row through :func:`kechuang.core.audit.record`. Refusals raise
-``PermissionDenied`` (the user may not act on this record) or ``ValidationError`` (the transition or the
-input is not allowed), both with a Chinese message; nothing is written when they are raised.
+``PermissionDenied`` (the user may not act on this record), :class:`kechuang.core.actions.Refused` (the
+transition is not allowed in the record's current state) or ``ValidationError`` (the input is not allowed),
+all with a Chinese message; nothing is written when they are raised.
 
 The publication state machine (``Status``)::
 
@@ -24,6 +25,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import acts_for, operates
+from kechuang.core.actions import Refused
 from kechuang.core.audit import record as audit
 from kechuang.directory.models import (
     Achievement,
@@ -146,7 +148,7 @@ def submit(user, record: Listing) -> Listing:
         if not can_edit(user, record):
             raise PermissionDenied(_("您无权提交该记录"))
         if record.status not in SUBMITTABLE:
-            raise ValidationError(_("只有草稿或已退回的记录可以提交审核"), code="status")
+            raise Refused(_("只有草稿或已退回的记录可以提交审核"), code="status")
         return _set_status(user, record, "directory.submit", Status.PENDING, "", _("提交审核"))
 
 
@@ -157,7 +159,7 @@ def approve(user, record: Listing) -> Listing:
         if not can_curate(user, record):
             raise PermissionDenied(_("您无权审核该区域的记录"))
         if record.status != Status.PENDING:
-            raise ValidationError(_("只有待审核的记录可以批准发布"), code="status")
+            raise Refused(_("只有待审核的记录可以批准发布"), code="status")
         return _set_status(user, record, "directory.approve", Status.PUBLISHED, "", _("批准发布"))
 
 
@@ -169,7 +171,7 @@ def return_for_revision(user, record: Listing, reason: str) -> Listing:
         if not can_curate(user, record):
             raise PermissionDenied(_("您无权审核该区域的记录"))
         if record.status != Status.PENDING:
-            raise ValidationError(_("只有待审核的记录可以退回"), code="status")
+            raise Refused(_("只有待审核的记录可以退回"), code="status")
         if not reason:
             raise ValidationError(_("请填写退回理由"), code="reason")
         if len(reason) > RETURN_REASON_MAX:
@@ -186,5 +188,5 @@ def archive(user, record: Listing) -> Listing:
         if not can_curate(user, record):
             raise PermissionDenied(_("您无权归档该区域的记录"))
         if record.status not in ARCHIVABLE:
-            raise ValidationError(_("该记录已归档"), code="status")
+            raise Refused(_("该记录已归档"), code="status")
         return _set_status(user, record, "directory.archive", Status.ARCHIVED, "", _("归档"))

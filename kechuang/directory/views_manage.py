@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator, managed_regions, offices_for
 from kechuang.accounts.workbench import workbench_for
+from kechuang.core.actions import Refused
 from kechuang.core.models import AuditEntry
 from kechuang.demands import services as demand_services
 from kechuang.demands.models import Demand
@@ -195,8 +196,8 @@ def submit(request: HttpRequest, type_name: str, pk: int) -> HttpResponse:
     record = get_object_or_404(model.objects.editable_by(request.user), pk=pk)
     try:
         services.submit(request.user, record)
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
+    except Refused as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("已提交审核：%(name)s") % {"name": record})
     return _back(request, reverse("manage:edit", args=[type_name, pk]))
@@ -277,7 +278,7 @@ def _decide(request: HttpRequest, type_name: str, pk: int, decide) -> HttpRespon
         record = decide(record)
     except ValidationError as exc:
         error = _error_text(exc)
-    except demand_services.Refused as exc:
+    except Refused as exc:
         error = exc.message
     except PermissionDenied as exc:
         error = str(exc) or _("无权执行此操作")

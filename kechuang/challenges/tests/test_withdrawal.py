@@ -166,15 +166,24 @@ def test_withdraw_through_the_page_and_the_api(world, client):
     assert "方案调整" in page and 'id="withdraw-form"' not in page
 
     url = f"/api/challenges/applications/{rnd.pk}/withdraw"
-    assert client.post(url, {}, content_type="application/json").status_code == 403
+    forbidden = client.post(url, {}, content_type="application/json")
+    assert forbidden.status_code == 403
+    assert forbidden.json()["code"] == "forbidden" and forbidden.json()["errors"] == []
     client.force_login(world.users["rnd"])
     for bad in ({"reason": "\x00"}, {"reason": "字" * 301}, {"reason": 5}):
-        assert client.post(url, bad, content_type="application/json").status_code == 422
+        invalid = client.post(url, bad, content_type="application/json")
+        assert invalid.status_code == 422 and invalid.json()["code"] == "invalid"
+        assert [error["loc"] for error in invalid.json()["errors"]] == [
+            ["body", "payload", "reason"]
+        ]
+    rnd.refresh_from_db()
+    assert rnd.status == "submitted"
     first = client.post(url, {"reason": "另有安排"}, content_type="application/json")
     assert first.status_code == 200
     assert first.json()["status"] == "withdrawn" and first.json()["withdrawn_at"]
     again = client.post(url, {}, content_type="application/json")
     assert again.status_code == 409 and "不能撤回" in again.json()["detail"]
+    assert again.json()["errors"] == []
     rnd.refresh_from_db()
     assert (rnd.status, rnd.withdrawal_reason) == ("withdrawn", "另有安排")
     assert Decimal(rnd.budget_total) == Decimal("4000000")

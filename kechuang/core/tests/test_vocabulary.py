@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from kechuang.accounts.tests.scenario import build_world, person
 from kechuang.core import indexing, vocabulary
+from kechuang.core.actions import Refused
 from kechuang.core.models import AuditEntry, IndexRebuild, VocabularyEntry
 from kechuang.directory.factories import AchievementFactory
 
@@ -126,7 +127,7 @@ def test_removal_deactivates_keeps_history_and_allows_adding_again(operator):
     removed = vocabulary.deactivate(operator, entry.pk)
     assert (removed.active, removed.deactivated_by) == (False, operator)
     assert removed.deactivated_at is not None
-    with pytest.raises(ValidationError, match="已删除"):
+    with pytest.raises(Refused, match="已删除"):
         vocabulary.deactivate(operator, entry.pk)
     again = vocabulary.add_entry(operator, Kind.TERM, "电控气源")
     assert again.pk != entry.pk
@@ -500,3 +501,37 @@ def test_saving_a_chain_without_changing_its_words_queues_no_rebuild(client, com
         )
     assert IndustryChain.objects.get().description == "新说明"
     assert not IndexRebuild.objects.exists()
+
+
+def test_the_api_answers_errors_in_one_body(client, world):
+    entry = vocabulary.add_entry(world.ruian_operator, Kind.TERM, "电控气源")
+    client.force_login(world.jiading_operator)
+    forbidden = post(client, f"{API}{entry.pk}/deactivate", {})
+    assert forbidden.status_code == 403
+    assert forbidden.json() == {
+        "code": "forbidden",
+        "detail": "只能删除自己或本区域运营人员添加的条目",
+        "errors": [],
+    }
+    assert VocabularyEntry.objects.get(pk=entry.pk).active
+
+    client.force_login(world.ruian_operator)
+    assert post(client, f"{API}{entry.pk}/deactivate", {}).status_code == 200
+    removed = VocabularyEntry.objects.get(pk=entry.pk)
+    audits = AuditEntry.objects.count()
+    refused = post(client, f"{API}{entry.pk}/deactivate", {})
+    assert refused.status_code == 409
+    assert refused.json() == {"code": "removed", "detail": "该条目已删除", "errors": []}
+    again = VocabularyEntry.objects.get(pk=entry.pk)
+    assert (again.deactivated_at, again.deactivated_by) == (
+        removed.deactivated_at,
+        removed.deactivated_by,
+    )
+    assert AuditEntry.objects.count() == audits
+
+    invalid = post(client, API, {"kind": "synonym", "text": "涂装"})
+    assert invalid.status_code == 422
+    body = invalid.json()
+    assert body["code"] == "invalid" and "至少要有两个不同的词" in body["detail"]
+    assert [error["msg"] for error in body["errors"]] == body["detail"].split("；")
+    assert VocabularyEntry.objects.count() == 1

@@ -100,3 +100,32 @@ def test_operator_pushes_through_the_api(world, published_demand, client):
     )
     assert response.status_code == 201 and response.json()["pushed"] is True
     assert response.json()["supplier_contact"]["phone"] == "13900000001"  # operators see contacts
+
+
+def test_api_errors_share_one_body(world, published_demand, client):
+    client.force_login(world.owner)
+    refused = post(client, f"/api/demands/{published_demand.pk}/submit")
+    assert refused.status_code == 409
+    body = refused.json()
+    assert (body["code"], body["errors"]) == ("refused", [])
+    assert body["detail"] == "需求当前状态为“已发布”，不能执行此操作"
+    published_demand.refresh_from_db()
+    assert published_demand.status == "published"
+
+    client.force_login(world.outsider)
+    forbidden = post(client, f"/api/demands/{published_demand.pk}/close", {"reason": "不需要了"})
+    assert forbidden.status_code == 403
+    assert forbidden.json()["code"] == "forbidden" and forbidden.json()["errors"] == []
+    published_demand.refresh_from_db()
+    assert published_demand.status == "published"
+
+    client.force_login(world.owner)
+    invalid = post(client, "/api/demands/", {**DEMAND, "budget_max": "很多"})
+    assert invalid.status_code == 422
+    body = invalid.json()
+    assert body["code"] == "invalid"
+    assert {tuple(error["loc"]) for error in body["errors"]} == {
+        ("body", "payload", "budget_max"),
+        ("body", "payload", "organization_id"),
+    }
+    assert Demand.objects.count() == 1

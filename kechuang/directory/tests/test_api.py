@@ -122,8 +122,11 @@ def test_unknown_kind_and_bad_parameters_are_422(client, world):
     response = client.get(f"{API}/organization/", {"region": "999999"})
     assert response.status_code == 422
     assert "999999" in response.json()["detail"]
+    assert response.json()["code"] == "invalid"
+    response = client.get(f"{API}/organization/", {"page_size": 101})
+    assert response.status_code == 422 and response.json()["code"] == "invalid"
+    assert [error["loc"] for error in response.json()["errors"]] == [["query", "page_size"]]
     assert client.get(f"{API}/organization/", {"field": "abc"}).status_code == 422
-    assert client.get(f"{API}/organization/", {"page_size": 101}).status_code == 422
     assert client.get(f"{API}/organization/", {"page": 0}).status_code == 422
     assert client.get(f"{API}/organization/", {"page": 10**30}).status_code == 422
     assert client.get(f"{API}/organization/", {"chain": "a\x00b"}).status_code == 422

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
 from kechuang.accounts.tests.scenario import build_world, person
+from kechuang.core.actions import Refused
 from kechuang.core.models import AuditEntry
 from kechuang.directory import services
 from kechuang.directory.factories import (
@@ -235,8 +236,9 @@ def test_forbidden_transitions_change_nothing(world, status, transition):
         "submit": lambda: services.submit(world.ruian_operator, item),
         "archive": lambda: services.archive(world.ruian_operator, item),
     }
-    with pytest.raises(ValidationError):
+    with pytest.raises(Refused, match=r"只有|已归档") as raised:
         actions[transition]()
+    assert raised.value.code == "status"
     item.refresh_from_db()
     assert item.status == status
     assert audit_rows(item) == []
@@ -317,7 +319,7 @@ def test_approve_racing_return_ends_in_one_state():
             try:
                 service(item)
                 outcomes.append(name)
-            except ValidationError:
+            except Refused:
                 outcomes.append("refused")
             finally:
                 connections.close_all()
