@@ -102,8 +102,26 @@ class Role:
     ORDER = {SOLVER: 0, ENTERPRISE: 1, PEER: 2}
 
 
+class ExplainedHit:
+    """What a shown hit says about itself: its evidence, strength band and label (``self.hit``)."""
+
+    hit: Hit
+
+    @property
+    def evidence(self) -> list[tuple[str, object]]:
+        return labelled_evidence(self.hit)
+
+    @property
+    def band(self) -> str:
+        return band(self.hit.strength)
+
+    @property
+    def strength_label(self) -> str:
+        return strength_label(self.hit)
+
+
 @dataclass
-class Match:
+class Match(ExplainedHit):
     """A record the search engine found for a demand, with the hit that explains why."""
 
     type: str
@@ -118,14 +136,6 @@ class Match:
         return str(MatchType(self.type).label)
 
     @property
-    def band(self) -> str:
-        return band(self.hit.strength)
-
-    @property
-    def strength_label(self) -> str:
-        return strength_label(self.hit)
-
-    @property
     def unavailable(self) -> bool:
         return (
             self.type == MatchType.EXPERT
@@ -135,10 +145,6 @@ class Match:
     @property
     def terms(self) -> list[str]:
         return sorted({t for ev in self.hit.evidence for t in ev.terms})
-
-    @property
-    def evidence(self) -> list[tuple[str, object]]:
-        return labelled_evidence(self.hit)
 
     def sort_key(self) -> tuple:
         """Strength band first, so the shown order follows the shown strength; within a band experts
@@ -370,21 +376,9 @@ def expert_query(expert: Expert) -> str:
 
 
 @dataclass
-class InboxItem:
+class InboxItem(ExplainedHit):
     demand: Demand
     hit: Hit
-
-    @property
-    def evidence(self) -> list[tuple[str, object]]:
-        return labelled_evidence(self.hit)
-
-    @property
-    def band(self) -> str:
-        return band(self.hit.strength)
-
-    @property
-    def strength_label(self) -> str:
-        return strength_label(self.hit)
 
     @property
     def relevant(self) -> bool:
