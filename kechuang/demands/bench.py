@@ -14,7 +14,6 @@ dedupe and ordering the demand page shows), plain BM25 over the same documents i
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from kechuang.demo import vocabulary as v
 from kechuang.demo.generator import DemoPlan
 from kechuang.demo.specialties import DIRECTIONS, SPECIALTIES
 from kechuang.directory.models import Expert
+from kechuang.matching.bench import graded_ndcg
 
 DEMANDS_FILE = Path(__file__).resolve().parent.parent / "matching/data/product/demands.jsonl"
 TYPES = [t.value for t in MatchType]
@@ -116,13 +116,6 @@ class Judge:
         return 1 if SERVICE_DIRECTIONS.get(obj.title, set()) & directions else 0
 
 
-def ndcg(grades: Sequence[int], ideal: Sequence[int], k: int = 10) -> float:
-    dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
-    best = sorted((g for g in ideal if g > 0), reverse=True)[:k]
-    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(best))
-    return dcg / idcg if idcg else 0.0
-
-
 @dataclass
 class Tally:
     """Per record type: the figures over the demands."""
@@ -143,7 +136,7 @@ class Tally:
             self.p5.append(sum(g >= 1 for g in top) / len(top))
             self.p5_exact.append(sum(g == 2 for g in top) / len(top))
         self.p5_full.append(sum(g >= 1 for g in top) / 5)
-        self.ndcg10.append(ndcg(grades, ideal))
+        self.ndcg10.append(graded_ndcg(grades, ideal))
         if 2 in ideal:  # only where the demo has a clearly good answer of this type at all
             self.good5.append(2 in top)
             if 2 not in top:

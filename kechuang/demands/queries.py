@@ -20,7 +20,7 @@ from kechuang.directory.models import (
 )
 from kechuang.directory.search import region_codes
 from kechuang.matching.base import Hit
-from kechuang.matching.evidence import band
+from kechuang.matching.evidence import STRENGTH_BANDS, band
 from kechuang.matching.text import normalize
 
 SCOPES = {
@@ -61,12 +61,18 @@ STRENGTH_LABELS = {
     "fair": _("一般"),
     "weak": _("较弱"),
 }
+STRENGTH_MEANINGS = {
+    "strong": _("记录回答了需求中一半以上的关键技术要点"),
+    "good": _("记录回答了需求中约三成的关键技术要点"),
+    "fair": _("记录只回答了需求中的个别要点，请看依据后判断"),
+}
 STRENGTH_LEGEND = [
-    ("strong", _("强"), _("记录回答了需求中一半以上的关键技术要点")),
-    ("good", _("较强"), _("记录回答了需求中约三成的关键技术要点")),
-    ("fair", _("一般"), _("记录只回答了需求中的个别要点，请看依据后判断")),
+    (name, STRENGTH_LABELS[name], STRENGTH_MEANINGS[name]) for _floor, name in STRENGTH_BANDS
 ]
-BAND_ORDER = {"strong": 0, "good": 1, "fair": 2, "weak": 3}
+# Strongest first, as the engine's bands are listed; below the last band, "weak".
+BAND_ORDER = {name: i for i, (_floor, name) in enumerate(STRENGTH_BANDS)} | {
+    "weak": len(STRENGTH_BANDS)
+}
 AVAILABILITY_ORDER = {
     Expert.Availability.AVAILABLE: 0,
     Expert.Availability.BUSY: 1,

@@ -68,12 +68,17 @@ def load_beir(folder: str | Path, split: str = "test", max_queries: int | None =
     return BeirSet(corpus, queries, qrels)
 
 
-def ndcg_at(ranked: Sequence[str], judged: Mapping[str, int], k: int) -> float:
-    """Graded nDCG@k with exponential gains (2^grade − 1), as the CSL README's baselines were measured."""
-    dcg = sum((2 ** judged.get(doc, 0) - 1) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
-    ideal = sorted((g for g in judged.values() if g > 0), reverse=True)[:k]
-    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+def graded_ndcg(grades: Sequence[int], ideal: Sequence[int], k: int = 10) -> float:
+    """Graded nDCG@k with exponential gains (2^grade − 1), as the CSL README's baselines were measured:
+    ``grades`` of the ranked results in order, ``ideal`` every judged grade."""
+    dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
+    best = sorted((g for g in ideal if g > 0), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(best))
     return dcg / idcg if idcg else 0.0
+
+
+def ndcg_at(ranked: Sequence[str], judged: Mapping[str, int], k: int) -> float:
+    return graded_ndcg([judged.get(doc, 0) for doc in ranked[:k]], list(judged.values()), k)
 
 
 def recall_at(ranked: Sequence[str], judged: Mapping[str, int], k: int) -> float:

@@ -9,11 +9,11 @@ from kechuang.demands.bench import (
     ProductDemand,
     evaluate_product,
     load_product_demands,
-    ndcg,
 )
 from kechuang.demo.generator import DemoCounts, DemoPlan, load_demo
 from kechuang.demo.specialties import SPECIALTIES
 from kechuang.directory.models import Achievement, Expert, Instrument, Organization, ServiceItem
+from kechuang.matching.bench import graded_ndcg as ndcg
 
 SMALL = DemoCounts(
     enterprises=24,

@@ -17,6 +17,7 @@ request of a newly started server — N with no warm-up (the baseline) and N aft
 both and exits non-zero when a warmed p95 exceeds ``--cold-target-ms``.
 """
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -35,12 +36,6 @@ from kechuang.demands.models import Demand
 from kechuang.directory.models import Achievement, Expert, Organization
 
 COLD_PAGES = ("demand page", "operator console", "expert inbox", "search")
-
-
-def argparse_suppress() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 class Rollback(Exception):
@@ -75,8 +70,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cold-target-ms", type=float, default=1000.0, help="p95 limit of warmed first loads"
         )
-        parser.add_argument("--cold-page", choices=COLD_PAGES, help=argparse_suppress())
-        parser.add_argument("--warm", action="store_true", help=argparse_suppress())
+        parser.add_argument("--cold-page", choices=COLD_PAGES, help=argparse.SUPPRESS)
+        parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
 
     def handle(
         self,

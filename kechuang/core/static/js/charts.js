@@ -36,6 +36,9 @@
     el.appendChild(note);
   }
 
+  // A label and its number: a full-width colon on Chinese pages, ": " on English ones (<html lang>).
+  var LABEL_SEPARATOR = document.documentElement.lang.indexOf("zh") === 0 ? "：" : ": ";
+
   function option(kind, title, data) {
     var base = {title: {text: title, textStyle: {fontSize: 15}}, tooltip: {trigger: "item"}};
     if (kind === "bar") {
@@ -45,7 +48,7 @@
       base.yAxis = {type: "value"};
       base.series = [{type: "bar", data: data.map(function (r) { return r.value; })}];
     } else if (kind === "funnel") {
-      base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, label: {formatter: "{b}: {c}"}, data: data}];
+      base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, label: {formatter: "{b}" + LABEL_SEPARATOR + "{c}"}, data: data}];
     } else {
       base.series = [{type: "pie", radius: "60%", top: 30, data: data}];
     }
