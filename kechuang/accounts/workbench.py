@@ -99,17 +99,14 @@ def operator_section(user) -> OperatorSection:
         m.office or m.region.name
         for m in user.mandates.select_related("region").order_by("region__path")
     ]
-    records = sum(
-        model.objects.in_regions(regions).filter(status=Status.PENDING).count()
-        for model in RECORD_TYPES.values()
-    )
+    records = sum(model.objects.awaiting_review(regions).count() for model in RECORD_TYPES.values())
     console, manage = reverse("demands:console"), reverse("challenges:manage")
     queues = [
         Queue(_("待审核的资源记录"), records, reverse("manage:review")),
         Queue(
             _("待审核的技术需求"),
-            Demand.objects.filter(region__in=regions, status=Demand.Status.PENDING).count(),
-            console,
+            Demand.objects.awaiting_review(regions).count(),
+            reverse("manage:review") + "?type=demand",
         ),
         Queue(
             _("进行中的对接"),

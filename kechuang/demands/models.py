@@ -35,6 +35,10 @@ class DemandQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Demand.Status.PUBLISHED)
 
+    def awaiting_review(self, regions):
+        """Submitted demands in ``regions`` that an operator has still to approve or return."""
+        return self.filter(region__in=regions, status=Demand.Status.PENDING)
+
     def managed_by(self, user):
         """Demands in the regions ``user`` operates, whatever their status."""
         from kechuang.accounts.permissions import managed_regions

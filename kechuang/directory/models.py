@@ -32,6 +32,10 @@ class ListingQuerySet(models.QuerySet):
     def in_regions(self, regions):
         return self.filter(region__in=regions)
 
+    def awaiting_review(self, regions):
+        """Submitted records in ``regions`` that an operator has still to approve or return."""
+        return self.in_regions(regions).filter(status=Status.PENDING)
+
     def managed_by(self, user):
         """Records an operator may curate: those in the regions they operate."""
         from kechuang.accounts.permissions import managed_regions

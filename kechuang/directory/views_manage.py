@@ -25,7 +25,7 @@ from kechuang.demands import services as demand_services
 from kechuang.demands.models import Demand
 from kechuang.directory import services
 from kechuang.directory.forms import FORMS
-from kechuang.directory.models import Listing, Organization, Status
+from kechuang.directory.models import Listing, Organization
 from kechuang.directory.services import RECORD_TYPES
 
 PAGE_SIZE = 50
@@ -222,14 +222,13 @@ def _pending(type_name: str, regions):
     """The pending records of one review type in ``regions``, oldest first, with what a row shows."""
     if type_name == DEMAND:
         return (
-            Demand.objects.filter(region__in=regions, status=Demand.Status.PENDING)
+            Demand.objects.awaiting_review(regions)
             .select_related("region", "organization")
             .order_by("submitted_at", "pk")
         )
     model = _model(type_name)
     return (
-        model.objects.in_regions(regions)
-        .filter(status=Status.PENDING)
+        model.objects.awaiting_review(regions)
         .select_related(*_related(model))
         .order_by("updated_at", "pk")
     )
