@@ -151,9 +151,9 @@ def picked_organizations(
 def application_readable_by(user, application: Application) -> bool:
     """Whether ``user`` may read ``application``: the users of its organisations (lead and members) and
     the operators of its list's region."""
-    from kechuang.accounts.permissions import acts_for, operates
+    from kechuang.accounts.permissions import member_organization_ids, operates
 
     member_ids = set(application.members.values_list("organization_id", flat=True))
-    return any(acts_for(user, m) for m in member_ids) or operates(
+    return bool(member_ids & member_organization_ids(user)) or operates(
         user, application.challenge.challenge_list.region
     )
