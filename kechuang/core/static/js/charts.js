@@ -48,7 +48,7 @@
       base.yAxis = {type: "value"};
       base.series = [{type: "bar", data: data.map(function (r) { return r.value; })}];
     } else if (kind === "funnel") {
-      base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, label: {formatter: "{b}" + LABEL_SEPARATOR + "{c}"}, data: data}];
+      base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, left: "6%", width: "62%", label: {formatter: "{b}" + LABEL_SEPARATOR + "{c}"}, data: data}];
     } else {
       base.series = [{type: "pie", radius: "60%", top: 30, data: data}];
     }
