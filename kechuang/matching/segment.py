@@ -463,6 +463,10 @@ def _analysed(
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for batch in pool.imap(_analyse_chunk, remember(_chunks(documents, batch_size))):
                 yield sent.popleft(), batch  # …and results come back in it
+            # Let the workers finish by themselves: leaving the block terminates them with SIGTERM, which a
+            # worker forked from a process with its own SIGTERM handler (a task worker) ignores — a hang.
+            pool.close()
+            pool.join()
     finally:
         _worker_analyzer = None
 

@@ -3,6 +3,7 @@ queue, and the demo's two database workers taking exactly their share of real qu
 
 import os
 import shutil
+import signal
 import time
 from datetime import UTC, datetime
 
@@ -46,7 +47,14 @@ def run_worker(worker: demo.DemoWorker) -> None:
     command = worker.command()
     arguments = command[command.index("db_worker") + 1 :]
     arguments.remove("--no-reload")
-    call_command("db_worker", *arguments, "--batch", "--no-startup-delay", "--no-reload")
+    # db_worker installs its own SIGTERM/SIGINT handlers; put the test process's back afterwards, or
+    # every process forked later (the index builder's pool) would ignore a terminate.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        call_command("db_worker", *arguments, "--batch", "--no-startup-delay", "--no-reload")
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def test_the_general_worker_delivers_notifications_while_an_embedding_waits(database_tasks):
