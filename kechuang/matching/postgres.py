@@ -819,6 +819,16 @@ class PostgresBackend(SearchBackend):
                 )
             return int(cursor.fetchone()[0])
 
+    def size_mb(self) -> float:
+        """The index's size in the database (tables, indexes and TOAST), in MB."""
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0) "
+                "FROM unnest(%s::text[]) AS t",
+                [[*self.live.values(), f"{self.table}_gone"]],
+            )
+            return round(int(cursor.fetchone()[0]) / 2**20, 1)
+
     def status(self) -> dict[str, object]:
         if not self._ready():
             return {"backend": "postgres", "documents": 0}
@@ -952,22 +962,24 @@ class PostgresBackend(SearchBackend):
                 return []
             keys, inverse = np.unique(np.concatenate(key_parts), return_inverse=True)
             partial = np.bincount(inverse, weights=np.concatenate(score_parts))
-            if len(keys) > self.rescore:
-                best = np.argpartition(-partial, self.rescore - 1)[: self.rescore]
+            rescore = min(self.rescore, max(3 * limit, 100))
+            if len(keys) > rescore:
+                best = np.argpartition(-partial, rescore - 1)[:rescore]
                 keys = keys[best]
             cursor.execute(
                 f"""SELECT id, type, grp, key, g.gen, doc_len, terms, tfs
-                    FROM {n["stats"]} AS g CROSS JOIN {n["doc"]}
-                    WHERE key = ANY(%s::bigint[]) {restriction}""",
+                    FROM {n["stats"]} AS g LEFT JOIN {n["doc"]}
+                    ON key = ANY(%s::bigint[]) {restriction}""",
                 [_int_array(keys), *restriction_params],
             )
             rows = cursor.fetchall()
+            # The statistics row comes back even when no document does: its generation is checked.
+            self._check_gen(cursor, query, rows[0][4])
+            rows = [row for row in rows if row[0] is not None]
             cut_short = any(count >= depth for count in read.values())
             if len(rows) >= limit or not cut_short or depth >= MAX_DEPTH:
                 break
             depth *= 8
-        for row in rows:
-            self._check_gen(cursor, query, row[4])
         scores = _exact(rows, weights, query.avg_len)
         order = sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i][0]))
         return [
@@ -981,13 +993,12 @@ class PostgresBackend(SearchBackend):
         if not rows:
             return
         cursor.execute(
-            f"SELECT key, array_send(vector), neighbours FROM {self.table} "
-            "WHERE key = ANY(%s::bigint[])",
-            [_int_array([row.key for row in rows])],
+            f"SELECT id, array_send(vector), neighbours FROM {self.table} WHERE id = ANY(%s)",
+            [[row.id for row in rows]],
         )
-        found = {key: (vector, neighbours) for key, vector, neighbours in cursor.fetchall()}
+        found = {doc_id: (vector, neighbours) for doc_id, vector, neighbours in cursor.fetchall()}
         for row in rows:
-            vector, neighbours = found.get(row.key, (None, None))
+            vector, neighbours = found.get(row.id, (None, None))
             row.vector, row.neighbours = _vector(vector), list(neighbours or ())
 
     def _by_ids(
@@ -1052,8 +1063,11 @@ class PostgresBackend(SearchBackend):
 
     def _search(self, query, terms, types, filters, k, diversify, explain) -> list[Hit]:
         settings = self.settings
-        # The pool does not depend on k (unless k exceeds it): see the embedded backend.
+        # The pool does not depend on k (unless k exceeds it): see the embedded backend. Without an
+        # encoder and without diversity the pool is only cut to its k best, so only those are needed.
         limit = max(settings.candidates, k)
+        if self.encoder is None and not diversify:
+            limit = k
         with self._cursor() as cursor:
             state = self._begin(cursor, list(terms))
             rows = self._lexical(cursor, state, terms, types, filters, limit)

@@ -45,7 +45,7 @@ def generation(prefix: str) -> list[Document]:
         )
         for n in range(SIZE)
     ]
-    return docs + [NEW] if prefix == "b" else docs
+    return [*docs, NEW] if prefix == "b" else docs
 
 
 def backend_for(dsn: str):
@@ -101,7 +101,8 @@ def test_readers_see_an_update_within_seconds_and_never_a_half_built_index():
     stop, results = context.Event(), context.Queue()
     written_at = context.Value("d", 0.0)
     readers = [
-        context.Process(target=reader, args=(dsn, stop, written_at, results)) for _ in range(READERS)
+        context.Process(target=reader, args=(dsn, stop, written_at, results))
+        for _ in range(READERS)
     ]
     workers = [
         context.Process(target=rebuilder, args=(dsn, 4)),
