@@ -931,6 +931,7 @@ class PostgresBackend(SearchBackend):
         n = self.live
         restriction, restriction_params = self._restrict(types, filters)
         depth = max(self.depth, limit)
+        rescore = min(self.rescore, max(3 * limit, 100))
         while True:
             tids = list(weights)
             cursor.execute(
@@ -962,8 +963,8 @@ class PostgresBackend(SearchBackend):
                 return []
             keys, inverse = np.unique(np.concatenate(key_parts), return_inverse=True)
             partial = np.bincount(inverse, weights=np.concatenate(score_parts))
-            rescore = min(self.rescore, max(3 * limit, 100))
-            if len(keys) > rescore:
+            dropped = len(keys) > rescore
+            if dropped:
                 best = np.argpartition(-partial, rescore - 1)[:rescore]
                 keys = keys[best]
             cursor.execute(
@@ -977,9 +978,10 @@ class PostgresBackend(SearchBackend):
             self._check_gen(cursor, query, rows[0][4])
             rows = [row for row in rows if row[0] is not None]
             cut_short = any(count >= depth for count in read.values())
-            if len(rows) >= limit or not cut_short or depth >= MAX_DEPTH:
+            if len(rows) >= limit or not (cut_short or dropped) or depth >= MAX_DEPTH:
                 break
-            depth *= 8
+            # Too few of the candidates pass the restrictions: read and rescore more.
+            depth, rescore = depth * 8, rescore * 8
         scores = _exact(rows, weights, query.avg_len)
         order = sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i][0]))
         return [
