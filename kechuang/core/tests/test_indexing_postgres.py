@@ -61,7 +61,9 @@ def test_tokens_are_stored_as_exact_terms_in_impact_ordered_blocks():
         cursor.execute("SELECT tid, df FROM matching_document_term WHERE term = 'pro/toolkit'")
         tid, df = cursor.fetchone()
         assert df == 1
-        cursor.execute("SELECT block, length(keys) FROM matching_document_block WHERE tid = %s", [tid])
+        cursor.execute(
+            "SELECT block, length(keys) FROM matching_document_block WHERE tid = %s", [tid]
+        )
         assert cursor.fetchall() == [(0, 8)]  # one posting: one int8 document key
 
 
