@@ -506,6 +506,7 @@ class PostgresBackend(SearchBackend):
             self._load(segment, shadow)
         finally:
             spool.unlink(missing_ok=True)
+        self._keep_vectors(shadow)
         self._swap(shadow, started)
         if progress:
             progress(segment.size, total or segment.size)
@@ -607,6 +608,24 @@ class PostgresBackend(SearchBackend):
                 cursor.execute(statement.format(name=f"{shadow['doc']}_{suffix}"))
             for name in shadow.values():
                 cursor.execute(f"ANALYZE {name}")
+
+    def _keep_vectors(self, shadow: Mapping[str, str]) -> None:
+        """Give the shadow rows whose record is unchanged the live row's vector and neighbours, so a
+        rebuild or re-impact does not send every record back to the encoder (a record changed after
+        this is carried over by the swap, which keeps them only if it is still unchanged)."""
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+                [self.live["doc"], self.live["stats"]],
+            )
+            if not cursor.fetchone()[0]:
+                return
+            cursor.execute(
+                f"""UPDATE {shadow["doc"]} AS n SET vector = o.vector, neighbours = o.neighbours,
+                        neighbour_sims = o.neighbour_sims
+                    FROM {self.live["doc"]} AS o
+                    WHERE n.id = o.id AND n.doc = o.doc AND o.vector IS NOT NULL"""
+            )
 
     def _swap(self, shadow: Mapping[str, str], started: int) -> None:
         """In one transaction: carry the changes made since ``started`` over to the shadow tables, drop
