@@ -69,11 +69,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kechuang.core",
     "kechuang.accounts",
+    "kechuang.search",  # index registry and sync tasks, vocabulary editor; finds each app's search.py
     "kechuang.directory",
     "kechuang.demands",
     "kechuang.challenges",
     "kechuang.notifications",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
+    "kechuang.demo",  # the demo and benchmark commands; nothing depends on it
 ]
 
 MIDDLEWARE = [
@@ -149,7 +151,7 @@ TASKS = {
             "rq": "django_tasks_rq.RQBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[TASKS_BACKEND],
-        # kechuang.core.tasks says which work goes to which queue; embeddings has a worker of its own.
+        # kechuang.core.queues says which work goes to which queue; embeddings has a worker of its own.
         "QUEUES": TASK_QUEUES,
     }
 }

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import is_operator, managed_regions, operates
-from kechuang.core import vocabulary
 from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, TechField
+from kechuang.search import vocabulary
 
 admin.site.site_header = _("科创平台管理")
 admin.site.site_title = _("科创平台管理")

@@ -214,11 +214,11 @@ def evaluate_product(
 ) -> dict:
     """Engine (the demand page's order) and plain BM25 figures per record type; with ``spot_check``
     the engine's top 5 per type of that many demands with their grades, for reading."""
-    from kechuang.core.indexing import all_documents
     from kechuang.core.models import IndustryChain, Region
     from kechuang.demands.queries import MATCH_MODELS
     from kechuang.demo.generator import RUIAN
     from kechuang.directory.models import ServiceItem
+    from kechuang.search.indexing import all_documents
 
     region = Region.objects.get(code=RUIAN)
     chains = {c.slug: c for c in IndustryChain.objects.all()}

@@ -1,6 +1,6 @@
 """Search vocabulary API (``/api/vocabulary/``), for operators (session sign-in): list the entries, add one,
 deactivate one, try how a text is segmented and expanded (``analyze``), and see the latest index rebuild.
-Each write calls one service of :mod:`kechuang.core.vocabulary`; invalid input is a 422 (with the reasons
+Each write calls one service of :mod:`kechuang.search.vocabulary`; invalid input is a 422 (with the reasons
 in Chinese), an entry the operator may not remove a 403, an entry already removed a 409.
 """
 
@@ -11,9 +11,9 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from kechuang.accounts.permissions import is_operator
-from kechuang.core import vocabulary
-from kechuang.core.models import IndexRebuild, VocabularyEntry
 from kechuang.core.schemas import Input
+from kechuang.search import vocabulary
+from kechuang.search.models import IndexRebuild, VocabularyEntry
 
 router = Router(tags=["vocabulary"])
 

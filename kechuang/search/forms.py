@@ -1,10 +1,10 @@
-"""Forms of the core pages: the operators' search vocabulary."""
+"""Forms of the vocabulary editor: the operators' search vocabulary."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.models import VocabularyEntry
 from kechuang.core.uploads import UnreadableFile, check_size
+from kechuang.search.models import VocabularyEntry
 
 
 class EntryForm(forms.Form):

@@ -124,7 +124,8 @@ def backend_options() -> dict[str, object]:
     """``settings.MATCHING`` plus the industry chains' keywords and the operators' domain terms as
     dictionary words, the operators' synonym groups and stop words, and, for the postgres backend,
     Django's cursor and transaction factories."""
-    from kechuang.core.models import IndustryChain, VocabularyEntry
+    from kechuang.core.models import IndustryChain
+    from kechuang.search.models import VocabularyEntry
 
     options = dict(settings.MATCHING)
     terms = [
@@ -157,7 +158,8 @@ def vocabulary_stamp() -> tuple[object, ...]:
     """A cheap fingerprint of the vocabulary the analyzer is built from: it changes with every operator
     entry added or removed and every industry chain (their names and keywords are dictionary words)
     added, edited or deleted."""
-    from kechuang.core.models import IndustryChain, VocabularyEntry
+    from kechuang.core.models import IndustryChain
+    from kechuang.search.models import VocabularyEntry
 
     entries = VocabularyEntry.objects.aggregate(count=Count("pk"), at=Max("updated_at"))
     chains = IndustryChain.objects.aggregate(count=Count("pk"), at=Max("updated_at"))
@@ -218,7 +220,7 @@ def _flush_pending_syncs() -> None:
 
 
 def _enqueue_syncs(pending: Mapping[str, set[int]]) -> None:
-    from kechuang.core.tasks import sync_records
+    from kechuang.search.tasks import sync_records
 
     for type_name, pks in pending.items():
         ordered = sorted(pks)
@@ -242,7 +244,7 @@ def sync(type_name: str, pks: Sequence[int]) -> tuple[int, int]:
 
 def embed_pending(limit: int | None = None) -> int:
     """Encode documents still lacking a dense vector (no-op without an encoder), recording the run's
-    progress for operators (:class:`~kechuang.core.models.EmbeddingRun`) and in the log."""
+    progress for operators (:class:`~kechuang.search.models.EmbeddingRun`) and in the log."""
     backend = get_backend()
     embed = getattr(backend, "embed_pending", None)
     if embed is None:
@@ -303,7 +305,7 @@ class EmbeddingRecorder:
         self.logged_tenth = 0
 
     def __call__(self, done: int, total: int) -> None:
-        from kechuang.core.models import EmbeddingRun
+        from kechuang.search.models import EmbeddingRun
 
         now = timezone.now()
         if self.run is None:
@@ -328,7 +330,7 @@ class EmbeddingRecorder:
         self.log()
 
     def _save(self) -> None:
-        from kechuang.core.models import EmbeddingRun
+        from kechuang.search.models import EmbeddingRun
 
         run = self.run
         EmbeddingRun.objects.filter(pk=run.pk).update(

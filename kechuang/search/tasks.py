@@ -1,20 +1,13 @@
-"""Background tasks of the core app: keeping the search index in step with the database and rebuilding it
-after a vocabulary change."""
+"""Background tasks of the search app: keeping the search index in step with the database and rebuilding
+it after a vocabulary change."""
 
 from django.conf import settings
 from django_tasks import task
 
-from kechuang.core import indexing
+from kechuang.core.queues import EMBEDDING_QUEUE, QUEUES, SEARCH_QUEUE
+from kechuang.search import indexing
 
-# Queues (settings.TASKS lists them; README's production section starts a worker for each group):
-# ``default`` notifications, e-mails and match counts; ``imports`` import checks and imports; ``search``
-# index updates and rebuilds; ``embeddings`` dense vectors alone, because encoding thousands of records
-# takes minutes to hours and nothing else may wait behind it.
-DEFAULT_QUEUE = "default"
-IMPORT_QUEUE = "imports"
-SEARCH_QUEUE = "search"
-EMBEDDING_QUEUE = "embeddings"
-QUEUES = [DEFAULT_QUEUE, IMPORT_QUEUE, SEARCH_QUEUE, EMBEDDING_QUEUE]
+__all__ = ["QUEUES", "embed_pending", "has_encoder", "rebuild_index", "sync_records"]
 
 
 @task(queue_name=SEARCH_QUEUE)
@@ -35,7 +28,7 @@ def embed_pending() -> int:
 @task(queue_name=SEARCH_QUEUE)
 def rebuild_index(rebuild_id: int) -> int:
     """Rebuild the whole index with the current vocabulary (see :func:`vocabulary.run_rebuild`)."""
-    from kechuang.core import vocabulary
+    from kechuang.search import vocabulary
 
     return vocabulary.run_rebuild(rebuild_id)
 

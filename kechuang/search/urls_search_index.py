@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kechuang.core import views_search_index as views
+from kechuang.search import views_search_index as views
 
 app_name = "search_index"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kechuang.core import views_vocabulary as views
+from kechuang.search import views_vocabulary as views
 
 app_name = "vocabulary"
 

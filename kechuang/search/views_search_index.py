@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator
-from kechuang.core import indexing, vocabulary
-from kechuang.core.models import EmbeddingRun
-from kechuang.core.tasks import has_encoder
+from kechuang.search import indexing, vocabulary
+from kechuang.search.models import EmbeddingRun
+from kechuang.search.tasks import has_encoder
 
 # A run whose row has not moved for this long is shown as interrupted (its worker was stopped).
 STALLED_SECONDS = 120
@@ -45,7 +45,7 @@ def status(request: HttpRequest) -> HttpResponse:
     _operator_required(request)
     return render(
         request,
-        "core/search_index/status.html",
+        "search/search_index/status.html",
         {**_vectors_context(), "rebuild": vocabulary.latest_rebuild()},
     )
 
@@ -54,4 +54,4 @@ def status(request: HttpRequest) -> HttpResponse:
 def vectors(request: HttpRequest) -> HttpResponse:
     """The vector progress fragment the page polls while a run goes on."""
     _operator_required(request)
-    return render(request, "core/search_index/_vectors.html", _vectors_context())
+    return render(request, "search/search_index/_vectors.html", _vectors_context())

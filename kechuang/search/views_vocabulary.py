@@ -2,7 +2,7 @@
 groups and stop words, add many at once from a pasted or uploaded list, try how a text is segmented and
 expanded (试分词), and follow the index rebuild a change queued (an htmx poll that stops when it ends).
 
-Views parse input, call :mod:`kechuang.core.vocabulary` and render; only operators get in.
+Views parse input, call :mod:`kechuang.search.vocabulary` and render; only operators get in.
 """
 
 from django.contrib import messages
@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator
-from kechuang.core import vocabulary
 from kechuang.core.actions import Refused
-from kechuang.core.forms import AnalyzeForm, BulkForm, EntryForm
-from kechuang.core.models import VocabularyEntry
 from kechuang.core.uploads import UnreadableFile
+from kechuang.search import vocabulary
+from kechuang.search.forms import AnalyzeForm, BulkForm, EntryForm
+from kechuang.search.models import VocabularyEntry
 
 PAGE_SIZE = 50
 Kind = VocabularyEntry.Kind
@@ -83,7 +83,7 @@ def _context(request: HttpRequest, kind: str, **forms) -> dict:
 
 def _page(request: HttpRequest, kind: str, status: int = 200, **forms) -> HttpResponse:
     return render(
-        request, "core/vocabulary/index.html", _context(request, kind, **forms), status=status
+        request, "search/vocabulary/index.html", _context(request, kind, **forms), status=status
     )
 
 
@@ -169,7 +169,9 @@ def analyze(request: HttpRequest) -> HttpResponse:
     )
     if request.htmx:
         return render(
-            request, "core/vocabulary/_analysis.html", {"analyze_form": form, "analysis": analysis}
+            request,
+            "search/vocabulary/_analysis.html",
+            {"analyze_form": form, "analysis": analysis},
         )
     kind = _kind(request.GET.get("kind"))
     return _page(request, kind, analyze_form=form, analysis=analysis)
@@ -180,5 +182,5 @@ def rebuild_status(request: HttpRequest) -> HttpResponse:
     """The latest index rebuild's status (the fragment the page polls while it runs)."""
     _operator_required(request)
     return render(
-        request, "core/vocabulary/_rebuild.html", {"rebuild": vocabulary.latest_rebuild()}
+        request, "search/vocabulary/_rebuild.html", {"rebuild": vocabulary.latest_rebuild()}
     )

@@ -1,11 +1,11 @@
 """Services of the search vocabulary that operators edit: domain terms, synonym groups and stop words.
 
 Every change goes through a function here: it checks that the user is an operator, validates (see
-:meth:`kechuang.core.models.VocabularyEntry.clean`), writes in one transaction with an audit row per entry,
+:meth:`kechuang.search.models.VocabularyEntry.clean`), writes in one transaction with an audit row per entry,
 and after the commit makes the change visible to the search engine:
 
 - this process forgets its backend at once; every other process notices the newer vocabulary within
-  :data:`kechuang.core.indexing.VOCABULARY_CHECK_SECONDS` and reloads its own, so synonyms and stop words
+  :data:`kechuang.search.indexing.VOCABULARY_CHECK_SECONDS` and reloads its own, so synonyms and stop words
   apply to queries without a restart;
 - a change that alters how text is segmented (a dictionary word or synonym group added or removed, a stop
   word removed) queues a full index rebuild, coalesced so that a burst of edits runs one rebuild
@@ -24,17 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator
-from kechuang.core import audit, indexing
+from kechuang.core import audit
 from kechuang.core.actions import Refused
-from kechuang.core.models import (
-    ActiveVocabulary,
-    IndexRebuild,
-    Region,
-    VocabularyEntry,
-    clean_terms,
-)
+from kechuang.core.models import Region
 from kechuang.core.uploads import check_size, decode_text
 from kechuang.matching.text import Analyzer, normalize
+from kechuang.search import indexing
+from kechuang.search.models import ActiveVocabulary, IndexRebuild, VocabularyEntry, clean_terms
 
 MAX_BULK_LINES = 5000
 MAX_ANALYZE_CHARS = 2000
@@ -252,7 +248,7 @@ def request_rebuild(user=None) -> IndexRebuild:
 
 
 def _enqueue(rebuild: IndexRebuild) -> None:
-    from kechuang.core.tasks import rebuild_index
+    from kechuang.search.tasks import rebuild_index
 
     transaction.on_commit(lambda: rebuild_index.enqueue(rebuild.pk))
 

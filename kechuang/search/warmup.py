@@ -23,7 +23,7 @@ WARM_UP_QUERY = "新材料 智能制造 技术需求"
 def warm_up() -> float:
     """Load the URL map, the search backend and the encoder; returns the seconds it took. Never raises:
     a process that cannot warm up serves anyway (and its first request shows the error)."""
-    from kechuang.core import indexing
+    from kechuang.search import indexing
 
     started = time.monotonic()
     try:

@@ -15,8 +15,6 @@ from django.utils import timezone
 
 from kechuang.accounts.models import Membership, OperatorMandate, User
 from kechuang.challenges.models import Challenge, ChallengeList
-from kechuang.core.indexing import search
-from kechuang.core.management.commands.demo import Command
 from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, TechField
 from kechuang.demands.demo import DEMANDS
 from kechuang.demands.models import (
@@ -39,6 +37,7 @@ from kechuang.demo.generator import (
     load_demo,
     organization_code_check,
 )
+from kechuang.demo.management.commands.demo import Command
 from kechuang.demo.papers import load_papers
 from kechuang.directory.models import (
     Achievement,
@@ -51,6 +50,7 @@ from kechuang.directory.models import (
     TierRecord,
 )
 from kechuang.directory.validators import validate_credit_code, validate_patent_number
+from kechuang.search.indexing import search
 
 SMALL = DemoCounts(
     enterprises=24,

@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from kechuang.accounts.factories import UserFactory
-from kechuang.core.management.commands import demo
+from kechuang.demo.management.commands import demo
 from kechuang.notifications.services import notify
 
 SLEEPER = "import time; time.sleep(600)"

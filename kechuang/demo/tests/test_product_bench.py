@@ -3,14 +3,14 @@ whose plan is known."""
 
 import pytest
 
-from kechuang.demands.bench import (
+from kechuang.demo.generator import DemoCounts, DemoPlan, load_demo
+from kechuang.demo.product_bench import (
     TYPES,
     Judge,
     ProductDemand,
     evaluate_product,
     load_product_demands,
 )
-from kechuang.demo.generator import DemoCounts, DemoPlan, load_demo
 from kechuang.demo.specialties import SPECIALTIES
 from kechuang.directory.models import Achievement, Expert, Instrument, Organization, ServiceItem
 from kechuang.matching.bench import graded_ndcg as ndcg
@@ -84,7 +84,7 @@ def test_the_judge_grades_from_the_generator_plan_not_the_text():
 
 @pytest.mark.django_db
 def test_the_product_benchmark_runs_on_a_small_demo():
-    from kechuang.core.indexing import rebuild_all
+    from kechuang.search.indexing import rebuild_all
 
     result = load_demo(counts=SMALL)
     plan = result.plan

@@ -14,13 +14,13 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from kechuang.accounts.factories import UserFactory
-from kechuang.core import tasks as core_tasks
-from kechuang.core.management.commands import demo
+from kechuang.demo.management.commands import demo
 from kechuang.demands import tasks as demand_tasks
 from kechuang.directory.transfer import tasks as transfer_tasks
 from kechuang.notifications import tasks as notification_tasks
 from kechuang.notifications.models import Notification
 from kechuang.notifications.services import notify
+from kechuang.search import tasks as core_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,6 @@ import logging
 import pytest
 from django.core.management import call_command
 
-from kechuang.core import indexing
 from kechuang.core.factories import RegionFactory
 from kechuang.core.models import IndustryChain, TechField
 from kechuang.directory.factories import (
@@ -16,6 +15,7 @@ from kechuang.directory.factories import (
     OrganizationFactory,
 )
 from kechuang.directory.models import Expert, Organization, Status
+from kechuang.search import indexing
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_diversify_by_owning_organisation():
 
 def test_missing_index_is_rebuilt_from_the_database_with_a_warning(caplog):
     org = OrganizationFactory(description="注塑模具设计")
-    with caplog.at_level(logging.WARNING, logger="kechuang.core.indexing"):
+    with caplog.at_level(logging.WARNING, logger="kechuang.search.indexing"):
         hits = indexing.search("注塑模具")
     assert ids(hits) == [f"organization:{org.pk}"]
     assert "rebuilding it from the database" in caplog.text
@@ -222,7 +222,7 @@ def test_corrupt_index_is_rebuilt_from_the_database_with_a_warning(caplog, setti
     root = settings.MATCHING["INDEX_DIR"] / "embedded"
     (root / (root / "CURRENT").read_text() / "meta.json").write_text("{not json")
     indexing.reset_backend()
-    with caplog.at_level(logging.WARNING, logger="kechuang.core.indexing"):
+    with caplog.at_level(logging.WARNING, logger="kechuang.search.indexing"):
         hits = indexing.search("注塑模具")
     assert ids(hits) == [f"organization:{org.pk}"]
     assert "rebuilding it from the database" in caplog.text

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from kechuang.accounts.factories import OperatorMandateFactory, UserFactory
-from kechuang.core import indexing
-from kechuang.core.models import EmbeddingRun
 from kechuang.directory.factories import ExpertFactory
+from kechuang.search import indexing
+from kechuang.search.models import EmbeddingRun
 
 pytestmark = pytest.mark.django_db
 

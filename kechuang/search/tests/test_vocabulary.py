@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from kechuang.accounts.tests.scenario import build_world, person
-from kechuang.core import indexing, vocabulary
 from kechuang.core.actions import Refused
-from kechuang.core.models import AuditEntry, IndexRebuild, VocabularyEntry
+from kechuang.core.models import AuditEntry
 from kechuang.directory.factories import AchievementFactory
+from kechuang.search import indexing, vocabulary
+from kechuang.search.models import IndexRebuild, VocabularyEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,7 @@ def test_removal_deactivates_keeps_history_and_allows_adding_again(operator):
     again = vocabulary.add_entry(operator, Kind.TERM, "电控气源")
     assert again.pk != entry.pk
     assert list(
-        AuditEntry.objects.filter(target_type="core.vocabularyentry")
+        AuditEntry.objects.filter(target_type="search.vocabularyentry")
         .order_by("pk")
         .values_list("action", "target_id")
     ) == [
@@ -366,7 +367,7 @@ def test_trying_a_text_shows_its_tokens_and_synonyms(client, operator):
     client.force_login(operator)
     response = client.get(f"{PAGE}analyze/", {"text": "汽車塗裝"}, headers={"HX-Request": "true"})
     html = response.content.decode()
-    assert response.templates[0].name == "core/vocabulary/_analysis.html"
+    assert response.templates[0].name == "search/vocabulary/_analysis.html"
     assert '<span class="badge">汽车</span> <span class="badge">涂装</span>' in html
     assert "涂装 → 喷涂" in html
 

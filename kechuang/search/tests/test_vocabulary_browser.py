@@ -4,8 +4,8 @@ page, adds a synonym group, sees it listed with the finished index rebuild, and 
 import pytest
 
 from kechuang.accounts.tests.scenario import PASSWORD, build_world
-from kechuang.core import indexing
-from kechuang.core.models import IndexRebuild, VocabularyEntry
+from kechuang.search import indexing
+from kechuang.search.models import IndexRebuild, VocabularyEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

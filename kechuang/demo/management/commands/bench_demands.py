@@ -13,7 +13,7 @@ exceeds ``--target-ms``. Nothing it creates survives the run, in the database or
 ``--cold N`` measures first loads instead: for each page (a published demand, the operator console, an
 expert's inbox, a search) it starts N fresh processes that each request that page once, as the first
 request of a newly started server — N with no warm-up (the baseline) and N after
-:func:`kechuang.core.warmup.warm_up`, as the WSGI application does at start. It prints median and p95 of
+:func:`kechuang.search.warmup.warm_up`, as the WSGI application does at start. It prints median and p95 of
 both and exits non-zero when a warmed p95 exceeds ``--cold-target-ms``.
 """
 
@@ -30,10 +30,10 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from kechuang.core import indexing
-from kechuang.core.warmup import warm_up
 from kechuang.demands.models import Demand
 from kechuang.directory.models import Achievement, Expert, Organization
+from kechuang.search import indexing
+from kechuang.search.warmup import warm_up
 
 COLD_PAGES = ("demand page", "operator console", "expert inbox", "search")
 

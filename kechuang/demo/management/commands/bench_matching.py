@@ -4,7 +4,7 @@
 same run; ``--synthetic N`` (repeatable) measures indexing throughput, query latency and memory at N
 recombined documents (sentences of the first ``--beir`` set's corpus, or the CSL set by default);
 ``--json`` prints one JSON object. ``--product`` runs the product benchmark
-(:mod:`kechuang.demands.bench`): the demo generated into a scratch SQLite database and index in a
+(:mod:`kechuang.demo.product_bench`): the demo generated into a scratch SQLite database and index in a
 temporary folder (the command re-runs itself there; nothing of ``var/`` is touched), the realistic
 demands ranked as the demand page ranks them, engine and plain BM25. The engine is the backend named by ``--backend`` (repeatable, default
 ``embedded``; ``postgres`` evaluates through Django's connection, which must be PostgreSQL, in a scratch
@@ -221,9 +221,9 @@ class Command(BaseCommand):
             return
         from django.core.management import call_command
 
-        from kechuang.core import indexing
-        from kechuang.demands.bench import evaluate_product, load_product_demands
         from kechuang.demo.generator import load_demo
+        from kechuang.demo.product_bench import evaluate_product, load_product_demands
+        from kechuang.search import indexing
 
         quiet = options["json"]
         self._say(quiet, f"encoder: {encoder}" + (" (lexical only)" if encoder == "none" else ""))

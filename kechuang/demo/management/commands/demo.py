@@ -25,8 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from kechuang.core import indexing
-from kechuang.core.tasks import EMBEDDING_QUEUE, embed_pending, has_encoder
+from kechuang.core.queues import EMBEDDING_QUEUE
 from kechuang.demo.accounts import DEMO_PASSWORD, demo_logins
 from kechuang.demo.generator import (
     DemoAlreadyLoaded,
@@ -36,6 +35,8 @@ from kechuang.demo.generator import (
     demo_marker,
     load_demo,
 )
+from kechuang.search import indexing
+from kechuang.search.tasks import embed_pending, has_encoder
 
 SERVER_THREADS = 2
 DATABASE_WORKER = "django_tasks_db.DatabaseBackend"
@@ -75,7 +76,7 @@ class DemoWorker:
 
 
 BACKGROUND_NICENESS = 10
-# The embedding alone in one worker, everything else in the other (see kechuang.core.tasks).
+# The embedding alone in one worker, everything else in the other (see kechuang.core.queues).
 DEMO_WORKERS = [
     DemoWorker(EMBEDDING_QUEUE, background=True),
     DemoWorker("*", exclude=EMBEDDING_QUEUE),

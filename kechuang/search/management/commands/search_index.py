@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from kechuang.core import indexing
+from kechuang.search import indexing
 
 
 class Command(BaseCommand):
