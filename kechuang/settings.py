@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kechuang.challenges",
     "kechuang.notifications",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
+    "kechuang.workbench",  # the console over every capability: workbench, records, review queue
     "kechuang.demo",  # the demo and benchmark commands; nothing depends on it
 ]
 
@@ -161,6 +162,8 @@ if TASKS_BACKEND == "rq":
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Who answers core's questions about a person (operator? which regions?): see kechuang.core.access.
+ACCESS_RULES = "kechuang.accounts.permissions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "directory:home"
 LOGOUT_REDIRECT_URL = "directory:home"

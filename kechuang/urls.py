@@ -18,7 +18,7 @@ urlpatterns = [
     path("manage/vocabulary/", include("kechuang.search.urls_vocabulary")),
     path("manage/search-index/", include("kechuang.search.urls_search_index")),
     path("manage/clock/", include("kechuang.core.urls_clock")),
-    path("manage/", include("kechuang.directory.urls_manage")),
+    path("manage/", include("kechuang.workbench.urls")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
     path("notifications/", include("kechuang.notifications.urls")),

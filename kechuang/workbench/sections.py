@@ -2,7 +2,7 @@
 
 Each section is read in a fixed number of queries whatever the data (counts and short lists, never a
 loop of queries), so the landing page stays fast for an operator of a large region. The view in
-:mod:`kechuang.directory.views_manage` renders the sections :func:`sections_for` returns.
+:mod:`kechuang.workbench.views` renders the sections :func:`workbench_for` returns.
 """
 
 from dataclasses import dataclass, field

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kechuang.directory import views_manage as views
+from kechuang.workbench import views
 
 app_name = "manage"
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator, managed_regions, offices_for
-from kechuang.accounts.workbench import workbench_for
 from kechuang.core.actions import Refused
 from kechuang.core.models import AuditEntry
 from kechuang.demands import services as demand_services
@@ -27,6 +26,7 @@ from kechuang.directory import services
 from kechuang.directory.forms import FORMS
 from kechuang.directory.models import Listing, Organization
 from kechuang.directory.services import RECORD_TYPES
+from kechuang.workbench.sections import workbench_for
 
 PAGE_SIZE = 50
 # Record types an organisation owns, listed on its page (the organisation itself is shown on top).
@@ -76,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     each with its queues, its latest records and, when empty, the first thing to do."""
     return render(
         request,
-        "directory/manage/dashboard.html",
+        "workbench/dashboard.html",
         {"workbench": workbench_for(request.user), "offices": offices_for(request.user)},
     )
 
@@ -104,7 +104,7 @@ def organization(request: HttpRequest, org_id: int) -> HttpResponse:
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "directory/manage/organization.html",
+        "workbench/organization.html",
         {
             "org": org,
             "tabs": tabs,
@@ -124,7 +124,7 @@ def _render_form(request, form, record, type_name, org, status=200) -> HttpRespo
         ).select_related("actor")[:20]
     return render(
         request,
-        "directory/manage/record_form.html",
+        "workbench/record_form.html",
         {
             "form": form,
             "record": record,
@@ -255,7 +255,7 @@ def review(request: HttpRequest) -> HttpResponse:
         _with_owner_name(record)
     return render(
         request,
-        "directory/manage/review.html",
+        "workbench/review.html",
         {
             "tabs": tabs,
             "selected": selected,
@@ -286,7 +286,7 @@ def _decide(request: HttpRequest, type_name: str, pk: int, decide) -> HttpRespon
     if request.htmx:
         return render(
             request,
-            "directory/manage/review_row.html",
+            "workbench/review_row.html",
             {"record": _with_owner_name(record), "type_name": type_name, "error": error},
         )
     if error:

@@ -37,7 +37,7 @@ def _owner_id(record, match_type: str) -> int | None:
     return record.owner_id
 
 
-@register.inclusion_tag("accounts/_resource_action.html", takes_context=True)
+@register.inclusion_tag("demands/_resource_action.html", takes_context=True)
 def resource_action(context, record, match_type: str, heading: str = "") -> dict:
     request = context["request"]
     user = request.user

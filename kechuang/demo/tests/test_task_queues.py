@@ -14,8 +14,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from kechuang.accounts.factories import UserFactory
-from kechuang.demo.management.commands import demo
 from kechuang.demands import tasks as demand_tasks
+from kechuang.demo.management.commands import demo
 from kechuang.directory.transfer import tasks as transfer_tasks
 from kechuang.notifications import tasks as notification_tasks
 from kechuang.notifications.models import Notification
