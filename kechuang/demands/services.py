@@ -29,6 +29,7 @@ from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain, TechField
 from kechuang.core.money import to_yuan
 from kechuang.demands.attachments import check_attachment
+from kechuang.demands.events import DemandEvent
 from kechuang.demands.models import (
     AnswerLink,
     CooperationMode,
@@ -144,7 +145,12 @@ def save_demand(
     demand.full_clean(exclude=["organization", "author", "invited_experts"])
     is_new = demand.pk is None
     demand.save()
-    record(actor, "demand.create" if is_new else "demand.update", demand, demand.title)
+    record(
+        actor,
+        DemandEvent.DEMAND_CREATE if is_new else DemandEvent.DEMAND_UPDATE,
+        demand,
+        demand.title,
+    )
     return demand
 
 
@@ -165,7 +171,7 @@ def add_attachment(actor, demand: Demand, uploaded) -> DemandAttachment:
         uploaded_by=actor,
     )
     attachment.file.save(uploaded.name, uploaded, save=True)
-    record(actor, "demand.attach", demand, attachment.name, size=attachment.size)
+    record(actor, DemandEvent.DEMAND_ATTACH, demand, attachment.name, size=attachment.size)
     return attachment
 
 
@@ -221,10 +227,10 @@ def submit_demand(actor, demand: Demand) -> Demand:
         submitted_at=timezone.now(),
         review_note="",
     )
-    record(actor, "demand.submit", demand, demand.title)
+    record(actor, DemandEvent.DEMAND_SUBMIT, demand, demand.title)
     notify(
         operators_of(demand.region),
-        "demand.pending",
+        DemandEvent.DEMAND_PENDING,
         localized(gettext_noop("待审核需求：%(t)s"), t=demand.title),
         localized(gettext_noop("%(org)s 提交了技术需求，请审核。"), org=demand.organization),
         demand.get_absolute_url(),
@@ -246,10 +252,10 @@ def approve_demand(actor, demand: Demand) -> Demand:
         review_note="",
     )
     demand.save(update_fields=["updated_at"])  # lets the search registry index the published row
-    record(actor, "demand.approve", demand, demand.title)
+    record(actor, DemandEvent.DEMAND_APPROVE, demand, demand.title)
     notify(
         users_of(demand.organization_id),
-        "demand.published",
+        DemandEvent.DEMAND_PUBLISHED,
         localized(gettext_noop("需求已发布：%(t)s"), t=demand.title),
         localized(gettext_noop("您的技术需求已通过审核，可查看匹配结果并发起对接。")),
         demand.get_absolute_url(),
@@ -271,10 +277,10 @@ def return_demand(actor, demand: Demand, reason: str) -> Demand:
     demand = _change_demand(
         demand, (Demand.Status.PENDING,), status=Demand.Status.RETURNED, review_note=reason[:300]
     )
-    record(actor, "demand.return", demand, reason)
+    record(actor, DemandEvent.DEMAND_RETURN, demand, reason)
     notify(
         users_of(demand.organization_id),
-        "demand.returned",
+        DemandEvent.DEMAND_RETURNED,
         localized(gettext_noop("需求被退回：%(t)s"), t=demand.title),
         reason,
         demand.get_absolute_url(),
@@ -299,7 +305,7 @@ def close_demand(actor, demand: Demand, reason: str) -> Demand:
         close_reason=reason[:300],
     )
     demand.save(update_fields=["updated_at"])
-    record(actor, "demand.close", demand, reason)
+    record(actor, DemandEvent.DEMAND_CLOSE, demand, reason)
     return demand
 
 
@@ -397,7 +403,7 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
     )
     notify(
         operators_of(engagement.demand.region),
-        "engagement.unreachable",
+        DemandEvent.ENGAGEMENT_UNREACHABLE,
         title,
         body,
         engagement.get_absolute_url(),
@@ -405,7 +411,7 @@ def _reach_expert_without_login(engagement: Engagement) -> None:
     if expert.affiliation_id:
         notify(
             users_of(expert.affiliation_id),
-            "engagement.unreachable",
+            DemandEvent.ENGAGEMENT_UNREACHABLE,
             title,
             localized(gettext_noop("%(body)s请在专家档案中补充邮箱。"), body=body),
             expert.get_absolute_url(),
@@ -425,7 +431,7 @@ def issue_answer_link(engagement: Engagement) -> tuple[AnswerLink, str]:
         token_hash=AnswerLink.hash(token),
         expires_at=engagement.requested_at + timedelta(days=settings.ENGAGEMENT_EXPIRY_DAYS),
     )
-    record(None, "engagement.link", engagement, link.email, link_id=link.pk)
+    record(None, DemandEvent.ENGAGEMENT_LINK, engagement, link.email, link_id=link.pk)
     return link, token
 
 
@@ -437,10 +443,10 @@ def request_engagement(
     if not acts_for(actor, demand.organization_id):
         raise PermissionDenied(_("您不是该企业的成员"))
     engagement = _open_engagement(actor, demand, match_type, match_id, message, pushed=False)
-    record(actor, "engagement.request", engagement, str(engagement))
+    record(actor, DemandEvent.ENGAGEMENT_REQUEST, engagement, str(engagement))
     notify(
         engagement.supplier_users(),
-        "engagement.requested",
+        DemandEvent.ENGAGEMENT_REQUESTED,
         localized(gettext_noop("新的对接请求：%(t)s"), t=demand.title),
         engagement.message
         or localized(gettext_noop("%(org)s 希望与您对接。"), org=demand.organization),
@@ -458,7 +464,7 @@ def push_match(
     if not operates(actor, demand.region):
         raise PermissionDenied(_("您不负责该区域"))
     engagement = _open_engagement(actor, demand, match_type, match_id, message, pushed=True)
-    record(actor, "engagement.push", engagement, str(engagement))
+    record(actor, DemandEvent.ENGAGEMENT_PUSH, engagement, str(engagement))
     title = localized(gettext_noop("运营方推送对接：%(t)s"), t=demand.title)
     body = engagement.message or localized(
         gettext_noop("%(a)s 与 %(b)s 的对接由运营方推送，请及时处理。"),
@@ -467,7 +473,7 @@ def push_match(
     )
     notify(
         [*engagement.supplier_users(), *engagement.enterprise_users()],
-        "engagement.pushed",
+        DemandEvent.ENGAGEMENT_PUSHED,
         title,
         body,
         engagement.get_absolute_url(),
@@ -566,7 +572,7 @@ def claim_expert_profile(link: AnswerLink, engagement: Engagement, password: str
     user.save()
     if not Expert.objects.filter(pk=expert.pk, user__isnull=True).update(user=user):
         raise Refused(_("该专家档案已关联账号"))
-    record(user, "expert.claim", expert, email, engagement_id=engagement.pk)
+    record(user, DemandEvent.EXPERT_CLAIM, expert, email, engagement_id=engagement.pk)
     return user
 
 
@@ -591,13 +597,13 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
         (S.REQUESTED,),
         S.ACCEPTED,
         _("接受对接（邮件链接）") if link else _("接受对接"),
-        "engagement.accept",
+        DemandEvent.ENGAGEMENT_ACCEPT,
         responded_at=now,
         accepted_at=now,
     )
     notify(
         engagement.enterprise_users(),
-        "engagement.accepted",
+        DemandEvent.ENGAGEMENT_ACCEPTED,
         localized(gettext_noop("对接已接受：%(t)s"), t=engagement.demand.title),
         localized(
             gettext_noop("%(s)s 接受了对接请求，现在可以查看联系方式并预约会谈。"),
@@ -624,13 +630,13 @@ def decline_engagement(
         (S.REQUESTED,),
         S.DECLINED,
         (_("婉拒（邮件链接）：%(r)s") if link else _("婉拒：%(r)s")) % {"r": reason},
-        "engagement.decline",
+        DemandEvent.ENGAGEMENT_DECLINE,
         responded_at=timezone.now(),
         decline_reason=reason[:300],
     )
     notify(
         engagement.enterprise_users(),
-        "engagement.declined",
+        DemandEvent.ENGAGEMENT_DECLINED,
         localized(gettext_noop("对接被婉拒：%(t)s"), t=engagement.demand.title),
         reason,
         engagement.get_absolute_url(),
@@ -660,7 +666,7 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
                     (S.REQUESTED,),
                     S.EXPIRED,
                     _("超过 %(n)d 天未回应，自动过期") % {"n": settings.ENGAGEMENT_EXPIRY_DAYS},
-                    "engagement.expire",
+                    DemandEvent.ENGAGEMENT_EXPIRE,
                     responded_at=now,
                 )
             except Refused:
@@ -668,7 +674,7 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
             expired += 1
             notify(
                 engagement.enterprise_users(),
-                "engagement.expired",
+                DemandEvent.ENGAGEMENT_EXPIRED,
                 localized(gettext_noop("对接请求已过期：%(t)s"), t=engagement.demand.title),
                 localized(gettext_noop("%(s)s 未在期限内回应。"), s=engagement.supplier_name),
                 engagement.get_absolute_url(),
@@ -697,7 +703,7 @@ def schedule_meeting(
         (S.ACCEPTED, S.MEETING_SCHEDULED),
         S.MEETING_SCHEDULED,
         _("约定会谈：%(at)s %(where)s") % {"at": f"{local:%Y-%m-%d %H:%M}", "where": place or link},
-        "engagement.schedule",
+        DemandEvent.ENGAGEMENT_SCHEDULE,
         meeting_at=at,
         meeting_place=place[:200],
         meeting_link=link[:200],
@@ -709,7 +715,7 @@ def schedule_meeting(
     ]
     notify(
         others,
-        "engagement.meeting",
+        DemandEvent.ENGAGEMENT_MEETING,
         localized(gettext_noop("会谈已约定：%(t)s"), t=engagement.demand.title),
         f"{local:%Y-%m-%d %H:%M} {place or link}",
         engagement.get_absolute_url(),
@@ -730,7 +736,7 @@ def record_meeting(actor, engagement: Engagement, minutes: str, attendees: str =
         (S.MEETING_SCHEDULED,),
         S.MET,
         _("会谈已举行"),
-        "engagement.met",
+        DemandEvent.ENGAGEMENT_MET,
         met_at=timezone.now(),
         minutes=minutes,
         attendees=(attendees or "").strip()[:300],
@@ -759,14 +765,14 @@ def agree_cooperation(
         S.AGREED,
         _("达成合作：%(m)s ¥%(a)s")
         % {"m": CooperationMode(cooperation_mode).label, "a": f"{amount:,.2f}"},
-        "engagement.agree",
+        DemandEvent.ENGAGEMENT_AGREE,
         agreed_at=timezone.now(),
         cooperation_mode=cooperation_mode,
         amount=amount,
     )
     notify(
         operators_of(engagement.demand.region),
-        "engagement.agreed",
+        DemandEvent.ENGAGEMENT_AGREED,
         localized(gettext_noop("对接达成合作：%(t)s"), t=engagement.demand.title),
         f"{engagement.demand.organization} ↔ {engagement.supplier_name}",
         engagement.get_absolute_url(),
@@ -787,7 +793,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
         (S.ACCEPTED, S.MEETING_SCHEDULED, S.MET),
         S.CLOSED,
         _("结束对接：%(r)s") % {"r": reason},
-        "engagement.close",
+        DemandEvent.ENGAGEMENT_CLOSE,
         closed_at=timezone.now(),
         close_reason=reason[:300],
     )
@@ -798,7 +804,7 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
     ]
     notify(
         others,
-        "engagement.closed",
+        DemandEvent.ENGAGEMENT_CLOSED,
         localized(gettext_noop("对接已结束：%(t)s"), t=engagement.demand.title),
         reason,
         engagement.get_absolute_url(),
@@ -826,7 +832,7 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
         status=engagement.status,
         note=body[:2000],
     )
-    record(actor, "engagement.message", engagement, body[:100])
+    record(actor, DemandEvent.ENGAGEMENT_MESSAGE, engagement, body[:100])
     others = [
         u
         for u in [*engagement.enterprise_users(), *engagement.supplier_users()]
@@ -834,7 +840,7 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
     ]
     notify(
         others,
-        "engagement.message",
+        DemandEvent.ENGAGEMENT_MESSAGE,
         localized(gettext_noop("对接留言：%(t)s"), t=engagement.demand.title),
         body,
         engagement.get_absolute_url(),
@@ -863,7 +869,7 @@ def create_pool(actor, industry_chain: IndustryChain, region, name: str, descrip
         description=(description or "").strip(),
         created_by=actor,
     )
-    record(actor, "pool.create", pool, pool.name)
+    record(actor, DemandEvent.POOL_CREATE, pool, pool.name)
     return pool
 
 
@@ -880,7 +886,7 @@ def enrol_engineer(actor, pool, expert: Expert, specialities: str = ""):
     member = PoolMember.objects.create(
         pool=pool, expert=expert, specialities=(specialities or "").strip()[:200], enrolled_by=actor
     )
-    record(actor, "pool.enrol", pool, str(expert), expert_id=expert.pk)
+    record(actor, DemandEvent.POOL_ENROL, pool, str(expert), expert_id=expert.pk)
     return member
 
 
@@ -892,7 +898,7 @@ def remove_engineer(actor, pool, expert: Expert) -> None:
     deleted, _rows = PoolMember.objects.filter(pool=pool, expert=expert).delete()
     if not deleted:
         raise Refused(_("%(e)s 不在资源池中") % {"e": expert})
-    record(actor, "pool.remove", pool, str(expert), expert_id=expert.pk)
+    record(actor, DemandEvent.POOL_REMOVE, pool, str(expert), expert_id=expert.pk)
 
 
 # --- expert service teams (科技服务团) -------------------------------------------------------------------
@@ -917,7 +923,7 @@ def create_team(actor, society: Organization, name: str, experts=(), description
         name=name[:100], society=society, description=(description or "").strip(), created_by=actor
     )
     team.members.set([e for e in experts if e.status == Status.PUBLISHED])
-    record(actor, "team.create", team, team.name)
+    record(actor, DemandEvent.TEAM_CREATE, team, team.name)
     return team
 
 
@@ -934,10 +940,10 @@ def plan_visit(actor, team, enterprise: Organization, planned_on: date):
     visit = ServiceVisit.objects.create(
         team=team, enterprise=enterprise, planned_on=planned_on, created_by=actor
     )
-    record(actor, "visit.plan", visit, str(visit))
+    record(actor, DemandEvent.VISIT_PLAN, visit, str(visit))
     notify(
         users_of(enterprise.pk),
-        "visit.planned",
+        DemandEvent.VISIT_PLANNED,
         localized(gettext_noop("科技服务团走访预告：%(t)s"), t=team.name),
         localized(gettext_noop("计划日期：%(d)s"), d=planned_on.isoformat()),
         team.get_absolute_url(),
@@ -979,12 +985,12 @@ def record_visit(
             submitted_at=now,
             source_visit=visit,
         )
-        record(actor, "demand.collect", demand, demand.title, visit_id=visit.pk)
-    record(actor, "visit.record", visit, outcomes[:100], demands=len(collected))
+        record(actor, DemandEvent.DEMAND_COLLECT, demand, demand.title, visit_id=visit.pk)
+    record(actor, DemandEvent.VISIT_RECORD, visit, outcomes[:100], demands=len(collected))
     if collected:
         notify(
             operators_of(visit.enterprise.region),
-            "demand.pending",
+            DemandEvent.DEMAND_PENDING,
             localized(gettext_noop("服务团收集需求 %(n)d 项待审核"), n=len(collected)),
             f"{visit.team} → {visit.enterprise}",
             reverse("demands:console"),
@@ -1004,5 +1010,5 @@ def cancel_visit(actor, visit, reason: str):
     )
     if not updated:
         raise Refused(_("只有计划中的走访可以取消"))
-    record(actor, "visit.cancel", visit, reason)
+    record(actor, DemandEvent.VISIT_CANCEL, visit, reason)
     return ServiceVisit.objects.get(pk=visit.pk)

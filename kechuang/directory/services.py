@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from kechuang.accounts.permissions import acts_for, operates
 from kechuang.core.actions import Refused
 from kechuang.core.audit import record as audit
+from kechuang.directory.events import DirectoryEvent
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -115,7 +116,7 @@ def save_record(
             record.status = Status.DRAFT
             record.review_note = ""
             changed = sorted(f.name for f in record._meta.concrete_fields if not f.primary_key)
-            action = "directory.create"
+            action = DirectoryEvent.RECORD_CREATE
         else:
             stored = _locked(record)
             if not can_edit(user, stored):
@@ -128,7 +129,7 @@ def save_record(
                 if f.value_from_object(record) != f.value_from_object(stored)
                 and f.name != "updated_at"
             ]
-            action = "directory.edit"
+            action = DirectoryEvent.RECORD_EDIT
         record.full_clean(validate_unique=True)
         record.save()
         for name, values in (relations or {}).items():
@@ -149,7 +150,9 @@ def submit(user, record: Listing) -> Listing:
             raise PermissionDenied(_("您无权提交该记录"))
         if record.status not in SUBMITTABLE:
             raise Refused(_("只有草稿或已退回的记录可以提交审核"), code="status")
-        return _set_status(user, record, "directory.submit", Status.PENDING, "", _("提交审核"))
+        return _set_status(
+            user, record, DirectoryEvent.RECORD_SUBMIT, Status.PENDING, "", _("提交审核")
+        )
 
 
 def approve(user, record: Listing) -> Listing:
@@ -160,7 +163,9 @@ def approve(user, record: Listing) -> Listing:
             raise PermissionDenied(_("您无权审核该区域的记录"))
         if record.status != Status.PENDING:
             raise Refused(_("只有待审核的记录可以批准发布"), code="status")
-        return _set_status(user, record, "directory.approve", Status.PUBLISHED, "", _("批准发布"))
+        return _set_status(
+            user, record, DirectoryEvent.RECORD_APPROVE, Status.PUBLISHED, "", _("批准发布")
+        )
 
 
 def return_for_revision(user, record: Listing, reason: str) -> Listing:
@@ -178,7 +183,9 @@ def return_for_revision(user, record: Listing, reason: str) -> Listing:
             raise ValidationError(
                 _("退回理由不能超过%(n)d字") % {"n": RETURN_REASON_MAX}, code="reason"
             )
-        return _set_status(user, record, "directory.return", Status.RETURNED, reason, reason)
+        return _set_status(
+            user, record, DirectoryEvent.RECORD_RETURN, Status.RETURNED, reason, reason
+        )
 
 
 def archive(user, record: Listing) -> Listing:
@@ -189,4 +196,6 @@ def archive(user, record: Listing) -> Listing:
             raise PermissionDenied(_("您无权归档该区域的记录"))
         if record.status not in ARCHIVABLE:
             raise Refused(_("该记录已归档"), code="status")
-        return _set_status(user, record, "directory.archive", Status.ARCHIVED, "", _("归档"))
+        return _set_status(
+            user, record, DirectoryEvent.RECORD_ARCHIVE, Status.ARCHIVED, "", _("归档")
+        )
