@@ -206,13 +206,14 @@ def transition(
     values: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     queryset: models.QuerySet | None = None,
+    code: str = "refused",
 ) -> M:
     """Move ``row`` from one of the ``expected`` states to ``to`` with one conditional ``UPDATE … WHERE
     <field> IN expected`` (setting ``values`` too, and every ``auto_now`` field to ``now``), then write the
     audit row ``event`` and have the search index re-read the row.
 
     Guarantees: if the row is no longer in an expected state (another request got there first) nothing is
-    changed and :class:`Refused` (code ``"status"``) is raised with ``refusal`` — which may name the current
+    changed and :class:`Refused` (with ``code``) is raised with ``refusal`` — which may name the current
     state as ``%(s)s`` — or a default message naming it. Returns the row re-read (from ``queryset`` when
     given, to load its relations in the same step)."""
     now = now_or_default(now)
@@ -229,7 +230,7 @@ def transition(
         message = refusal or _("当前状态为“%(s)s”，不能执行此操作")
         if "%(s)s" in message:
             message = message % {"s": _status_display(fresh, field)}
-        raise Refused(message, code="status")
+        raise Refused(message, code=code)
     from kechuang.core.audit import record
 
     record(actor, event, fresh, summary, **(data or {}))

@@ -1,47 +1,38 @@
-"""Every state change of demands and engagements, one function each.
+"""Engagements (对接): request, push, answer (also by an e-mailed link), meet, agree, close, expire.
 
-Each service checks permission (``PermissionDenied``) and state (:class:`kechuang.core.actions.Refused`, with a Chinese message
-for the user), runs in one transaction, writes an audit row and its notifications (e-mailed after commit).
-Engagement transitions are conditional ``UPDATE … WHERE status IN (…)`` statements, so two racing
-transitions (say an accept and the expiry job) cannot both succeed on either database.
+Engagement transitions are conditional ``UPDATE … WHERE status IN (…)`` statements
+(:func:`kechuang.core.actions.transition`), so two racing transitions (say an accept and the expiry job)
+cannot both succeed on either database; each writes a timeline event, an audit row and its notifications.
 """
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
-from kechuang.core.actions import Refused
+from kechuang.core.actions import Refused, locked, transition
 from kechuang.core.audit import record
-from kechuang.core.models import IndustryChain, TechField
 from kechuang.core.money import to_yuan
-from kechuang.demands.attachments import check_attachment
 from kechuang.demands.events import DemandEvent
 from kechuang.demands.models import (
     AnswerLink,
     CooperationMode,
     Demand,
-    DemandAttachment,
     Engagement,
     EngagementEvent,
-    EngineerPool,
     MatchType,
-    PoolMember,
-    ServiceTeam,
-    ServiceVisit,
 )
 from kechuang.directory.models import (
     Achievement,
@@ -54,262 +45,6 @@ from kechuang.directory.models import (
 from kechuang.notifications.services import localized, notify
 
 S = Engagement.Status
-
-
-# --- demands -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class DemandInput:
-    """What an enterprise fills in for a demand."""
-
-    title: str
-    description: str
-    industry_chain_id: int | None = None
-    field_id: int | None = None
-    region_id: int | None = None
-    budget_min: Decimal | None = None
-    budget_max: Decimal | None = None
-    deadline: date | None = None
-    cooperation_modes: list[str] | None = None
-    visibility: str = Demand.Visibility.PUBLIC
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-
-
-def _clean_demand_input(data: DemandInput) -> dict:
-    errors: dict[str, str] = {}
-    title, description = data.title.strip(), data.description.strip()
-    if not title:
-        errors["title"] = _("请填写需求名称")
-    if not description:
-        errors["description"] = _("请填写需求描述")
-    modes = list(dict.fromkeys(data.cooperation_modes or []))
-    if any(mode not in CooperationMode.values for mode in modes):
-        errors["cooperation_modes"] = _("合作方式无效")
-    if data.visibility not in Demand.Visibility.values:
-        errors["visibility"] = _("可见范围无效")
-    budget_min = to_yuan(data.budget_min) if data.budget_min is not None else None
-    budget_max = to_yuan(data.budget_max) if data.budget_max is not None else None
-    if (budget_min is not None and budget_min < 0) or (budget_max is not None and budget_max < 0):
-        errors["budget_min"] = _("预算不能为负数")
-    elif budget_min is not None and budget_max is not None and budget_min > budget_max:
-        errors["budget_max"] = _("预算上限不能低于下限")
-    if (
-        data.industry_chain_id
-        and not IndustryChain.objects.filter(pk=data.industry_chain_id).exists()
-    ):
-        errors["industry_chain"] = _("产业链不存在")
-    if data.field_id and not TechField.objects.filter(pk=data.field_id).exists():
-        errors["field"] = _("技术领域不存在")
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "title": title[:200],
-        "description": description,
-        "industry_chain_id": data.industry_chain_id or None,
-        "field_id": data.field_id or None,
-        "budget_min": budget_min,
-        "budget_max": budget_max,
-        "deadline": data.deadline,
-        "cooperation_modes": modes,
-        "visibility": data.visibility,
-        "contact_name": data.contact_name.strip()[:50],
-        "contact_phone": data.contact_phone.strip()[:30],
-        "contact_email": data.contact_email.strip(),
-    }
-
-
-@transaction.atomic
-def save_demand(
-    actor, organization: Organization, data: DemandInput, demand: Demand | None = None
-) -> Demand:
-    """Create a draft demand for ``organization`` or update one still in draft or returned.
-
-    Only members of the organisation may write it; the region defaults to the organisation's."""
-    if not acts_for(actor, organization.pk):
-        raise PermissionDenied(_("您不是该企业的成员"))
-    values = _clean_demand_input(data)
-    if demand is None:
-        demand = Demand(organization=organization, author=actor)
-    else:
-        if demand.organization_id != organization.pk:
-            raise PermissionDenied(_("该需求不属于此企业"))
-        demand = Demand.objects.select_for_update().get(pk=demand.pk)
-        if not demand.is_editable:
-            raise Refused(_("需求当前状态为“%(s)s”，不能修改") % {"s": demand.get_status_display()})
-    for name, value in values.items():
-        setattr(demand, name, value)
-    demand.region_id = data.region_id or demand.region_id or organization.region_id
-    demand.full_clean(exclude=["organization", "author", "invited_experts"])
-    is_new = demand.pk is None
-    demand.save()
-    record(
-        actor,
-        DemandEvent.DEMAND_CREATE if is_new else DemandEvent.DEMAND_UPDATE,
-        demand,
-        demand.title,
-    )
-    return demand
-
-
-@transaction.atomic
-def add_attachment(actor, demand: Demand, uploaded) -> DemandAttachment:
-    """Store ``uploaded`` on a demand its organisation may still edit, after the content checks of
-    :func:`kechuang.demands.attachments.check_attachment`."""
-    if not acts_for(actor, demand.organization_id):
-        raise PermissionDenied(_("您不是该企业的成员"))
-    if not demand.is_editable:
-        raise Refused(_("需求已提交，不能再添加附件"))
-    content_type = check_attachment(uploaded)
-    attachment = DemandAttachment(
-        demand=demand,
-        name=uploaded.name[-200:],
-        content_type=content_type,
-        size=uploaded.size,
-        uploaded_by=actor,
-    )
-    attachment.file.save(uploaded.name, uploaded, save=True)
-    record(actor, DemandEvent.DEMAND_ATTACH, demand, attachment.name, size=attachment.size)
-    return attachment
-
-
-@transaction.atomic
-def post_demand(
-    actor,
-    organization: Organization,
-    data: DemandInput,
-    demand: Demand | None = None,
-    uploads=(),
-    submit: bool = False,
-) -> Demand:
-    """What the demand form does in one step: save the demand (:func:`save_demand`), store its new files
-    (:func:`add_attachment`) and, if ``submit``, send it for review (:func:`submit_demand`).
-
-    All or nothing: if any part is refused, no row is written and the files already stored are removed,
-    so the enterprise never finds a half-saved demand or a submission without its attachment."""
-    stored: list[DemandAttachment] = []
-    try:
-        demand = save_demand(actor, organization, data, demand)
-        for upload in uploads:
-            stored.append(add_attachment(actor, demand, upload))
-        if submit:
-            demand = submit_demand(actor, demand)
-    except BaseException:
-        for attachment in stored:
-            attachment.file.storage.delete(attachment.file.name)
-        raise
-    return demand
-
-
-def _change_demand(demand: Demand, allowed: tuple, **values) -> Demand:
-    updated = Demand.objects.filter(pk=demand.pk, status__in=allowed).update(
-        updated_at=timezone.now(), **values
-    )
-    if not updated:
-        current = Demand.objects.get(pk=demand.pk)
-        raise Refused(
-            _("需求当前状态为“%(s)s”，不能执行此操作") % {"s": current.get_status_display()}
-        )
-    return Demand.objects.get(pk=demand.pk)
-
-
-@transaction.atomic
-def submit_demand(actor, demand: Demand) -> Demand:
-    """Send a draft or returned demand to its region's operators for review."""
-    if not acts_for(actor, demand.organization_id):
-        raise PermissionDenied(_("您不是该企业的成员"))
-    demand = _change_demand(
-        demand,
-        (Demand.Status.DRAFT, Demand.Status.RETURNED),
-        status=Demand.Status.PENDING,
-        submitted_at=timezone.now(),
-        review_note="",
-    )
-    record(actor, DemandEvent.DEMAND_SUBMIT, demand, demand.title)
-    notify(
-        operators_of(demand.region),
-        DemandEvent.DEMAND_PENDING,
-        localized(gettext_noop("待审核需求：%(t)s"), t=demand.title),
-        localized(gettext_noop("%(org)s 提交了技术需求，请审核。"), org=demand.organization),
-        demand.get_absolute_url(),
-    )
-    return demand
-
-
-@transaction.atomic
-def approve_demand(actor, demand: Demand) -> Demand:
-    """Publish a pending demand. Only an operator of its region may; it then enters the search index and a
-    task counts its matches for the funnel."""
-    if not operates(actor, demand.region):
-        raise PermissionDenied(_("您不负责该区域"))
-    demand = _change_demand(
-        demand,
-        (Demand.Status.PENDING,),
-        status=Demand.Status.PUBLISHED,
-        published_at=timezone.now(),
-        review_note="",
-    )
-    demand.save(update_fields=["updated_at"])  # lets the search registry index the published row
-    record(actor, DemandEvent.DEMAND_APPROVE, demand, demand.title)
-    notify(
-        users_of(demand.organization_id),
-        DemandEvent.DEMAND_PUBLISHED,
-        localized(gettext_noop("需求已发布：%(t)s"), t=demand.title),
-        localized(gettext_noop("您的技术需求已通过审核，可查看匹配结果并发起对接。")),
-        demand.get_absolute_url(),
-    )
-    from kechuang.demands.tasks import count_matches
-
-    transaction.on_commit(lambda: count_matches.enqueue(demand.pk), robust=True)
-    return demand
-
-
-@transaction.atomic
-def return_demand(actor, demand: Demand, reason: str) -> Demand:
-    """Return a pending demand to its enterprise with the reason it must address."""
-    if not operates(actor, demand.region):
-        raise PermissionDenied(_("您不负责该区域"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refused(_("退回时请填写原因"))
-    demand = _change_demand(
-        demand, (Demand.Status.PENDING,), status=Demand.Status.RETURNED, review_note=reason[:300]
-    )
-    record(actor, DemandEvent.DEMAND_RETURN, demand, reason)
-    notify(
-        users_of(demand.organization_id),
-        DemandEvent.DEMAND_RETURNED,
-        localized(gettext_noop("需求被退回：%(t)s"), t=demand.title),
-        reason,
-        demand.get_absolute_url(),
-    )
-    return demand
-
-
-@transaction.atomic
-def close_demand(actor, demand: Demand, reason: str) -> Demand:
-    """Close a published demand (its enterprise or its region's operator); it leaves the search index.
-    Open engagements keep running to their own outcome."""
-    if not (acts_for(actor, demand.organization_id) or operates(actor, demand.region)):
-        raise PermissionDenied(_("无权关闭该需求"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refused(_("关闭时请填写原因"))
-    demand = _change_demand(
-        demand,
-        (Demand.Status.PUBLISHED,),
-        status=Demand.Status.CLOSED,
-        closed_at=timezone.now(),
-        close_reason=reason[:300],
-    )
-    demand.save(update_fields=["updated_at"])
-    record(actor, DemandEvent.DEMAND_CLOSE, demand, reason)
-    return demand
-
-
-# --- engagements -------------------------------------------------------------------------------------
 
 
 def resolve_match(match_type: str, match_id: int) -> tuple[Expert | None, Organization | None, str]:
@@ -339,7 +74,7 @@ def resolve_match(match_type: str, match_id: int) -> tuple[Expert | None, Organi
 def _open_engagement(
     actor, demand: Demand, match_type: str, match_id: int, message: str, pushed: bool
 ) -> Engagement:
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    demand = locked(demand)
     if demand.status != Demand.Status.PUBLISHED:
         raise Refused(_("只有已发布的需求可以发起对接"))
     expert, provider, label = resolve_match(match_type, match_id)
@@ -511,25 +246,29 @@ def push_matches(actor, items: list[tuple[int, str, int]], message: str = "") ->
 
 
 def _transition(
-    actor, engagement: Engagement, allowed: tuple, target: str, note: str, action: str, **values
+    actor, engagement: Engagement, allowed: tuple, target: str, note: str, event, **values
 ) -> Engagement:
-    """Move ``engagement`` from one of ``allowed`` to ``target`` with one conditional UPDATE; refuse, and
-    change nothing, when another transition got there first."""
+    """Move ``engagement`` from one of ``allowed`` to ``target`` (:func:`kechuang.core.actions.transition`:
+    one conditional UPDATE, refused and nothing changed when another transition got there first) and add
+    the step to its timeline."""
     now = timezone.now()
-    updated = Engagement.objects.filter(pk=engagement.pk, status__in=allowed).update(
-        status=target, updated_at=now, **values
+    current = transition(
+        actor,
+        engagement,
+        event=event,
+        expected=allowed,
+        to=target,
+        refusal=_("对接当前状态为“%(s)s”，不能执行此操作"),
+        summary=note,
+        now=now,
+        values=values,
+        queryset=Engagement.objects.select_related(
+            "demand__organization", "demand__region", "expert__user", "provider"
+        ),
     )
-    current = Engagement.objects.select_related(
-        "demand__organization", "demand__region", "expert__user", "provider"
-    ).get(pk=engagement.pk)
-    if not updated:
-        raise Refused(
-            _("对接当前状态为“%(s)s”，不能执行此操作") % {"s": current.get_status_display()}
-        )
     EngagementEvent.objects.create(
         engagement=current, at=now, actor=actor, kind="status", status=target, note=note
     )
-    record(actor, action, current, note)
     return current
 
 
@@ -847,168 +586,3 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
         key=f"engagement.message.{event.pk}",  # two equal messages are two notifications
     )
     return event
-
-
-# --- engineer cloud (工程师对接云) -------------------------------------------------------------------
-
-
-@transaction.atomic
-def create_pool(actor, industry_chain: IndustryChain, region, name: str, description: str = ""):
-    """An operator of ``region`` opens the engineer pool of one industry chain there (one per chain and
-    region)."""
-
-    if not operates(actor, region):
-        raise PermissionDenied(_("您不负责该区域"))
-    name = (name or "").strip() or f"{region.name}{industry_chain.name}工程师资源池"
-    if EngineerPool.objects.filter(industry_chain=industry_chain, region=region).exists():
-        raise Refused(_("该区域已有此产业链的工程师资源池"))
-    pool = EngineerPool.objects.create(
-        name=name[:100],
-        industry_chain=industry_chain,
-        region=region,
-        description=(description or "").strip(),
-        created_by=actor,
-    )
-    record(actor, DemandEvent.POOL_CREATE, pool, pool.name)
-    return pool
-
-
-@transaction.atomic
-def enrol_engineer(actor, pool, expert: Expert, specialities: str = ""):
-    """Enrol a published expert in a pool with their specialities along the chain."""
-
-    if not operates(actor, pool.region):
-        raise PermissionDenied(_("您不负责该区域"))
-    if expert.status != Status.PUBLISHED:
-        raise Refused(_("只能吸纳已发布的专家"))
-    if PoolMember.objects.filter(pool=pool, expert=expert).exists():
-        raise Refused(_("%(e)s 已在资源池中") % {"e": expert})
-    member = PoolMember.objects.create(
-        pool=pool, expert=expert, specialities=(specialities or "").strip()[:200], enrolled_by=actor
-    )
-    record(actor, DemandEvent.POOL_ENROL, pool, str(expert), expert_id=expert.pk)
-    return member
-
-
-@transaction.atomic
-def remove_engineer(actor, pool, expert: Expert) -> None:
-
-    if not operates(actor, pool.region):
-        raise PermissionDenied(_("您不负责该区域"))
-    deleted, _rows = PoolMember.objects.filter(pool=pool, expert=expert).delete()
-    if not deleted:
-        raise Refused(_("%(e)s 不在资源池中") % {"e": expert})
-    record(actor, DemandEvent.POOL_REMOVE, pool, str(expert), expert_id=expert.pk)
-
-
-# --- expert service teams (科技服务团) -------------------------------------------------------------------
-
-
-def _may_run_team(actor, society: Organization) -> bool:
-    return acts_for(actor, society.pk) or operates(actor, society.region)
-
-
-@transaction.atomic
-def create_team(actor, society: Organization, name: str, experts=(), description: str = ""):
-    """A society (its members, or the operator of its region) forms a service team of published experts."""
-
-    if society.kind != Organization.Kind.SOCIETY:
-        raise Refused(_("科技服务团须由学会组建"))
-    if not _may_run_team(actor, society):
-        raise PermissionDenied(_("您不是该学会的成员"))
-    name = (name or "").strip()
-    if not name:
-        raise Refused(_("请填写服务团名称"))
-    team = ServiceTeam.objects.create(
-        name=name[:100], society=society, description=(description or "").strip(), created_by=actor
-    )
-    team.members.set([e for e in experts if e.status == Status.PUBLISHED])
-    record(actor, DemandEvent.TEAM_CREATE, team, team.name)
-    return team
-
-
-@transaction.atomic
-def plan_visit(actor, team, enterprise: Organization, planned_on: date):
-    """Plan a team's visit to a published enterprise."""
-
-    if not _may_run_team(actor, team.society):
-        raise PermissionDenied(_("您不是该学会的成员"))
-    if enterprise.kind != Organization.Kind.ENTERPRISE or enterprise.status != Status.PUBLISHED:
-        raise Refused(_("只能走访已发布的企业"))
-    if planned_on is None:
-        raise Refused(_("请填写计划日期"))
-    visit = ServiceVisit.objects.create(
-        team=team, enterprise=enterprise, planned_on=planned_on, created_by=actor
-    )
-    record(actor, DemandEvent.VISIT_PLAN, visit, str(visit))
-    notify(
-        users_of(enterprise.pk),
-        DemandEvent.VISIT_PLANNED,
-        localized(gettext_noop("科技服务团走访预告：%(t)s"), t=team.name),
-        localized(gettext_noop("计划日期：%(d)s"), d=planned_on.isoformat()),
-        team.get_absolute_url(),
-    )
-    return visit
-
-
-@transaction.atomic
-def record_visit(
-    actor, visit, visited_on: date, outcomes: str, demands: list[tuple[str, str]] = ()
-):
-    """Record a planned visit as done with its outcomes. Each demand collected (title, description) becomes
-    a demand of the visited enterprise sent for review — the normal flow from there on."""
-
-    if not _may_run_team(actor, visit.team.society):
-        raise PermissionDenied(_("您不是该学会的成员"))
-    outcomes = (outcomes or "").strip()
-    if not outcomes:
-        raise Refused(_("请填写走访成效"))
-    collected = [(t.strip(), d.strip()) for t, d in demands if t.strip()]
-    updated = ServiceVisit.objects.filter(pk=visit.pk, status=ServiceVisit.Status.PLANNED).update(
-        status=ServiceVisit.Status.DONE,
-        visited_on=visited_on,
-        outcomes=outcomes,
-        updated_at=timezone.now(),
-    )
-    if not updated:
-        raise Refused(_("只有计划中的走访可以记录"))
-    visit = ServiceVisit.objects.select_related("team", "enterprise__region").get(pk=visit.pk)
-    now = timezone.now()
-    for title, description in collected:
-        demand = Demand.objects.create(
-            organization=visit.enterprise,
-            region=visit.enterprise.region,
-            author=actor,
-            title=title[:200],
-            description=description or title,
-            status=Demand.Status.PENDING,
-            submitted_at=now,
-            source_visit=visit,
-        )
-        record(actor, DemandEvent.DEMAND_COLLECT, demand, demand.title, visit_id=visit.pk)
-    record(actor, DemandEvent.VISIT_RECORD, visit, outcomes[:100], demands=len(collected))
-    if collected:
-        notify(
-            operators_of(visit.enterprise.region),
-            DemandEvent.DEMAND_PENDING,
-            localized(gettext_noop("服务团收集需求 %(n)d 项待审核"), n=len(collected)),
-            f"{visit.team} → {visit.enterprise}",
-            reverse("demands:console"),
-        )
-    return visit
-
-
-@transaction.atomic
-def cancel_visit(actor, visit, reason: str):
-
-    if not _may_run_team(actor, visit.team.society):
-        raise PermissionDenied(_("您不是该学会的成员"))
-    updated = ServiceVisit.objects.filter(pk=visit.pk, status=ServiceVisit.Status.PLANNED).update(
-        status=ServiceVisit.Status.CANCELLED,
-        outcomes=(reason or "").strip(),
-        updated_at=timezone.now(),
-    )
-    if not updated:
-        raise Refused(_("只有计划中的走访可以取消"))
-    record(actor, DemandEvent.VISIT_CANCEL, visit, reason)
-    return ServiceVisit.objects.get(pk=visit.pk)
