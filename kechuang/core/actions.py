@@ -32,9 +32,11 @@ import datetime
 import re
 from collections.abc import Callable, Iterable
 from enum import StrEnum
+from importlib import import_module
 from typing import Any, TypeVar
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -169,9 +171,11 @@ def locked(row: M) -> M:
 def reindex(*rows: models.Model) -> None:
     """Have the search index re-read these rows (and the indexed rows that depend on them) once the
     transaction commits. Services call it after changing an indexed row with ``UPDATE``, which fires no
-    signal — never by saving the row a second time."""
-    from kechuang.core import indexing
+    signal — never by saving the row a second time.
 
+    The index lives in the module ``settings.SEARCH_INDEXING`` names (``kechuang.search.indexing``): core
+    sits below the search app, so, like ``AUTH_USER_MODEL``, a setting says where it is."""
+    indexing = import_module(settings.SEARCH_INDEXING)
     registrations = indexing.registrations().values()
     for row in rows:
         model = row._meta.concrete_model
