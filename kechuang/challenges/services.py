@@ -52,7 +52,14 @@ from kechuang.challenges.models import (
     TeamMember,
     Tranche,
 )
-from kechuang.core.actions import Refused, locked, now_or_default, require
+from kechuang.core.actions import (
+    Refused,
+    lock,
+    locked,
+    now_or_default,
+    refuse_duplicates,
+    require,
+)
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Expert, Organization
@@ -215,9 +222,8 @@ def create_list(
 @transaction.atomic
 def accept_challenge(actor, challenge: Challenge, challenge_list: ChallengeList) -> Challenge:
     """proposed → accepted: the operator puts the task on a draft list of their region."""
-    challenge_list = locked(challenge_list)
+    challenge_list, challenge = lock(challenge_list, challenge)
     _require_operator(actor, challenge_list.region)
-    challenge = locked(challenge)
     require(challenge.status == Challenge.Status.PROPOSED, _("该任务不在待审核状态"))
     require(challenge_list.status == ChallengeList.Status.DRAFT, _("只能向草稿榜单加入任务"))
     require(
@@ -312,19 +318,20 @@ def start_application(
         ).exists(),
         _("该单位已参与本任务的一份申请"),
     )
-    application = Application.objects.create(
-        challenge=challenge, lead=lead, mode=mode, created_by=actor
-    )
-    ConsortiumMember.objects.create(
-        application=application,
-        challenge=challenge,
-        organization=lead,
-        role=ConsortiumMember.Role.LEAD,
-        work_share=HUNDRED,
-        budget_share=0,
-        confirmed_at=now,
-        confirmed_by=actor,
-    )
+    with refuse_duplicates(_("该单位已参与本任务的一份申请")):
+        application = Application.objects.create(
+            challenge=challenge, lead=lead, mode=mode, created_by=actor
+        )
+        ConsortiumMember.objects.create(
+            application=application,
+            challenge=challenge,
+            organization=lead,
+            role=ConsortiumMember.Role.LEAD,
+            work_share=HUNDRED,
+            budget_share=0,
+            confirmed_at=now,
+            confirmed_by=actor,
+        )
     record(actor, ChallengeEvent.APPLICATION_START, application, str(application))
     return application
 
@@ -936,8 +943,7 @@ def start_final_round(
 def select_application(actor, application: Application) -> Application:
     """under_review / shortlisted → selected: the operator picks the task's winner from its last,
     unsealed round. A task has at most one winner."""
-    application = locked(application)
-    challenge = application.challenge
+    challenge, application = lock(application.challenge, application)
     _require_operator(actor, challenge.challenge_list.region)
     require(challenge.challenge_list.status == ChallengeList.Status.REVIEWING, _("榜单不在评审中"))
     last = challenge.rounds.order_by("-number").first()
@@ -952,12 +958,11 @@ def select_application(actor, application: Application) -> Application:
         application.status == expected and last.applications.filter(pk=application.pk).exists(),
         _("该申请不在最后一轮评审中"),
     )
-    require(
-        not challenge.applications.filter(status=Application.Status.SELECTED).exists(),
-        _("该任务已确定揭榜单位"),
-    )
+    taken = _("该任务已确定揭榜单位")
+    require(not challenge.applications.filter(status=Application.Status.SELECTED).exists(), taken)
     application.status = Application.Status.SELECTED
-    application.save(update_fields=["status"])
+    with refuse_duplicates(taken):  # one winner per task, held by a constraint on both databases
+        application.save(update_fields=["status"])
     record(actor, ChallengeEvent.APPLICATION_SELECT, application, str(application))
     return application
 
@@ -1254,17 +1259,19 @@ def _tell_tranche_released(agreement: Agreement, tranche: Tranche) -> None:
     notify(_department(challenge), event, title, body, challenge.get_absolute_url())
 
 
-def _locked_active_agreement(agreement: Agreement, actor) -> Agreement:
-    agreement = locked(agreement)
+def _locked_active_agreement(agreement: Agreement, actor, *rows) -> list:
+    """The agreement and ``rows`` (its milestones, tranches) locked in the kernel's one order — the
+    agreement before the rows that belong to it — once the operator may act on an active agreement."""
+    agreement, *rows = lock(agreement, *rows)
     _require_operator(actor, agreement.challenge.challenge_list.region)
     require(agreement.status == Agreement.Status.ACTIVE, _("任务书已验收结束"))
-    return agreement
+    return [agreement, *rows]
 
 
 @transaction.atomic
 def add_tranche(actor, agreement: Agreement, milestone: Milestone, amount: Decimal) -> Tranche:
     """Tie a further tranche to a milestone that has none, within what the bounty leaves."""
-    agreement = _locked_active_agreement(agreement, actor)
+    agreement, milestone = _locked_active_agreement(agreement, actor, milestone)
     require(milestone.agreement_id == agreement.pk, _("里程碑不属于该任务书"))
     require(not Tranche.objects.filter(milestone=milestone).exists(), _("该里程碑已有拨付批次"))
     tranche = _commit_tranche(agreement, to_yuan(amount), milestone, actor)
@@ -1276,8 +1283,7 @@ def add_tranche(actor, agreement: Agreement, milestone: Milestone, amount: Decim
 def submit_milestone(actor, milestone: Milestone, *, evidence: str, now=None) -> Milestone:
     """pending / returned → submitted: the lead organisation reports the milestone with its evidence."""
     now = now_or_default(now)
-    milestone = locked(milestone)
-    agreement = milestone.agreement
+    agreement, milestone = lock(milestone.agreement, milestone)
     if not acts_for(actor, agreement.application.lead_id):
         raise PermissionDenied(_("只有牵头单位成员可以提交里程碑"))
     require(agreement.status == Agreement.Status.ACTIVE, _("任务书已验收结束"))
@@ -1300,10 +1306,7 @@ def review_milestone(
 ) -> Milestone:
     """submitted → accepted / returned: the operator judges the evidence (a return needs a reason)."""
     now = now_or_default(now)
-    _locked_active_agreement(
-        milestone.agreement, actor
-    )  # agreement before milestone, as everywhere
-    milestone = locked(milestone)
+    _agreement, milestone = _locked_active_agreement(milestone.agreement, actor, milestone)
     require(milestone.status == Milestone.Status.SUBMITTED, _("该里程碑未提交或已验收"))
     require(accepted or bool(note.strip()), _("请填写退回理由"))
     milestone.status = Milestone.Status.ACCEPTED if accepted else Milestone.Status.RETURNED
@@ -1317,8 +1320,7 @@ def review_milestone(
 @transaction.atomic
 def extend_milestone(actor, milestone: Milestone, *, due_on: datetime.date) -> Milestone:
     """Move an unfinished milestone's due date later; an agreement allows this once."""
-    agreement = _locked_active_agreement(milestone.agreement, actor)  # agreement before milestone
-    milestone = locked(milestone)
+    agreement, milestone = _locked_active_agreement(milestone.agreement, actor, milestone)
     require(milestone.status != Milestone.Status.ACCEPTED, _("该里程碑已通过"))
     require(due_on > milestone.due_on, _("延期后的日期必须晚于原定日期"))
     used = Agreement.objects.filter(pk=agreement.pk, extension_used=False).update(
@@ -1337,7 +1339,7 @@ def release_tranche(actor, tranche: Tranche, *, now=None) -> Tranche:
     """planned → released, only after the operator accepted the tranche's milestone. The agreement row is
     locked first, so concurrent requests queue; a tranche is paid at most once and never beyond the plan."""
     now = now_or_default(now)
-    agreement = _locked_active_agreement(tranche.agreement, actor)
+    agreement, _tranche = _locked_active_agreement(tranche.agreement, actor, tranche)
     tranche = Tranche.objects.select_related("milestone").get(pk=tranche.pk)
     require(tranche.status == Tranche.Status.PLANNED, _("该批次已拨付"))
     require(
@@ -1360,7 +1362,7 @@ def accept_final(
     """active → accepted / failed: final acceptance (验收) measures every indicator after every milestone
     is accepted; the task is solved when all indicators meet their targets."""
     now = now_or_default(now)
-    agreement = _locked_active_agreement(agreement, actor)
+    (agreement,) = _locked_active_agreement(agreement, actor)
     require(
         not agreement.milestones.exclude(status=Milestone.Status.ACCEPTED).exists(),
         _("还有里程碑未通过"),

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from functools import cache
 from importlib import import_module
 from typing import Any, TypeVar
 
@@ -127,6 +129,7 @@ def checked_by(check: Callable[..., object]) -> Callable[[F], F]:
 # --- locks ----------------------------------------------------------------------------------------------
 
 
+@cache
 def _model_rank(model: type[models.Model]) -> int:
     """A model's place in the fixed lock order: the order Django registers models in (apps in
     ``INSTALLED_APPS`` order, models in the order their module defines them, so a parent comes before the
@@ -245,14 +248,21 @@ def transition(
 # --- unique rows ----------------------------------------------------------------------------------------
 
 
-def create_unique(model: type[M], refusal: str, **values: Any) -> M:
-    """Create one row of ``model`` that a unique constraint guards; if the row exists already (checked
-    first, or found by the constraint when two requests race), refuse with ``refusal`` and change nothing.
-
-    The insert runs in a savepoint, so the constraint's ``IntegrityError`` leaves the caller's transaction
-    usable on PostgreSQL and becomes a :class:`Refused` rather than a 500."""
+@contextmanager
+def refuse_duplicates(refusal: str) -> Iterator[None]:
+    """Run the block in a savepoint; if a unique constraint stops it (another request created the same
+    row first: the check before the insert could not see that row yet), refuse with ``refusal`` — a
+    :class:`Refused`, not a 500 — and leave the caller's transaction usable (on PostgreSQL a failed
+    statement outside a savepoint would poison it)."""
     try:
         with transaction.atomic():
-            return model._default_manager.create(**values)
+            yield
     except IntegrityError:
         raise Refused(refusal, code="exists") from None
+
+
+def create_unique(model: type[M], refusal: str, **values: Any) -> M:
+    """Create one row of ``model`` that a unique constraint guards; if the constraint finds it exists
+    (two requests racing past the service's own check), refuse with ``refusal`` and change nothing."""
+    with refuse_duplicates(refusal):
+        return model._default_manager.create(**values)

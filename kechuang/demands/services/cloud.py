@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
-from kechuang.core.actions import Refused
+from kechuang.core.actions import Refused, create_unique
 from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain
 from kechuang.demands.events import DemandEvent
@@ -40,9 +40,12 @@ def create_pool(actor, industry_chain: IndustryChain, region, name: str, descrip
     if not operates(actor, region):
         raise PermissionDenied(_("您不负责该区域"))
     name = (name or "").strip() or f"{region.name}{industry_chain.name}工程师资源池"
+    refusal = _("该区域已有此产业链的工程师资源池")
     if EngineerPool.objects.filter(industry_chain=industry_chain, region=region).exists():
-        raise Refused(_("该区域已有此产业链的工程师资源池"))
-    pool = EngineerPool.objects.create(
+        raise Refused(refusal)
+    pool = create_unique(
+        EngineerPool,
+        refusal,
         name=name[:100],
         industry_chain=industry_chain,
         region=region,
@@ -61,10 +64,16 @@ def enrol_engineer(actor, pool, expert: Expert, specialities: str = ""):
         raise PermissionDenied(_("您不负责该区域"))
     if expert.status != Status.PUBLISHED:
         raise Refused(_("只能吸纳已发布的专家"))
+    refusal = _("%(e)s 已在资源池中") % {"e": expert}
     if PoolMember.objects.filter(pool=pool, expert=expert).exists():
-        raise Refused(_("%(e)s 已在资源池中") % {"e": expert})
-    member = PoolMember.objects.create(
-        pool=pool, expert=expert, specialities=(specialities or "").strip()[:200], enrolled_by=actor
+        raise Refused(refusal)
+    member = create_unique(
+        PoolMember,
+        refusal,
+        pool=pool,
+        expert=expert,
+        specialities=(specialities or "").strip()[:200],
+        enrolled_by=actor,
     )
     record(actor, DemandEvent.POOL_ENROL, pool, str(expert), expert_id=expert.pk)
     return member
