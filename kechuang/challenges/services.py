@@ -106,6 +106,16 @@ def _manage_url(challenge_list: ChallengeList) -> str:
 # --- proposals and lists --------------------------------------------------------------------------
 
 
+def deadline_problem(deadline: datetime.date | None, now: datetime.datetime) -> str:
+    """Why a task's completion deadline is not acceptable (empty when it is): it must lie after today in
+    Beijing time. The proposal form shows it beside the field; :func:`propose_challenge` refuses with it."""
+    if deadline is None:
+        return _("请填写完成期限")
+    if deadline <= now.astimezone(SHANGHAI).date():
+        return _("完成期限必须晚于今天（北京时间）")
+    return ""
+
+
 @transaction.atomic
 def propose_challenge(
     actor,
@@ -126,6 +136,7 @@ def propose_challenge(
     qualifications: str = "",
     ip_terms: str = "",
     fields: Iterable = (),
+    now: datetime.datetime | None = None,
 ) -> Challenge:
     """An enterprise (for itself) or an operator (for a department of their region tree) proposes a task
     with at least one indicator; its bounty is the issuer's share plus the government's. The structured
@@ -141,6 +152,8 @@ def propose_challenge(
         to_yuan(government_share),
     )
     require(bounty > 0, _("榜金必须大于零"))
+    problem = deadline_problem(completion_deadline, now_or_default(now))
+    require(not problem, problem)
     require(issuer_share >= 0 and government_share >= 0, _("出资不能为负"))
     require(issuer_share + government_share == bounty, _("出题单位出资与政府资助之和必须等于榜金"))
     require(bool(indicators), _("至少需要一项可量化的技术指标"))
