@@ -140,7 +140,11 @@ class EventOut(Schema):
 
 
 class EngagementDetailOut(EngagementOut):
+    """One engagement with its timeline and what the requesting user may do to it now (``accept``,
+    ``decline``, ``schedule``, ``held``, ``agree``, ``close``, ``message``: the services' own checks)."""
+
     timeline: list[EventOut]
+    actions: list[str]
 
 
 class MeetingIn(Input):
@@ -226,6 +230,7 @@ def _engagement_out(request, e: Engagement, timeline: bool = False) -> dict:
             }
             for ev in e.events.select_related("actor")
         ]
+        data["actions"] = services.allowed_engagement_actions(request.user, e)
     return data
 
 

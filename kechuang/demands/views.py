@@ -276,6 +276,7 @@ def _engagement_context(request, engagement: Engagement) -> dict:
         "minutes_form": MinutesForm(),
         "agreement_form": AgreementForm(),
         "message_form": MessageForm(),
+        "actions": dict.fromkeys(services.allowed_engagement_actions(user, engagement), True),
     }
 
 

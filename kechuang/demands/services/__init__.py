@@ -33,9 +33,11 @@ from kechuang.demands.services.demands import (
     submit_demand,
 )
 from kechuang.demands.services.engagements import (
+    ENGAGEMENT_ACTIONS,
     PushResult,
     accept_engagement,
     agree_cooperation,
+    allowed_engagement_actions,
     claim_expert_profile,
     close_engagement,
     decline_engagement,
@@ -52,6 +54,7 @@ from kechuang.demands.services.engagements import (
 
 __all__ = [
     "DEMAND_ACTIONS",
+    "ENGAGEMENT_ACTIONS",
     "SUBMITTABLE",
     "DemandInput",
     "PushResult",
@@ -60,6 +63,7 @@ __all__ = [
     "add_attachment",
     "agree_cooperation",
     "allowed_demand_actions",
+    "allowed_engagement_actions",
     "approve_demand",
     "cancel_visit",
     "check_close_demand",

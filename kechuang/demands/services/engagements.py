@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
-from kechuang.core.actions import Refused, locked, transition
+from kechuang.core.actions import Refused, checked_by, locked, transition
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
 from kechuang.demands.events import DemandEvent
@@ -324,6 +324,53 @@ def _require_party(actor, engagement: Engagement) -> None:
         raise PermissionDenied(_("您不是该对接的参与方"))
 
 
+ENGAGEMENT_STATE_REFUSAL = _("对接当前状态为“%(s)s”，不能执行此操作")
+
+
+def _require_status(engagement: Engagement, allowed: tuple) -> None:
+    if engagement.status not in allowed:
+        raise Refused(ENGAGEMENT_STATE_REFUSAL % {"s": engagement.get_status_display()})
+
+
+def check_answer_engagement(actor, engagement: Engagement, *args, link=None, **kwargs) -> None:
+    """The supplier (or whoever holds an answer link) accepts or declines a request."""
+    if link is None and not engagement.is_supplier(actor):
+        raise PermissionDenied(_("只有被邀请方可以回应对接请求"))
+    _require_status(engagement, (S.REQUESTED,))
+
+
+def check_schedule_meeting(actor, engagement: Engagement, *args, **kwargs) -> None:
+    """A party schedules (or moves) the meeting of an accepted engagement."""
+    _require_party(actor, engagement)
+    _require_status(engagement, (S.ACCEPTED, S.MEETING_SCHEDULED))
+
+
+def check_record_meeting(actor, engagement: Engagement, *args, **kwargs) -> None:
+    """A party records that the scheduled meeting was held."""
+    _require_party(actor, engagement)
+    _require_status(engagement, (S.MEETING_SCHEDULED,))
+
+
+def check_agree_cooperation(actor, engagement: Engagement, *args, **kwargs) -> None:
+    """A party records the agreement reached after the meeting."""
+    _require_party(actor, engagement)
+    _require_status(engagement, (S.MET,))
+
+
+def check_close_engagement(actor, engagement: Engagement, *args, **kwargs) -> None:
+    """A party ends an accepted engagement without agreement."""
+    _require_party(actor, engagement)
+    _require_status(engagement, (S.ACCEPTED, S.MEETING_SCHEDULED, S.MET))
+
+
+def check_post_message(actor, engagement: Engagement, *args, **kwargs) -> None:
+    """A party writes to the other side while the engagement is open."""
+    _require_party(actor, engagement)
+    if engagement.status not in Engagement.OPEN_STATUSES:
+        raise Refused(_("对接已结束，不能再留言"))
+
+
+@checked_by(check_answer_engagement)
 @transaction.atomic
 def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = None) -> Engagement:
     """The supplier accepts a request; from now on each side may read the other's contact details. An
@@ -353,6 +400,7 @@ def accept_engagement(actor, engagement: Engagement, link: AnswerLink | None = N
     return engagement
 
 
+@checked_by(check_answer_engagement)
 @transaction.atomic
 def decline_engagement(
     actor, engagement: Engagement, reason: str, link: AnswerLink | None = None
@@ -421,13 +469,14 @@ def expire_stale_engagements(now: datetime | None = None) -> int:
     return expired
 
 
+@checked_by(check_schedule_meeting)
 @transaction.atomic
 def schedule_meeting(
     actor, engagement: Engagement, at: datetime, place: str = "", link: str = ""
 ) -> Engagement:
     """Either side or the operator schedules (or reschedules) the meeting of an accepted engagement: a
     time and a place or a video link."""
-    _require_party(actor, engagement)
+    check_schedule_meeting(actor, locked(engagement))
     place, link = (place or "").strip(), (link or "").strip()
     if at is None or timezone.is_naive(at):
         raise Refused(_("请填写会谈时间"))
@@ -462,10 +511,11 @@ def schedule_meeting(
     return engagement
 
 
+@checked_by(check_record_meeting)
 @transaction.atomic
 def record_meeting(actor, engagement: Engagement, minutes: str, attendees: str = "") -> Engagement:
     """Record that the scheduled meeting was held, with its minutes and attendees."""
-    _require_party(actor, engagement)
+    check_record_meeting(actor, locked(engagement))
     minutes = (minutes or "").strip()
     if not minutes:
         raise Refused(_("请填写会谈纪要"))
@@ -482,13 +532,14 @@ def record_meeting(actor, engagement: Engagement, minutes: str, attendees: str =
     )
 
 
+@checked_by(check_agree_cooperation)
 @transaction.atomic
 def agree_cooperation(
     actor, engagement: Engagement, cooperation_mode: str, amount: Decimal | int | str
 ) -> Engagement:
     """Record the outcome of a held meeting: the sides agreed to cooperate in ``cooperation_mode`` for
     ``amount`` yuan (Decimal, not negative)."""
-    _require_party(actor, engagement)
+    check_agree_cooperation(actor, locked(engagement))
     if cooperation_mode not in CooperationMode.values:
         raise Refused(_("请选择合作方式"))
     try:
@@ -519,10 +570,11 @@ def agree_cooperation(
     return engagement
 
 
+@checked_by(check_close_engagement)
 @transaction.atomic
 def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
     """End an accepted engagement without agreement, saying why."""
-    _require_party(actor, engagement)
+    check_close_engagement(actor, locked(engagement))
     reason = (reason or "").strip()
     if not reason:
         raise Refused(_("结束时请填写原因"))
@@ -551,10 +603,11 @@ def close_engagement(actor, engagement: Engagement, reason: str) -> Engagement:
     return engagement
 
 
+@checked_by(check_post_message)
 @transaction.atomic
 def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
     """A message from one side to the other through the platform (no contact details needed)."""
-    _require_party(actor, engagement)
+    check_post_message(actor, locked(engagement))
     body = (body or "").strip()
     if not body:
         raise Refused(_("留言不能为空"))
@@ -586,3 +639,22 @@ def post_message(actor, engagement: Engagement, body: str) -> EngagementEvent:
         key=f"engagement.message.{event.pk}",  # two equal messages are two notifications
     )
     return event
+
+
+# What a user may do to an engagement, by the action names of the page and the API.
+ENGAGEMENT_ACTIONS = {
+    "accept": accept_engagement,
+    "decline": decline_engagement,
+    "schedule": schedule_meeting,
+    "held": record_meeting,
+    "agree": agree_cooperation,
+    "close": close_engagement,
+    "message": post_message,
+}
+
+
+def allowed_engagement_actions(actor, engagement: Engagement) -> list[str]:
+    """The names of the actions ``actor`` may take on ``engagement`` now (each service's own check)."""
+    return [
+        name for name, service in ENGAGEMENT_ACTIONS.items() if service.allowed(actor, engagement)
+    ]

@@ -137,3 +137,18 @@ def test_enrolling_the_same_engineer_at_once_enrols_once(on_postgresql, world):
     )
     assert outcomes.count("ok") == 1 and set(outcomes) <= {"ok", "exists", "refused"}, outcomes
     assert PoolMember.objects.filter(pool=pool, expert=world.expert).count() == 1
+
+
+def test_the_engagement_page_and_api_offer_what_the_checks_allow(client, world, published_demand):
+    engagement = services.request_engagement(
+        world.owner, published_demand, "expert", world.expert.pk, "请联系"
+    )
+    client.force_login(world.expert_user)
+    url = f"/api/demands/engagements/{engagement.pk}"
+    assert client.get(url).json()["actions"] == ["accept", "decline", "message"]
+    assert 'id="accept"' in client.get(engagement.get_absolute_url()).content.decode()
+    client.force_login(world.owner)  # the enterprise waits for the answer
+    assert client.get(url).json()["actions"] == ["message"]
+    assert 'id="accept"' not in client.get(engagement.get_absolute_url()).content.decode()
+    services.accept_engagement(world.expert_user, engagement)
+    assert client.get(url).json()["actions"] == ["schedule", "close", "message"]
