@@ -1,7 +1,9 @@
 """Django glue for the matching engine: the backend named in ``settings.MATCHING``, the registry of
 indexed models, index updates after commit, and search.
 
-Apps declare what they index in their ``search.py`` with :func:`register`. The registry keeps the index in
+Apps declare what they index in their ``search.py``: a ``register_indexes()`` function calling
+:func:`register` for each indexed model, which :class:`kechuang.search.apps.SearchConfig` finds and calls
+at start-up (this module names no app). The registry keeps the index in
 step with the database: saving or deleting a registered record (or changing one of its many-to-many
 relations, or a related row declared in ``related``) schedules, after the transaction commits, a
 background task that re-reads the records and indexes the ones the registration's queryset still returns

@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2]  # kechuang/
-# What core and accounts may import besides each other's foundation: the matching engine is plain Python.
-FOUNDATION = {"core": {"matching"}, "accounts": {"core", "matching"}}
+# What core and accounts may import: below them only the plain-Python engine and the date formats.
+FOUNDATION = {"core": {"matching", "formats"}, "accounts": {"core", "matching", "formats"}}
 
 
 def apps() -> set[str]:
