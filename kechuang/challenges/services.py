@@ -54,6 +54,7 @@ from kechuang.challenges.models import (
 )
 from kechuang.core.actions import (
     Refused,
+    checked_by,
     lock,
     locked,
     now_or_default,
@@ -101,6 +102,39 @@ def _department(challenge: Challenge):
 
 def _manage_url(challenge_list: ChallengeList) -> str:
     return reverse("challenges:manage_list", args=[challenge_list.pk])
+
+
+# --- checks beside the list's actions (the manage page shows a button when its check passes) ----------
+
+
+def _check_list(actor, challenge_list: ChallengeList, status: str, refusal: str) -> None:
+    _require_operator(actor, challenge_list.region)
+    require(challenge_list.status == status, refusal)
+
+
+def check_publish_list(actor, challenge_list: ChallengeList, **kwargs) -> None:
+    """An operator of the list's region publishes a draft list."""
+    _check_list(actor, challenge_list, ChallengeList.Status.DRAFT, _("只有草稿榜单可以发布"))
+
+
+def check_close_list(actor, challenge_list: ChallengeList, **kwargs) -> None:
+    """An operator closes a published list's call."""
+    _check_list(actor, challenge_list, ChallengeList.Status.PUBLISHED, _("榜单不在征集中"))
+
+
+def check_start_review(actor, challenge_list: ChallengeList, **kwargs) -> None:
+    """An operator starts the review of a closed list."""
+    _check_list(actor, challenge_list, ChallengeList.Status.CLOSED, _("榜单不在征集截止状态"))
+
+
+def check_announce_list(actor, challenge_list: ChallengeList, **kwargs) -> None:
+    """An operator announces the winners of a list under review."""
+    _check_list(actor, challenge_list, ChallengeList.Status.REVIEWING, _("榜单不在评审中"))
+
+
+def check_conclude_list(actor, challenge_list: ChallengeList, **kwargs) -> None:
+    """An operator concludes an announced list."""
+    _check_list(actor, challenge_list, ChallengeList.Status.ANNOUNCED, _("榜单不在公示阶段"))
 
 
 # --- proposals and lists --------------------------------------------------------------------------
@@ -152,14 +186,14 @@ def propose_challenge(
         to_yuan(government_share),
     )
     require(bounty > 0, _("榜金必须大于零"))
-    problem = deadline_problem(completion_deadline, now_or_default(now))
-    require(not problem, problem)
     require(issuer_share >= 0 and government_share >= 0, _("出资不能为负"))
     require(issuer_share + government_share == bounty, _("出题单位出资与政府资助之和必须等于榜金"))
     require(bool(indicators), _("至少需要一项可量化的技术指标"))
     valid_kinds = set(Organization.Kind.values)
     require(set(eligible_kinds) <= valid_kinds, _("揭榜主体类型无效"))
     require(min_tier in Organization.Tier.values, _("培育梯次无效"))
+    problem = deadline_problem(completion_deadline, now_or_default(now))
+    require(not problem, problem)
     challenge = Challenge.objects.create(
         region=region,
         proposer=proposer,
@@ -266,13 +300,13 @@ def reject_challenge(actor, challenge: Challenge, *, note: str) -> Challenge:
     return challenge
 
 
+@checked_by(check_publish_list)
 @transaction.atomic
 def publish_list(actor, challenge_list: ChallengeList, *, now=None) -> ChallengeList:
     """draft → published: the list goes public with at least one task and a window not yet over."""
     now = now_or_default(now)
     challenge_list = locked(challenge_list)
-    _require_operator(actor, challenge_list.region)
-    require(challenge_list.status == ChallengeList.Status.DRAFT, _("只有草稿榜单可以发布"))
+    check_publish_list(actor, challenge_list)
     require(challenge_list.challenges.in_list().exists(), _("榜单中还没有任务"))
     require(now < challenge_list.window_closes_at, _("揭榜截止日期已过"))
     challenge_list.status = ChallengeList.Status.PUBLISHED
@@ -282,13 +316,13 @@ def publish_list(actor, challenge_list: ChallengeList, *, now=None) -> Challenge
     return challenge_list
 
 
+@checked_by(check_close_list)
 @transaction.atomic
 def close_list(actor, challenge_list: ChallengeList, *, now=None) -> ChallengeList:
     """published → closed, once the application window is over."""
     now = now_or_default(now)
     challenge_list = locked(challenge_list)
-    _require_operator(actor, challenge_list.region)
-    require(challenge_list.status == ChallengeList.Status.PUBLISHED, _("榜单不在征集中"))
+    check_close_list(actor, challenge_list)
     require(now >= challenge_list.window_closes_at, _("揭榜窗口尚未结束"))
     challenge_list.status = ChallengeList.Status.CLOSED
     challenge_list.save(update_fields=["status"])
@@ -689,13 +723,13 @@ def formal_check(actor, application: Application, *, passed: bool, note: str = "
     return application
 
 
+@checked_by(check_start_review)
 @transaction.atomic
 def start_review(actor, challenge_list: ChallengeList) -> ChallengeList:
     """closed → reviewing once every submission is formally checked; the passed applications go under
     review and each task with any gets its first round (初评)."""
     challenge_list = locked(challenge_list)
-    _require_operator(actor, challenge_list.region)
-    require(challenge_list.status == ChallengeList.Status.CLOSED, _("榜单不在征集截止状态"))
+    check_start_review(actor, challenge_list)
     applications = Application.objects.filter(challenge__challenge_list=challenge_list)
     require(
         not applications.filter(status=Application.Status.SUBMITTED).exists(),
@@ -980,14 +1014,14 @@ def select_application(actor, application: Application) -> Application:
     return application
 
 
+@checked_by(check_announce_list)
 @transaction.atomic
 def announce_list(actor, challenge_list: ChallengeList, *, now=None) -> ChallengeList:
     """reviewing → announced: the winners are published for the objection period (公示); every other
     application still in review becomes not_selected."""
     now = now_or_default(now)
     challenge_list = locked(challenge_list)
-    _require_operator(actor, challenge_list.region)
-    require(challenge_list.status == ChallengeList.Status.REVIEWING, _("榜单不在评审中"))
+    check_announce_list(actor, challenge_list)
     pending = ReviewRound.objects.filter(
         challenge__challenge_list=challenge_list, status=ReviewRound.Status.OPEN
     )
@@ -1400,14 +1434,14 @@ def accept_final(
     return agreement
 
 
+@checked_by(check_conclude_list)
 @transaction.atomic
 def conclude_list(actor, challenge_list: ChallengeList, *, now=None) -> ChallengeList:
     """announced → concluded, after the objection period, with every objection resolved and every
     remaining winner contracted."""
     now = now_or_default(now)
     challenge_list = locked(challenge_list)
-    _require_operator(actor, challenge_list.region)
-    require(challenge_list.status == ChallengeList.Status.ANNOUNCED, _("榜单不在公示阶段"))
+    check_conclude_list(actor, challenge_list)
     require(now >= challenge_list.objection_ends_at, _("公示期尚未结束"))
     applications = Application.objects.filter(challenge__challenge_list=challenge_list)
     require(
@@ -1424,3 +1458,20 @@ def conclude_list(actor, challenge_list: ChallengeList, *, now=None) -> Challeng
     challenge_list.save(update_fields=["status"])
     record(actor, ChallengeEvent.LIST_CONCLUDE, challenge_list, challenge_list.title)
     return challenge_list
+
+
+# What an operator may do to a list now, by the action names of its manage page.
+LIST_ACTIONS = {
+    "publish": publish_list,
+    "close": close_list,
+    "start_review": start_review,
+    "announce": announce_list,
+    "conclude": conclude_list,
+}
+
+
+def allowed_list_actions(actor, challenge_list: ChallengeList) -> list[str]:
+    """The list actions ``actor`` may take now (each service's own check)."""
+    return [
+        name for name, service in LIST_ACTIONS.items() if service.allowed(actor, challenge_list)
+    ]

@@ -517,6 +517,9 @@ def manage_list(request, pk: int):
         "challenges/manage_list.html",
         {
             "challenge_list": challenge_list,
+            "actions": dict.fromkeys(
+                services.allowed_list_actions(request.user, challenge_list), True
+            ),
             "tasks": tasks,
             "proposed": Challenge.objects.filter(
                 status=Challenge.Status.PROPOSED, region__in=managed_regions(request.user)

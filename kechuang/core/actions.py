@@ -234,7 +234,7 @@ def transition(
     )
     fresh = (queryset if queryset is not None else model._base_manager).get(pk=row.pk)
     if updated != 1:
-        message = refusal or _("当前状态为“%(s)s”，不能执行此操作")
+        message = str(refusal) if refusal else _("当前状态为“%(s)s”，不能执行此操作")
         if "%(s)s" in message:
             message = message % {"s": _status_display(fresh, field)}
         raise Refused(message, code=code)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.core.actions import Refused, checked_by, locked, now_or_default, transition
@@ -178,7 +178,7 @@ def post_demand(
     return demand
 
 
-DEMAND_STATE_REFUSAL = _("需求当前状态为“%(s)s”，不能执行此操作")
+DEMAND_STATE_REFUSAL = gettext_lazy("需求当前状态为“%(s)s”，不能执行此操作")
 SUBMITTABLE = (Demand.Status.DRAFT, Demand.Status.RETURNED)
 
 

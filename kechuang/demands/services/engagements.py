@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.core.actions import Refused, checked_by, locked, transition
@@ -324,7 +324,7 @@ def _require_party(actor, engagement: Engagement) -> None:
         raise PermissionDenied(_("您不是该对接的参与方"))
 
 
-ENGAGEMENT_STATE_REFUSAL = _("对接当前状态为“%(s)s”，不能执行此操作")
+ENGAGEMENT_STATE_REFUSAL = gettext_lazy("对接当前状态为“%(s)s”，不能执行此操作")
 
 
 def _require_status(engagement: Engagement, allowed: tuple) -> None:
