@@ -164,6 +164,8 @@ if TASKS_BACKEND == "rq":
 AUTH_USER_MODEL = "accounts.User"
 # Who answers core's questions about a person (operator? which regions?): see kechuang.core.access.
 ACCESS_RULES = "kechuang.accounts.permissions"
+# Where the search index lives, for the action kernel's explicit re-index calls (kechuang.core.actions).
+SEARCH_INDEXING = "kechuang.search.indexing"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "directory:home"
 LOGOUT_REDIRECT_URL = "directory:home"

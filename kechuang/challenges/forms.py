@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import managed_regions
-from kechuang.challenges.models import SHANGHAI, Application, Indicator
+from kechuang.challenges.models import Application, Indicator
+from kechuang.challenges.services import deadline_problem
 from kechuang.core.models import Region
 from kechuang.core.rows import Column, RowsField
 from kechuang.directory.models import Organization
@@ -207,8 +208,9 @@ class ProposalForm(Grouped, forms.Form):
 
     def clean_completion_deadline(self) -> datetime.date:
         deadline = self.cleaned_data["completion_deadline"]
-        if deadline <= timezone.now().astimezone(SHANGHAI).date():
-            raise forms.ValidationError(_("完成期限必须晚于今天（北京时间）"))
+        problem = deadline_problem(deadline, timezone.now())  # the service's own rule
+        if problem:
+            raise forms.ValidationError(problem)
         return deadline
 
     def clean(self) -> dict:

@@ -189,6 +189,7 @@ def demand_detail(request, pk: int):
         "progress": demand_progress(demand) if is_member or is_op else [],
         "match_preview": [(group.label, len(group.matches)) for group in groups if group.matches],
         "reason_form": ReasonForm(),
+        "actions": dict.fromkeys(services.allowed_demand_actions(request.user, demand), True),
     }
     return render(request, "demands/demand_detail.html", context)
 
@@ -275,6 +276,7 @@ def _engagement_context(request, engagement: Engagement) -> dict:
         "minutes_form": MinutesForm(),
         "agreement_form": AgreementForm(),
         "message_form": MessageForm(),
+        "actions": dict.fromkeys(services.allowed_engagement_actions(user, engagement), True),
     }
 
 

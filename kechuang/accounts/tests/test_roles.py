@@ -344,7 +344,7 @@ def test_member_with_a_published_demand_starts_an_engagement_from_the_page(
         record.pk,
     )
     assert AuditEntry.objects.filter(
-        action="engagement.request", target_id=str(engagement.pk)
+        action="demands.engagement.request", target_id=str(engagement.pk)
     ).exists()
     # the page now leads to the open engagement instead of offering a second one
     response = client.get(record.get_absolute_url())

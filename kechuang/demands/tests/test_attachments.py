@@ -162,9 +162,9 @@ def test_post_demand_saves_attaches_and_submits_in_one_step(world, media):
     assert (demand.status, demand.attachments.get().name) == ("pending", "方案.pdf")
     assert stored_files(media) == [f"demands/{demand.pk}/方案.pdf"]
     assert list(AuditEntry.objects.order_by("pk").values_list("action", flat=True)) == [
-        "demand.create",
-        "demand.attach",
-        "demand.submit",
+        "demands.demand.create",
+        "demands.demand.attach",
+        "demands.demand.submit",
     ]
 
 

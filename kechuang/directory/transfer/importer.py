@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator, managed_regions
 from kechuang.core.models import AuditEntry
+from kechuang.directory.events import DirectoryEvent
 from kechuang.directory.transfer.cells import CellError
 from kechuang.directory.transfer.readers import HEADER_SEARCH_ROWS, Sheet
 from kechuang.directory.transfer.specs import (
@@ -233,7 +234,7 @@ def _write(user, spec: RecordSpec, rows: list[_Row], report: ImportReport, progr
             progress(WRITING, done, len(to_write))
     AuditEntry.objects.create(
         actor=user,
-        action="directory.import",
+        action=DirectoryEvent.RECORD_IMPORT,
         # An import targets a record type, not one record: the import id names it.
         target_type=spec.model._meta.label_lower,
         target_id=report.import_id,
