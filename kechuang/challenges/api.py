@@ -145,10 +145,11 @@ def list_detail(request, list_id: int):
 @router.get("/rounds/{round_id}/scores", response=list[ScoreOut], auth=django_auth)
 def round_scores(request, round_id: int):
     review_round = get_object_or_404(ReviewRound, pk=round_id)
+    reviewers = queries.reviewer_labels(request.auth, review_round)
     return [
         {
             "application": s.application_id,
-            "reviewer": s.seat.expert.name,
+            "reviewer": reviewers[s.seat_id],
             "total": s.total,
             "marks": s.marks,
             "comment": s.comment,

@@ -1,7 +1,6 @@
 """Pages of the challenge cycle. Views parse input, call :mod:`kechuang.challenges.services` and render;
 a refused action comes back as a message on the same page."""
 
-import csv
 import datetime
 import functools
 from decimal import Decimal, InvalidOperation
@@ -41,6 +40,7 @@ from kechuang.challenges.models import (
     Tranche,
 )
 from kechuang.core.models import TechField
+from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.directory.models import Organization
 
 
@@ -541,15 +541,16 @@ def scores_csv(request, pk: int):
     review_round = get_object_or_404(ReviewRound, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{review_round.pk}-scores.csv"'
-    writer = csv.writer(response)
+    writer = GuardedCSVWriter(response)
     writer.writerow([_("申请"), _("评审专家"), _("加权总分"), _("评审意见")])
+    reviewers = queries.reviewer_labels(request.user, review_round)
     for score in (
         Score.objects.visible_to(request.user)
         .filter(round=review_round)
-        .select_related("application__lead", "seat__expert")
+        .select_related("application__lead")
     ):
         writer.writerow(
-            [str(score.application.lead), score.seat.expert.name, score.total, score.comment]
+            [str(score.application.lead), reviewers[score.seat_id], score.total, score.comment]
         )
     return response
 

@@ -1,7 +1,6 @@
 """Pages of supply–demand matching. Views parse input, call one service and render; the rules live in
 :mod:`kechuang.demands.services`, the contact rule in :mod:`kechuang.demands.disclosure`."""
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kechuang.accounts.permissions import acts_for, managed_regions, may_post_demands, operates
 from kechuang.core.models import Region
+from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.demands import services
 from kechuang.demands.disclosure import contact_for
 from kechuang.demands.forms import (
@@ -580,7 +580,7 @@ def export_engagements(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="engagements.csv"'
     response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
-    writer = csv.writer(response)
+    writer = GuardedCSVWriter(response)
     writer.writerow(
         [
             _("编号"),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator, managed_regions
 from kechuang.core.models import AuditEntry
+from kechuang.core.spreadsheet_cells import unguard
 from kechuang.directory.transfer.cells import CellError
 from kechuang.directory.transfer.readers import HEADER_SEARCH_ROWS, Sheet
 from kechuang.directory.transfer.specs import (
@@ -289,8 +290,7 @@ def _conflicts(spec: RecordSpec, rows: list[_Row]) -> list[RowError]:
 def _parse_row(spec: RecordSpec, columns, number: int, cells: list[str], lookups: Lookups) -> _Row:
     row = _Row(number)
     for (column, _position), text in zip(columns, cells, strict=True):
-        if text[:1] == "'" and text[1:2] in {"=", "+", "-", "@"}:
-            text = text[1:]  # the guard our CSV export puts before formula-like text
+        text = unguard(text)  # the guard our exports put before formula-like text
         try:
             if not text:
                 if column.required:
