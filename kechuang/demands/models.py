@@ -35,6 +35,11 @@ class DemandQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Demand.Status.PUBLISHED)
 
+    def public(self):
+        """Published demands anyone, signed in or not, may read (not 仅运营方与受邀专家可见): the only
+        demands whose text may enter another record's search document."""
+        return self.published().filter(visibility=Demand.Visibility.PUBLIC)
+
     def awaiting_review(self, regions):
         """Submitted demands in ``regions`` that an operator has still to approve or return."""
         return self.filter(region__in=regions, status=Demand.Status.PENDING)
