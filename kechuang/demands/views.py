@@ -399,7 +399,7 @@ def answer_by_link(request, pk: int, token: str):
                     _("账号已创建，您已登录"),
                 )
             if user is not None:
-                login(request, user)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return redirect(engagement)
         elif action == "accept":
             answered = _report(
@@ -428,6 +428,7 @@ def answer_by_link(request, pk: int, token: str):
         "usable": usable,
         "enterprise_contact": contact_for(link, engagement, "enterprise"),
         "claim_form": claim_form,
+        "claimable": services.claimable_by_link(link, engagement.expert),
     }
     status = 200 if usable or answered else 410
     return render(request, "demands/answer_by_link.html", context, status=status)

@@ -145,6 +145,8 @@ def save_record(
             ):
                 record.status = Status.PENDING
                 action = "directory.edit_for_review"
+        if isinstance(record, Expert):
+            vouch_expert_email(user, record, email_changed="email" in changed)
         record.full_clean(validate_unique=True)
         record.save()
         for name, values in (relations or {}).items():
@@ -155,6 +157,16 @@ def save_record(
             manager.set(values)
         audit(user, action, record, str(record), fields=changed)
     return record
+
+
+def vouch_expert_email(user, expert: Expert, *, email_changed: bool) -> None:
+    """Set ``expert.email_verified`` for a save by ``user``: an operator of the expert's region vouches
+    for the address they save; anyone else who changes it (an institution's member, the expert's own
+    login) leaves it unverified, so that it cannot claim the profile's login by an answer link."""
+    if expert.email and can_curate(user, expert):
+        expert.email_verified = True
+    elif email_changed or not expert.email:
+        expert.email_verified = False
 
 
 def submit(user, record: Listing) -> Listing:

@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from kechuang.accounts.permissions import is_operator, managed_regions
 from kechuang.core.models import AuditEntry
 from kechuang.core.spreadsheet_cells import unguard
+from kechuang.directory.models import Expert
+from kechuang.directory.services import vouch_expert_email
 from kechuang.directory.transfer.cells import CellError
 from kechuang.directory.transfer.readers import HEADER_SEARCH_ROWS, Sheet
 from kechuang.directory.transfer.specs import (
@@ -226,6 +228,13 @@ def _write(user, spec: RecordSpec, rows: list[_Row], report: ImportReport, progr
     """Save the checked rows and the import's audit row (inside the caller's transaction)."""
     to_write = [row for row in rows if row.action in {"create", "update"}]
     for done, row in enumerate(to_write, start=1):
+        if isinstance(row.record, Expert):
+            stored = (
+                type(row.record).objects.filter(pk=row.record.pk).values_list("email", flat=True)
+                if row.record.pk
+                else []
+            )
+            vouch_expert_email(user, row.record, email_changed=list(stored) != [row.record.email])
         row.record.save()
         for field_name, value in row.many.items():
             if row.action == "update" or value:
