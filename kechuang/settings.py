@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.errors.MethodNotAllowedPageMiddleware",
+    "kechuang.core.params.IdsInRangeMiddleware",
     "csp.middleware.CSPMiddleware",
     "kechuang.core.security.PrivatePagesNotStoredMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers a locked-out login

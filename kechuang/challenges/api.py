@@ -34,6 +34,7 @@ from kechuang.challenges.models import (
     Score,
     Tranche,
 )
+from kechuang.core.params import RecordId
 from kechuang.directory.models import Organization
 
 router = Router(tags=["challenges"])
@@ -186,7 +187,7 @@ def withdraw_application(request, application_id: int, payload: WithdrawIn):
 
 
 class StartIn(Schema):
-    lead: int
+    lead: RecordId
     mode: Application.Mode = Application.Mode.ALONE
 
 
@@ -213,7 +214,7 @@ class ApplicationIn(Schema):
 
 
 class MemberIn(Schema):
-    organization: int
+    organization: RecordId
     work_share: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
     budget_share: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     responsibility: str = Field("", max_length=200)

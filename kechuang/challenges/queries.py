@@ -21,6 +21,7 @@ from kechuang.challenges.models import (
     Score,
 )
 from kechuang.core.money import to_yuan
+from kechuang.core.params import id_param
 from kechuang.directory.models import Expert, Organization
 from kechuang.ledger.queries import total_balance
 
@@ -137,8 +138,8 @@ def picked_organizations(
     ``k`` other published organisations whose name contains ``query`` or whose unified social credit
     code is ``query``, leaving out ``exclude`` (an application's members)."""
     chosen = list(
-        Organization.objects.published().filter(pk=int(selected)).select_related("region")
-        if selected.isdigit()
+        Organization.objects.published().filter(pk=id_param(selected)).select_related("region")
+        if id_param(selected)
         else []
     )
     query = query.strip()[:100]

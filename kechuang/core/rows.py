@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.params import date_out_of_range
+
 
 @dataclass(frozen=True)
 class Column:
@@ -43,11 +45,14 @@ class Column:
             return raw
         if self.kind == "date":
             try:
-                return datetime.date.fromisoformat(raw)
+                day = datetime.date.fromisoformat(raw)
             except ValueError:
                 raise ValueError(
                     _("“%(label)s”应为日期，如 2027-06-30") % {"label": self.label}
                 ) from None
+            if message := date_out_of_range(day):
+                raise ValueError(f"“{self.label}”：{message}")
+            return day
         number = unicodedata.normalize("NFKC", raw).replace(",", "")
         try:
             value = int(number) if self.kind == "integer" else Decimal(number)

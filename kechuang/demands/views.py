@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kechuang.accounts.permissions import acts_for, managed_regions, may_post_demands, operates
 from kechuang.core.models import Region
+from kechuang.core.params import id_param
 from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.demands import services
 from kechuang.demands.disclosure import contact_for
@@ -560,8 +561,8 @@ def console_push(request):
     items = []
     for value in request.POST.getlist("match"):
         parts = value.split(":")
-        if len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit():
-            items.append((int(parts[0]), parts[1], int(parts[2])))
+        if len(parts) == 3 and id_param(parts[0]) and id_param(parts[2]):
+            items.append((id_param(parts[0]), parts[1], id_param(parts[2])))
     if not items:
         messages.error(request, _("请选择要推送的匹配"))
     for result in services.push_matches(request.user, items, request.POST.get("message", "")):
@@ -662,7 +663,7 @@ def pool_detail(request, pk: int):
     )
     form = EnrolForm(None if request.POST.get("remove") else request.POST or None)
     if request.POST.get("remove"):
-        member = get_object_or_404(pool.members, expert_id=request.POST.get("expert") or 0)
+        member = get_object_or_404(pool.members, expert_id=id_param(request.POST.get("expert")))
         _run(request, services.remove_engineer, pool, member.expert, success=_("已移出资源池"))
         return redirect(pool)
     if form.is_bound and form.is_valid():
@@ -767,7 +768,9 @@ def team_detail(request, pk: int):
                 success=_("走访已计划"),
             )
         elif action in ("record", "cancel"):
-            visit = get_object_or_404(ServiceVisit, pk=request.POST.get("visit") or 0, team=team)
+            visit = get_object_or_404(
+                ServiceVisit, pk=id_param(request.POST.get("visit")), team=team
+            )
             if action == "cancel":
                 _run(
                     request,
