@@ -7,6 +7,8 @@ through acceptance, a meeting and an outcome. Status fields change only in :mod:
 """
 
 import hashlib
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -202,7 +204,13 @@ class Demand(models.Model):
 
 
 def attachment_path(instance: "DemandAttachment", filename: str) -> str:
-    return f"demands/{instance.demand_id}/{filename}"
+    """Where an attachment is stored: a random name with the original extension. The uploaded name
+    (kept in ``DemandAttachment.name`` and given back on download) may be longer than a file system
+    allows (255 bytes: 85 Chinese characters) or hold characters a disk path should not."""
+    suffix = PurePath(filename).suffix.lower()
+    if not (len(suffix) <= 10 and suffix[1:].isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    return f"demands/{instance.demand_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class DemandAttachment(models.Model):
