@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.params import date_out_of_range
 
+MAX_NUMBER = Decimal("1e12")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -63,6 +65,10 @@ class Column:
             raise ValueError(message % {"label": self.label}) from None
         if self.kind == "decimal" and not value.is_finite():
             raise ValueError(_("“%(label)s”应为数字") % {"label": self.label})
+        if (
+            abs(value) >= MAX_NUMBER
+        ):  # beyond any amount (max_digits=14) or count the platform keeps
+            raise ValueError(_("“%(label)s”数值过大") % {"label": self.label})
         if self.min_value is not None and value < self.min_value:
             raise ValueError(
                 _("“%(label)s”不能小于 %(min)s") % {"label": self.label, "min": self.min_value}

@@ -22,8 +22,10 @@ def inbox(request):
 @require_POST
 @login_required
 def read(request):
-    ids = id_params(request.POST.getlist("id"))
-    mark_read(request.user, ids or None)
+    raw = request.POST.getlist("id")
+    ids = id_params(raw)
+    if ids or not raw:  # no id: all of them; only ids that name nothing: none
+        mark_read(request.user, ids or None)
     return redirect("notifications:inbox")
 
 
