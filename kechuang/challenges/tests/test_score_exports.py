@@ -4,12 +4,12 @@ to itself while the window is still open."""
 
 import csv
 import io
-from decimal import Decimal
 
 import pytest
 
 from kechuang.challenges import queries, services
-from kechuang.challenges.tests.conftest import AFTER, DURING, first_round, under_review
+from kechuang.challenges.models import Score
+from kechuang.challenges.tests.conftest import AFTER, DURING, all_score, first_round, under_review
 
 pytestmark = pytest.mark.django_db
 
@@ -21,16 +21,8 @@ def unsealed(world):
     under_review(world)
     review_round = first_round(world)
     services.draw_panel(review_round, by=world.operator, size=3, seed=1, now=AFTER)
-    criteria = list(world.challenge_list.criteria.all())
-    for seat in review_round.seats.filter(status="active"):
-        for application in review_round.applications.all():
-            services.submit_score(
-                seat,
-                application,
-                by=seat.expert.user,
-                marks={c.pk: Decimal(80) for c in criteria},
-                comment=PAYLOAD,
-            )
+    all_score(world, review_round)
+    Score.objects.filter(round=review_round).update(comment=PAYLOAD)  # as a reviewer typed it
     services.unseal_round(review_round, by=world.operator, now=AFTER)
     world.round = review_round
     world.names = {seat.expert.name for seat in review_round.seats.all()}
