@@ -15,7 +15,14 @@ def production_env(tmp_path, **extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "PYTEST_VERSION", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "DEBUG",
+            "PYTEST_VERSION",
+            "EMAIL_BACKEND",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in this process
+        }
     }
     env.update(
         KECHUANG_MODE="production",
