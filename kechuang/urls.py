@@ -7,8 +7,10 @@ from django.urls import include, path
 
 from kechuang.accounts.views import set_language
 from kechuang.api import api
+from kechuang.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancers: database and cache, no session
     # The switch also remembers a signed-in user's language for their notifications.
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -34,6 +34,7 @@ from kechuang.challenges.models import (
     Score,
     Tranche,
 )
+from kechuang.core.params import RecordId
 from kechuang.directory.models import Organization
 
 router = Router(tags=["challenges"])
@@ -145,10 +146,11 @@ def list_detail(request, list_id: int):
 @router.get("/rounds/{round_id}/scores", response=list[ScoreOut], auth=django_auth)
 def round_scores(request, round_id: int):
     review_round = get_object_or_404(ReviewRound, pk=round_id)
+    reviewers = queries.reviewer_labels(request.auth, review_round)
     return [
         {
             "application": s.application_id,
-            "reviewer": s.seat.expert.name,
+            "reviewer": reviewers[s.seat_id],
             "total": s.total,
             "marks": s.marks,
             "comment": s.comment,
@@ -185,7 +187,7 @@ def withdraw_application(request, application_id: int, payload: WithdrawIn):
 
 
 class StartIn(Schema):
-    lead: int
+    lead: RecordId
     mode: Application.Mode = Application.Mode.ALONE
 
 
@@ -212,7 +214,7 @@ class ApplicationIn(Schema):
 
 
 class MemberIn(Schema):
-    organization: int
+    organization: RecordId
     work_share: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
     budget_share: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     responsibility: str = Field("", max_length=200)

@@ -1,7 +1,6 @@
 """Pages of the challenge cycle. Views parse input, call :mod:`kechuang.challenges.services` and render;
 a refused action comes back as a message on the same page."""
 
-import csv
 import datetime
 import functools
 from decimal import Decimal, InvalidOperation
@@ -41,6 +40,8 @@ from kechuang.challenges.models import (
     Tranche,
 )
 from kechuang.core.models import TechField
+from kechuang.core.params import id_param
+from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.directory.models import Organization
 
 
@@ -246,7 +247,7 @@ def propose_for_department(request):
 @login_required
 def apply(request, pk: int):
     challenge = get_object_or_404(Challenge, pk=pk)
-    lead = get_object_or_404(Organization, pk=request.POST.get("lead"))
+    lead = get_object_or_404(Organization, pk=id_param(request.POST.get("lead")))
     try:
         application = services.start_application(
             request.user, challenge, lead, mode=request.POST.get("mode", "alone")
@@ -309,7 +310,7 @@ def application_detail(request, pk: int):
             messages.error(request, _("成员信息不完整，请按提示修改。"))
         elif op == "remove":
             member = get_object_or_404(
-                ConsortiumMember, pk=request.POST.get("member"), application=application
+                ConsortiumMember, pk=id_param(request.POST.get("member")), application=application
             )
             _attempt(request, lambda: services.remove_member(request.user, member))
             return redirect(application)
@@ -389,7 +390,7 @@ def organization_picker(request):
     if field_name != "organization":
         raise Http404
     exclude = []
-    application = Application.objects.filter(pk=request.GET.get("application") or 0).first()
+    application = Application.objects.filter(pk=id_param(request.GET.get("application"))).first()
     if application is not None and acts_for(request.user, application.lead_id):
         exclude = list(application.members.values_list("organization_id", flat=True))
     options = queries.picked_organizations(
@@ -412,7 +413,7 @@ def manage(request):
     form = ListForm(request.POST or None)
     regions = managed_regions(request.user)
     if request.method == "POST" and form.is_valid():
-        region = regions.filter(pk=request.POST.get("region")).first()
+        region = regions.filter(pk=id_param(request.POST.get("region"))).first()
         if region is None:
             form.add_error(None, _("请选择您运营的区域"))
         else:
@@ -542,15 +543,16 @@ def scores_csv(request, pk: int):
     review_round = get_object_or_404(ReviewRound, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{review_round.pk}-scores.csv"'
-    writer = csv.writer(response)
+    writer = GuardedCSVWriter(response)
     writer.writerow([_("申请"), _("评审专家"), _("加权总分"), _("评审意见")])
+    reviewers = queries.reviewer_labels(request.user, review_round)
     for score in (
         Score.objects.visible_to(request.user)
         .filter(round=review_round)
-        .select_related("application__lead", "seat__expert")
+        .select_related("application__lead")
     ):
         writer.writerow(
-            [str(score.application.lead), score.seat.expert.name, score.total, score.comment]
+            [str(score.application.lead), reviewers[score.seat_id], score.total, score.comment]
         )
     return response
 
@@ -651,7 +653,7 @@ def reviews(request):
         .prefetch_related("round__applications__lead", "round__applications__plan")
     )
     if request.method == "POST":
-        seat = get_object_or_404(seats, pk=request.POST.get("seat"))
+        seat = get_object_or_404(seats, pk=id_param(request.POST.get("seat")))
         if request.POST.get("op") == "recuse":
             _attempt(
                 request,
@@ -661,7 +663,7 @@ def reviews(request):
             )
         else:
             application = get_object_or_404(
-                seat.round.applications, pk=request.POST.get("application")
+                seat.round.applications, pk=id_param(request.POST.get("application"))
             )
             form = ScoreForm(
                 request.POST, criteria=seat.round.challenge.challenge_list.criteria.all()

@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from kechuang.accounts.permissions import acts_for
+from kechuang.core.params import PlatformDate, RecordId
 from kechuang.core.schemas import Input
 from kechuang.demands import services
 from kechuang.demands.disclosure import Contact, contact_for
@@ -23,14 +24,14 @@ router = Router(tags=["demands"])
 
 
 class DemandIn(Input):
-    organization_id: int
+    organization_id: RecordId
     title: str = Field(max_length=200)
     description: str = Field(max_length=20000)
-    industry_chain_id: int | None = None
-    field_id: int | None = None
+    industry_chain_id: RecordId | None = None
+    field_id: RecordId | None = None
     budget_min: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), decimal_places=2)
     budget_max: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), decimal_places=2)
-    deadline: date | None = None
+    deadline: PlatformDate | None = None
     cooperation_modes: list[CooperationMode] = []
     visibility: Demand.Visibility = Demand.Visibility.PUBLIC
     contact_name: str = Field("", max_length=50)

@@ -10,6 +10,7 @@ class DirectoryEvent(EventName):
     RECORD_ARCHIVE = "directory.record.archive"
     RECORD_CREATE = "directory.record.create"
     RECORD_EDIT = "directory.record.edit"
+    RECORD_EDIT_FOR_REVIEW = "directory.record.edit_for_review"
     RECORD_IMPORT = "directory.record.import"
     RECORD_RETURN = "directory.record.return"
     RECORD_SUBMIT = "directory.record.submit"

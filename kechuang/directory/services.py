@@ -14,8 +14,10 @@ The publication state machine (``Status``)::
     any but archived ──archive──▶ archived
 
 Members of the owning organisation (and an expert for their own profile) edit and submit; the operators
-of the record's region edit, approve, return and archive. Saving an edit never changes the status: a new
-record starts as a draft, and an edit of a published record keeps it published (the audit log shows it).
+of the record's region edit, approve, return and archive. Saving an edit does not change the status: a new
+record starts as a draft, and an edit of a published record keeps it published (the audit log shows it) —
+except a member's change of a published organisation's name, kind or credit code, which goes back to
+review (published → pending) before it is live.
 """
 
 from collections.abc import Iterable, Mapping
@@ -50,6 +52,9 @@ RECORD_TYPES: dict[str, type[Listing]] = {
 }
 
 SUBMITTABLE = (Status.DRAFT, Status.RETURNED)
+# An organisation's identity: what 揭榜 eligibility and every other record's owner name rest on. A
+# member's change of one of them to a published organisation goes back to review before it is live.
+REVIEWED_ORGANIZATION_FIELDS = ("name", "kind", "credit_code")
 ARCHIVABLE = (Status.DRAFT, Status.PENDING, Status.PUBLISHED, Status.RETURNED)
 RETURN_REASON_MAX = 300
 
@@ -114,8 +119,10 @@ def save_record(
 
     Guarantees: the user may edit the record both as stored and as changed (so an edit cannot move a
     record to an organisation or region the user does not act for); a new record is saved as a draft; an
-    edit keeps the stored status and review note whatever the instance carries; the model's validation
-    (``full_clean``) passes; one audit row lists the changed fields.
+    edit keeps the stored status and review note whatever the instance carries — except that a member's
+    change of a published organisation's name, kind or credit code sends it back to review (→ pending,
+    out of the public directory and of 揭榜 eligibility until an operator approves it); the model's
+    validation (``full_clean``) passes; one audit row lists the changed fields.
     """
     if not can_edit(user, record):
         raise PermissionDenied(_("您无权编辑该记录"))
@@ -138,6 +145,17 @@ def save_record(
                 and f.name != "updated_at"
             ]
             action = DirectoryEvent.RECORD_EDIT
+            identity = sorted(set(changed) & set(REVIEWED_ORGANIZATION_FIELDS))
+            if (
+                isinstance(record, Organization)
+                and stored.status == Status.PUBLISHED
+                and identity
+                and not can_curate(user, stored)
+            ):
+                record.status = Status.PENDING
+                action = DirectoryEvent.RECORD_EDIT_FOR_REVIEW
+        if isinstance(record, Expert):
+            vouch_expert_email(user, record, email_changed="email" in changed)
         record.full_clean(validate_unique=True)
         record.save()
         for name, values in (relations or {}).items():
@@ -148,6 +166,16 @@ def save_record(
             manager.set(values)
         audit(user, action, record, str(record), fields=changed)
     return record
+
+
+def vouch_expert_email(user, expert: Expert, *, email_changed: bool) -> None:
+    """Set ``expert.email_verified`` for a save by ``user``: an operator of the expert's region vouches
+    for the address they save; anyone else who changes it (an institution's member, the expert's own
+    login) leaves it unverified, so that it cannot claim the profile's login by an answer link."""
+    if expert.email and can_curate(user, expert):
+        expert.email_verified = True
+    elif email_changed or not expert.email:
+        expert.email_verified = False
 
 
 def check_submit(user, record: Listing) -> None:

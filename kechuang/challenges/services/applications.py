@@ -36,7 +36,7 @@ from kechuang.core.actions import (
 )
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
-from kechuang.directory.models import Organization
+from kechuang.directory.models import Organization, Status
 from kechuang.notifications.services import notify
 
 # --- applications ---------------------------------------------------------------------------------
@@ -251,7 +251,8 @@ def eligibility_problems(
     - an enterprise lead has reached ``min_tier`` of the cultivation tiers (when set; other kinds of
       lead are not tiered);
     - with ``credit_code_required``, every organisation, lead and members, has a unified social credit
-      code (统一社会信用代码), i.e. is an independent legal entity.
+      code (统一社会信用代码), i.e. is an independent legal entity;
+    - no organisation is awaiting review of a change of its name, kind or credit code.
 
     No degree, age or title limits. ``qualifications`` is free text that people check at the formal
     check; nothing here reads it."""
@@ -273,6 +274,11 @@ def eligibility_problems(
             )
     if challenge.credit_code_required and not organization.credit_code:
         problems.append(_("%(org)s 没有统一社会信用代码") % {"org": organization.name})
+    if organization.status == Status.PENDING:
+        # Its name, kind or credit code changed and awaits the operators' review: not live yet.
+        problems.append(
+            _("%(org)s 的机构信息修改正在审核中，审核通过后方可揭榜") % {"org": organization.name}
+        )
     return problems
 
 

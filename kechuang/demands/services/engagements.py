@@ -292,19 +292,37 @@ def _spend_link(link: AnswerLink, engagement: Engagement) -> None:
         raise Refused(_("链接已过期或已使用"))
 
 
+def claimable_by_link(link: AnswerLink, expert) -> bool:
+    """Whether the holder of ``link`` may claim ``expert``'s login with it: the link went to the address
+    on the profile, and the region's operators vouch for that address (``Expert.email_verified``) — an
+    address an institution's member typed in proves nothing about who the expert is."""
+    return bool(
+        expert.email_verified and expert.email and link.email.lower() == expert.email.lower()
+    )
+
+
 @transaction.atomic
 def claim_expert_profile(link: AnswerLink, engagement: Engagement, password: str):
     """The expert holding an answer link creates their account and takes over their profile, spending
     the link; from then on they answer in the inbox like any expert. The user name and e-mail are the
     address the link was sent to, which they have just shown they read (as a password reset would).
-    Refused when an account already uses that address or the profile has been claimed meanwhile;
+    Refused when the address is not vouched for by an operator (:func:`claimable_by_link`), when an
+    account already uses that address or the profile has been claimed meanwhile;
     ``ValidationError`` for a password the validators reject."""
     _spend_link(link, engagement)
+    expert = Expert.objects.get(pk=engagement.expert_id)  # as stored now, not as the page read it
+    if not claimable_by_link(link, expert):
+        raise Refused(
+            _(
+                "该专家档案的邮箱尚未经运营方核实，不能通过邮件链接创建账号；"
+                "您仍可以接受或婉拒本次对接，如需账号请联系运营方。"
+            ),
+            code="email_unverified",
+        )
     users = get_user_model()
     email = link.email
     if users.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
         raise Refused(_("该邮箱已有平台账号，请登录后联系运营方关联专家档案"))
-    expert = engagement.expert
     user = users(username=email, email=email, display_name=expert.name)
     validate_password(password, user)
     user.set_password(password)
