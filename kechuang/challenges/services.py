@@ -1251,7 +1251,9 @@ def sign_agreement(
     application.save(update_fields=["status"])
     record(by, "challenges.agreement.sign", agreement, str(agreement), first=str(first_tranche))
     agreement.refresh_from_db()
-    contract_from_challenge(by, agreement, now=now)  # the task book's technology-development contract
+    contract_from_challenge(
+        by, agreement, now=now
+    )  # the task book's technology-development contract
     _tell_tranche_released(agreement, signing)
     return agreement
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -174,7 +174,7 @@ def enter(request, payload: ContractIn):
         summary=payload.summary,
         payments=[p.dict() for p in payload.payments],
     )
-    return 201, _out(services.enter_contract(request.auth, data))
+    return Status(201, _out(services.enter_contract(request.auth, data)))
 
 
 @router.post("/{contract_id}/submit", response=ContractOut, auth=django_auth)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
+from kechuang.accounts.permissions import acts_for, operates, operators_of, roles_of, users_of
 from kechuang.contracts.models import (
     ContractAttachment,
     ContractKind,
@@ -137,9 +137,7 @@ def _clean(data: ContractInput) -> dict:
 
 def may_enter(user) -> bool:
     """Members of any organisation and operators may enter contracts by hand."""
-    from kechuang.accounts.permissions import is_operator, member_organization_ids
-
-    return bool(member_organization_ids(user)) or is_operator(user)
+    return roles_of(user).may_enter_contracts
 
 
 def may_edit(user, contract: TechContract) -> bool:
@@ -318,6 +316,9 @@ def register_contract(
     checked the attachments if there are any. The contract gets its registration number and its
     technology portion counts toward the region's turnover from now on."""
     now = _now(now)
+    contract = (
+        TechContract.objects.select_for_update().select_related("seller_region").get(pk=contract.pk)
+    )
     _require(operates(actor, contract.seller_region))
     if contract.attachments.exists() and not attachments_checked:
         raise Refused(_("请先核验合同附件"), "attachments_unchecked")

@@ -62,8 +62,13 @@ OPERATOR_MENU = [
     reverse("challenges:manage"),
     reverse("demands:pools"),
     reverse("demands:engagements"),
+    reverse("contracts:register"),
 ]
-MEMBER_MENU = [reverse("demands:create"), reverse("demands:engagements")]
+MEMBER_MENU = [
+    reverse("demands:create"),
+    reverse("demands:engagements"),
+    reverse("contracts:register"),
+]
 EXPERT_MENU = [
     reverse("demands:inbox"),
     reverse("challenges:reviews"),
