@@ -112,11 +112,12 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     client.force_login(world.ruian_operator)
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
-        *OPERATOR_MENU[:-1],
+        *OPERATOR_MENU[:-2],
         reverse("demands:create"),
         reverse("demands:inbox"),
         reverse("challenges:reviews"),
         reverse("demands:engagements"),
+        reverse("contracts:register"),
     ]
 
 
