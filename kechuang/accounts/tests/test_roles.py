@@ -220,6 +220,7 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待认定登记的技术合同": 0,
     }
     assert NOT_A_MEMBER not in response.text
     assert "瑞安市科协" in response.text
