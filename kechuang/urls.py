@@ -22,6 +22,7 @@ urlpatterns = [
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
     path("contracts/", include("kechuang.contracts.urls")),
+    path("auctions/", include("kechuang.auctions.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]
