@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import Roles, managed_regions, roles_of
 from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
+from kechuang.auctions.models import AuctionSession
 from kechuang.contracts.models import TechContract
 from kechuang.demands.models import Demand, Engagement
 from kechuang.demands.queries import stalled_engagements
@@ -131,6 +132,13 @@ def operator_section(user) -> OperatorSection:
                 status=Application.Status.SUBMITTED,
             ).count(),
             manage,
+        ),
+        Queue(
+            _("待审核的拍卖专场"),
+            AuctionSession.objects.filter(
+                status=AuctionSession.Status.IN_REVIEW, region__in=regions
+            ).count(),
+            reverse("auctions:manage"),
         ),
         Queue(
             _("待认定登记的技术合同"),

@@ -22,6 +22,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kechuang.auctions.api import router as auctions_router
 from kechuang.challenges.api import router as challenges_router
 from kechuang.contracts.api import router as contracts_router
 from kechuang.core.actions import Refused
@@ -52,6 +53,7 @@ api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
 api.add_router("/contracts/", contracts_router)
+api.add_router("/auctions/", auctions_router)
 
 
 def _error(request, status: int, detail: str, code: str = "", errors: list | None = None):

@@ -61,6 +61,7 @@ OPERATOR_MENU = [
     reverse("demands:console"),
     reverse("challenges:manage"),
     reverse("demands:pools"),
+    reverse("auctions:manage"),
     reverse("demands:engagements"),
     reverse("contracts:register"),
 ]
@@ -220,6 +221,7 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待审核的拍卖专场": 0,
         "待认定登记的技术合同": 0,
     }
     assert NOT_A_MEMBER not in response.text
