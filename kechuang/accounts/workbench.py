@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import Roles, managed_regions, roles_of
-from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
 from kechuang.auctions.models import AuctionSession
+from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
 from kechuang.contracts.models import TechContract
 from kechuang.demands.models import Demand, Engagement
 from kechuang.demands.queries import stalled_engagements

@@ -286,6 +286,7 @@ def register_bidder(
     now = _now(now)
     if not acts_for(actor, organization.pk):
         raise PermissionDenied(_("只能以本单位名义登记竞买"))
+    session = AuctionSession.objects.get(pk=session.pk)
     if session.status != SS.PUBLISHED:
         raise Refused(_("专场未在报名中"), "state")
     if not accept_terms:
@@ -461,10 +462,15 @@ def _accept(
     return bid
 
 
-def _bidder(actor, lot: Lot) -> Registration:
+def _registration(actor, lot: Lot) -> Registration:
     registration = registration_of(actor, lot.session)
     if registration is None:
         raise Refused(_("请先登记竞买并确认竞买须知"), "not_registered")
+    return registration
+
+
+def _bidder(actor, lot: Lot, registration: Registration | None = None) -> Registration:
+    registration = registration or _registration(actor, lot)
     if registration.deposit_held < lot.deposit:
         raise Refused(
             _("保证金未到账：本拍品需缴纳保证金 %(d)s 元") % {"d": f"{lot.deposit:,.2f}"},
@@ -511,13 +517,14 @@ def place_bid(
     lot = _locked(lot)
     if lot.session.mode != AuctionSession.Mode.ONLINE:
         raise Refused(_("现场拍卖请在拍卖厅举牌出价"), "mode")
-    registration = _bidder(actor, lot)
+    registration = _registration(actor, lot)
     key = (idempotency_key or "")[:80]
     if key and (
         first := Bid.objects.filter(registration=registration, idempotency_key=key).first()
     ):
         return first
     _check_open(lot, now)
+    _bidder(actor, lot, registration)
     bid = _accept(lot, registration, amount, Bid.Kind.ONLINE, now, key)
     _run_proxies(lot, now)
     record(actor, "auctions.bid.place", bid, str(amount), lot=lot.pk, paddle=registration.paddle)
@@ -533,8 +540,9 @@ def set_proxy(actor, lot: Lot, maximum, *, now: datetime | None = None) -> Proxy
     lot = _locked(lot)
     if lot.session.mode != AuctionSession.Mode.ONLINE:
         raise Refused(_("现场拍卖不支持代理出价"), "mode")
-    registration = _bidder(actor, lot)
+    registration = _registration(actor, lot)
     _check_open(lot, now)
+    _bidder(actor, lot, registration)
     floor = lot.current_price if lot.leader_id == registration.pk else lot.next_minimum
     if maximum < floor:
         raise Refused(_("最高代理价不得低于 %(m)s 元") % {"m": f"{floor:,.2f}"}, "too_low")

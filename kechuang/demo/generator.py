@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from kechuang.auctions.demo import load_demo_auctions
 from kechuang.challenges.demo import load_demo_challenges
 from kechuang.contracts.demo import load_demo_contracts
 from kechuang.core.audit import record
@@ -363,7 +364,9 @@ class DemoBuilder:
         ruian = self.regions[RUIAN]
         load_demo_demands(ruian, enterprise=enterprise, institution=institution, expert=engineer)
         load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
-        load_demo_contracts(demo_operators())
+        operators = demo_operators()
+        load_demo_contracts(operators)
+        load_demo_auctions(operators)
         self.submissions_awaiting_review(ruian, exclude=enterprise)
         return federation
 
