@@ -66,6 +66,10 @@ def fast_password_hashing(settings, tmp_path):
 
 @pytest.fixture
 def world(db) -> World:
+    return make_world()
+
+
+def make_world() -> World:
     zhejiang = RegionFactory(code="330000", name="浙江省", level="province")
     wenzhou = RegionFactory(
         code="330300", name="温州市", level="city", parent=zhejiang, is_pilot=True
