@@ -121,6 +121,18 @@ def load_demo_auctions(
     return lots
 
 
+def _institutions(region, count=3) -> list:
+    """Universities and institutes of ``region`` to own lots; any organisation where it has none (a small
+    demo)."""
+    organizations = Organization.objects.order_by("pk")
+    within = organizations.filter(region__path__startswith=region.path)
+    for candidates in (within.filter(kind__in=["university", "institute"]), within, organizations):
+        found = list(candidates[:count])
+        if found:
+            return found
+    return []
+
+
 def _enterprises(region, count=12):
     """Enterprises of ``region`` (any, where it has none) to bid."""
     enterprises = Organization.objects.filter(kind=Organization.Kind.ENTERPRISE).order_by("pk")
@@ -150,11 +162,7 @@ def _cas_session(rng, region, operator, now) -> int:
         .select_related("owner")
         .order_by("pk")[:30]
     )
-    owners = [a.owner for a in achievements] or list(
-        Organization.objects.filter(region=region)
-        .exclude(kind=Organization.Kind.ENTERPRISE)
-        .order_by("pk")[:3]
-    )
+    owners = [a.owner for a in achievements] or _institutions(region)
     # Twelve lots: two portfolios (lots 4 and 9), reserves on five, lot 7 will not reach its reserve.
     for n in range(12):
         size = 4 if n == 3 else 3 if n == 8 else 1
@@ -222,11 +230,7 @@ def _zhejiang_session(rng, region, operator, now) -> int:
         venue="温州市科技大市场一楼拍卖厅",
         description="现场拍卖，拍卖师逐件落槌；竞买人凭号牌举牌。11 件拍品起拍价合计 895 万元。",
     )
-    owners = list(
-        Organization.objects.filter(
-            region__path__startswith=region.path, kind__in=["university", "institute"]
-        ).order_by("pk")[:6]
-    ) or list(Organization.objects.filter(region__path__startswith=region.path).order_by("pk")[:6])
+    owners = _institutions(region, 6)
     achievements = list(
         Achievement.objects.filter(owner__in=owners, patent_number__isnull=False).order_by("pk")[
             :11
@@ -287,11 +291,7 @@ def _live_session(rng, region, operator, now) -> int:
         description="面向瑞安汽车零部件产业链的专利竞价专场，网络竞价，截止前 5 分钟内有出价自动延时 5 分钟。",
     )
     wenzhou = Region.objects.get(code="330300")
-    owners = list(
-        Organization.objects.filter(
-            region__path__startswith=wenzhou.path, kind__in=["university", "institute"]
-        ).order_by("pk")[:4]
-    )
+    owners = _institutions(wenzhou, 4)
     achievements = list(
         Achievement.objects.filter(owner__in=owners, patent_number__isnull=False).order_by("-pk")[
             :4
