@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.auctions.models import AuctionSession, LotPatent
-from kechuang.challenges.forms import Grouped
+from kechuang.contracts.forms import Grouped
 from kechuang.core.rows import Column, RowsField
 
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -40,7 +40,7 @@ from kechuang.contracts.services import contract_from_lot
 from kechuang.core.actions import Refused
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
-from kechuang.demands.attachments import check_attachment
+from kechuang.core.uploads import check_attachment
 from kechuang.ledger import services as ledger
 from kechuang.notifications.services import localized, notify
 

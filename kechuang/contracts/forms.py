@@ -4,12 +4,11 @@ signed text. Amount rules live in :mod:`kechuang.contracts.services`; the form r
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.challenges.forms import Grouped
 from kechuang.contracts.models import ContractKind, TechContract
 from kechuang.contracts.services import ContractInput
 from kechuang.core.models import IndustryChain, Region
 from kechuang.core.rows import Column, RowsField
-from kechuang.demands.attachments import ALLOWED_EXTENSIONS
+from kechuang.core.uploads import ALLOWED_EXTENSIONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PAYMENT_COLUMNS = (
@@ -24,6 +23,15 @@ PAYMENT_COLUMNS = (
         size="wide",
     ),
 )
+
+
+class Grouped:
+    """A form whose ``fieldsets`` — (legend, field names) pairs — the page shows as groups."""
+
+    fieldsets: tuple = ()
+
+    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.fieldsets]
 
 
 class ContractForm(Grouped, forms.Form):

@@ -32,7 +32,7 @@ from kechuang.core.actions import Refused
 from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain, Region
 from kechuang.core.money import to_yuan
-from kechuang.demands.attachments import check_attachment
+from kechuang.core.uploads import check_attachment
 from kechuang.notifications.services import localized, notify
 
 S = TechContract.Status
