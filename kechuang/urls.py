@@ -23,6 +23,8 @@ urlpatterns = [
     path("manage/", include("kechuang.workbench.urls")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
+    path("contracts/", include("kechuang.contracts.urls")),
+    path("auctions/", include("kechuang.auctions.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]

@@ -32,6 +32,7 @@ from kechuang.challenges.services.common import (
     _require_operator,
     check_conclude_list,
 )
+from kechuang.contracts.services import contract_from_challenge
 from kechuang.core.actions import (
     Refused,
     checked_by,
@@ -183,6 +184,9 @@ def sign_agreement(
         actor, ChallengeEvent.AGREEMENT_SIGN, agreement, str(agreement), first=str(first_tranche)
     )
     agreement.refresh_from_db()
+    contract_from_challenge(
+        actor, agreement, now=now
+    )  # the task book's technology-development contract
     _tell_tranche_released(agreement, signing)
     return agreement
 

@@ -229,6 +229,7 @@ def test_every_link_opens_for_its_recipient(cast, client, django_capture_on_comm
         "challenges.list.announced",
         "challenges.application.rejected",
         "challenges.tranche.released",
+        "contracts.contract.submitted",  # the task book's contract awaits registration
     }
     for note in Notification.objects.select_related("recipient"):
         client.force_login(note.recipient)

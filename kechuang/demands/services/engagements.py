@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
+from kechuang.contracts.services import contract_from_engagement
 from kechuang.core.actions import Refused, checked_by, locked, transition
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
@@ -578,6 +579,8 @@ def agree_cooperation(
         cooperation_mode=cooperation_mode,
         amount=amount,
     )
+    # The agreement is a technology contract for the seller region's registration (认定登记).
+    contract_from_engagement(actor, engagement)
     notify(
         operators_of(engagement.demand.region),
         DemandEvent.ENGAGEMENT_AGREED,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0003_full_width_labels'),
+        ('directory', '0004_event_names_app_noun_verb'),
     ]
 
     operations = [
