@@ -58,6 +58,18 @@ JOBS: list[Job] = [
         "kechuang.demands.services.expire_stale_engagements",
         _("过期未回应的对接请求"),
     ),
+    Job(
+        "booking.release",
+        timedelta(minutes=5),
+        "kechuang.booking.services.release_no_shows",
+        _("释放爽约的仪器预约"),
+    ),
+    Job(
+        "booking.remind",
+        timedelta(minutes=15),
+        "kechuang.booking.services.send_reminders",
+        _("仪器预约开始前提醒"),
+    ),
 ]
 
 
