@@ -60,6 +60,12 @@ def quote(booking, fee: Decimal, *, now: datetime) -> Invoice:
     return Invoice(fee, Decimal("0.00"), fee, _("未使用创新券，全部自付。"))
 
 
+def usable_vouchers(organizations, instrument, *, now: datetime) -> list:
+    """The vouchers the user's organisations could pay ``instrument`` with (none until vouchers are
+    connected)."""
+    return []
+
+
 def attach_voucher(actor, booking, voucher, *, now: datetime) -> None:
     """Pay part of ``booking`` with ``voucher`` (refused until the voucher app is connected)."""
     from kechuang.core.actions import Refused
