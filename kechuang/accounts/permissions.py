@@ -96,6 +96,12 @@ class Roles:
         return [o for o in self.organizations if o.kind == ENTERPRISE]
 
     @property
+    def may_manage_instruments(self) -> bool:
+        """Operators and members of institutions (non-enterprises, which own the shared instruments)
+        see the instrument-booking queue; the booking services check each instrument's owner."""
+        return self.operator or any(o.kind != ENTERPRISE for o in self.organizations)
+
+    @property
     def may_post_demands(self) -> bool:
         """Any organisation's member may post its technical demands (the service checks ``acts_for``)."""
         return bool(self.memberships)

@@ -337,7 +337,7 @@ def queue(request):
         .select_related("booking_rules")
         .order_by("name")
     )
-    if not (instruments.exists() or is_operator(request.user)):
+    if not roles_of(request.user).may_manage_instruments:
         raise PermissionDenied(_("仪器预约管理只对仪器所属单位成员和运营人员开放"))
     return render(
         request,
