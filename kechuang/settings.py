@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kechuang.challenges",
     "kechuang.notifications",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
+    "kechuang.vouchers",
 ]
 
 MIDDLEWARE = [
