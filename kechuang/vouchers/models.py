@@ -325,6 +325,9 @@ class EnrolmentObjection(models.Model):
         verbose_name_plural = _("公示异议")
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return self.text[:40]
+
 
 class ItemKind(models.TextChoices):
     SERVICE = "service", _("服务项目")
@@ -586,3 +589,6 @@ class RedemptionEvidence(models.Model):
         verbose_name = _("兑付材料")
         verbose_name_plural = _("兑付材料")
         ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
