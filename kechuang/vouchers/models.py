@@ -111,6 +111,8 @@ class VoucherProgramme(models.Model):
         verbose_name = _("券种方案")
         verbose_name_plural = _("券种方案")
         ordering = ["-year", "region__code"]
+        # Auditors (审计) read the whole voucher ledger; granted through a group, not a mandate.
+        permissions = [("audit_ledger", _("查看创新券账务与审计"))]
         constraints = [
             models.UniqueConstraint(fields=["region", "year"], name="voucher_programme_one_a_year"),
             models.CheckConstraint(
