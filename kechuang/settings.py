@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kechuang.notifications",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
     "kechuang.booking",  # shared large-instrument booking and usage billing
+    "kechuang.vouchers",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
     path("booking/", include("kechuang.booking.urls")),
+    path("vouchers/", include("kechuang.vouchers.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]
