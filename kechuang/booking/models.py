@@ -249,7 +249,22 @@ class Booking(models.Model):
     unit = models.CharField(_("计费单位"), max_length=8, choices=Instrument.Unit.choices)
     rate = MoneyField(_("单价（元）"))
     estimated_fee = MoneyField(_("预计费用（元）"), default=0)
-    voucher_hold_id = models.BigIntegerField(_("创新券冻结编号"), null=True, blank=True)
+    voucher = models.ForeignKey(
+        "vouchers.Voucher",
+        verbose_name=_("创新券"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    voucher_hold = models.OneToOneField(
+        "vouchers.VoucherHold",
+        verbose_name=_("创新券冻结"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="booking",
+    )
     voucher_label = models.CharField(_("创新券"), max_length=100, blank=True)
     actual_start = models.DateTimeField(_("实际开始"), null=True, blank=True)
     actual_end = models.DateTimeField(_("实际结束"), null=True, blank=True)

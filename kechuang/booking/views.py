@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -171,7 +171,7 @@ def book(request, pk: int):
             "rules": rules,
             "form": form,
             "operated": operated,
-            "idempotency_key": signing.get_random_string(24),
+            "idempotency_key": get_random_string(24),
             "group_rates": [
                 (_("校内/院内"), rules.internal_rate),
                 (_("对外"), rules.external_rate),

@@ -5,6 +5,10 @@ pending, confirmed and completed bookings; ``=`` on a bigint inside a GiST index
 extension, created here (the ``postgres`` superuser of CI and of the demo may). SQLite has no exclusion
 constraints: two triggers abort an INSERT or UPDATE that would make an occupying booking overlap another
 (SQLite runs one writer at a time, and the trigger runs inside the writing statement, so no race passes it).
+
+Mind on SQLite: a later migration that alters ``booking_booking`` makes Django rebuild the table, which
+drops these triggers — such a migration must run :func:`up` again (the test
+``test_no_double_booking_in_the_service_and_in_the_database`` fails if it does not).
 """
 
 from django.db import migrations
@@ -42,6 +46,7 @@ def up(apps, schema_editor):
         schema_editor.execute(PG_UP)
     elif schema_editor.connection.vendor == "sqlite":
         for when, event in (("insert", "INSERT"), ("update", "UPDATE")):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS booking_no_overlap_{when}")
             schema_editor.execute(
                 SQLITE_TRIGGER.format(when=when, event=event, occupying=OCCUPYING)
             )
