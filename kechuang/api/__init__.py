@@ -22,6 +22,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kechuang.booking.api import router as booking_router
 from kechuang.challenges.api import router as challenges_router
 from kechuang.core.actions import Refused
 from kechuang.core.api import router as vocabulary_router
@@ -50,6 +51,7 @@ api.add_router("/directory/", directory_router)
 api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
+api.add_router("/booking/", booking_router)
 
 
 def _error(request, status: int, detail: str, code: str = "", errors: list | None = None):
