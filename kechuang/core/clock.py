@@ -70,6 +70,18 @@ JOBS: list[Job] = [
         "kechuang.booking.services.send_reminders",
         _("仪器预约开始前提醒"),
     ),
+    Job(
+        "vouchers.expire",
+        timedelta(hours=1),
+        "kechuang.vouchers.services.expire_vouchers",
+        _("创新券到期，未用余额退回方案预算"),
+    ),
+    Job(
+        "vouchers.providers.activate",
+        timedelta(hours=1),
+        "kechuang.vouchers.providers.activate_after_notice",
+        _("公示期满的创新券服务机构入库"),
+    ),
 ]
 
 

@@ -49,6 +49,7 @@ from kechuang.directory.models import (
     TierRecord,
 )
 from kechuang.directory.validators import credit_code_check_char, patent_check_digit
+from kechuang.vouchers.demo import load_demo_vouchers
 
 SEED = 20211
 MARKER_ACTION = "demo.loaded"
@@ -363,6 +364,7 @@ class DemoBuilder:
         load_demo_demands(ruian, enterprise=enterprise, institution=institution, expert=engineer)
         load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
         self.submissions_awaiting_review(ruian, exclude=enterprise)
+        load_demo_vouchers(federation, enterprise=enterprise)
         return federation
 
     def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:

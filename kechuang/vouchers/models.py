@@ -594,3 +594,26 @@ class RedemptionEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotentRequest(models.Model):
+    """The first answer of a money-moving API call made with an ``Idempotency-Key`` header: the same key
+    from the same user on the same operation returns this answer again and moves nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=120)
+    operation = models.CharField(max_length=120)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key", "operation"], name="voucher_idempotent_request_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

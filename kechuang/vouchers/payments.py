@@ -99,7 +99,7 @@ def _fee(value) -> Decimal:
         fee = Decimal(value)
     except (ArithmeticError, TypeError, ValueError):
         raise Refused(_("费用必须是金额。"), "invalid_fee") from None
-    if not fee.is_finite() or fee <= 0 or fee != to_yuan(fee) or fee >= Decimal("1e12"):
+    if not fee.is_finite() or fee <= 0 or fee >= Decimal("1e12") or fee != to_yuan(fee):
         raise Refused(_("费用必须大于零，最多精确到分。"), "invalid_fee")
     return fee
 

@@ -279,11 +279,14 @@ def decide_application(
     programme = application.programme
     _require(operates(actor, programme.region), _("只有发券区域的科协可以审核。"), "forbidden")
     try:
-        granted = to_yuan(Decimal(granted))
+        granted = Decimal(granted)
+        granted = (
+            to_yuan(granted) if granted.is_finite() and abs(granted) < Decimal("1e12") else None
+        )
     except (ArithmeticError, TypeError, ValueError):
         raise Refused(_("批准金额必须是金额。"), "invalid_amount") from None
     _require(
-        0 <= granted <= application.requested,
+        granted is not None and 0 <= granted <= application.requested,
         _("批准金额应在 0 与申请金额之间。"),
         "invalid_amount",
     )

@@ -97,7 +97,7 @@ def index(request):
     return render(
         request,
         "vouchers/index.html",
-        {"programmes": programmes, "notices": notices, "auditor": may_audit(request.user)},
+        {"programmes": programmes, "notices": notices},
     )
 
 
