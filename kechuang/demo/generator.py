@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from kechuang.booking.demo import load_demo_bookings
 from kechuang.challenges.demo import load_demo_challenges
 from kechuang.core.audit import record
 from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, TechField
@@ -365,6 +366,7 @@ class DemoBuilder:
         load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
         self.submissions_awaiting_review(ruian, exclude=enterprise)
         load_demo_vouchers(federation, enterprise=enterprise)
+        load_demo_bookings(institution=institution, enterprise=enterprise)
         return federation
 
     def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:
