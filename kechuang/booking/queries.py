@@ -43,6 +43,7 @@ class Block:
 class Day:
     day: date
     blocks: list[Block] = field(default_factory=list)
+    past: bool = False
 
     @property
     def is_weekend(self) -> bool:
@@ -72,6 +73,10 @@ def calendar(
         ).order_by("starts_at")
     )
     earliest = now + timedelta(hours=rules.lead_hours) if rules else None
+    if earliest is not None:  # free gaps start on the half hour, never before the lead time
+        rounded = earliest.replace(second=0, microsecond=0)
+        rounded += timedelta(minutes=(-rounded.minute) % 30)
+        earliest = rounded if rounded >= earliest else rounded + timedelta(minutes=30)
     horizon = now + timedelta(days=rules.horizon_days) if rules else None
     result = []
     for offset in range(days):
@@ -102,7 +107,7 @@ def calendar(
             if closing - cursor >= timedelta(minutes=rules.min_minutes):
                 blocks.append(Block("free", cursor, closing))
         blocks.sort(key=lambda block: block.starts_at)
-        result.append(Day(day, blocks))
+        result.append(Day(day, blocks, past=day_end <= now))
     return result
 
 

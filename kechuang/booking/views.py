@@ -78,9 +78,7 @@ def instrument_calendar(request, pk: int):
     now = timezone.now()
     today = timezone.localdate()
     view = "day" if request.GET.get("view") == "day" else "week"
-    first = _day(request.GET.get("date"), today)
-    if view == "week":
-        first -= timedelta(days=first.weekday())
+    first = _day(request.GET.get("date"), today)  # a week is the seven days from this one
     days = 1 if view == "day" else 7
     step = timedelta(days=days)
     manager = services.may_manage(request.user, instrument)
