@@ -121,7 +121,7 @@ class Command(BaseCommand):
         # a year of bookings: per instrument, one slot of 1–4 hours every day or two, in opening hours
         today = timezone.localdate()
         first = today - timedelta(days=300)
-        per_instrument = max(1, total // count)
+        per_instrument = max(1, -(-total // count))  # rounded up: at least ``total`` in all
         rng = random.Random(7)
         batch: list[Booking] = []
         made = 0
@@ -275,8 +275,8 @@ class Command(BaseCommand):
                   AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
                 WHERE a.status IN ('pending', 'confirmed', 'completed')
                   AND b.status IN ('pending', 'confirmed', 'completed')
-                  AND a.instrument_id IN %s""",
-                [tuple(i.pk for i in instruments)],
+                  AND a.instrument_id = ANY(%s)""",
+                [[i.pk for i in instruments]],
             )
             overlaps = cursor.fetchone()[0]
         self.stdout.write(
