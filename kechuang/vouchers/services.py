@@ -22,6 +22,7 @@ from kechuang.core.actions import Refused
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Organization
 from kechuang.ledger import services as ledger
+from kechuang.ledger.models import Account
 from kechuang.notifications.services import localized, notify
 from kechuang.vouchers import accounts
 from kechuang.vouchers.models import Voucher, VoucherApplication, VoucherProgramme
@@ -389,7 +390,13 @@ def _return_unspent(actor, voucher: Voucher, *, status: str, event: str, now) ->
     """Close ``voucher`` as ``status`` (once) and return its unspent value to the programme's budget.
     Held amounts stay held; what a later settle or release gives back also returns to the budget."""
     with transaction.atomic():
-        locked = Voucher.objects.select_for_update().select_related("account").get(pk=voucher.pk)
+        locked = (
+            Voucher.objects.select_for_update(of=("self",))
+            .select_related("programme")
+            .get(pk=voucher.pk)
+        )
+        # the balance read by its own statement, after the lock (see payments._locked_voucher)
+        locked.account = Account.objects.get(pk=locked.account_id)
         moved = Voucher.objects.filter(pk=voucher.pk, status=Voucher.Status.ACTIVE).update(
             status=status
         )
