@@ -263,10 +263,7 @@ def load_demo_vouchers(federation: Federation, *, enterprise: Organization, now=
     for n, (firm, programme) in enumerate(holdings):
         code = programme.region.code
         for _k in range(1 + n % 2):
-            if rng.random() < 0.3:
-                target = rng.choice([c for c in members if c != code])
-            else:
-                target = code
+            target = rng.choice([c for c in members if c != code]) if rng.random() < 0.3 else code
             provider = rng.choice(all_active[target])
             plans.append((firm, programme, provider, ""))
     for firm_pk, provider_pk in suspects:

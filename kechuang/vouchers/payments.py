@@ -32,6 +32,7 @@ from kechuang.core.actions import Refused
 from kechuang.core.money import FEN, to_yuan
 from kechuang.directory.models import Organization
 from kechuang.ledger import services as ledger
+from kechuang.ledger.models import Account
 from kechuang.vouchers import accounts
 from kechuang.vouchers.models import (
     ItemKind,
@@ -198,11 +199,16 @@ def _may_close(actor, hold: VoucherHold) -> None:
 
 
 def _locked_voucher(voucher: Voucher) -> Voucher:
-    return (
+    """The voucher row locked for this transaction, with its balance read *after* the lock: a row joined
+    into the locking query would keep the value it had before the wait (PostgreSQL re-reads only the
+    locked row), so the balance is fetched by its own statement."""
+    locked = (
         Voucher.objects.select_for_update(of=("self",))
-        .select_related("programme__region", "account")
+        .select_related("programme__region")
         .get(pk=voucher.pk)
     )
+    locked.account = Account.objects.get(pk=locked.account_id)
+    return locked
 
 
 def hold_payment(

@@ -14,17 +14,12 @@ from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.core import audit
-from kechuang.core.actions import Refused
 from kechuang.directory.models import Organization
 from kechuang.notifications.services import localized, notify
 from kechuang.vouchers.models import EnrolmentObjection, ProviderEnrolment
+from kechuang.vouchers.services import require
 
 PROVIDER_KINDS = {k for k in Organization.Kind if k != Organization.Kind.ENTERPRISE}
-
-
-def _require(condition, message: str, code: str = "refused") -> None:
-    if not condition:
-        raise Refused(message, code)
 
 
 def request_enrolment(
@@ -38,8 +33,8 @@ def request_enrolment(
     now: datetime,
 ) -> ProviderEnrolment:
     """An institution asks to become a voucher provider. A rejected request may be made again."""
-    _require(acts_for(actor, organization.pk), _("只能以本单位的名义申请。"), "forbidden")
-    _require(
+    require(acts_for(actor, organization.pk), _("只能以本单位的名义申请。"), "forbidden")
+    require(
         organization.kind in PROVIDER_KINDS,
         _("企业不能申请成为创新券服务机构，请由高校院所、检测机构或服务机构申请。"),
         "not_institution",
@@ -50,7 +45,7 @@ def request_enrolment(
         (legal_representative, _("法定代表人")),
         (phone, _("联系电话")),
     ):
-        _require(value.strip(), _("请填写%(label)s。") % {"label": label}, "missing")
+        require(value.strip(), _("请填写%(label)s。") % {"label": label}, "missing")
     with transaction.atomic():
         existing = (
             ProviderEnrolment.objects.select_for_update().filter(organization=organization).first()
@@ -67,7 +62,7 @@ def request_enrolment(
             "notice_ends_at": None,
         }
         if existing:
-            _require(
+            require(
                 existing.status == ProviderEnrolment.Status.REJECTED,
                 _("本单位已经申请过，状态：%(status)s。")
                 % {"status": existing.get_status_display()},
@@ -94,12 +89,12 @@ def check_enrolment(
     actor, enrolment: ProviderEnrolment, *, passed: bool, note: str = "", now: datetime
 ) -> ProviderEnrolment:
     """The operator's check: passed starts the 7-day notice; failed rejects with a reason."""
-    _require(
+    require(
         operates(actor, enrolment.organization.region),
         _("只有机构所在区域的科协可以审核。"),
         "forbidden",
     )
-    _require(passed or note.strip(), _("不通过时请写明理由。"), "no_reason")
+    require(passed or note.strip(), _("不通过时请写明理由。"), "no_reason")
     status = ProviderEnrolment.Status.NOTICE if passed else ProviderEnrolment.Status.REJECTED
     with transaction.atomic():
         moved = ProviderEnrolment.objects.filter(
@@ -110,7 +105,7 @@ def check_enrolment(
             checked_by=actor,
             notice_ends_at=now + timedelta(days=ProviderEnrolment.NOTICE_DAYS) if passed else None,
         )
-        _require(moved == 1, _("这份申请已经审核过。"), "decided")
+        require(moved == 1, _("这份申请已经审核过。"), "decided")
         audit.record(actor, "vouchers.enrolment.checked", enrolment, note, passed=passed)
         notify(
             users_of(enrolment.organization_id),
@@ -125,11 +120,11 @@ def check_enrolment(
 
 def object_to_enrolment(actor, enrolment: ProviderEnrolment, *, text: str, now: datetime):
     """Anyone signed in may object during the notice."""
-    _require(getattr(actor, "is_authenticated", False), _("请先登录。"), "forbidden")
-    _require(text.strip(), _("请写明异议内容。"), "no_text")
+    require(getattr(actor, "is_authenticated", False), _("请先登录。"), "forbidden")
+    require(text.strip(), _("请写明异议内容。"), "no_text")
     with transaction.atomic():
         enrolment = ProviderEnrolment.objects.select_for_update().get(pk=enrolment.pk)
-        _require(
+        require(
             enrolment.status == ProviderEnrolment.Status.NOTICE and enrolment.notice_ends_at > now,
             _("公示期已结束或尚未开始。"),
             "not_in_notice",
@@ -152,17 +147,17 @@ def resolve_objection(
 ) -> EnrolmentObjection:
     """The operator rules on an objection; an upheld one rejects the enrolment."""
     enrolment = objection.enrolment
-    _require(
+    require(
         operates(actor, enrolment.organization.region),
         _("只有本区域的科协可以处理异议。"),
         "forbidden",
     )
-    _require(resolution.strip(), _("请写明处理意见。"), "no_reason")
+    require(resolution.strip(), _("请写明处理意见。"), "no_reason")
     with transaction.atomic():
         moved = EnrolmentObjection.objects.filter(pk=objection.pk, upheld__isnull=True).update(
             upheld=upheld, resolution=resolution.strip()[:300]
         )
-        _require(moved == 1, _("这条异议已经处理过。"), "decided")
+        require(moved == 1, _("这条异议已经处理过。"), "decided")
         if upheld:
             ProviderEnrolment.objects.filter(
                 pk=enrolment.pk, status=ProviderEnrolment.Status.NOTICE

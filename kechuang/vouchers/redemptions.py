@@ -34,14 +34,10 @@ from kechuang.vouchers.models import (
     Voucher,
     VoucherHold,
 )
+from kechuang.vouchers.services import require
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 REQUIRED_EVIDENCE = [k.value for k in RedemptionEvidence.Kind]
-
-
-def _require(condition, message: str, code: str = "refused") -> None:
-    if not condition:
-        raise Refused(message, code)
 
 
 # --- service orders ---------------------------------------------------------------------------------------
@@ -62,9 +58,9 @@ def place_order(
     first = ServiceOrder.objects.filter(hold__idempotency_key=f"order:{idempotency_key}").first()
     if first:
         return first
-    _require(service_item.status == Status.PUBLISHED, _("该服务项目未发布。"), "not_published")
-    _require(service_item.accepts_vouchers, _("该服务项目不支持创新券。"), "no_vouchers")
-    _require(acts_for(actor, voucher.holder_id), _("只有持券企业的成员可以下单。"), "not_holder")
+    require(service_item.status == Status.PUBLISHED, _("该服务项目未发布。"), "not_published")
+    require(service_item.accepts_vouchers, _("该服务项目不支持创新券。"), "no_vouchers")
+    require(acts_for(actor, voucher.holder_id), _("只有持券企业的成员可以下单。"), "not_holder")
     try:
         return _place(actor, service_item, voucher, fee, note, idempotency_key, now)
     except Refused as refused:  # a request with the same key won the race: answer with its order
@@ -95,7 +91,7 @@ def _place(actor, service_item, voucher, fee, note, idempotency_key, now) -> Ser
             idempotency_key=f"order:{idempotency_key}",
             now=now,
         )
-        _require(not ServiceOrder.objects.filter(hold=hold).exists(), "", "duplicate")
+        require(not ServiceOrder.objects.filter(hold=hold).exists(), "", "duplicate")
         ServiceOrder.objects.filter(pk=order.pk).update(hold=hold)
         audit.record(actor, "vouchers.order.placed", order, str(order), fee=str(order.fee))
         notify(
@@ -111,12 +107,12 @@ def _place(actor, service_item, voucher, fee, note, idempotency_key, now) -> Ser
 def deliver_order(actor, order: ServiceOrder, *, actual_fee=None, now: datetime) -> ServiceOrder:
     """The provider records delivery at the actual fee (default: the agreed fee): the hold settles and
     the order becomes redeemable."""
-    _require(acts_for(actor, order.provider_id), _("只有服务机构可以确认交付。"), "forbidden")
+    require(acts_for(actor, order.provider_id), _("只有服务机构可以确认交付。"), "forbidden")
     with transaction.atomic():
         moved = ServiceOrder.objects.filter(pk=order.pk, status=ServiceOrder.Status.PLACED).update(
             status=ServiceOrder.Status.DELIVERED, delivered_at=now
         )
-        _require(moved == 1, _("订单已交付或已取消。"), "closed")
+        require(moved == 1, _("订单已交付或已取消。"), "closed")
         payments.settle_payment(
             actor,
             hold=order.hold,
@@ -130,7 +126,7 @@ def deliver_order(actor, order: ServiceOrder, *, actual_fee=None, now: datetime)
 
 def cancel_order(actor, order: ServiceOrder, *, now: datetime) -> ServiceOrder:
     """Either party cancels an order not yet delivered; the hold returns to the voucher."""
-    _require(
+    require(
         acts_for(actor, order.provider_id) or acts_for(actor, order.enterprise_id),
         _("只有订单双方可以取消。"),
         "forbidden",
@@ -139,7 +135,7 @@ def cancel_order(actor, order: ServiceOrder, *, now: datetime) -> ServiceOrder:
         moved = ServiceOrder.objects.filter(pk=order.pk, status=ServiceOrder.Status.PLACED).update(
             status=ServiceOrder.Status.CANCELLED
         )
-        _require(moved == 1, _("订单已交付或已取消。"), "closed")
+        require(moved == 1, _("订单已交付或已取消。"), "closed")
         payments.release_payment(actor, hold=order.hold, now=now)
         audit.record(actor, "vouchers.order.cancelled", order, str(order))
     order.refresh_from_db()
@@ -179,8 +175,8 @@ def submit_redemption(actor, hold: VoucherHold, *, files: dict, now: datetime) -
     """The provider claims the settled voucher share of ``hold`` with its evidence (contract, invoice,
     receipt of the enterprise's share, service report). Screened for related parties at once. One
     redemption per hold."""
-    _require(acts_for(actor, hold.provider_id), _("只有服务机构可以申请兑付。"), "forbidden")
-    _require(
+    require(acts_for(actor, hold.provider_id), _("只有服务机构可以申请兑付。"), "forbidden")
+    require(
         hold.status == VoucherHold.Status.SETTLED and (hold.settled_amount or 0) > 0,
         _("只有已结算的创新券使用可以申请兑付。"),
         "not_settled",
@@ -188,7 +184,7 @@ def submit_redemption(actor, hold: VoucherHold, *, files: dict, now: datetime) -
     types = check_evidence(files)
     programme = hold.voucher.programme
     with transaction.atomic():
-        _require(
+        require(
             not Redemption.objects.filter(hold=hold).exists(),
             _("这笔创新券使用已经申请过兑付。"),
             "duplicate",
@@ -258,14 +254,14 @@ def decide_redemption(
     """An operator of the ISSUING region approves or rejects (with a reason). A flagged redemption needs
     a written override to be approved. Approval moves the amount to the provider's payable account (and,
     across regions, records the debt between the regions) and puts it in the paying region's batch."""
-    _require(
+    require(
         operates(actor, redemption.issuing_region),
         _("只有发券区域的科协可以审核兑付。"),
         "forbidden",
     )
     reason, override = reason.strip(), override.strip()
-    _require(approve or reason, _("驳回时请写明理由。"), "no_reason")
-    _require(
+    require(approve or reason, _("驳回时请写明理由。"), "no_reason")
+    require(
         not (approve and redemption.flags and not override),
         _("该兑付申请存在关联方风险，批准前须填写人工复核意见。"),
         "flagged",
@@ -283,7 +279,7 @@ def decide_redemption(
             decided_at=now,
             batch=batch,
         )
-        _require(moved == 1, _("这份兑付申请已经审核过。"), "decided")
+        require(moved == 1, _("这份兑付申请已经审核过。"), "decided")
         if approve:
             voucher = redemption.hold.voucher
             lines = [
@@ -334,9 +330,9 @@ def mark_batch_paid(
     """The paying region marks its month's batch paid with the payment reference: each provider's payable
     for the batch moves to settled, and the batch's redemptions are paid. A paid batch never reopens;
     later approvals go into the next month's batch."""
-    _require(operates(actor, batch.region), _("只有本区域的科协可以支付兑付批次。"), "forbidden")
+    require(operates(actor, batch.region), _("只有本区域的科协可以支付兑付批次。"), "forbidden")
     reference = reference.strip()
-    _require(reference, _("请填写支付流水号。"), "no_reference")
+    require(reference, _("请填写支付流水号。"), "no_reference")
     with transaction.atomic():
         moved = SettlementBatch.objects.filter(
             pk=batch.pk, status=SettlementBatch.Status.OPEN
@@ -346,7 +342,7 @@ def mark_batch_paid(
             paid_by=actor,
             paid_at=now,
         )
-        _require(moved == 1, _("该批次已经支付。"), "paid")
+        require(moved == 1, _("该批次已经支付。"), "paid")
         by_provider: dict = defaultdict(Decimal)
         redemptions = list(
             batch.redemptions.filter(status=Redemption.Status.APPROVED).select_related("provider")

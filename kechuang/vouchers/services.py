@@ -22,6 +22,7 @@ from kechuang.core.actions import Refused
 from kechuang.core.money import to_yuan
 from kechuang.directory.models import Organization
 from kechuang.ledger import services as ledger
+from kechuang.ledger.models import Account
 from kechuang.notifications.services import localized, notify
 from kechuang.vouchers import accounts
 from kechuang.vouchers.models import Voucher, VoucherApplication, VoucherProgramme
@@ -29,7 +30,8 @@ from kechuang.vouchers.models import Voucher, VoucherApplication, VoucherProgram
 TIER_ORDER = [t.value for t in Organization.Tier]  # "", tech_sme, high_tech, leader
 
 
-def _require(condition, message: str, code: str = "refused") -> None:
+def require(condition, message: str, code: str = "refused") -> None:
+    """Refuse with ``message`` (and ``code``) unless ``condition`` holds."""
     if not condition:
         raise Refused(message, code)
 
@@ -39,7 +41,7 @@ def _money(value, label: str) -> Decimal:
         amount = Decimal(value)
     except (ArithmeticError, TypeError, ValueError):
         raise Refused(_("%(label)s必须是金额。") % {"label": label}, "invalid_amount") from None
-    _require(
+    require(
         amount.is_finite()
         and amount > 0
         and amount == to_yuan(amount)
@@ -85,31 +87,31 @@ def define_programme(
 ) -> VoucherProgramme:
     """Define a region's programme for a year and appropriate its budget in the ledger (budget →
     unissued). One programme per region and year."""
-    _require(
+    require(
         may_define_programme(actor, region), _("只有本区域的科协可以制定券种方案。"), "forbidden"
     )
     budget = _money(budget, _("总预算"))
     annual_cap = _money(annual_cap, _("企业年度上限"))
-    _require(annual_cap <= budget, _("企业年度上限不能超过总预算。"), "cap_above_budget")
+    require(annual_cap <= budget, _("企业年度上限不能超过总预算。"), "cap_above_budget")
     try:
         percent = Decimal(copay_percent)
     except (ArithmeticError, TypeError, ValueError):
         raise Refused(_("支付比例必须是 1 到 100 之间的数。"), "invalid_percent") from None
-    _require(
+    require(
         percent.is_finite() and 0 < percent <= 100 and percent == percent.quantize(Decimal("0.01")),
         _("支付比例必须是 1 到 100 之间的数。"),
         "invalid_percent",
     )
     faces = sorted({_money(v, _("面额")) for v in face_values}, reverse=True)
-    _require(faces, _("至少设置一种面额。"), "no_face_values")
-    _require(all(f <= annual_cap for f in faces), _("面额不能超过企业年度上限。"), "face_above_cap")
-    _require(1 <= int(validity_days) <= 3 * 366, _("有效期应在 1 到 1098 天之间。"), "validity")
-    _require(
+    require(faces, _("至少设置一种面额。"), "no_face_values")
+    require(all(f <= annual_cap for f in faces), _("面额不能超过企业年度上限。"), "face_above_cap")
+    require(1 <= int(validity_days) <= 3 * 366, _("有效期应在 1 到 1098 天之间。"), "validity")
+    require(
         applications_open <= applications_close,
         _("申请截止日期不能早于开始日期。"),
         "window",
     )
-    _require(
+    require(
         not VoucherProgramme.objects.filter(region=region, year=year).exists(),
         _("%(region)s %(year)s 年度已有券种方案。") % {"region": region.name, "year": year},
         "duplicate",
@@ -197,21 +199,21 @@ def apply_for_vouchers(
 ) -> VoucherApplication:
     """An enterprise applies for vouchers: its plan, the estimated fees and the amount asked (at most the
     programme's cap less what it was already granted). One open application per enterprise and programme."""
-    _require(acts_for(actor, organization.pk), _("只能以本单位的名义申请。"), "forbidden")
+    require(acts_for(actor, organization.pk), _("只能以本单位的名义申请。"), "forbidden")
     problem = eligibility_problem(programme, organization, now)
-    _require(not problem, problem, "not_eligible")
+    require(not problem, problem, "not_eligible")
     estimated_fee = _money(estimated_fee, _("预计费用"))
     requested = _money(requested, _("申请金额"))
-    _require(plan.strip(), _("请写明使用计划。"), "no_plan")
-    _require(requested <= estimated_fee, _("申请金额不能超过预计费用。"), "above_fee")
+    require(plan.strip(), _("请写明使用计划。"), "no_plan")
+    require(requested <= estimated_fee, _("申请金额不能超过预计费用。"), "above_fee")
     left = programme.annual_cap - granted_total(programme, organization)
-    _require(
+    require(
         requested <= left,
         _("申请金额超过本年度剩余额度 %(left)s 元。") % {"left": f"{left:,.2f}"},
         "cap_reached",
     )
     with transaction.atomic():
-        _require(
+        require(
             not VoucherApplication.objects.filter(
                 programme=programme,
                 organization=organization,
@@ -256,7 +258,7 @@ def split_into_faces(amount: Decimal, faces: list[Decimal]) -> list[Decimal]:
         while left >= face:
             pieces.append(face)
             left -= face
-    _require(
+    require(
         left == 0,
         _("批准金额须由面额（%(faces)s 元）组成。")
         % {"faces": "、".join(f"{f:,.0f}" for f in sorted(faces))},
@@ -277,7 +279,7 @@ def decide_application(
     vouchers of the programme's face values, reserving the budget (unissued → voucher); refused if the
     budget or the enterprise's cap does not allow it."""
     programme = application.programme
-    _require(operates(actor, programme.region), _("只有发券区域的科协可以审核。"), "forbidden")
+    require(operates(actor, programme.region), _("只有发券区域的科协可以审核。"), "forbidden")
     try:
         granted = Decimal(granted)
         granted = (
@@ -285,13 +287,13 @@ def decide_application(
         )
     except (ArithmeticError, TypeError, ValueError):
         raise Refused(_("批准金额必须是金额。"), "invalid_amount") from None
-    _require(
+    require(
         granted is not None and 0 <= granted <= application.requested,
         _("批准金额应在 0 与申请金额之间。"),
         "invalid_amount",
     )
     reason = reason.strip()
-    _require(
+    require(
         granted == application.requested or reason,
         _("部分批准或不批准时请写明理由。"),
         "no_reason",
@@ -309,7 +311,7 @@ def decide_application(
         # One decision at a time per programme: the cap and the budget are read and spent under this lock.
         programme = VoucherProgramme.objects.select_for_update().get(pk=programme.pk)
         left = programme.annual_cap - granted_total(programme, application.organization)
-        _require(
+        require(
             granted <= left,
             _("超过企业本年度剩余额度 %(left)s 元。") % {"left": f"{left:,.2f}"},
             "cap_reached",
@@ -319,7 +321,7 @@ def decide_application(
         ).update(
             status=status, granted=granted, reason=reason[:300], decided_by=actor, decided_at=now
         )
-        _require(moved == 1, _("这份申请已经审核过。"), "decided")
+        require(moved == 1, _("这份申请已经审核过。"), "decided")
         unissued = accounts.account(programme, accounts.UNISSUED)
         for face in pieces:
             issue_voucher(
@@ -389,11 +391,17 @@ def _return_unspent(actor, voucher: Voucher, *, status: str, event: str, now) ->
     """Close ``voucher`` as ``status`` (once) and return its unspent value to the programme's budget.
     Held amounts stay held; what a later settle or release gives back also returns to the budget."""
     with transaction.atomic():
-        locked = Voucher.objects.select_for_update().select_related("account").get(pk=voucher.pk)
+        locked = (
+            Voucher.objects.select_for_update(of=("self",))
+            .select_related("programme")
+            .get(pk=voucher.pk)
+        )
+        # the balance read by its own statement, after the lock (see payments._locked_voucher)
+        locked.account = Account.objects.get(pk=locked.account_id)
         moved = Voucher.objects.filter(pk=voucher.pk, status=Voucher.Status.ACTIVE).update(
             status=status
         )
-        _require(
+        require(
             moved == 1, _("创新券 %(code)s 已不是有效状态。") % {"code": locked.code}, "inactive"
         )
         amount = locked.account.balance
@@ -417,12 +425,12 @@ def _return_unspent(actor, voucher: Voucher, *, status: str, event: str, now) ->
 def cancel_voucher(actor, voucher: Voucher, *, reason: str, now: datetime) -> Decimal:
     """An operator of the issuing region cancels a voucher (a reason is required); its unspent value
     returns to the budget. Returns the amount returned."""
-    _require(
+    require(
         operates(actor, voucher.programme.region),
         _("只有发券区域的科协可以作废创新券。"),
         "forbidden",
     )
-    _require(reason.strip(), _("请写明作废理由。"), "no_reason")
+    require(reason.strip(), _("请写明作废理由。"), "no_reason")
     amount = _return_unspent(
         actor, voucher, status=Voucher.Status.CANCELLED, event="vouchers.voucher.cancelled", now=now
     )

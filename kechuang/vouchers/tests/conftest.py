@@ -14,6 +14,7 @@ from kechuang.vouchers.factories import active_provider, issued_vouchers, member
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 NOW = datetime.datetime(2018, 12, 3, 10, 0, tzinfo=SHANGHAI)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @dataclass

@@ -163,9 +163,10 @@ class Vouchers(RuleBasedStateMachine):
         if not open_holds:
             return
         hold = open_holds[h % len(open_holds)]
-        call = lambda: payments.settle_payment(
-            self.w.owner, hold=hold, actual_fee=fee, now=self.now
-        )
+
+        def call():
+            return payments.settle_payment(self.w.owner, hold=hold, actual_fee=fee, now=self.now)
+
         if fee <= 0:
             self.refused(call)
             return
@@ -218,9 +219,12 @@ class Vouchers(RuleBasedStateMachine):
         if not vouchers:
             return
         voucher = vouchers[v % len(vouchers)]
-        call = lambda: services.cancel_voucher(
-            operator_of(self.w.jiading), voucher, reason="企业注销", now=self.now
-        )
+
+        def call():
+            return services.cancel_voucher(
+                operator_of(self.w.jiading), voucher, reason="企业注销", now=self.now
+            )
+
         if voucher.status != "active":
             self.refused(call)
         else:
