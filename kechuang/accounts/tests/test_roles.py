@@ -61,9 +61,24 @@ OPERATOR_MENU = [
     reverse("demands:console"),
     reverse("challenges:manage"),
     reverse("demands:pools"),
+    reverse("vouchers:manage"),
     reverse("demands:engagements"),
+    reverse("booking:queue"),
+    reverse("booking:figures"),
 ]
-MEMBER_MENU = [reverse("demands:create"), reverse("demands:engagements")]
+ENTERPRISE_MENU = [
+    reverse("vouchers:wallet"),
+    reverse("demands:create"),
+    reverse("demands:engagements"),
+    reverse("booking:mine"),
+]
+INSTITUTION_MENU = [
+    reverse("vouchers:provider"),
+    reverse("demands:create"),
+    reverse("demands:engagements"),
+    reverse("booking:mine"),
+    reverse("booking:queue"),
+]
 EXPERT_MENU = [
     reverse("demands:inbox"),
     reverse("challenges:reviews"),
@@ -83,8 +98,8 @@ def test_anonymous_and_role_less_people_see_no_role_menu(client, world):
 @pytest.mark.parametrize(
     "who, menu",
     [
-        ("member_a", MEMBER_MENU),  # enterprise member
-        ("member_b", MEMBER_MENU),  # member of a testing institution
+        ("member_a", ENTERPRISE_MENU),  # enterprise member
+        ("member_b", INSTITUTION_MENU),  # member of a testing institution
         ("ruian_operator", OPERATOR_MENU),
         ("expert", EXPERT_MENU),
         ("superuser", OPERATOR_MENU),
@@ -107,11 +122,14 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     client.force_login(world.ruian_operator)
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
-        *OPERATOR_MENU[:-1],
+        *OPERATOR_MENU[:5],
+        reverse("vouchers:wallet"),
         reverse("demands:create"),
         reverse("demands:inbox"),
         reverse("challenges:reviews"),
         reverse("demands:engagements"),
+        reverse("booking:mine"),
+        *OPERATOR_MENU[6:],
     ]
 
 
