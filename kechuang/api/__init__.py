@@ -25,9 +25,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from kechuang.booking.api import router as booking_router
 from kechuang.challenges.api import router as challenges_router
 from kechuang.core.actions import Refused
-from kechuang.core.api import router as vocabulary_router
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
+from kechuang.search.api import router as vocabulary_router
 from kechuang.vouchers.api import router as vouchers_router
 
 
