@@ -66,15 +66,15 @@ OPERATOR_MENU = [
     reverse("booking:queue"),
     reverse("booking:figures"),
 ]
-ENTERPRISE_MENU = [
-    reverse("vouchers:wallet"),
+MEMBER_MENU = [
     reverse("demands:create"),
+    reverse("vouchers:wallet"),
     reverse("demands:engagements"),
     reverse("booking:mine"),
 ]
 INSTITUTION_MENU = [
-    reverse("vouchers:provider"),
     reverse("demands:create"),
+    reverse("vouchers:provider"),
     reverse("demands:engagements"),
     reverse("booking:mine"),
     reverse("booking:queue"),
@@ -98,7 +98,7 @@ def test_anonymous_and_role_less_people_see_no_role_menu(client, world):
 @pytest.mark.parametrize(
     "who, menu",
     [
-        ("member_a", ENTERPRISE_MENU),  # enterprise member
+        ("member_a", MEMBER_MENU),  # enterprise member
         ("member_b", INSTITUTION_MENU),  # member of a testing institution
         ("ruian_operator", OPERATOR_MENU),
         ("expert", EXPERT_MENU),
@@ -123,8 +123,8 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
         *OPERATOR_MENU[:5],
-        reverse("vouchers:wallet"),
         reverse("demands:create"),
+        reverse("vouchers:wallet"),
         reverse("demands:inbox"),
         reverse("challenges:reviews"),
         reverse("demands:engagements"),
@@ -223,7 +223,7 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
     client.force_login(world.ruian_operator)
     response = client.get(reverse("manage:dashboard"))
     assert response.status_code == 200
-    assert sections(response.text) == ["operator"]
+    assert sections(response.text) == ["operator", "vouchers"]
     counts = {str(q.label): q.count for q in response.context["workbench"].operator.queues}
     assert counts == {
         "待审核的资源记录": 1,
@@ -251,7 +251,7 @@ def test_expert_workbench_has_inbox_and_no_membership_complaint(client, world, e
 def test_enterprise_without_demands_is_told_the_first_step(client, world):
     client.force_login(world.member_a)
     response = client.get(reverse("manage:dashboard"))
-    assert sections(response.text) == ["enterprise", "organizations"]
+    assert sections(response.text) == ["enterprise", "organizations", "vouchers"]
     assert "第一步：发布一条技术需求。" in response.text
     assert (
         "第一步：添加本机构的科技成果" not in response.text
@@ -280,7 +280,7 @@ def test_institution_workbench_counts_its_records_and_waiting_requests(client, w
     )
     client.force_login(world.member_b)
     response = client.get(reverse("manage:dashboard"))
-    assert sections(response.text) == ["organizations"]
+    assert sections(response.text) == ["organizations", "vouchers"]
     section = response.context["workbench"].organizations
     assert section.rows[0].counts == {"achievement": 0, "instrument": 2, "service": 1}
     assert [(str(q.label), q.count) for q in section.queues] == [
@@ -317,8 +317,16 @@ def test_workbench_queries_stay_bounded_for_every_role_at_once(
         OrganizationFactory(region=world.ruian, status=Status.PENDING)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("manage:dashboard"))
-    assert len(few.captured_queries) <= 36
-    assert sections(response.text) == ["operator", "enterprise", "organizations", "expert"]
+    # 36 before the voucher section, which adds a fixed 8: three operator queues, one enterprise, two
+    # provider queues and the auditor permission (two)
+    assert len(few.captured_queries) <= 44
+    assert sections(response.text) == [
+        "operator",
+        "enterprise",
+        "organizations",
+        "expert",
+        "vouchers",
+    ]
 
 
 # --- actions on resource pages -----------------------------------------------------------------------
