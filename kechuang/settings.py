@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
     "kechuang.contracts",
     "kechuang.auctions",
+    "kechuang.booking",  # shared large-instrument booking and usage billing
+    "kechuang.vouchers",
     "kechuang.workbench",  # the console over every capability: workbench, records, review queue
     "kechuang.demo",  # the demo and benchmark commands; nothing depends on it
     "axes",  # login throttling (see AXES_* below)

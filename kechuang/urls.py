@@ -25,6 +25,8 @@ urlpatterns = [
     path("challenges/", include("kechuang.challenges.urls")),
     path("contracts/", include("kechuang.contracts.urls")),
     path("auctions/", include("kechuang.auctions.urls")),
+    path("booking/", include("kechuang.booking.urls")),
+    path("vouchers/", include("kechuang.vouchers.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]

@@ -103,4 +103,9 @@ def demo_logins() -> list[DemoLogin]:
     expert = Expert.objects.filter(user__username="expert").select_related("affiliation").first()
     if expert:
         logins.append(DemoLogin("expert", _("专家"), f"{expert.name}（{expert.affiliation}）"))
+    provider = Membership.objects.filter(user__username="provider").select_related("organization")
+    if provider := provider.first():
+        logins.append(DemoLogin("provider", _("创新券服务机构"), provider.organization.name))
+    if User.objects.filter(username="auditor").exists():
+        logins.append(DemoLogin("auditor", _("审计"), _("创新券账务与跨区域清算")))
     return logins

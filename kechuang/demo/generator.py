@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from kechuang.auctions.demo import load_demo_auctions
+from kechuang.booking.demo import load_demo_bookings
 from kechuang.challenges.demo import load_demo_challenges
 from kechuang.contracts.demo import load_demo_contracts
 from kechuang.core.audit import record
@@ -51,6 +52,7 @@ from kechuang.directory.models import (
     TierRecord,
 )
 from kechuang.directory.validators import credit_code_check_char, patent_check_digit
+from kechuang.vouchers.demo import load_demo_vouchers
 
 SEED = 20211
 MARKER_ACTION = "demo.loaded"
@@ -368,6 +370,8 @@ class DemoBuilder:
         load_demo_contracts(operators)
         load_demo_auctions(operators)
         self.submissions_awaiting_review(ruian, exclude=enterprise)
+        load_demo_vouchers(federation, enterprise=enterprise)
+        load_demo_bookings(institution=institution, enterprise=enterprise)
         return federation
 
     def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:
