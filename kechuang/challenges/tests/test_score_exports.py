@@ -20,10 +20,10 @@ PAYLOAD = "=cmd|' /C calc'!A0"
 def unsealed(world):
     under_review(world)
     review_round = first_round(world)
-    services.draw_panel(review_round, by=world.operator, size=3, seed=1, now=AFTER)
+    services.draw_panel(world.operator, review_round, size=3, seed=1, now=AFTER)
     all_score(world, review_round)
     Score.objects.filter(round=review_round).update(comment=PAYLOAD)  # as a reviewer typed it
-    services.unseal_round(review_round, by=world.operator, now=AFTER)
+    services.unseal_round(world.operator, review_round, now=AFTER)
     world.round = review_round
     world.names = {seat.expert.name for seat in review_round.seats.all()}
     return world
