@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/", include("kechuang.directory.urls_manage")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
+    path("indicators/", include("kechuang.indicators.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]
