@@ -27,6 +27,7 @@ from kechuang.core.actions import Refused
 from kechuang.core.api import router as vocabulary_router
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
+from kechuang.indicators.api import router as indicators_router
 
 
 class ErrorOut(Schema):
@@ -50,6 +51,7 @@ api.add_router("/directory/", directory_router)
 api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
+api.add_router("/indicators/", indicators_router)
 
 
 def _error(request, status: int, detail: str, code: str = "", errors: list | None = None):

@@ -49,6 +49,7 @@ from kechuang.directory.models import (
     TierRecord,
 )
 from kechuang.directory.validators import credit_code_check_char, patent_check_digit
+from kechuang.indicators.demo import load_demo_indicators
 
 SEED = 20211
 MARKER_ACTION = "demo.loaded"
@@ -362,6 +363,7 @@ class DemoBuilder:
         ruian = self.regions[RUIAN]
         load_demo_demands(ruian, enterprise=enterprise, institution=institution, expert=engineer)
         load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
+        load_demo_indicators()
         self.submissions_awaiting_review(ruian, exclude=enterprise)
         return federation
 

@@ -29,7 +29,10 @@ class IndicatorForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [("", _("人工填报（附佐证，双人审核）")), *registry.choices()]
+        self.fields["source"].choices = [
+            ("", _("人工填报（附佐证，双人审核）")),
+            *registry.choices(),
+        ]
 
 
 class TargetForm(forms.Form):

@@ -71,6 +71,14 @@ class Indicator(models.Model):
     def is_manual(self) -> bool:
         return not self.source
 
+    @property
+    def source_label(self):
+        """The registered formula's name (the key itself if no app registers it any more)."""
+        from kechuang.indicators import registry
+
+        found = registry.get(self.source) if self.source else None
+        return found.label if found else self.source
+
     def get_absolute_url(self) -> str:
         return reverse("indicators:indicator", args=[self.pk])
 
@@ -210,7 +218,8 @@ class SigningEvent(models.Model):
 class SignedProject(models.Model):
     """One project of a signing batch, followed up after the day.
 
-    Status moves only forward: signed → started → in production (projects) / operating (platforms), or
+    Status moves only forward: signed → started → in production (industrial projects) / operating
+    (platforms, funds, talent teams, cooperations), or
     to stalled with a reason from any open state; a stalled project may be resumed as started. Each date
     is set once, by the service that makes the step.
     """

@@ -160,6 +160,7 @@ class Board:
     region: Region
     year: int
     elapsed: int
+    completed: int
     indicators: list[Indicator]
     units: list[UnitSummary]
     by_indicator: dict[int, list[Cell]] = field(default_factory=dict)
@@ -267,7 +268,7 @@ def board(
     ranked = sorted(summaries.values(), key=lambda s: (-s.score, -s.met, s.region.code))
     for n, summary in enumerate(ranked, 1):
         summary.rank = n
-    return Board(scope, year, elapsed, indicators, ranked, by_indicator)
+    return Board(scope, year, elapsed, completed, indicators, ranked, by_indicator)
 
 
 def years_trend(
@@ -349,3 +350,29 @@ def visible_scopes(user) -> QuerySet[Region]:
         pk__in=Target.objects.values("region")
     )
     return regions.filter(with_indicators).order_by("path")
+
+
+def indicator_queues(regions) -> list[tuple[str, int, str]]:
+    """The workbench's indicator queues for an operator of ``regions`` (a lazy region queryset): manual
+    values waiting for a second person, and signed projects stalled. (label, count, url) each."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from kechuang.indicators.models import SignedProject
+
+    return [
+        (
+            _("待审核的指标填报"),
+            ManualValue.objects.filter(
+                status=ManualValue.Status.PENDING, region__in=regions
+            ).count(),
+            reverse("indicators:review"),
+        ),
+        (
+            _("停滞的签约项目"),
+            SignedProject.objects.filter(
+                status=SignedProject.Status.STALLED, region__in=regions
+            ).count(),
+            reverse("indicators:events"),
+        ),
+    ]

@@ -345,7 +345,8 @@ def add_project(
 def next_statuses(project: SignedProject) -> list[str]:
     """The follow-up steps open to ``project`` now (pages show these buttons, the service allows these)."""
     S = SignedProject.Status
-    landed = S.OPERATING if project.kind == SignedProject.Kind.PLATFORM else S.PRODUCING
+    # An industrial project goes into production; a platform, fund, team or cooperation starts operating.
+    landed = S.PRODUCING if project.kind == SignedProject.Kind.INDUSTRIAL else S.OPERATING
     return {
         S.SIGNED: [S.STARTED, S.STALLED],
         S.STARTED: [landed, S.STALLED],

@@ -218,6 +218,7 @@ def indicator_detail(request, pk: int):
         "entry_regions": [r for r in [scope, *units] if operates(request.user, r)],
         "unit_regions": units,
         "money_unit": indicator.money,
+        "source_label": indicator.source_label,
     }
     return render(request, "indicators/indicator.html", context)
 
@@ -651,8 +652,6 @@ def ladder(request):
 def _ancestor_paths(region: Region) -> list[str]:
     codes = [c for c in region.path.split("/") if c]
     return ["".join(f"{c}/" for c in codes[: n + 1]) for n in range(len(codes))]
-
-
 
 
 def tier_flows(scope: Region, years: int = 6) -> dict:
