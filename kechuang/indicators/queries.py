@@ -349,7 +349,7 @@ def visible_scopes(user) -> QuerySet[Region]:
     with_indicators = Q(pk__in=Indicator.objects.values("region")) | Q(
         pk__in=Target.objects.values("region")
     )
-    return regions.filter(with_indicators).order_by("path")
+    return regions.filter(with_indicators).select_related("parent__parent").order_by("path")
 
 
 def indicator_queues(regions) -> list[tuple[str, int, str]]:

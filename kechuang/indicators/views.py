@@ -70,9 +70,11 @@ def _year(request) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
-def _region_param(request, name: str = "region") -> Region | None:
+def _region_param(request, name: str = "region", *, query_only: bool = False) -> Region | None:
+    """The region named by a form field (on a POST) or the query string."""
+    posted = request.method == "POST" and name in request.POST and not query_only
     try:
-        pk = int(request.GET.get(name, "") or request.POST.get(name, ""))
+        pk = int((request.POST if posted else request.GET).get(name, ""))
     except ValueError:
         return None
     return Region.objects.filter(pk=pk).first()
@@ -151,7 +153,7 @@ def indicator_detail(request, pk: int):
     """One indicator across a region's districts: figures, monthly and yearly trends, targets, entries."""
     _operator(request)
     indicator = get_object_or_404(Indicator.objects.select_related("region"), pk=pk)
-    scope = _region_param(request) or indicator.region
+    scope = _region_param(request, query_only=True) or indicator.region
     if not operates(request.user, scope):
         scope = next(
             (
@@ -356,7 +358,10 @@ def define(request):
     """Define an indicator for a region the operator runs."""
     _operator(request)
     regions = list(
-        managed_regions(request.user).exclude(level=Region.Level.PROVINCE).order_by("path")[:200]
+        managed_regions(request.user)
+        .exclude(level=Region.Level.PROVINCE)
+        .select_related("parent__parent")
+        .order_by("path")[:200]
     )
     form = IndicatorForm(request.POST or None)
     if request.method == "POST":
@@ -472,7 +477,9 @@ def events(request):
         {
             "events": items,
             "form": form,
-            "regions": regions.exclude(level=Region.Level.PROVINCE).order_by("path")[:200],
+            "regions": regions.exclude(level=Region.Level.PROVINCE)
+            .select_related("parent__parent")
+            .order_by("path")[:200],
         },
     )
 
@@ -638,7 +645,9 @@ def ladder(request):
         "indicators/ladder.html",
         {
             "scope": scope,
-            "scopes": regions.exclude(level=Region.Level.PROVINCE).order_by("path")[:200],
+            "scopes": regions.exclude(level=Region.Level.PROVINCE)
+            .select_related("parent__parent")
+            .order_by("path")[:200],
             "tracks": [(t, label, counts.get(t, 0)) for t, label in Track.choices],
             "track": track,
             "page": listed,
