@@ -8,6 +8,7 @@ and its lineage always agree.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
@@ -55,7 +56,7 @@ class Cell:
     elapsed: int  # months of the year begun so far (12 for past years): the months shown
     completed: int = 12  # months of the year fully over: the pace is measured against these
 
-    @property
+    @cached_property
     def cumulative(self) -> list[Decimal]:
         out, running = [], ZERO
         for m, value in enumerate(self.months, 1):
@@ -66,7 +67,7 @@ class Cell:
             out.append(running if m <= self.elapsed else None)
         return out
 
-    @property
+    @cached_property
     def completion(self) -> Decimal | None:
         return completion(self.indicator, self.actual, self.target)
 
