@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "kechuang.notifications",
     "kechuang.indicators",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
+    "kechuang.contracts",
+    "kechuang.auctions",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,8 @@ urlpatterns = [
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
     path("indicators/", include("kechuang.indicators.urls")),
+    path("contracts/", include("kechuang.contracts.urls")),
+    path("auctions/", include("kechuang.auctions.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]

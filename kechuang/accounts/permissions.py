@@ -101,6 +101,11 @@ class Roles:
         return bool(self.memberships)
 
     @property
+    def may_enter_contracts(self) -> bool:
+        """Operators and members of any organisation register technology contracts (技术合同登记)."""
+        return self.operator or bool(self.memberships)
+
+    @property
     def has_role(self) -> bool:
         return self.operator or bool(self.memberships) or self.expert is not None
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import Roles, managed_regions, roles_of
+from kechuang.auctions.models import AuctionSession
 from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
+from kechuang.contracts.models import TechContract
 from kechuang.demands.models import Demand, Engagement
 from kechuang.demands.queries import stalled_engagements
 from kechuang.directory.models import Status
@@ -133,6 +135,18 @@ def operator_section(user) -> OperatorSection:
             manage,
         ),
         *(Queue(*queue) for queue in indicator_queues(regions)),
+        Queue(
+            _("待审核的拍卖专场"),
+            AuctionSession.objects.filter(
+                status=AuctionSession.Status.IN_REVIEW, region__in=regions
+            ).count(),
+            reverse("auctions:manage"),
+        ),
+        Queue(
+            _("待认定登记的技术合同"),
+            TechContract.objects.awaiting_review(regions).count(),
+            reverse("contracts:register") + "?queue=1",
+        ),
     ]
     challenge_lists = list(
         ChallengeList.objects.filter(region__in=regions)

@@ -22,7 +22,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kechuang.auctions.api import router as auctions_router
 from kechuang.challenges.api import router as challenges_router
+from kechuang.contracts.api import router as contracts_router
 from kechuang.core.actions import Refused
 from kechuang.core.api import router as vocabulary_router
 from kechuang.demands.api import router as demands_router
@@ -52,6 +54,8 @@ api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
 api.add_router("/indicators/", indicators_router)
+api.add_router("/contracts/", contracts_router)
+api.add_router("/auctions/", auctions_router)
 
 
 def _error(request, status: int, detail: str, code: str = "", errors: list | None = None):

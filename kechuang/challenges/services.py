@@ -52,6 +52,7 @@ from kechuang.challenges.models import (
     TeamMember,
     Tranche,
 )
+from kechuang.contracts.services import contract_from_challenge
 from kechuang.core.actions import Refused
 from kechuang.core.audit import record
 from kechuang.core.money import to_yuan
@@ -1250,6 +1251,9 @@ def sign_agreement(
     application.save(update_fields=["status"])
     record(by, "challenges.agreement.sign", agreement, str(agreement), first=str(first_tranche))
     agreement.refresh_from_db()
+    contract_from_challenge(
+        by, agreement, now=now
+    )  # the task book's technology-development contract
     _tell_tranche_released(agreement, signing)
     return agreement
 

@@ -58,6 +58,13 @@ JOBS: list[Job] = [
         "kechuang.demands.services.expire_stale_engagements",
         _("过期未回应的对接请求"),
     ),
+    Job(
+        "auctions.close",
+        timedelta(minutes=1),
+        "kechuang.auctions.services.close_due_lots",
+        _("结束到时的拍品竞价"),
+        lease=timedelta(minutes=5),
+    ),
 ]
 
 

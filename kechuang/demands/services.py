@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
+from kechuang.contracts.services import contract_from_engagement
 from kechuang.core.actions import Refused
 from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain, TechField
@@ -764,6 +765,8 @@ def agree_cooperation(
         cooperation_mode=cooperation_mode,
         amount=amount,
     )
+    # The agreement is a technology contract for the seller region's registration (认定登记).
+    contract_from_engagement(actor, engagement)
     notify(
         operators_of(engagement.demand.region),
         "engagement.agreed",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from kechuang.accounts.models import OperatorMandate, User
 from kechuang.core.models import Region
 from kechuang.directory.models import Organization
-from kechuang.indicators import queries, services
+from kechuang.indicators import queries, registry, services
 from kechuang.indicators.models import Indicator, SignedProject
 
 CITY = "330300"
@@ -130,7 +130,17 @@ INDICATORS = [
         "sum",
         "“店小二”式科技服务走访",
     ),
-    ("turnover", "技术交易额", "亿元", "", True, True, "sum", "技术合同认定登记成交额"),
+    # 技术交易额 reads the registered contracts where the contracts app is installed (else entered by hand).
+    (
+        "turnover",
+        "技术交易额",
+        "亿元",
+        "contracts.turnover",
+        True,
+        True,
+        "sum",
+        "技术合同认定登记成交额",
+    ),
     ("venture", "创投机构投资", "亿元", "", True, True, "sum", "创投机构对区内科技企业的投资额"),
     ("platforms", "新增省级以上创新平台", "个", "", True, False, "sum", ""),
     ("talents", "引进高层次人才", "名", "", False, False, "sum", ""),
@@ -420,7 +430,7 @@ def load_demo_indicators(*, today: datetime.date | None = None) -> None:
             code=code,
             name=name,
             unit=unit,
-            source=source,
+            source=source if registry.get(source) else "",
             is_core=core,
             money=money,
             aggregation=aggregation,
@@ -562,6 +572,8 @@ def load_demo_indicators(*, today: datetime.date | None = None) -> None:
         region = districts[code]
         for key, total in figures.items():
             indicator = indicators[key]
+            if not indicator.is_manual:
+                continue  # read from the platform's records (the contracts' turnover)
             if indicator.aggregation == Indicator.Aggregation.LATEST:
                 parts = [(quarters[-1], Decimal(str(total)))]
             else:

@@ -4,6 +4,8 @@ Each is registered here rather than in the owning app so that the owning apps ne
 that lands later (contracts, vouchers, booking) registers its own from its ``AppConfig.ready``.
 """
 
+from django.apps import apps
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.indicators.registry import LineageRow, Source, register
@@ -126,6 +128,24 @@ def _visit_row(visit) -> LineageRow:
         on=visit.visited_on,
         region=organization.region.name,
         note=visit.notes[:60],
+    )
+
+
+def _contracts():
+    from kechuang.contracts.queries import turnover_contracts
+
+    # The queryset behind kechuang.contracts.queries.turnover: registered contracts, seller's region.
+    return turnover_contracts().select_related("seller_region")
+
+
+def _contract_row(contract) -> LineageRow:
+    return LineageRow(
+        title=contract.title,
+        url=contract.get_absolute_url(),
+        on=timezone.localdate(contract.registered_at) if contract.registered_at else None,
+        region=contract.seller_region.name,
+        amount=contract.tech_amount,
+        note=f"{contract.number or ''} {contract.seller_name} → {contract.buyer_name}".strip(),
     )
 
 
@@ -254,3 +274,17 @@ def register_builtin_sources() -> None:
             owner="indicators",
         )
     )
+    if apps.is_installed("kechuang.contracts"):
+        register(
+            Source(
+                key="contracts.turnover",
+                label=_("技术交易额（登记技术合同的技术交易额，按卖方区域）"),
+                queryset=_contracts,
+                date_field="registered_at",
+                region_field="seller_region",
+                row=_contract_row,
+                amount_field="tech_amount",
+                money=True,
+                owner="contracts",
+            )
+        )

@@ -61,9 +61,15 @@ OPERATOR_MENU = [
     reverse("demands:console"),
     reverse("challenges:manage"),
     reverse("demands:pools"),
+    reverse("auctions:manage"),
     reverse("demands:engagements"),
+    reverse("contracts:register"),
 ]
-MEMBER_MENU = [reverse("demands:create"), reverse("demands:engagements")]
+MEMBER_MENU = [
+    reverse("demands:create"),
+    reverse("demands:engagements"),
+    reverse("contracts:register"),
+]
 EXPERT_MENU = [
     reverse("demands:inbox"),
     reverse("challenges:reviews"),
@@ -107,11 +113,12 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     client.force_login(world.ruian_operator)
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
-        *OPERATOR_MENU[:-1],
+        *OPERATOR_MENU[:-2],
         reverse("demands:create"),
         reverse("demands:inbox"),
         reverse("challenges:reviews"),
         reverse("demands:engagements"),
+        reverse("contracts:register"),
     ]
 
 
@@ -214,6 +221,8 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待审核的拍卖专场": 0,
+        "待认定登记的技术合同": 0,
     }
     assert NOT_A_MEMBER not in response.text
     assert "瑞安市科协" in response.text

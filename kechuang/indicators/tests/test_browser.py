@@ -103,6 +103,8 @@ def test_enter_approve_rank_and_trace(page, live_server, artifacts_dir):
     page.goto(f"{base}/indicators/?region={city.pk}&year={YEAR}")
     expect(page.get_by_test_id("ranking")).to_contain_text("龙湾区")
     thead = page.get_by_test_id("ranking").locator("thead")
-    assert thead.bounding_box()["width"] <= 1  # the table became cards: its header only for screen readers
+    assert (
+        thead.bounding_box()["width"] <= 1
+    )  # the table became cards: its header only for screen readers
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(artifacts_dir / "indicators-board-390.png"), full_page=True)
