@@ -8,8 +8,8 @@ and its lineage always agree.
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
