@@ -103,7 +103,7 @@ def xlsx_report(region, year: int, *, base_url: str = "") -> bytes:
         heads += [
             f"{unit.region.name}{_('完成值')}",
             f"{unit.region.name}{_('目标')}",
-            f"{unit.region.name}{_('完成率（%）')}",
+            f"{unit.region.name}{_('完成率')}（%）",
         ]
     for col, header in enumerate(heads, 1):
         _put(sheet, start, col, header, font=Font(bold=True), fill=HEADER_FILL)
