@@ -60,6 +60,7 @@ OPERATOR_MENU = [
     reverse("manage:review"),
     reverse("demands:console"),
     reverse("challenges:manage"),
+    reverse("indicators:board"),
     reverse("demands:pools"),
     reverse("auctions:manage"),
     reverse("demands:engagements"),
