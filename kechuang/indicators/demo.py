@@ -670,9 +670,9 @@ def _target(cell, behind: bool, core: bool) -> Decimal:
     else:
         figure = actual * Decimal("0.85") if core else actual
     if cell.indicator.money:
-        return (figure / 1_000_000).to_integral_value(
+        return (figure / 10_000).to_integral_value(
             rounding="ROUND_CEILING" if behind else "ROUND_FLOOR"
-        ) * 1_000_000
+        ) * 10_000
     return Decimal(math.ceil(figure) if behind else max(math.floor(figure), 0))
 
 

@@ -108,7 +108,7 @@ def completion(indicator: Indicator, actual: Decimal, target: Decimal | None) ->
             return Decimal(1) if target >= 0 else None
         return target / actual
     if target == 0:
-        return Decimal(1)
+        return Decimal(1) if actual <= 0 else CAP  # anything above a zero target exceeds it
     return actual / target
 
 
