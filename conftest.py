@@ -2,7 +2,8 @@
 
 Browser tests use ``page`` (a fresh Playwright page in Debian's Chromium) with pytest-django's
 ``live_server``. Where ``/usr/bin/chromium`` is absent they are skipped — unless ``KECHUANG_REQUIRE_BROWSER``
-is set (CI sets it), in which case they fail.
+is set (CI sets it), in which case they fail (and :mod:`kechuang.no_silent_skips` fails any other skip of a
+``browser``, ``postgres_race`` or ``ranking_guard`` test that CI requires).
 """
 
 import os
@@ -11,6 +12,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# kechuang.no_silent_skips: race tests, ranking guards and browser journeys fail instead of skipping
+# where CI requires them; pytester runs small pytest sessions (the plugin's own test).
+pytest_plugins = ["kechuang.no_silent_skips", "pytester"]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"

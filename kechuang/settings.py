@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kechuang.core",
     "kechuang.accounts",
+    "kechuang.search",  # index registry and sync tasks, vocabulary editor; finds each app's search.py
     "kechuang.directory",
     "kechuang.demands",
     "kechuang.challenges",
@@ -77,6 +78,8 @@ INSTALLED_APPS = [
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
     "kechuang.contracts",
     "kechuang.auctions",
+    "kechuang.workbench",  # the console over every capability: workbench, records, review queue
+    "kechuang.demo",  # the demo and benchmark commands; nothing depends on it
 ]
 
 MIDDLEWARE = [
@@ -152,7 +155,7 @@ TASKS = {
             "rq": "django_tasks_rq.RQBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
         }[TASKS_BACKEND],
-        # kechuang.core.tasks says which work goes to which queue; embeddings has a worker of its own.
+        # kechuang.core.queues says which work goes to which queue; embeddings has a worker of its own.
         "QUEUES": TASK_QUEUES,
     }
 }
@@ -162,6 +165,8 @@ if TASKS_BACKEND == "rq":
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Who answers core's questions about a person (operator? which regions?): see kechuang.core.access.
+ACCESS_RULES = "kechuang.accounts.permissions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "directory:home"
 LOGOUT_REDIRECT_URL = "directory:home"

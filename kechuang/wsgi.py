@@ -8,6 +8,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kechuang.settings")
 application = get_wsgi_application()
 
-from kechuang.core.warmup import warm_up_in_background  # noqa: E402 needs the settings set up
+from kechuang.search.warmup import warm_up_in_background  # noqa: E402 needs the settings set up
 
 warm_up_in_background()

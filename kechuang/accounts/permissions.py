@@ -119,8 +119,6 @@ def roles_of(user) -> Roles:
         return NO_ROLES
     cached = user.__dict__.get("_kechuang_roles")
     if cached is None:
-        from kechuang.directory.models import Expert
-
         cached = Roles(
             operator=is_operator(user),
             memberships=tuple(
@@ -128,10 +126,18 @@ def roles_of(user) -> Roles:
                     "organization__name"
                 )
             ),
-            expert=Expert.objects.filter(user=user).select_related("region").first(),
+            expert=expert_profile_of(user),
         )
         user.__dict__["_kechuang_roles"] = cached
     return cached
+
+
+def expert_profile_of(user):
+    """The directory's expert profile linked to ``user`` (with its region), or ``None``: read through the
+    profile's one-to-one relation to the user (``expert_profile``), so accounts needs no import of the
+    directory, which builds on it."""
+    profiles = get_user_model()._meta.get_field("expert_profile").related_model._default_manager
+    return profiles.filter(user=user).select_related("region").first()
 
 
 def may_post_demands(user) -> bool:

@@ -26,10 +26,10 @@ from kechuang.auctions.api import router as auctions_router
 from kechuang.challenges.api import router as challenges_router
 from kechuang.contracts.api import router as contracts_router
 from kechuang.core.actions import Refused
-from kechuang.core.api import router as vocabulary_router
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
 from kechuang.indicators.api import router as indicators_router
+from kechuang.search.api import router as vocabulary_router
 
 
 class ErrorOut(Schema):

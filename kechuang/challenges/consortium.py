@@ -158,8 +158,8 @@ def suggest_consortia(
 def suggest_for_challenge(challenge, *, per_indicator: int = 8) -> list[ConsortiumSuggestion]:
     """Search experts and organisations for each of the task's indicators, in the task's context, and
     suggest consortia."""
-    from kechuang.core.indexing import current_analyzer, search
     from kechuang.matching.evidence import phrases_of
+    from kechuang.search.indexing import current_analyzer, search
 
     analyzer = current_analyzer()
     context = f"{challenge.title}\n{challenge.problem}"

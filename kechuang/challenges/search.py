@@ -41,8 +41,8 @@ def indexed_challenges():
     )
 
 
-def register_challenges() -> None:
-    from kechuang.core.indexing import register
+def register_indexes() -> None:
+    from kechuang.search.indexing import register
 
     register(
         Challenge,

@@ -320,7 +320,7 @@ def application_detail(request, pk: int):
             return redirect(application)
     suggestions = []
     if editable:
-        from kechuang.core.indexing import search
+        from kechuang.search.indexing import search
 
         hits = search(
             f"{application.challenge.title} {application.challenge.problem}",

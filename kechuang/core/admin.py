@@ -9,9 +9,8 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.accounts.permissions import is_operator, managed_regions, operates
-from kechuang.core import vocabulary
-from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, TechField
+from kechuang.core.access import is_operator, managed_regions, operates
+from kechuang.core.models import AuditEntry, Federation, Region, TechField
 
 admin.site.site_header = _("科创平台管理")
 admin.site.site_title = _("科创平台管理")
@@ -144,27 +143,6 @@ class FederationAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
-
-
-@admin.register(IndustryChain)
-class IndustryChainAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug", "keywords"]
-    prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["regions"]
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if not change or {"name", "keywords"} & set(form.changed_data):
-            vocabulary.request_rebuild(request.user)  # the chain's words segment indexed text
-
-    def delete_model(self, request, obj) -> None:
-        super().delete_model(request, obj)
-        vocabulary.request_rebuild(request.user)
-
-    def delete_queryset(self, request, queryset) -> None:
-        super().delete_queryset(request, queryset)
-        vocabulary.request_rebuild(request.user)
 
 
 @admin.register(TechField)

@@ -6,9 +6,3 @@ class CoreConfig(AppConfig):
     name = "kechuang.core"
     label = "core"
     verbose_name = _("基础数据")
-
-    def ready(self) -> None:
-        # The directory's record types join the search index (other apps register in their own ready()).
-        from kechuang.directory.search import register_directory
-
-        register_directory()

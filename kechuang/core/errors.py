@@ -8,7 +8,7 @@ from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from kechuang.accounts.permissions import offices_for
+from kechuang.core.access import offices_for
 
 
 def _back_url(request: HttpRequest) -> str:

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kechuang.accounts.permissions import is_operator
 from kechuang.core import clock
+from kechuang.core.access import is_operator
 
 
 @login_required

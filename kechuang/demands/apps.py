@@ -6,8 +6,3 @@ class DemandsConfig(AppConfig):
     name = "kechuang.demands"
     label = "demands"
     verbose_name = _("供需对接")
-
-    def ready(self) -> None:
-        from kechuang.demands.search import register_demands
-
-        register_demands()

@@ -253,7 +253,7 @@ def demand_matches(
     hits with no evidence, retired or maintenance instruments and duplicate copies of an instrument
     model, service item or achievement are left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
     the demand's own chain are ``peers``, never solvers."""
-    from kechuang.core.indexing import search
+    from kechuang.search.indexing import search
 
     filters = scope_filters(demand.region, scope if scope in SCOPES else "own")
     open_engagements = (
@@ -333,7 +333,7 @@ def picked_experts(
     """The picker's options: the published experts among ``selected`` (ids as submitted; one unless
     ``multiple``), then up to ``k`` others the matching engine finds for ``query`` — by name, affiliation,
     keywords or works."""
-    from kechuang.core.indexing import search
+    from kechuang.search.indexing import search
 
     ids = list(dict.fromkeys(int(v) for v in selected if str(v).isdigit()))[:50]
     if not multiple:
@@ -354,7 +354,7 @@ def picked_enterprises(
     """The enterprise picker's options: the published enterprise among ``selected`` (one id as
     submitted), then up to ``k`` others the matching engine finds for ``query`` — by name, products or
     region."""
-    from kechuang.core.indexing import search
+    from kechuang.search.indexing import search
 
     enterprises = Organization.objects.published().filter(kind=Organization.Kind.ENTERPRISE)
     ids = [int(v) for v in selected if str(v).isdigit()][:1]
@@ -395,7 +395,7 @@ class InboxItem(ExplainedHit):
 def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
     """Published demands that match ``expert``, restricted to those ``user`` may see, strongest first
     (by strength band, then the engine's order, so the shown order follows the shown strength)."""
-    from kechuang.core.indexing import search
+    from kechuang.search.indexing import search
 
     hits = search(expert_query(expert), types=["demand"], k=k * 2)
     pks = [int(h.id.partition(":")[2]) for h in hits if h.id.partition(":")[2].isdigit()]

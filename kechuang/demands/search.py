@@ -50,8 +50,8 @@ def search_queries():
         yield expert_query(expert)
 
 
-def register_demands() -> None:
-    from kechuang.core.indexing import register, register_queries
+def register_indexes() -> None:
+    from kechuang.search.indexing import register, register_queries
 
     register(Demand, "demand", demand_document, indexed_demands)
     register_queries(search_queries)

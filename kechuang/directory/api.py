@@ -26,7 +26,6 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import create_model, field_validator
 
-from kechuang.core.indexing import search
 from kechuang.core.models import Region
 from kechuang.directory.queries import (
     SEARCH_DEPTH,
@@ -37,6 +36,7 @@ from kechuang.directory.queries import (
     hit_pk,
     with_related,
 )
+from kechuang.search.indexing import search
 
 router = Router(tags=["directory"])
 

@@ -2,7 +2,7 @@
 sorted, searched and paginated.
 
 :func:`browse` is the one read path behind every list page. With a keyword it ranks through the search
-engine (:func:`kechuang.core.indexing.search`, which folds traditional characters to simplified and
+engine (:func:`kechuang.search.indexing.search`, which folds traditional characters to simplified and
 tokenises Chinese) and then loads the page's rows by primary key in rank order; without one it filters and
 orders in the database. Either way only PUBLISHED records are returned.
 """
@@ -18,7 +18,6 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from kechuang.core.indexing import search
 from kechuang.core.models import IndustryChain, Region, TechField
 from kechuang.directory.models import (
     Achievement,
@@ -30,6 +29,7 @@ from kechuang.directory.models import (
     ServiceItem,
 )
 from kechuang.matching.base import Hit
+from kechuang.search.indexing import search
 
 PAGE_SIZE = 20
 SEARCH_DEPTH = 500  # most hits a keyword list pages through: 25 pages of 20

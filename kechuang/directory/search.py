@@ -7,7 +7,7 @@ by owning organisation (``group``).
 
 Matching in the other direction: :func:`demands_for_expert` (expert → demands) and
 :func:`enterprises_for_achievement` (achievement → enterprises, through their products, chains and past
-demands); demand → experts/achievements/… is :func:`kechuang.core.indexing.search` over those types.
+demands); demand → experts/achievements/… is :func:`kechuang.search.indexing.search` over those types.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import Prefetch
 
-from kechuang.core.indexing import register, search
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -26,6 +25,7 @@ from kechuang.directory.models import (
     ServiceItem,
 )
 from kechuang.matching.base import Document, Hit
+from kechuang.search.indexing import register, search
 
 
 def region_codes(region) -> list[str]:
@@ -253,7 +253,7 @@ def enterprises_for_achievement(achievement: Achievement, k: int = 10) -> list[H
     return [hit for hit in hits if hit.id != f"organization:{achievement.owner_id}"][:k]
 
 
-def register_directory() -> None:
+def register_indexes() -> None:
     """Register the directory's six record types with the search index."""
     demand = _demand_model()
     register(

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from kechuang.core.indexing import search
 from kechuang.core.models import Federation, Region
 from kechuang.directory.models import (
     Achievement,
@@ -30,6 +29,7 @@ from kechuang.directory.queries import (
     hit_pk,
     ranked_records,
 )
+from kechuang.search.indexing import search
 
 HOME_COUNTS_SECONDS = 300
 SEARCH_PREVIEW = 5  # hits per type on the all-types search page

@@ -9,6 +9,7 @@ process's peak memory.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -34,12 +35,29 @@ class BeirSet:
     qrels: dict[str, dict[str, int]]
 
 
-def load_beir(folder: str | Path, split: str = "test", max_queries: int | None = None) -> BeirSet:
+def _open_text(path: Path):
+    """``path`` as text, decompressed if it ends in ``.gz``; ``path.gz`` when only that exists (the sets
+    shipped with the tests are compressed)."""
+    if not path.exists() and path.with_name(path.name + ".gz").exists():
+        path = path.with_name(path.name + ".gz")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def load_beir(
+    folder: str | Path,
+    split: str = "test",
+    max_queries: int | None = None,
+    corpus_file: str | Path | None = None,
+) -> BeirSet:
     """A BEIR data set: ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl`` and
-    ``qrels/<split>.tsv`` (graded scores allowed); only judged queries are kept."""
+    ``qrels/<split>.tsv`` (graded scores allowed); only judged queries are kept. ``corpus_file`` names a
+    corpus shared by several sets (the CSL title and keywords sets) instead of the folder's own; any of
+    the files may be gzip-compressed (``name.gz``)."""
     folder = Path(folder)
     corpus = []
-    with open(folder / "corpus.jsonl", encoding="utf-8") as handle:
+    with _open_text(Path(corpus_file) if corpus_file else folder / "corpus.jsonl") as handle:
         for line in handle:
             row = json.loads(line)
             corpus.append(
@@ -51,14 +69,14 @@ def load_beir(folder: str | Path, split: str = "test", max_queries: int | None =
                 )
             )
     qrels: dict[str, dict[str, int]] = {}
-    with open(folder / "qrels" / f"{split}.tsv", encoding="utf-8") as handle:
+    with _open_text(folder / "qrels" / f"{split}.tsv") as handle:
         for number, line in enumerate(handle):
             parts = line.rstrip("\n").split("\t")
             if number == 0 and not parts[-1].lstrip("-").isdigit():
                 continue  # header
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
     queries = {}
-    with open(folder / "queries.jsonl", encoding="utf-8") as handle:
+    with _open_text(folder / "queries.jsonl") as handle:
         for line in handle:
             row = json.loads(line)
             if str(row["_id"]) in qrels:

@@ -5,7 +5,7 @@ from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django_tasks import task
 
-from kechuang.core.tasks import DEFAULT_QUEUE
+from kechuang.core.queues import DEFAULT_QUEUE
 from kechuang.notifications.models import Notification
 
 

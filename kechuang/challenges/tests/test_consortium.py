@@ -94,7 +94,7 @@ def test_indicator_without_hits_is_reported_uncovered():
 
 @pytest.mark.django_db
 def test_indicators_are_searched_in_the_task_context_on_a_small_world():
-    from kechuang.core.indexing import rebuild_all
+    from kechuang.search.indexing import rebuild_all
 
     region = RegionFactory(code="330381", name="瑞安市")
     compressor = OrganizationFactory(

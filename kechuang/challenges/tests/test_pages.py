@@ -161,8 +161,8 @@ def test_demo_loader_creates_ruians_2021_list():
 
 
 def test_consortium_suggestion_and_invitations_come_from_the_index(world, client):
-    from kechuang.core.indexing import rebuild_all
     from kechuang.directory.factories import OrganizationFactory
+    from kechuang.search.indexing import rebuild_all
 
     compressor = OrganizationFactory(
         region=world.region,
@@ -197,7 +197,7 @@ def test_consortium_suggestion_and_invitations_come_from_the_index(world, client
 
 
 def test_tasks_are_searchable_once_their_list_is_public(world, django_capture_on_commit_callbacks):
-    from kechuang.core.indexing import rebuild_all, search
+    from kechuang.search.indexing import rebuild_all, search
 
     rebuild_all()
     assert search("电控气源装置", types=["challenge"]) == []

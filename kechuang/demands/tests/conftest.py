@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import pytest
 
 from kechuang.accounts.factories import MembershipFactory, OperatorMandateFactory, UserFactory
-from kechuang.core import indexing
 from kechuang.core.factories import IndustryChainFactory, RegionFactory
 from kechuang.core.models import Federation, Region
 from kechuang.demands.factories import DemandFactory
@@ -17,6 +16,7 @@ from kechuang.directory.factories import (
     OrganizationFactory,
 )
 from kechuang.directory.models import Instrument, Organization
+from kechuang.search import indexing
 
 
 @pytest.fixture(autouse=True)

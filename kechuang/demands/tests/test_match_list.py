@@ -3,7 +3,6 @@ follows it, evidence naming the demand's key phrases beside the sentence that an
 taking no work and weak matches folded away, no retired instrument, one copy of one instrument model,
 organisations by the role they can play, and the same first five whatever number is asked for."""
 
-from kechuang.core.indexing import search
 from kechuang.demands.factories import DemandFactory
 from kechuang.demands.queries import demand_matches
 from kechuang.directory.factories import (
@@ -11,6 +10,7 @@ from kechuang.directory.factories import (
     OrganizationFactory,
 )
 from kechuang.directory.models import Expert
+from kechuang.search.indexing import search
 
 
 def test_the_list_follows_strength_and_folds_who_takes_no_work(noise_world, reindex):

@@ -4,7 +4,6 @@ import pytest
 
 from kechuang.accounts.tests.scenario import build_world
 from kechuang.core.factories import IndustryChainFactory, TechFieldFactory
-from kechuang.core.indexing import rebuild_all
 from kechuang.directory.factories import (
     AchievementFactory,
     ExpertFactory,
@@ -14,6 +13,7 @@ from kechuang.directory.factories import (
     ServiceItemFactory,
 )
 from kechuang.directory.models import Instrument, Status
+from kechuang.search.indexing import rebuild_all
 
 API = "/api/directory"
 

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from kechuang.core.factories import RegionFactory
-from kechuang.core.indexing import rebuild_all
 from kechuang.core.models import Region
 from kechuang.directory.factories import ExpertFactory
+from kechuang.search.indexing import rebuild_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

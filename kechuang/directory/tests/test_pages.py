@@ -12,7 +12,6 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from kechuang.core.factories import IndustryChainFactory, RegionFactory, TechFieldFactory
-from kechuang.core.indexing import rebuild_all
 from kechuang.core.models import Federation, Region
 from kechuang.directory.factories import (
     AchievementFactory,
@@ -25,6 +24,7 @@ from kechuang.directory.factories import (
 )
 from kechuang.directory.models import Expert, Organization, Status
 from kechuang.directory.queries import PAGE_SIZE, TYPES
+from kechuang.search.indexing import rebuild_all
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskContext, TaskResultStatus, task
 from django_tasks.exceptions import TaskResultDoesNotExist, TaskResultMismatch
 
-from kechuang.core.tasks import IMPORT_QUEUE
+from kechuang.core.queues import IMPORT_QUEUE
 from kechuang.directory.transfer.importer import ImportReport, RowError, import_records
 from kechuang.directory.transfer.readers import UnreadableFile, read_upload
 from kechuang.directory.transfer.specs import get_spec

@@ -20,7 +20,10 @@ from kechuang.matching.bench import (
 )
 from kechuang.matching.embedded import passage_text
 
-CSL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "csl"
+# The guards' slice of the CSL sets, shipped with the tests (data/csl-slice/README.md): the whole corpus
+# and the first 200 judged queries of each set with their judgements.
+CSL = Path(__file__).parent / "data" / "csl-slice"
+CORPUS = CSL / "corpus.jsonl.gz"
 
 # Measured with the lexical engine (no encoder, as under pytest) on the first 200 judged queries:
 # title 0.609, keywords 0.633 (after the 2026-11 stop-word additions; 0.609 / 0.635 before). The floors
@@ -66,10 +69,10 @@ def test_score_run_on_a_tiny_set(tmp_path):
     assert figures["mrr@10"] == 1.0
 
 
-@pytest.mark.skipif(not CSL.exists(), reason="the CSL sets live in ../shared/data/csl")
+@pytest.mark.ranking_guard
 def test_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
-    title = load_beir(CSL / "title", max_queries=200)
-    keywords = load_beir(CSL / "keywords", max_queries=200)
+    title = load_beir(CSL / "title", max_queries=200, corpus_file=CORPUS)
+    keywords = load_beir(CSL / "keywords", max_queries=200, corpus_file=CORPUS)
     backend = load_backend("embedded", {"INDEX_DIR": str(tmp_path), "ENCODER": "none"})
     backend.rebuild(title.corpus)  # both sets share one corpus
 
@@ -81,11 +84,11 @@ def test_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
         assert measured[name]["ndcg@10"] >= floor, (name, measured[name])
 
 
-@pytest.mark.skipif(not CSL.exists(), reason="the CSL sets live in ../shared/data/csl")
+@pytest.mark.ranking_guard
 def test_the_strength_bands_keep_their_meaning_on_the_csl_titles(tmp_path):
     """The legend's promise, measured (1,000 queries: 强 83 % relevant, 68 % the exact paper; below
     一般 about 21 %): 强 stays mostly right, a weak match stays near chance."""
-    data = load_beir(CSL / "title", max_queries=200)
+    data = load_beir(CSL / "title", max_queries=200, corpus_file=CORPUS)
     backend = load_backend("embedded", {"INDEX_DIR": str(tmp_path), "ENCODER": "none"})
     rows = {
         row["strength_from"]: row for row in calibrate_strength(backend, data, (0.15, 0.3, 0.5))
@@ -96,10 +99,10 @@ def test_the_strength_bands_keep_their_meaning_on_the_csl_titles(tmp_path):
     assert rows[0.0]["relevant"] < rows[0.15]["relevant"] < rows[0.5]["relevant"]
 
 
-@pytest.mark.skipif(not CSL.exists(), reason="the CSL sets live in ../shared/data/csl")
+@pytest.mark.ranking_guard
 def test_hybrid_ndcg_does_not_regress_on_a_slice_of_the_csl_sets(tmp_path):
-    title = load_beir(CSL / "title", max_queries=200)
-    keywords = load_beir(CSL / "keywords", max_queries=200)
+    title = load_beir(CSL / "title", max_queries=200, corpus_file=CORPUS)
+    keywords = load_beir(CSL / "keywords", max_queries=200, corpus_file=CORPUS)
     stored = np.load(VECTORS)
     by_id = dict(zip(stored["doc_ids"].tolist(), stored["doc_vectors"], strict=True))
     query_vectors = dict(zip(stored["query_ids"].tolist(), stored["query_vectors"], strict=True))
