@@ -222,6 +222,8 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待审核的指标填报": 0,
+        "停滞的签约项目": 0,
         "待审核的拍卖专场": 0,
         "待认定登记的技术合同": 0,
     }
