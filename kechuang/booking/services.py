@@ -354,6 +354,8 @@ def check_book(
             % {"a": rules.opens_at.strftime("%H:%M"), "b": rules.closes_at.strftime("%H:%M")},
             "closed_hours",
         )
+    if starts_at < now:
+        raise Refused(_("该时段已经开始或已经过去，请选择之后的时段。"), "past")
     if starts_at < now + timedelta(hours=rules.lead_hours):
         raise Refused(_("须至少提前 %(n)d 小时预约。") % {"n": rules.lead_hours}, "lead_time")
     if starts_at > now + timedelta(days=rules.horizon_days):

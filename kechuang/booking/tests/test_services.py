@@ -78,6 +78,7 @@ def test_price_groups_internal_partner_external(world):
         (at(9, 19), at(9, 21), "closed_hours"),
         (at(7, 10), at(7, 11), "lead_time"),
         (at(7, 9, 30), at(7, 10, 30), "lead_time"),
+        (at(7, 8), at(7, 9), "past"),
     ],
 )
 def test_a_slot_against_the_rules_is_refused(world, start, end, code):

@@ -81,6 +81,11 @@ class Calendar(RuleBasedStateMachine):
             else:
                 raise AssertionError("a slot past closing time was booked")
             return
+        if start < self.now:
+            with pytest.raises(Refused) as refused:
+                services.book(self.users[who], request, now=self.now)
+            assert refused.value.code == "past"
+            return
         fits = self.fits(instrument, start, end)
         try:
             booking = services.book(self.users[who], request, now=self.now)
