@@ -371,6 +371,6 @@ def test_the_clock_expires_stale_requests(world, published_demand, settings):
         match_id=world.expert.pk,
         requested_at=datetime.now(UTC) - timedelta(days=4),
     )
-    assert clock.tick() == {"engagements.expire": "done"}
+    assert clock.tick()["engagements.expire"] == "done"
     assert Engagement.objects.get(pk=stale.pk).status == S.EXPIRED
     assert Notification.objects.filter(event="engagement.expired").count() == 1
