@@ -98,6 +98,12 @@ class Roles:
         return [o for o in self.organizations if o.kind == ENTERPRISE]
 
     @property
+    def may_manage_instruments(self) -> bool:
+        """Operators and members of institutions (non-enterprises, which own the shared instruments)
+        see the instrument-booking queue; the booking services check each instrument's owner."""
+        return self.operator or bool(self.institutions)
+
+    @property
     def institutions(self) -> list:
         """The non-enterprise organisations the person acts for (they may provide voucher services)."""
         return [o for o in self.organizations if o.kind != ENTERPRISE]
@@ -113,6 +119,11 @@ class Roles:
     def may_post_demands(self) -> bool:
         """Any organisation's member may post its technical demands (the service checks ``acts_for``)."""
         return bool(self.memberships)
+
+    @property
+    def may_enter_contracts(self) -> bool:
+        """Operators and members of any organisation register technology contracts (技术合同登记)."""
+        return self.operator or bool(self.memberships)
 
     @property
     def has_role(self) -> bool:

@@ -59,6 +59,25 @@ JOBS: list[Job] = [
         _("过期未回应的对接请求"),
     ),
     Job(
+        "auctions.close",
+        timedelta(minutes=1),
+        "kechuang.auctions.services.close_due_lots",
+        _("结束到时的拍品竞价"),
+        lease=timedelta(minutes=5),
+    ),
+    Job(
+        "booking.release",
+        timedelta(minutes=5),
+        "kechuang.booking.services.release_no_shows",
+        _("释放爽约的仪器预约"),
+    ),
+    Job(
+        "booking.remind",
+        timedelta(minutes=15),
+        "kechuang.booking.services.send_reminders",
+        _("仪器预约开始前提醒"),
+    ),
+    Job(
         "vouchers.expire",
         timedelta(hours=1),
         "kechuang.vouchers.services.expire_vouchers",

@@ -27,6 +27,16 @@ class DemoLogin:
     detail: str
 
 
+def demo_operators() -> dict[str, User]:
+    """The demo operators by the code of the region they operate."""
+    users = User.objects.filter(username__in=[row[0] for row in OPERATORS]).in_bulk(
+        field_name="username"
+    )
+    return {
+        code: users[username] for username, _name, code, _office in OPERATORS if username in users
+    }
+
+
 def create_demo_users(
     *, enterprise: Organization, institution: Organization, expert: Expert
 ) -> None:

@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import Roles, managed_regions, roles_of
+from kechuang.auctions.models import AuctionSession
 from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
+from kechuang.contracts.models import TechContract
 from kechuang.demands.models import Demand, Engagement
 from kechuang.demands.queries import stalled_engagements
 from kechuang.directory.models import Status
 from kechuang.directory.services import RECORD_TYPES
+from kechuang.indicators.queries import indicator_queues
 
 SHORT_LIST = 8  # rows of each "latest" list; the full list is one link away
 
@@ -207,6 +210,19 @@ def operator_section(user) -> OperatorSection:
                 status=Application.Status.SUBMITTED,
             ).count(),
             manage,
+        ),
+        *(Queue(*queue) for queue in indicator_queues(regions)),
+        Queue(
+            _("待审核的拍卖专场"),
+            AuctionSession.objects.filter(
+                status=AuctionSession.Status.IN_REVIEW, region__in=regions
+            ).count(),
+            reverse("auctions:manage"),
+        ),
+        Queue(
+            _("待认定登记的技术合同"),
+            TechContract.objects.awaiting_review(regions).count(),
+            reverse("contracts:register") + "?queue=1",
         ),
     ]
     challenge_lists = list(

@@ -60,19 +60,29 @@ OPERATOR_MENU = [
     reverse("manage:review"),
     reverse("demands:console"),
     reverse("challenges:manage"),
+    reverse("indicators:board"),
     reverse("demands:pools"),
+    reverse("auctions:manage"),
     reverse("vouchers:manage"),
     reverse("demands:engagements"),
+    reverse("contracts:register"),
+    reverse("booking:queue"),
+    reverse("booking:figures"),
 ]
 MEMBER_MENU = [
     reverse("demands:create"),
     reverse("vouchers:wallet"),
     reverse("demands:engagements"),
+    reverse("contracts:register"),
+    reverse("booking:mine"),
 ]
 INSTITUTION_MENU = [
     reverse("demands:create"),
     reverse("vouchers:provider"),
     reverse("demands:engagements"),
+    reverse("contracts:register"),
+    reverse("booking:mine"),
+    reverse("booking:queue"),
 ]
 EXPERT_MENU = [
     reverse("demands:inbox"),
@@ -117,12 +127,15 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     client.force_login(world.ruian_operator)
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
-        *OPERATOR_MENU[:-1],
+        *OPERATOR_MENU[:7],
         reverse("demands:create"),
         reverse("vouchers:wallet"),
         reverse("demands:inbox"),
         reverse("challenges:reviews"),
         reverse("demands:engagements"),
+        reverse("contracts:register"),
+        reverse("booking:mine"),
+        *OPERATOR_MENU[9:],
     ]
 
 
@@ -225,6 +238,10 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待审核的指标填报": 0,
+        "停滞的签约项目": 0,
+        "待审核的拍卖专场": 0,
+        "待认定登记的技术合同": 0,
     }
     assert NOT_A_MEMBER not in response.text
     assert "瑞安市科协" in response.text
@@ -310,9 +327,9 @@ def test_workbench_queries_stay_bounded_for_every_role_at_once(
         OrganizationFactory(region=world.ruian, status=Status.PENDING)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("manage:dashboard"))
-    # 36 before the voucher section, which adds a fixed 8: three operator queues, one enterprise, two
-    # provider queues and the auditor permission (two)
-    assert len(few.captured_queries) <= 44
+    # one count per queue: 36, then contracts and auctions two, the voucher section a fixed 8 (three
+    # operator queues, one enterprise, two provider queues and the auditor permission (two)), indicators two
+    assert len(few.captured_queries) <= 48
     assert sections(response.text) == [
         "operator",
         "enterprise",
@@ -363,7 +380,7 @@ def test_member_with_a_published_demand_starts_an_engagement_from_the_page(
         record.pk,
     )
     assert AuditEntry.objects.filter(
-        action="engagement.request", target_id=str(engagement.pk)
+        action="demands.engagement.request", target_id=str(engagement.pk)
     ).exists()
     # the page now leads to the open engagement instead of offering a second one
     response = client.get(record.get_absolute_url())

@@ -301,7 +301,9 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     university = Membership.objects.get(user__username="institution").organization
     assert university.kind == "university"
     assert Expert.objects.get(user__username="expert").is_part_time_engineer
-    assert User.objects.filter(password=admin.password).count() == 8
+    assert (
+        User.objects.filter(password=admin.password).count() == 9
+    )  # with wenzhou2, the indicators approver
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed
     for username in [
@@ -344,7 +346,7 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     assert {"auto-parts", "mechatronics", "polymer", "fashion"} == set(
         published.values_list("industry_chain__slug", flat=True)
     )
-    assert {"demand.submit", "demand.approve", "demand.return"} <= set(
+    assert {"demands.demand.submit", "demands.demand.approve", "demands.demand.return"} <= set(
         AuditEntry.objects.values_list("action", flat=True)
     )
 
