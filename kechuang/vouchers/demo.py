@@ -147,8 +147,11 @@ def load_demo_vouchers(federation: Federation, *, enterprise: Organization, now=
         )
         chosen[code] = candidates
     everyone = [o for rows in chosen.values() for o in rows]
+    if not everyone:
+        return {"programmes": len(programmes)}  # a demo too small to have shared service providers
     jiading_testing = next(
-        (o for o in chosen["310114"] if o.kind == Organization.Kind.TESTING), chosen["310114"][0]
+        (o for o in chosen["310114"] if o.kind == Organization.Kind.TESTING),
+        (chosen["310114"] or everyone)[0],
     )
     provider_login = _user("provider", f"{jiading_testing.name}业务主管", password)
     Membership.objects.update_or_create(
@@ -264,6 +267,8 @@ def load_demo_vouchers(federation: Federation, *, enterprise: Organization, now=
         code = programme.region.code
         for _k in range(1 + n % 2):
             target = rng.choice([c for c in members if c != code]) if rng.random() < 0.3 else code
+            if not all_active[target]:
+                continue  # a small demo may have no onboarded provider with items there
             provider = rng.choice(all_active[target])
             plans.append((firm, programme, provider, ""))
     for firm_pk, provider_pk in suspects:
@@ -273,8 +278,10 @@ def load_demo_vouchers(federation: Federation, *, enterprise: Organization, now=
         if programme:
             plans.append((firm, programme, provider, ""))
     # one pair trading far above the programme's norm of 6 a year
-    frequent_firm, frequent_programme = holdings[1]
-    pool = all_active[frequent_programme.region.code]
+    frequent_firm, frequent_programme = (
+        holdings[min(1, len(holdings) - 1)] if holdings else (None, None)
+    )
+    pool = all_active[frequent_programme.region.code] if holdings else []
     if len(pool) > 1:
         plans += [(frequent_firm, frequent_programme, pool[1], "cheapest")] * 8
     rng.shuffle(plans)
