@@ -45,6 +45,10 @@ FULL_MATCH_PHRASES = 8
 CAPABILITY_TYPES = frozenset({"instrument", "service", "organization"})
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
 SNIPPET_CHARS = 90
+# A capability record answering one phrase of the demand counts by its name when the demand asks for
+# at least this share (idf-weighted) of the name: the demand names what the record is (空压机 of
+# 空压机性能试验台), not one common word of it.
+NAMED_SHARE = 0.5
 
 # (lower bound of strength, band) from strongest to weakest; below the last a match is "weak". On the CSL
 # sets (1,000 title / keyword queries, top-10 hits, lexical engine) the share judged relevant was: from 0.5
@@ -172,13 +176,15 @@ def record_strength(phrases: KeyPhrases, answered: Sequence[str], name: KeyPhras
     name that the demand asks for, when that is higher — if the record answers two phrases of the
     demand at least."""
     coverage = phrases.strength(answered)
-    if name is None or len(set(answered)) < 2:
-        return coverage  # one word in common is a coincidence as often as a topic
+    if name is None:
+        return coverage
     total = sum(name.weights.values())
     if total <= 0:
         return coverage
-    asked = sum(weight for word, weight in name.weights.items() if word in phrases.forms)
-    return max(coverage, (coverage * asked / total) ** 0.5)
+    share = sum(weight for word, weight in name.weights.items() if word in phrases.forms) / total
+    if len(set(answered)) < 2 and share < NAMED_SHARE:
+        return coverage  # one word in common is a coincidence as often as a topic
+    return max(coverage, (coverage * share) ** 0.5)
 
 
 def sentences(text: str) -> list[str]:
