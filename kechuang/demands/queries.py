@@ -2,6 +2,7 @@
 funnel and stalled engagements."""
 
 import html
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -300,12 +301,27 @@ def capability_need(kind: str, text: str) -> tuple[str, float]:
     return " ".join(need), min(1.0, len(need) / min(FULL_MATCH_PHRASES, len(phrases))) ** 0.5
 
 
-def _merged(hits: list[Hit], focused: list[Hit], share: float) -> list[Hit]:
+def _named_share(hit: Hit, name_field: str) -> float:
+    """The share of a record's name phrases (count) that the hit's evidence answers in the name: 1 for
+    空压机性能试验台 found by 空压机, ¼ for 皮革物理性能与收缩温度检测 found by 温度 — how much of what
+    the record is the demand asks for. 0 when the name answers nothing (a word of its description)."""
+    from kechuang.matching.evidence import phrases_of
+    from kechuang.search.indexing import current_analyzer
+
+    answered = {t for ev in hit.evidence if ev.field == name_field for t in ev.terms}
+    if not answered:
+        return 0.0
+    name = re.sub(r"<[^>]+>", "", next(ev.snippet for ev in hit.evidence if ev.field == name_field))
+    words = phrases_of(current_analyzer(), html.unescape(name))
+    return min(1.0, len(answered) / len(words)) if words else 0.0
+
+
+def _merged(hits: list[Hit], focused: list[Hit]) -> list[Hit]:
     """The whole demand's hits, then the focused search's others; a record both found keeps the
-    whole demand's evidence and the larger strength. A focused hit's strength (its share of the
-    capability need, see :func:`~kechuang.matching.evidence.record_strength`) is scaled by the
-    need's share of the demand, so a record answering a one-word need of a long demand is not 强."""
-    focused = [replace(hit, strength=hit.strength * share) for hit in focused]
+    whole demand's evidence and the larger strength. A focused hit's strength is its share of the
+    capability need (see :func:`~kechuang.matching.evidence.record_strength`) times the need's share
+    of the demand times the share of its name the demand asks for (:func:`_named_share`), so a record
+    answering a one-word need of a long demand, or one common word of its name, is not 强."""
     strength = {hit.id: hit.strength for hit in focused}
     seen = {hit.id for hit in hits}
     merged = [replace(hit, strength=max(hit.strength, strength.get(hit.id, 0.0))) for hit in hits]
@@ -410,8 +426,12 @@ def demand_matches(
                 focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
                 name_field = CAPABILITY_NAMES[kind][1]
                 # only records whose name answers the need: what they are, not a word of their text
-                focused = [h for h in focused if any(e.field == name_field for e in h.evidence)]
-                hits = _merged(hits, focused, share)
+                focused = [
+                    replace(hit, strength=hit.strength * share * named**0.5)
+                    for hit in focused
+                    if (named := _named_share(hit, name_field)) > 0
+                ]
+                hits = _merged(hits, focused)
             found[kind] = [
                 (hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id
             ]
