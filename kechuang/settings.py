@@ -7,6 +7,7 @@ production (``KECHUANG_MODE=production``) the platform refuses to start with the
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,10 +51,20 @@ if MODE == "production":
         raise ImproperlyConfigured(
             "Production mode needs ALLOWED_HOSTS (comma-separated host names)."
         )
+    if DEBUG:
+        # DEBUG serves /media/ (drafts' attachments) to anyone and shows tracebacks with settings.
+        raise ImproperlyConfigured("Production mode refuses DEBUG: unset DEBUG or set DEBUG=0.")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # HTTPS only: redirect plain HTTP (except the load balancer's health check) and tell browsers, for a
+    # year, never to try plain HTTP again. SECURE_HSTS_SECONDS=0 turns HSTS off while trying a domain.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,8 +86,14 @@ INSTALLED_APPS = [
     "kechuang.challenges",
     "kechuang.notifications",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
+    "kechuang.contracts",
+    "kechuang.auctions",
+    "kechuang.booking",  # shared large-instrument booking and usage billing
+    "kechuang.vouchers",
     "kechuang.workbench",  # the console over every capability: workbench, records, review queue
     "kechuang.demo",  # the demo and benchmark commands; nothing depends on it
+    "axes",  # login throttling (see AXES_* below)
+    "csp",  # Content-Security-Policy header (see CONTENT_SECURITY_POLICY below)
 ]
 
 MIDDLEWARE = [
@@ -91,6 +108,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.errors.MethodNotAllowedPageMiddleware",
+    "kechuang.core.params.IdsInRangeMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kechuang.core.security.PrivatePagesNotStoredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers a locked-out login
 ]
 
 ROOT_URLCONF = "kechuang.urls"
@@ -114,6 +135,24 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- content security policy ----------------------------------------------------------------------
+# Scripts and styles only from our own static files: templates carry no inline script or style (data goes
+# through json_script and data-* attributes), htmx is told not to inject its indicator <style>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- database -------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kechuang.sqlite3'}")
@@ -164,9 +203,26 @@ if TASKS_BACKEND == "rq":
 AUTH_USER_MODEL = "accounts.User"
 # Who answers core's questions about a person (operator? which regions?): see kechuang.core.access.
 ACCESS_RULES = "kechuang.accounts.permissions"
+# Where the search index lives, for the action kernel's explicit re-index calls (kechuang.core.actions).
+SEARCH_INDEXING = "kechuang.search.indexing"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "directory:home"
 LOGOUT_REDIRECT_URL = "directory:home"
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name from one
+# address, that pair is locked out for AXES_COOLOFF_TIME (the right password too), answered 429 with a
+# Chinese page; a success resets the count. Failures are kept in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not logged a second time
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a reset link works for three days, once
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -264,6 +320,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # its start-up banner and each attempt at INFO
         "django.request": {"level": "ERROR"},
         "django_tasks": {"handlers": ["tasks"], "propagate": False},
         "django_tasks_db": {"handlers": ["tasks"], "propagate": False},

@@ -7,8 +7,10 @@ from django.urls import include, path
 
 from kechuang.accounts.views import set_language
 from kechuang.api import api
+from kechuang.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # load balancers: database and cache, no session
     # The switch also remembers a signed-in user's language for their notifications.
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
@@ -21,6 +23,10 @@ urlpatterns = [
     path("manage/", include("kechuang.workbench.urls")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
+    path("contracts/", include("kechuang.contracts.urls")),
+    path("auctions/", include("kechuang.auctions.urls")),
+    path("booking/", include("kechuang.booking.urls")),
+    path("vouchers/", include("kechuang.vouchers.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
     path("", include("kechuang.directory.urls")),
 ]

@@ -1,6 +1,7 @@
 """Who may see and do what. Every view, API endpoint and service asks these functions."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -81,6 +82,7 @@ class Roles:
     operator: bool = False
     memberships: tuple = ()
     expert: object | None = None  # the user's :class:`~kechuang.directory.models.Expert` profile
+    user: object | None = field(default=None, compare=False, repr=False)
 
     @property
     def organizations(self) -> list:
@@ -96,13 +98,36 @@ class Roles:
         return [o for o in self.organizations if o.kind == ENTERPRISE]
 
     @property
+    def may_manage_instruments(self) -> bool:
+        """Operators and members of institutions (non-enterprises, which own the shared instruments)
+        see the instrument-booking queue; the booking services check each instrument's owner."""
+        return self.operator or bool(self.institutions)
+
+    @property
+    def institutions(self) -> list:
+        """The non-enterprise organisations the person acts for (they may provide voucher services)."""
+        return [o for o in self.organizations if o.kind != ENTERPRISE]
+
+    @cached_property
+    def auditor(self) -> bool:
+        """An auditor (审计) reads the voucher ledger: the ``vouchers.audit_ledger`` permission, given
+        through a group. Asked only where an auditor's menu is shown, so other pages pay no query."""
+        user = self.user
+        return bool(user is not None and user.has_perm("vouchers.audit_ledger"))
+
+    @property
     def may_post_demands(self) -> bool:
         """Any organisation's member may post its technical demands (the service checks ``acts_for``)."""
         return bool(self.memberships)
 
     @property
+    def may_enter_contracts(self) -> bool:
+        """Operators and members of any organisation register technology contracts (技术合同登记)."""
+        return self.operator or bool(self.memberships)
+
+    @property
     def has_role(self) -> bool:
-        return self.operator or bool(self.memberships) or self.expert is not None
+        return self.operator or bool(self.memberships) or self.expert is not None or self.auditor
 
 
 NO_ROLES = Roles()
@@ -122,6 +147,7 @@ def roles_of(user) -> Roles:
                 )
             ),
             expert=expert_profile_of(user),
+            user=user,
         )
         user.__dict__["_kechuang_roles"] = cached
     return cached

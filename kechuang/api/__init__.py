@@ -22,11 +22,15 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kechuang.auctions.api import router as auctions_router
+from kechuang.booking.api import router as booking_router
 from kechuang.challenges.api import router as challenges_router
+from kechuang.contracts.api import router as contracts_router
 from kechuang.core.actions import Refused
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
 from kechuang.search.api import router as vocabulary_router
+from kechuang.vouchers.api import router as vouchers_router
 
 
 class ErrorOut(Schema):
@@ -50,6 +54,11 @@ api.add_router("/directory/", directory_router)
 api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
+api.add_router("/contracts/", contracts_router)
+api.add_router("/auctions/", auctions_router)
+
+api.add_router("/booking/", booking_router)
+api.add_router("/vouchers/", vouchers_router)
 
 
 def _error(request, status: int, detail: str, code: str = "", errors: list | None = None):

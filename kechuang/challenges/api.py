@@ -34,6 +34,7 @@ from kechuang.challenges.models import (
     Score,
     Tranche,
 )
+from kechuang.core.params import RecordId
 from kechuang.directory.models import Organization
 
 router = Router(tags=["challenges"])
@@ -145,10 +146,11 @@ def list_detail(request, list_id: int):
 @router.get("/rounds/{round_id}/scores", response=list[ScoreOut], auth=django_auth)
 def round_scores(request, round_id: int):
     review_round = get_object_or_404(ReviewRound, pk=round_id)
+    reviewers = queries.reviewer_labels(request.auth, review_round)
     return [
         {
             "application": s.application_id,
-            "reviewer": s.seat.expert.name,
+            "reviewer": reviewers[s.seat_id],
             "total": s.total,
             "marks": s.marks,
             "comment": s.comment,
@@ -162,7 +164,7 @@ def round_scores(request, round_id: int):
 @router.post("/tranches/{tranche_id}/release", response=TrancheOut, auth=django_auth)
 def release_tranche(request, tranche_id: int):
     tranche = get_object_or_404(Tranche, pk=tranche_id)
-    tranche = services.release_tranche(tranche, by=request.auth)
+    tranche = services.release_tranche(request.auth, tranche)
     return {
         "id": tranche.pk,
         "amount": tranche.amount,
@@ -176,7 +178,7 @@ def release_tranche(request, tranche_id: int):
 )
 def withdraw_application(request, application_id: int, payload: WithdrawIn):
     application = get_object_or_404(Application, pk=application_id)
-    application = services.withdraw_application(application, by=request.auth, reason=payload.reason)
+    application = services.withdraw_application(request.auth, application, reason=payload.reason)
     return {
         "id": application.pk,
         "status": application.status,
@@ -185,7 +187,7 @@ def withdraw_application(request, application_id: int, payload: WithdrawIn):
 
 
 class StartIn(Schema):
-    lead: int
+    lead: RecordId
     mode: Application.Mode = Application.Mode.ALONE
 
 
@@ -212,7 +214,7 @@ class ApplicationIn(Schema):
 
 
 class MemberIn(Schema):
-    organization: int
+    organization: RecordId
     work_share: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
     budget_share: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
     responsibility: str = Field("", max_length=200)
@@ -278,7 +280,7 @@ def _readable(request, application_id: int) -> Application:
 def start_application(request, challenge_id: int, payload: StartIn):
     challenge = get_object_or_404(Challenge, pk=challenge_id)
     lead = get_object_or_404(Organization, pk=payload.lead)
-    application = services.start_application(challenge, lead, by=request.auth, mode=payload.mode)
+    application = services.start_application(request.auth, challenge, lead, mode=payload.mode)
     return Status(201, _application_out(application))
 
 
@@ -296,7 +298,7 @@ def save_application(request, application_id: int, payload: ApplicationIn):
             del data[key]
     if data["mode"] is None:
         del data["mode"]
-    services.save_application(application, by=request.auth, **data)
+    services.save_application(request.auth, application, **data)
     return _application_out(application)
 
 
@@ -305,9 +307,9 @@ def save_member(request, application_id: int, payload: MemberIn):
     application = _readable(request, application_id)
     organization = get_object_or_404(Organization.objects.published(), pk=payload.organization)
     services.save_member(
+        request.auth,
         application,
         organization,
-        by=request.auth,
         work_share=payload.work_share,
         budget_share=payload.budget_share,
         responsibility=payload.responsibility,
@@ -318,5 +320,5 @@ def save_member(request, application_id: int, payload: MemberIn):
 @router.post("/applications/{application_id}/submit", response=ApplicationOut, auth=django_auth)
 def submit_application(request, application_id: int):
     application = _readable(request, application_id)
-    services.submit_application(application, by=request.auth)
+    services.submit_application(request.auth, application)
     return _application_out(application)

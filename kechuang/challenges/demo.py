@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from kechuang.challenges.events import ChallengeEvent
 from kechuang.challenges.models import (
     SHANGHAI,
     Challenge,
@@ -229,7 +230,7 @@ def _create_list(
     )
     challenge_list.published_at = challenge_list.window_opens_at
     challenge_list.save(update_fields=["status", "published_at"])
-    record(None, "challenges.list.demo", challenge_list, challenge_list.title)
+    record(None, ChallengeEvent.LIST_DEMO, challenge_list, challenge_list.title)
     return challenge_list
 
 

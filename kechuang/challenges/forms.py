@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import managed_regions
-from kechuang.challenges.models import SHANGHAI, Application, Indicator
+from kechuang.challenges.models import Application, Indicator
+from kechuang.challenges.services import deadline_problem
 from kechuang.core.models import Region
+from kechuang.core.params import validate_platform_date
 from kechuang.core.rows import Column, RowsField
 from kechuang.directory.models import Organization
 
@@ -153,7 +155,9 @@ class ProposalForm(Grouped, forms.Form):
         _("政府资助（元）"), min_value=0, help_text=_("出题单位出资与政府资助之和应等于榜金。")
     )
     completion_deadline = forms.DateField(
-        label=_("完成期限（北京时间）"), widget=forms.DateInput(attrs={"type": "date"})
+        validators=[validate_platform_date],
+        label=_("完成期限（北京时间）"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     eligible_kinds = forms.MultipleChoiceField(
         label=_("可揭榜主体类型"),
@@ -207,8 +211,9 @@ class ProposalForm(Grouped, forms.Form):
 
     def clean_completion_deadline(self) -> datetime.date:
         deadline = self.cleaned_data["completion_deadline"]
-        if deadline <= timezone.now().astimezone(SHANGHAI).date():
-            raise forms.ValidationError(_("完成期限必须晚于今天（北京时间）"))
+        problem = deadline_problem(deadline, timezone.now())  # the service's own rule
+        if problem:
+            raise forms.ValidationError(problem)
         return deadline
 
     def clean(self) -> dict:
@@ -241,6 +246,9 @@ class DepartmentProposalForm(ProposalForm):
         )
 
 
+MAX_OBJECTION_DAYS = 90  # a 公示 period is days or weeks; beyond this is a typing slip
+
+
 class ListForm(Grouped, forms.Form):
     fieldsets = (
         (_("榜单信息"), ("title", "issuer", "description")),
@@ -266,9 +274,12 @@ class ListForm(Grouped, forms.Form):
         label=_("榜单说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     opens_on = forms.DateField(
-        label=_("揭榜开始日期"), widget=forms.DateInput(attrs={"type": "date"})
+        validators=[validate_platform_date],
+        label=_("揭榜开始日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     closes_on = forms.DateField(
+        validators=[validate_platform_date],
         label=_("揭榜截止日期"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("当日 24:00（北京时间）截止。"),
@@ -276,7 +287,9 @@ class ListForm(Grouped, forms.Form):
     first_tranche_min_percent = forms.DecimalField(
         label=_("首期拨付最低比例（%）"), initial=60, min_value=0, max_value=100
     )
-    objection_days = forms.IntegerField(label=_("公示期（天）"), initial=7, min_value=1)
+    objection_days = forms.IntegerField(
+        label=_("公示期（天）"), initial=7, min_value=1, max_value=MAX_OBJECTION_DAYS
+    )
 
 
 class ApplicationForm(Grouped, forms.Form):

@@ -244,7 +244,7 @@ class Indicator(models.Model):
         AT_LEAST = "gte", "≥"
         AT_MOST = "lte", "≤"
 
-    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="indicators")
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="indicators")
     name = models.CharField(_("指标"), max_length=200)
     comparator = models.CharField(
         _("比较"), max_length=3, choices=Comparator.choices, default=Comparator.AT_LEAST
@@ -731,7 +731,7 @@ class Milestone(models.Model):
         RETURNED = "returned", _("退回修改")
         ACCEPTED = "accepted", _("已通过")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="milestones")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="milestones")
     order = models.PositiveSmallIntegerField(_("序号"))
     title = models.CharField(_("里程碑"), max_length=200)
     due_on = models.DateField(_("计划完成日期"))
@@ -764,7 +764,7 @@ class Tranche(models.Model):
         PLANNED = "planned", _("待拨付")
         RELEASED = "released", _("已拨付")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="tranches")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="tranches")
     milestone = models.OneToOneField(
         Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="tranche"
     )
@@ -793,7 +793,7 @@ class IndicatorResult(models.Model):
     """The value measured for one indicator at final acceptance (验收), and whether it met the target."""
 
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.CASCADE, related_name="indicator_results"
+        Agreement, on_delete=models.PROTECT, related_name="indicator_results"
     )
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     measured = models.DecimalField(_("实测值"), max_digits=16, decimal_places=4)

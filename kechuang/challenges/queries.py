@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kechuang.challenges.models import (
     BOUNTY_PLEDGED,
@@ -19,6 +21,7 @@ from kechuang.challenges.models import (
     Score,
 )
 from kechuang.core.money import to_yuan
+from kechuang.core.params import id_param
 from kechuang.directory.models import Expert, Organization
 from kechuang.ledger.queries import total_balance
 
@@ -73,9 +76,12 @@ def score_spreads(scores: QuerySet[Score]) -> list[Spread]:
     return sorted(spreads, key=lambda s: (-s.mean, s.application.pk))
 
 
-def list_report(challenge_list: ChallengeList) -> dict:
+def list_report(challenge_list: ChallengeList, *, now=None) -> dict:
     """The list-level report: bounty on the list, bounty committed in agreements, paid, tasks solved,
-    and the organisations in submitted (not withdrawn) applications by kind and by region."""
+    and the organisations in submitted (not withdrawn) applications by kind and by region — the latter
+    only once the application window is over (``applicants_shown``), so that nobody learns who is
+    taking a task while others may still apply."""
+    applicants_shown = (now or timezone.now()) >= challenge_list.window_closes_at
     agreements = Agreement.objects.filter(challenge__challenge_list=challenge_list)
     ids = list(agreements.values_list("pk", flat=True))
     # Read from the ledger: what the signed task books pledged, and what was paid out of it.
@@ -93,8 +99,9 @@ def list_report(challenge_list: ChallengeList) -> dict:
         "paid": to_yuan(paid),
         "tasks": challenge_list.challenges.in_list().count(),
         "tasks_solved": challenge_list.challenges.solved().count(),
-        "applicants_by_kind": sorted(kinds.items()),
-        "applicants_by_region": sorted(regions.items()),
+        "applicants_shown": applicants_shown,
+        "applicants_by_kind": sorted(kinds.items()) if applicants_shown else [],
+        "applicants_by_region": sorted(regions.items()) if applicants_shown else [],
     }
 
 
@@ -131,8 +138,8 @@ def picked_organizations(
     ``k`` other published organisations whose name contains ``query`` or whose unified social credit
     code is ``query``, leaving out ``exclude`` (an application's members)."""
     chosen = list(
-        Organization.objects.published().filter(pk=int(selected)).select_related("region")
-        if selected.isdigit()
+        Organization.objects.published().filter(pk=id_param(selected)).select_related("region")
+        if id_param(selected)
         else []
     )
     query = query.strip()[:100]
@@ -157,3 +164,19 @@ def application_readable_by(user, application: Application) -> bool:
     return bool(member_ids & member_organization_ids(user)) or operates(
         user, application.challenge.challenge_list.region
     )
+
+
+def reviewer_labels(user, review_round) -> dict[int, str]:
+    """The reviewer named beside each seat's scores, by seat id: the expert's name for the list's
+    operators and the round's own reviewers; for anyone else (an applicant reading its own scores) only
+    评审专家 1、2… in seat order, so a panel's names never reach the applicants — page, API and CSV alike."""
+    from kechuang.accounts.permissions import operates
+
+    seats = list(review_round.seats.select_related("expert").order_by("pk"))
+    named = operates(user, review_round.challenge.challenge_list.region) or any(
+        seat.expert.user_id == getattr(user, "pk", None) for seat in seats
+    )
+    return {
+        seat.pk: seat.expert.name if named else _("评审专家 %(n)d") % {"n": index}
+        for index, seat in enumerate(seats, start=1)
+    }

@@ -1,7 +1,6 @@
 """Pages of the challenge cycle. Views parse input, call :mod:`kechuang.challenges.services` and render;
 a refused action comes back as a message on the same page."""
 
-import csv
 import datetime
 import functools
 from decimal import Decimal, InvalidOperation
@@ -41,6 +40,8 @@ from kechuang.challenges.models import (
     Tranche,
 )
 from kechuang.core.models import TechField
+from kechuang.core.params import id_param
+from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.directory.models import Organization
 
 
@@ -82,7 +83,7 @@ def _attempt(request, action) -> None:
     """Run a service call; a refusal becomes an error message on the next page."""
     try:
         action()
-    except services.ChallengeError as error:
+    except services.Refused as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("操作成功"))
@@ -192,7 +193,7 @@ def object_to(request, pk: int):
     _attempt(
         request,
         lambda: services.file_objection(
-            application, by=request.user, text=request.POST.get("text", "")
+            request.user, application, text=request.POST.get("text", "")
         ),
     )
     return redirect(application.challenge.challenge_list)
@@ -209,10 +210,8 @@ def _proposed(request, form: ProposalForm) -> bool:
     data = dict(form.cleaned_data)
     proposer = data.pop("proposer")
     try:
-        services.propose_challenge(
-            by=request.user, region=proposer.region, proposer=proposer, **data
-        )
-    except services.ChallengeError as error:
+        services.propose_challenge(request.user, region=proposer.region, proposer=proposer, **data)
+    except services.Refused as error:
         form.add_error(None, str(error))
         return False
     return True
@@ -248,12 +247,12 @@ def propose_for_department(request):
 @login_required
 def apply(request, pk: int):
     challenge = get_object_or_404(Challenge, pk=pk)
-    lead = get_object_or_404(Organization, pk=request.POST.get("lead"))
+    lead = get_object_or_404(Organization, pk=id_param(request.POST.get("lead")))
     try:
         application = services.start_application(
-            challenge, lead, by=request.user, mode=request.POST.get("mode", "alone")
+            request.user, challenge, lead, mode=request.POST.get("mode", "alone")
         )
-    except services.ChallengeError as error:
+    except services.Refused as error:
         messages.error(request, str(error))
         return redirect(challenge)
     return redirect(application)
@@ -293,7 +292,7 @@ def application_detail(request, pk: int):
                 _attempt(
                     request,
                     lambda: services.save_application(
-                        application, by=request.user, **form.cleaned_data
+                        request.user, application, **form.cleaned_data
                     ),
                 )
                 return redirect(application)
@@ -304,19 +303,19 @@ def application_detail(request, pk: int):
                 _attempt(
                     request,
                     lambda: services.save_member(
-                        application, data.pop("organization"), by=request.user, **data
+                        request.user, application, data.pop("organization"), **data
                     ),
                 )
                 return redirect(application)
             messages.error(request, _("成员信息不完整，请按提示修改。"))
         elif op == "remove":
             member = get_object_or_404(
-                ConsortiumMember, pk=request.POST.get("member"), application=application
+                ConsortiumMember, pk=id_param(request.POST.get("member")), application=application
             )
-            _attempt(request, lambda: services.remove_member(member, by=request.user))
+            _attempt(request, lambda: services.remove_member(request.user, member))
             return redirect(application)
         elif op == "submit":
-            _attempt(request, lambda: services.submit_application(application, by=request.user))
+            _attempt(request, lambda: services.submit_application(request.user, application))
             return redirect(application)
     suggestions = []
     if editable:
@@ -368,7 +367,7 @@ def withdraw(request, pk: int):
     _attempt(
         request,
         lambda: services.withdraw_application(
-            application, by=request.user, reason=request.POST.get("reason", "")
+            request.user, application, reason=request.POST.get("reason", "")
         ),
     )
     return redirect(application)
@@ -378,7 +377,7 @@ def withdraw(request, pk: int):
 @login_required
 def confirm_member(request, pk: int):
     member = get_object_or_404(ConsortiumMember, pk=pk)
-    _attempt(request, lambda: services.confirm_participation(member, by=request.user))
+    _attempt(request, lambda: services.confirm_participation(request.user, member))
     return redirect(member.application)
 
 
@@ -391,7 +390,7 @@ def organization_picker(request):
     if field_name != "organization":
         raise Http404
     exclude = []
-    application = Application.objects.filter(pk=request.GET.get("application") or 0).first()
+    application = Application.objects.filter(pk=id_param(request.GET.get("application"))).first()
     if application is not None and acts_for(request.user, application.lead_id):
         exclude = list(application.members.values_list("organization_id", flat=True))
     options = queries.picked_organizations(
@@ -414,15 +413,15 @@ def manage(request):
     form = ListForm(request.POST or None)
     regions = managed_regions(request.user)
     if request.method == "POST" and form.is_valid():
-        region = regions.filter(pk=request.POST.get("region")).first()
+        region = regions.filter(pk=id_param(request.POST.get("region"))).first()
         if region is None:
             form.add_error(None, _("请选择您运营的区域"))
         else:
             try:
                 challenge_list = services.create_list(
-                    by=request.user, region=region, **form.cleaned_data
+                    request.user, region=region, **form.cleaned_data
                 )
-            except services.ChallengeError as error:
+            except services.Refused as error:
                 form.add_error(None, str(error))
             else:
                 return redirect("challenges:manage_list", challenge_list.pk)
@@ -446,41 +445,41 @@ def _list_action(request, challenge_list: ChallengeList):
 
     actions = {
         "accept": lambda: services.accept_challenge(
-            get(Challenge, "challenge"), challenge_list, by=by
+            by, get(Challenge, "challenge"), challenge_list
         ),
         "reject": lambda: services.reject_challenge(
-            get(Challenge, "challenge"), by=by, note=post.get("note", "")
+            by, get(Challenge, "challenge"), note=post.get("note", "")
         ),
-        "publish": lambda: services.publish_list(challenge_list, by=by),
-        "close": lambda: services.close_list(challenge_list, by=by),
+        "publish": lambda: services.publish_list(by, challenge_list),
+        "close": lambda: services.close_list(by, challenge_list),
         "formal": lambda: services.formal_check(
+            by,
             get(Application, "application"),
-            by=by,
             passed=post.get("passed") == "1",
             note=post.get("note", ""),
         ),
-        "start_review": lambda: services.start_review(challenge_list, by=by),
+        "start_review": lambda: services.start_review(by, challenge_list),
         "draw": lambda: services.draw_panel(
+            by,
             get(ReviewRound, "round"),
-            by=by,
             size=int(post.get("size") or 5),
             field_ids=[int(f) for f in post.getlist("fields")] or None,
         ),
-        "unseal": lambda: services.unseal_round(get(ReviewRound, "round"), by=by),
+        "unseal": lambda: services.unseal_round(by, get(ReviewRound, "round")),
         "final_round": lambda: services.start_final_round(
+            by,
             get(ReviewRound, "round"),
             list(Application.objects.filter(pk__in=post.getlist("applications"))),
-            by=by,
         ),
-        "select": lambda: services.select_application(get(Application, "application"), by=by),
-        "announce": lambda: services.announce_list(challenge_list, by=by),
+        "select": lambda: services.select_application(by, get(Application, "application")),
+        "announce": lambda: services.announce_list(by, challenge_list),
         "resolve": lambda: services.resolve_objection(
+            by,
             get(Objection, "objection"),
-            by=by,
             upheld=post.get("upheld") == "1",
             resolution=post.get("resolution", ""),
         ),
-        "conclude": lambda: services.conclude_list(challenge_list, by=by),
+        "conclude": lambda: services.conclude_list(by, challenge_list),
     }
     if op not in actions:
         messages.error(request, _("未知操作"))
@@ -519,6 +518,9 @@ def manage_list(request, pk: int):
         "challenges/manage_list.html",
         {
             "challenge_list": challenge_list,
+            "actions": dict.fromkeys(
+                services.allowed_list_actions(request.user, challenge_list), True
+            ),
             "tasks": tasks,
             "proposed": Challenge.objects.filter(
                 status=Challenge.Status.PROPOSED, region__in=managed_regions(request.user)
@@ -541,15 +543,16 @@ def scores_csv(request, pk: int):
     review_round = get_object_or_404(ReviewRound, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{review_round.pk}-scores.csv"'
-    writer = csv.writer(response)
+    writer = GuardedCSVWriter(response)
     writer.writerow([_("申请"), _("评审专家"), _("加权总分"), _("评审意见")])
+    reviewers = queries.reviewer_labels(request.user, review_round)
     for score in (
         Score.objects.visible_to(request.user)
         .filter(round=review_round)
-        .select_related("application__lead", "seat__expert")
+        .select_related("application__lead")
     ):
         writer.writerow(
-            [str(score.application.lead), score.seat.expert.name, score.total, score.comment]
+            [str(score.application.lead), reviewers[score.seat_id], score.total, score.comment]
         )
     return response
 
@@ -562,8 +565,8 @@ def sign(request, pk: int):
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            agreement = services.sign_agreement(application, by=request.user, **form.cleaned_data)
-        except services.ChallengeError as error:
+            agreement = services.sign_agreement(request.user, application, **form.cleaned_data)
+        except services.Refused as error:
             form.add_error(None, str(error))
         else:
             return redirect(agreement)
@@ -589,16 +592,14 @@ def agreement_detail(request, pk: int):
         if op == "evidence" and milestone:
             _attempt(
                 request,
-                lambda: services.submit_milestone(
-                    milestone, by=by, evidence=post.get("evidence", "")
-                ),
+                lambda: services.submit_milestone(by, milestone, evidence=post.get("evidence", "")),
             )
         elif op == "review" and milestone:
             _attempt(
                 request,
                 lambda: services.review_milestone(
+                    by,
                     milestone,
-                    by=by,
                     accepted=post.get("accepted") == "1",
                     note=post.get("note", ""),
                 ),
@@ -609,22 +610,20 @@ def agreement_detail(request, pk: int):
             except ValueError:
                 messages.error(request, _("日期无效"))
             else:
-                _attempt(
-                    request, lambda: services.extend_milestone(milestone, by=by, due_on=due_on)
-                )
+                _attempt(request, lambda: services.extend_milestone(by, milestone, due_on=due_on))
         elif op == "tranche" and milestone:
             try:
                 amount = Decimal(post.get("amount", ""))
             except InvalidOperation:
                 messages.error(request, _("金额无效"))
             else:
-                _attempt(request, lambda: services.add_tranche(agreement, milestone, amount, by=by))
+                _attempt(request, lambda: services.add_tranche(by, agreement, milestone, amount))
         elif op == "release" and tranche:
-            _attempt(request, lambda: services.release_tranche(tranche, by=by))
+            _attempt(request, lambda: services.release_tranche(by, tranche))
         elif op == "final" and final_form.is_valid():
             _attempt(
                 request,
-                lambda: services.accept_final(agreement, by=by, measured=final_form.measured()),
+                lambda: services.accept_final(by, agreement, measured=final_form.measured()),
             )
         return redirect(agreement)
     return render(
@@ -654,17 +653,17 @@ def reviews(request):
         .prefetch_related("round__applications__lead", "round__applications__plan")
     )
     if request.method == "POST":
-        seat = get_object_or_404(seats, pk=request.POST.get("seat"))
+        seat = get_object_or_404(seats, pk=id_param(request.POST.get("seat")))
         if request.POST.get("op") == "recuse":
             _attempt(
                 request,
                 lambda: services.declare_conflict(
-                    seat, by=request.user, detail=request.POST.get("detail", "")
+                    request.user, seat, detail=request.POST.get("detail", "")
                 ),
             )
         else:
             application = get_object_or_404(
-                seat.round.applications, pk=request.POST.get("application")
+                seat.round.applications, pk=id_param(request.POST.get("application"))
             )
             form = ScoreForm(
                 request.POST, criteria=seat.round.challenge.challenge_list.criteria.all()
@@ -673,9 +672,9 @@ def reviews(request):
                 _attempt(
                     request,
                     lambda: services.submit_score(
+                        request.user,
                         seat,
                         application,
-                        by=request.user,
                         marks=form.marks(),
                         comment=form.cleaned_data["comment"],
                     ),

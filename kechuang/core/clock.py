@@ -58,6 +58,37 @@ JOBS: list[Job] = [
         "kechuang.demands.services.expire_stale_engagements",
         _("过期未回应的对接请求"),
     ),
+    Job(
+        "auctions.close",
+        timedelta(minutes=1),
+        "kechuang.auctions.services.close_due_lots",
+        _("结束到时的拍品竞价"),
+        lease=timedelta(minutes=5),
+    ),
+    Job(
+        "booking.release",
+        timedelta(minutes=5),
+        "kechuang.booking.services.release_no_shows",
+        _("释放爽约的仪器预约"),
+    ),
+    Job(
+        "booking.remind",
+        timedelta(minutes=15),
+        "kechuang.booking.services.send_reminders",
+        _("仪器预约开始前提醒"),
+    ),
+    Job(
+        "vouchers.expire",
+        timedelta(hours=1),
+        "kechuang.vouchers.services.expire_vouchers",
+        _("创新券到期，未用余额退回方案预算"),
+    ),
+    Job(
+        "vouchers.providers.activate",
+        timedelta(hours=1),
+        "kechuang.vouchers.providers.activate_after_notice",
+        _("公示期满的创新券服务机构入库"),
+    ),
 ]
 
 

@@ -12,6 +12,10 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.params import date_out_of_range
+
+MAX_NUMBER = Decimal("1e12")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -43,11 +47,14 @@ class Column:
             return raw
         if self.kind == "date":
             try:
-                return datetime.date.fromisoformat(raw)
+                day = datetime.date.fromisoformat(raw)
             except ValueError:
                 raise ValueError(
                     _("“%(label)s”应为日期，如 2027-06-30") % {"label": self.label}
                 ) from None
+            if message := date_out_of_range(day):
+                raise ValueError(f"“{self.label}”：{message}")
+            return day
         number = unicodedata.normalize("NFKC", raw).replace(",", "")
         try:
             value = int(number) if self.kind == "integer" else Decimal(number)
@@ -58,6 +65,10 @@ class Column:
             raise ValueError(message % {"label": self.label}) from None
         if self.kind == "decimal" and not value.is_finite():
             raise ValueError(_("“%(label)s”应为数字") % {"label": self.label})
+        if (
+            abs(value) >= MAX_NUMBER
+        ):  # beyond any amount (max_digits=14) or count the platform keeps
+            raise ValueError(_("“%(label)s”数值过大") % {"label": self.label})
         if self.min_value is not None and value < self.min_value:
             raise ValueError(
                 _("“%(label)s”不能小于 %(min)s") % {"label": self.label, "min": self.min_value}

@@ -1,8 +1,19 @@
-"""Admin views for inspection. Status fields are read-only here: states change only through the services
-(pages, API), which keep the audit log and notifications."""
+"""Admin views of demands, engagements, engineer pools and service teams: read-only. Their states, amounts
+and timelines change only through :mod:`kechuang.demands.services` — here through the admin actions, which
+call the same services as the pages and the API (permission, state, audit row, notifications). Nothing is
+deleted here: a demand or an engagement is history."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from kechuang.core.admin_actions import (
+    ReadOnlyInline,
+    ServiceOnlyAdmin,
+    apply_service,
+    reason_action,
+)
+from kechuang.demands import services
 from kechuang.demands.models import (
     AnswerLink,
     Demand,
@@ -16,85 +27,109 @@ from kechuang.demands.models import (
 )
 
 
-class DemandAttachmentInline(admin.TabularInline):
+class DemandAttachmentInline(ReadOnlyInline):
     model = DemandAttachment
-    extra = 0
-    readonly_fields = ["name", "content_type", "size", "uploaded_by", "uploaded_at"]
-    fields = readonly_fields
+    fields = ["name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
 
 
 @admin.register(Demand)
-class DemandAdmin(admin.ModelAdmin):
+class DemandAdmin(ServiceOnlyAdmin):
     list_display = ["title", "organization", "region", "status", "visibility", "published_at"]
     list_filter = ["status", "visibility", "industry_chain"]
     search_fields = ["title", "organization__name"]
-    raw_id_fields = ["organization", "author", "region", "invited_experts", "source_visit"]
-    readonly_fields = ["status", "submitted_at", "published_at", "closed_at", "match_count"]
+    list_select_related = ["organization", "region"]
     inlines = [DemandAttachmentInline]
+    actions = ["approve_selected", "return_selected", "close_selected"]
+
+    @admin.action(description=gettext_lazy("审核通过并发布"))
+    def approve_selected(self, request, queryset):
+        apply_service(self, request, queryset, services.approve_demand, _("已发布 %(n)d 项需求"))
+
+    @admin.action(description=gettext_lazy("退回"))
+    def return_selected(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            action="return_selected",
+            title=_("退回"),
+            call=services.return_demand,
+            done_text=_("已退回 %(n)d 项需求"),
+        )
+
+    @admin.action(description=gettext_lazy("关闭需求"))
+    def close_selected(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            action="close_selected",
+            title=_("关闭"),
+            call=services.close_demand,
+            done_text=_("已关闭 %(n)d 项需求"),
+        )
 
 
-class EngagementEventInline(admin.TabularInline):
+class EngagementEventInline(ReadOnlyInline):
     model = EngagementEvent
-    extra = 0
-    readonly_fields = ["at", "actor", "kind", "status", "note"]
-    fields = readonly_fields
-    can_delete = False
+    fields = ["at", "actor", "kind", "status", "note"]
+    readonly_fields = fields
 
 
-class AnswerLinkInline(admin.TabularInline):
+class AnswerLinkInline(ReadOnlyInline):
     """Links e-mailed to an expert without a login: where they went and whether they were used (the
     token itself is never stored)."""
 
     model = AnswerLink
-    extra = 0
-    readonly_fields = ["email", "created_at", "expires_at", "used_at"]
-    fields = readonly_fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    fields = ["email", "created_at", "expires_at", "used_at"]
+    readonly_fields = fields
 
 
 @admin.register(Engagement)
-class EngagementAdmin(admin.ModelAdmin):
+class EngagementAdmin(ServiceOnlyAdmin):
     list_display = ["demand", "match_type", "match_label", "status", "requested_at", "amount"]
     list_filter = ["status", "match_type"]
     search_fields = ["demand__title", "match_label"]
-    raw_id_fields = ["demand", "expert", "provider", "requested_by", "pushed_by"]
-    readonly_fields = [
-        "status",
-        "requested_at",
-        "responded_at",
-        "accepted_at",
-        "met_at",
-        "agreed_at",
-        "closed_at",
-    ]
+    list_select_related = ["demand"]
     inlines = [EngagementEventInline, AnswerLinkInline]
+    actions = ["close_selected"]
+
+    @admin.action(description=gettext_lazy("结束对接"))
+    def close_selected(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            action="close_selected",
+            title=_("结束"),
+            call=services.close_engagement,
+            done_text=_("已结束 %(n)d 项对接"),
+        )
 
 
-class PoolMemberInline(admin.TabularInline):
+class PoolMemberInline(ReadOnlyInline):
     model = PoolMember
-    extra = 0
-    raw_id_fields = ["expert", "enrolled_by"]
+    fields = ["expert", "specialities", "enrolled_by"]
+    readonly_fields = fields
 
 
 @admin.register(EngineerPool)
-class EngineerPoolAdmin(admin.ModelAdmin):
+class EngineerPoolAdmin(ServiceOnlyAdmin):
+    """Pools are opened and engineers enrolled or removed on the pool pages (services.create_pool,
+    enrol_engineer, remove_engineer)."""
+
     list_display = ["name", "industry_chain", "region"]
-    raw_id_fields = ["region", "created_by"]
     inlines = [PoolMemberInline]
 
 
-class ServiceVisitInline(admin.TabularInline):
+class ServiceVisitInline(ReadOnlyInline):
     model = ServiceVisit
-    extra = 0
-    raw_id_fields = ["enterprise", "created_by"]
-    readonly_fields = ["status"]
+    fields = ["enterprise", "planned_on", "status", "visited_on", "created_by"]
+    readonly_fields = fields
 
 
 @admin.register(ServiceTeam)
-class ServiceTeamAdmin(admin.ModelAdmin):
+class ServiceTeamAdmin(ServiceOnlyAdmin):
     list_display = ["name", "society", "created_at"]
-    raw_id_fields = ["society", "members", "created_by"]
     inlines = [ServiceVisitInline]

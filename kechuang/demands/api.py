@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from kechuang.accounts.permissions import acts_for
+from kechuang.core.params import PlatformDate, RecordId
 from kechuang.core.schemas import Input
 from kechuang.demands import services
 from kechuang.demands.disclosure import Contact, contact_for
@@ -23,14 +24,14 @@ router = Router(tags=["demands"])
 
 
 class DemandIn(Input):
-    organization_id: int
+    organization_id: RecordId
     title: str = Field(max_length=200)
     description: str = Field(max_length=20000)
-    industry_chain_id: int | None = None
-    field_id: int | None = None
+    industry_chain_id: RecordId | None = None
+    field_id: RecordId | None = None
     budget_min: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), decimal_places=2)
     budget_max: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), decimal_places=2)
-    deadline: date | None = None
+    deadline: PlatformDate | None = None
     cooperation_modes: list[CooperationMode] = []
     visibility: Demand.Visibility = Demand.Visibility.PUBLIC
     contact_name: str = Field("", max_length=50)
@@ -63,6 +64,17 @@ class DemandOut(Schema):
     @staticmethod
     def resolve_region_code(obj: Demand) -> str:
         return obj.region.code
+
+
+class DemandDetailOut(DemandOut):
+    """One demand with what the requesting user may do to it now (``submit``, ``approve``, ``return``,
+    ``close``): the same checks the services run, so a client shows exactly the buttons that will work."""
+
+    actions: list[str]
+
+    @staticmethod
+    def resolve_actions(obj: Demand, context) -> list[str]:
+        return services.allowed_demand_actions(context["request"].user, obj)
 
 
 class ReasonIn(Input):
@@ -129,7 +141,11 @@ class EventOut(Schema):
 
 
 class EngagementDetailOut(EngagementOut):
+    """One engagement with its timeline and what the requesting user may do to it now (``accept``,
+    ``decline``, ``schedule``, ``held``, ``agree``, ``close``, ``message``: the services' own checks)."""
+
     timeline: list[EventOut]
+    actions: list[str]
 
 
 class MeetingIn(Input):
@@ -215,6 +231,7 @@ def _engagement_out(request, e: Engagement, timeline: bool = False) -> dict:
             }
             for ev in e.events.select_related("actor")
         ]
+        data["actions"] = services.allowed_engagement_actions(request.user, e)
     return data
 
 
@@ -355,7 +372,7 @@ def _input(payload: DemandIn) -> services.DemandInput:
     )
 
 
-@router.post("/", response={201: DemandOut}, auth=django_auth)
+@router.post("/", response={201: DemandDetailOut}, auth=django_auth)
 def create_demand(request, payload: DemandIn):
     organization = Organization.objects.filter(pk=payload.organization_id).first()
     if organization is None or not acts_for(request.user, organization.pk):
@@ -363,12 +380,12 @@ def create_demand(request, payload: DemandIn):
     return Status(201, services.save_demand(request.user, organization, _input(payload)))
 
 
-@router.get("/{int:demand_id}", response=DemandOut)
+@router.get("/{int:demand_id}", response=DemandDetailOut)
 def get_demand(request, demand_id: int):
     return _demand(request, demand_id)
 
 
-@router.put("/{int:demand_id}", response=DemandOut, auth=django_auth)
+@router.put("/{int:demand_id}", response=DemandDetailOut, auth=django_auth)
 def update_demand(request, demand_id: int, payload: DemandIn):
     demand = _demand(request, demand_id)
     if payload.organization_id != demand.organization_id:
@@ -376,22 +393,22 @@ def update_demand(request, demand_id: int, payload: DemandIn):
     return services.save_demand(request.user, demand.organization, _input(payload), demand)
 
 
-@router.post("/{int:demand_id}/submit", response=DemandOut, auth=django_auth)
+@router.post("/{int:demand_id}/submit", response=DemandDetailOut, auth=django_auth)
 def submit(request, demand_id: int):
     return services.submit_demand(request.user, _demand(request, demand_id))
 
 
-@router.post("/{int:demand_id}/approve", response=DemandOut, auth=django_auth)
+@router.post("/{int:demand_id}/approve", response=DemandDetailOut, auth=django_auth)
 def approve(request, demand_id: int):
     return services.approve_demand(request.user, _demand(request, demand_id))
 
 
-@router.post("/{int:demand_id}/return", response=DemandOut, auth=django_auth)
+@router.post("/{int:demand_id}/return", response=DemandDetailOut, auth=django_auth)
 def return_(request, demand_id: int, payload: ReasonIn):
     return services.return_demand(request.user, _demand(request, demand_id), payload.reason)
 
 
-@router.post("/{int:demand_id}/close", response=DemandOut, auth=django_auth)
+@router.post("/{int:demand_id}/close", response=DemandDetailOut, auth=django_auth)
 def close_demand(request, demand_id: int, payload: ReasonIn):
     return services.close_demand(request.user, _demand(request, demand_id), payload.reason)
 

@@ -27,6 +27,7 @@ from kechuang.accounts.models import User
 from kechuang.core.audit import record
 from kechuang.core.models import IndustryChain, Region, TechField
 from kechuang.demands import services
+from kechuang.demands.events import DemandEvent
 from kechuang.demands.models import (
     CooperationMode,
     Demand,
@@ -610,7 +611,7 @@ def _write_demand(spec: DemandSpec, organization: Organization, enterprise_user:
         submitted_at=timezone.now(),
         **values,
     )
-    record(None, "demand.submit", demand, demand.title, demo=True)
+    record(None, DemandEvent.DEMAND_SUBMIT, demand, demand.title, demo=True)
     return demand
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import IndustryChain, Region, TechField
+from kechuang.core.params import validate_platform_date
 from kechuang.demands.attachments import ALLOWED_EXTENSIONS, check_attachment
 from kechuang.demands.models import CooperationMode, Demand, MatchType
 from kechuang.demands.services import DemandInput
@@ -138,6 +139,7 @@ class DemandForm(forms.Form):
         widget=forms.NumberInput(attrs={"placeholder": _("例如 600000"), "step": "0.01"}),
     )
     deadline = forms.DateField(
+        validators=[validate_platform_date],
         label=_("期望完成日期"),
         required=False,
         error_messages={"invalid": _("请选择有效的日期。")},
@@ -291,6 +293,7 @@ class RequestForm(forms.Form):
 
 class MeetingForm(forms.Form):
     at = forms.DateTimeField(
+        validators=[validate_platform_date],
         label=_("会谈时间"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -321,8 +324,18 @@ class PeriodForm(forms.Form):
     """The console's period. Either end may be left empty (see :func:`kechuang.demands.views._period`), so
     the filter never blocks the page."""
 
-    start = forms.DateField(label=_("起始日期"), required=False, widget=IsoDateInput())
-    end = forms.DateField(label=_("截止日期"), required=False, widget=IsoDateInput())
+    start = forms.DateField(
+        label=_("起始日期"),
+        required=False,
+        widget=IsoDateInput(),
+        validators=[validate_platform_date],
+    )
+    end = forms.DateField(
+        label=_("截止日期"),
+        required=False,
+        widget=IsoDateInput(),
+        validators=[validate_platform_date],
+    )
 
 
 class PoolForm(forms.Form):
@@ -426,11 +439,15 @@ class VisitForm(forms.Form):
             "invalid_choice": _("只能走访已发布的企业。"),
         },
     )
-    planned_on = forms.DateField(label=_("计划日期"), widget=IsoDateInput())
+    planned_on = forms.DateField(
+        label=_("计划日期"), widget=IsoDateInput(), validators=[validate_platform_date]
+    )
 
 
 class VisitRecordForm(forms.Form):
-    visited_on = forms.DateField(label=_("走访日期"), widget=IsoDateInput())
+    visited_on = forms.DateField(
+        label=_("走访日期"), widget=IsoDateInput(), validators=[validate_platform_date]
+    )
     outcomes = forms.CharField(label=_("走访成效"), widget=forms.Textarea(attrs={"rows": 3}))
     demands = forms.CharField(
         label=_("收集的需求"),

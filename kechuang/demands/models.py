@@ -7,6 +7,8 @@ through acceptance, a meeting and an outcome. Status fields change only in :mod:
 """
 
 import hashlib
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -34,6 +36,11 @@ class CooperationMode(models.TextChoices):
 class DemandQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Demand.Status.PUBLISHED)
+
+    def public(self):
+        """Published demands anyone, signed in or not, may read (not 仅运营方与受邀专家可见): the only
+        demands whose text may enter another record's search document."""
+        return self.published().filter(visibility=Demand.Visibility.PUBLIC)
 
     def awaiting_review(self, regions):
         """Submitted demands in ``regions`` that an operator has still to approve or return."""
@@ -197,7 +204,13 @@ class Demand(models.Model):
 
 
 def attachment_path(instance: "DemandAttachment", filename: str) -> str:
-    return f"demands/{instance.demand_id}/{filename}"
+    """Where an attachment is stored: a random name with the original extension. The uploaded name
+    (kept in ``DemandAttachment.name`` and given back on download) may be longer than a file system
+    allows (255 bytes: 85 Chinese characters) or hold characters a disk path should not."""
+    suffix = PurePath(filename).suffix.lower()
+    if not (len(suffix) <= 10 and suffix[1:].isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    return f"demands/{instance.demand_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class DemandAttachment(models.Model):

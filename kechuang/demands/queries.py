@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kechuang.core.models import Federation, Region
+from kechuang.core.params import id_params
 from kechuang.demands.models import Demand, Engagement, MatchType, PoolMember
 from kechuang.directory.models import (
     Achievement,
@@ -513,7 +514,7 @@ def picked_experts(
     keywords or works."""
     from kechuang.search.indexing import search
 
-    ids = list(dict.fromkeys(int(v) for v in selected if str(v).isdigit()))[:50]
+    ids = list(dict.fromkeys(id_params(selected)))[:50]
     if not multiple:
         ids = ids[:1]
     published = Expert.objects.published().select_related("affiliation", "region").in_bulk(ids)
@@ -535,7 +536,7 @@ def picked_enterprises(
     from kechuang.search.indexing import search
 
     enterprises = Organization.objects.published().filter(kind=Organization.Kind.ENTERPRISE)
-    ids = [int(v) for v in selected if str(v).isdigit()][:1]
+    ids = id_params(selected)[:1]
     chosen = list(enterprises.select_related("region").filter(pk__in=ids))
     query = query.strip()[:100]
     found = []

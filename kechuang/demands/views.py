@@ -1,7 +1,6 @@
 """Pages of supply–demand matching. Views parse input, call one service and render; the rules live in
 :mod:`kechuang.demands.services`, the contact rule in :mod:`kechuang.demands.disclosure`."""
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
@@ -20,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kechuang.accounts.permissions import acts_for, managed_regions, may_post_demands, operates
 from kechuang.core.models import Region
+from kechuang.core.params import id_param
+from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.demands import services
 from kechuang.demands.disclosure import contact_for
 from kechuang.demands.forms import (
@@ -189,6 +190,7 @@ def demand_detail(request, pk: int):
         "progress": demand_progress(demand) if is_member or is_op else [],
         "match_preview": [(group.label, len(group.matches)) for group in groups if group.matches],
         "reason_form": ReasonForm(),
+        "actions": dict.fromkeys(services.allowed_demand_actions(request.user, demand), True),
     }
     return render(request, "demands/demand_detail.html", context)
 
@@ -275,6 +277,7 @@ def _engagement_context(request, engagement: Engagement) -> dict:
         "minutes_form": MinutesForm(),
         "agreement_form": AgreementForm(),
         "message_form": MessageForm(),
+        "actions": dict.fromkeys(services.allowed_engagement_actions(user, engagement), True),
     }
 
 
@@ -399,7 +402,7 @@ def answer_by_link(request, pk: int, token: str):
                     _("账号已创建，您已登录"),
                 )
             if user is not None:
-                login(request, user)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return redirect(engagement)
         elif action == "accept":
             answered = _report(
@@ -428,6 +431,7 @@ def answer_by_link(request, pk: int, token: str):
         "usable": usable,
         "enterprise_contact": contact_for(link, engagement, "enterprise"),
         "claim_form": claim_form,
+        "claimable": services.claimable_by_link(link, engagement.expert),
     }
     status = 200 if usable or answered else 410
     return render(request, "demands/answer_by_link.html", context, status=status)
@@ -559,8 +563,8 @@ def console_push(request):
     items = []
     for value in request.POST.getlist("match"):
         parts = value.split(":")
-        if len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit():
-            items.append((int(parts[0]), parts[1], int(parts[2])))
+        if len(parts) == 3 and id_param(parts[0]) and id_param(parts[2]):
+            items.append((id_param(parts[0]), parts[1], id_param(parts[2])))
     if not items:
         messages.error(request, _("请选择要推送的匹配"))
     for result in services.push_matches(request.user, items, request.POST.get("message", "")):
@@ -580,7 +584,7 @@ def export_engagements(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="engagements.csv"'
     response.write("\ufeff")  # so that Excel opens UTF-8 Chinese correctly
-    writer = csv.writer(response)
+    writer = GuardedCSVWriter(response)
     writer.writerow(
         [
             _("编号"),
@@ -661,7 +665,7 @@ def pool_detail(request, pk: int):
     )
     form = EnrolForm(None if request.POST.get("remove") else request.POST or None)
     if request.POST.get("remove"):
-        member = get_object_or_404(pool.members, expert_id=request.POST.get("expert") or 0)
+        member = get_object_or_404(pool.members, expert_id=id_param(request.POST.get("expert")))
         _run(request, services.remove_engineer, pool, member.expert, success=_("已移出资源池"))
         return redirect(pool)
     if form.is_bound and form.is_valid():
@@ -766,7 +770,9 @@ def team_detail(request, pk: int):
                 success=_("走访已计划"),
             )
         elif action in ("record", "cancel"):
-            visit = get_object_or_404(ServiceVisit, pk=request.POST.get("visit") or 0, team=team)
+            visit = get_object_or_404(
+                ServiceVisit, pk=id_param(request.POST.get("visit")), team=team
+            )
             if action == "cancel":
                 _run(
                     request,

@@ -27,6 +27,16 @@ class DemoLogin:
     detail: str
 
 
+def demo_operators() -> dict[str, User]:
+    """The demo operators by the code of the region they operate."""
+    users = User.objects.filter(username__in=[row[0] for row in OPERATORS]).in_bulk(
+        field_name="username"
+    )
+    return {
+        code: users[username] for username, _name, code, _office in OPERATORS if username in users
+    }
+
+
 def create_demo_users(
     *, enterprise: Organization, institution: Organization, expert: Expert
 ) -> None:
@@ -93,4 +103,9 @@ def demo_logins() -> list[DemoLogin]:
     expert = Expert.objects.filter(user__username="expert").select_related("affiliation").first()
     if expert:
         logins.append(DemoLogin("expert", _("专家"), f"{expert.name}（{expert.affiliation}）"))
+    provider = Membership.objects.filter(user__username="provider").select_related("organization")
+    if provider := provider.first():
+        logins.append(DemoLogin("provider", _("创新券服务机构"), provider.organization.name))
+    if User.objects.filter(username="auditor").exists():
+        logins.append(DemoLogin("auditor", _("审计"), _("创新券账务与跨区域清算")))
     return logins

@@ -29,12 +29,15 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from kechuang.auctions.demo import load_demo_auctions
+from kechuang.booking.demo import load_demo_bookings
 from kechuang.challenges.demo import load_demo_challenges
+from kechuang.contracts.demo import load_demo_contracts
 from kechuang.core.audit import record
 from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, TechField
 from kechuang.demands.demo import load_demo_demands
 from kechuang.demo import vocabulary as v
-from kechuang.demo.accounts import create_demo_users
+from kechuang.demo.accounts import create_demo_users, demo_operators
 from kechuang.demo.papers import Paper, disciplines_by_category, load_papers
 from kechuang.demo.specialties import DIRECTION, SPECIALTIES, SPECIALTIES_OF, SPECIALTY, Specialty
 from kechuang.directory.models import (
@@ -49,6 +52,7 @@ from kechuang.directory.models import (
     TierRecord,
 )
 from kechuang.directory.validators import credit_code_check_char, patent_check_digit
+from kechuang.vouchers.demo import load_demo_vouchers
 
 SEED = 20211
 MARKER_ACTION = "demo.loaded"
@@ -362,7 +366,12 @@ class DemoBuilder:
         ruian = self.regions[RUIAN]
         load_demo_demands(ruian, enterprise=enterprise, institution=institution, expert=engineer)
         load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
+        operators = demo_operators()
+        load_demo_contracts(operators)
+        load_demo_auctions(operators)
         self.submissions_awaiting_review(ruian, exclude=enterprise)
+        load_demo_vouchers(federation, enterprise=enterprise)
+        load_demo_bookings(institution=institution, enterprise=enterprise)
         return federation
 
     def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:

@@ -6,16 +6,15 @@ management pages. The status is never edited directly.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kechuang.core.actions import Refused
 from kechuang.core.admin import RegionScopedAdmin, ScopedInline
+from kechuang.core.admin_actions import apply_service
 from kechuang.directory import services
 from kechuang.directory.forms import KeywordsField
 from kechuang.directory.models import (
@@ -61,22 +60,12 @@ class ListingAdmin(KeywordsAsText, RegionScopedAdmin):
     def save_model(self, request, obj, form, change):
         services.save_record(request.user, obj)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A record has a history (audit rows, demands and engagements point at it): archive it instead.
+        return False
+
     def _apply(self, request, queryset, service, done_text: str) -> None:
-        done, failures = 0, []
-        for record in queryset:
-            try:
-                service(request.user, record)
-            except (ValidationError, Refused, PermissionDenied) as error:
-                text = (
-                    "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
-                )
-                failures.append(_("%(record)s：%(problem)s") % {"record": record, "problem": text})
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_text % {"n": done}, messages.SUCCESS)
-        for failure in failures:
-            self.message_user(request, failure, messages.ERROR)
+        apply_service(self, request, queryset, service, done_text)
 
     @admin.action(description=gettext_lazy("提交审核"))
     def submit_selected(self, request, queryset):
@@ -118,7 +107,13 @@ class ListingAdmin(KeywordsAsText, RegionScopedAdmin):
 
 
 class TierRecordInline(ScopedInline):
+    """A firm's cultivation steps (梯次培育) are its history: added and corrected, never deleted."""
+
     model = TierRecord
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
     fields = ["tier", "recognized_on", "plan", "recorded_by"]
     readonly_fields = ["recorded_by"]
 

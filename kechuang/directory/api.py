@@ -27,6 +27,7 @@ from ninja.security import django_auth
 from pydantic import create_model, field_validator
 
 from kechuang.core.models import Region
+from kechuang.core.params import RecordId
 from kechuang.directory.queries import (
     SEARCH_DEPTH,
     TYPES,
@@ -188,7 +189,7 @@ class ListFilters(Paging):
     region: str | None = None
     kind: str | None = None
     chain: str | None = None
-    field: int | None = None
+    field: RecordId | None = None
 
     @field_validator("q", "region", "kind", "chain")
     @classmethod

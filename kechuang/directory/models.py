@@ -242,6 +242,16 @@ class Expert(Listing):
     profile = models.TextField(_("个人简介"), blank=True)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     email = models.EmailField(_("邮箱"), blank=True)
+    # Whether ``email`` is vouched for by the region's operators (entered or saved by them): only then may
+    # the holder of an answer link sent to it claim this profile's login. An address typed in by an
+    # organisation's member, or by anyone but an operator, is not (kechuang.directory.services).
+    email_verified = models.BooleanField(
+        _("邮箱已核实"),
+        default=False,
+        help_text=_(
+            "运营方填写或保存过的邮箱视为已核实；只有已核实的邮箱可以通过对接邮件创建专家账号。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("专家")

@@ -40,6 +40,7 @@ EXTRA_FILTERS = (
     "availability",
     "tier",
     "vouchers",
+    "bookable",
 )  # each offered only by some types (ListingType.extra)
 
 
@@ -133,8 +134,8 @@ TYPES: dict[str, ListingType] = {
             name_field="name",
             kind_field="category",
             kind_label=_("仪器类别"),
-            select_related=("region", "owner"),
-            extra=("vouchers",),
+            select_related=("region", "owner", "booking_rules"),
+            extra=("vouchers", "bookable"),
             sorts={"rate": Sort(_("收费从低到高"), ("external_rate", "pk"))},
         ),
         ListingType(
@@ -211,6 +212,7 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", _("不限")), *[c for c in Organization.Tier.choices if c[0]]],
     )
     vouchers = forms.BooleanField(label=_("支持创新券"), required=False)
+    bookable = forms.BooleanField(label=_("可在线预约"), required=False)
     org = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     sort = forms.ChoiceField(label=_("排序"), required=False)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -290,6 +292,8 @@ def _database_filters(criteria: dict[str, Any], qs: models.QuerySet) -> models.Q
         qs = qs.filter(tier=criteria["tier"])
     if criteria.get("vouchers"):
         qs = qs.filter(accepts_vouchers=True)
+    if criteria.get("bookable"):  # instruments whose owners take bookings online (kechuang.booking)
+        qs = qs.filter(booking_rules__enabled=True, state=Instrument.State.AVAILABLE)
     return qs
 
 
@@ -362,7 +366,7 @@ def browse(listing: ListingType, form: DirectoryFilterForm) -> Results:
         page.object_list = ranked_records(listing, list(page.object_list))
         return Results(page=page, hits={}, total=paginator.count, total_capped=False)
 
-    in_database = sort != "relevance" or bool({"tier", "vouchers"} & criteria.keys())
+    in_database = sort != "relevance" or bool({"tier", "vouchers", "bookable"} & criteria.keys())
     if in_database:
         depth = SEARCH_DEPTH  # another order or a filter over the hits needs all of them
     else:

@@ -88,11 +88,12 @@ def _demand_model():
 
 
 def organization_document(org: Organization) -> Document:
-    """An organisation; an enterprise's published demands are indexed with it, so that an achievement
-    finds the enterprises likely to need it through what they asked for before."""
-    demands = getattr(org, "published_demands", None)
+    """An organisation; an enterprise's public published demands are indexed with it, so that an
+    achievement finds the enterprises likely to need it through what they asked for before. Restricted
+    demands (仅运营方与受邀专家可见) never enter it: organisation search is read by anyone."""
+    demands = getattr(org, "public_demands", None)
     if demands is None and _demand_model() is not None:
-        demands = list(_demand_model().objects.published().filter(organization=org))
+        demands = list(_demand_model().objects.public().filter(organization=org))
     return _document(
         org,
         "organization",
@@ -219,7 +220,7 @@ def _published_organizations():
     demand = _demand_model()
     if demand is not None:
         queryset = queryset.prefetch_related(
-            Prefetch("demands", queryset=demand.objects.published(), to_attr="published_demands")
+            Prefetch("demands", queryset=demand.objects.public(), to_attr="public_demands")
         )
     return queryset
 

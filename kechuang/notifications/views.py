@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import is_operator
+from kechuang.core.params import id_params
 from kechuang.notifications.mailbox import read_mailbox
 from kechuang.notifications.models import Notification
 from kechuang.notifications.services import mark_read
@@ -21,8 +22,10 @@ def inbox(request):
 @require_POST
 @login_required
 def read(request):
-    ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()]
-    mark_read(request.user, ids or None)
+    raw = request.POST.getlist("id")
+    ids = id_params(raw)
+    if ids or not raw:  # no id: all of them; only ids that name nothing: none
+        mark_read(request.user, ids or None)
     return redirect("notifications:inbox")
 
 

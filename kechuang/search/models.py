@@ -35,14 +35,16 @@ class VocabularyEntryQuerySet(models.QuerySet):
 
     def manageable_by(self, user):
         """Entries ``user`` may deactivate: their own, and those added in the regions they operate (all
-        for a superuser)."""
+        for a superuser) — never a stop word, which applies to every region, unless a superuser."""
         from kechuang.accounts.permissions import managed_regions
 
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(models.Q(created_by=user) | models.Q(region__in=managed_regions(user)))
+        return self.exclude(kind=VocabularyEntry.Kind.STOPWORD).filter(
+            models.Q(created_by=user) | models.Q(region__in=managed_regions(user))
+        )
 
 
 def clean_term(raw: str, kind: str) -> str:

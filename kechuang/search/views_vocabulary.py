@@ -72,6 +72,7 @@ def _context(request: HttpRequest, kind: str, **forms) -> dict:
         "show_inactive": show_inactive,
         "page": page,
         "manageable": manageable,
+        "may_add": vocabulary.may_add(request.user, kind),
         "entry_form": forms.get("entry_form") or EntryForm(initial={"kind": kind}),
         "bulk_form": forms.get("bulk_form") or BulkForm(initial={"kind": kind}),
         "bulk_errors": forms.get("bulk_errors"),

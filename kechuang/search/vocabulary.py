@@ -66,6 +66,26 @@ def _require_operator(user) -> None:
         raise PermissionDenied(_("只有运营人员可以维护检索词表"))
 
 
+# Kinds whose entries take words out of every region's search: only a platform operator (a superuser)
+# adds or removes them, so one region's operator cannot empty the others' search. Domain terms and
+# synonym groups stay with each region's operators; the editor shows every operator who added what.
+PLATFORM_ONLY_KINDS = frozenset({VocabularyEntry.Kind.STOPWORD})
+
+
+def may_add(user, kind: str) -> bool:
+    """Whether an operator ``user`` may add entries of ``kind`` (the check behind the editor's forms and
+    the services; that ``user`` is an operator at all is checked before)."""
+    return kind not in PLATFORM_ONLY_KINDS or user.is_superuser
+
+
+def _require_may_add(user, kind: str) -> None:
+    _require_operator(user)
+    if not may_add(user, kind):
+        raise PermissionDenied(
+            _("停用词对所有区域的检索生效，只能由平台管理员维护；请联系平台管理员。")
+        )
+
+
 def operator_region(user) -> Region | None:
     """The region an operator's entries are filed under: their highest mandate's (none for a superuser
     without a mandate)."""
@@ -94,8 +114,9 @@ def _summary(entry: VocabularyEntry) -> str:
 
 def add_entry(user, kind: str, text: str, note: str = "") -> VocabularyEntry:
     """Add one active entry (``text`` is one term, or for a synonym group its terms separated by commas,
-    spaces or 、). Raises :class:`ValidationError` (with a ``text`` message) for a bad or duplicate one."""
-    _require_operator(user)
+    spaces or 、). Raises :class:`ValidationError` (with a ``text`` message) for a bad or duplicate one,
+    and :class:`PermissionDenied` for a platform-wide kind (stop words) added by a region's operator."""
+    _require_may_add(user, kind)
     entry = VocabularyEntry(
         kind=kind, text=text, note=note.strip(), region=operator_region(user), created_by=user
     )
@@ -127,7 +148,7 @@ def _split_stopword(term: str, analyzer: Analyzer | None = None) -> str:
 def add_entries(user, kind: str, lines: list[tuple[int, str]], note: str = "") -> BulkResult:
     """Add one entry per ``(line number, text)``, all or nothing: if any line is bad (invalid, a duplicate
     of an active entry or of an earlier line), nothing is written and every bad line is reported."""
-    _require_operator(user)
+    _require_may_add(user, kind)
     result = BulkResult()
     if not lines:
         result.errors.append(LineError(None, "", _("没有找到任何词语")))
@@ -209,11 +230,12 @@ def read_word_list(data: bytes | str) -> list[tuple[int, str]]:
 
 def deactivate(user, entry_id: int) -> VocabularyEntry:
     """Deactivate an entry (its row and history stay). Operators may remove their own entries and those
-    added in the regions they operate; raises ``VocabularyEntry.DoesNotExist``, :class:`PermissionDenied`,
+    added in the regions they operate (stop words: only a superuser); raises ``VocabularyEntry.DoesNotExist``, :class:`PermissionDenied`,
     or :class:`~kechuang.core.actions.Refused` for an entry already removed."""
     _require_operator(user)
     entry = VocabularyEntry.objects.get(pk=entry_id)
     if not VocabularyEntry.objects.manageable_by(user).filter(pk=entry.pk).exists():
+        _require_may_add(user, entry.kind)
         raise PermissionDenied(_("只能删除自己或本区域运营人员添加的条目"))
     now = timezone.now()
     with transaction.atomic():

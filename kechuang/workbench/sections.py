@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.accounts.permissions import Roles, managed_regions, roles_of
+from kechuang.auctions.models import AuctionSession
 from kechuang.challenges.models import Application, Challenge, ChallengeList, PanelSeat, ReviewRound
+from kechuang.contracts.models import TechContract
 from kechuang.demands.models import Demand, Engagement
 from kechuang.demands.queries import stalled_engagements
 from kechuang.directory.models import Status
@@ -88,6 +90,83 @@ class Workbench:
     enterprise: EnterpriseSection | None = None
     organizations: OrganizationSection | None = None
     expert: ExpertSection | None = None
+    vouchers: list[Queue] | None = None  # innovation vouchers, for every role that works with them
+
+
+def voucher_queues(user, roles: Roles) -> list[Queue]:
+    """What waits in the voucher capability: an operator's applications, onboarding and redemptions to
+    decide; an enterprise's usable vouchers; a provider's orders to deliver and uses to redeem; an
+    auditor's ledger."""
+    from kechuang.vouchers.models import (
+        ProviderEnrolment,
+        Redemption,
+        ServiceOrder,
+        Voucher,
+        VoucherApplication,
+        VoucherHold,
+    )
+
+    queues = []
+    if roles.operator:
+        regions = managed_regions(user)
+        manage = reverse("vouchers:manage")
+        queues += [
+            Queue(
+                _("待审核的创新券申请"),
+                VoucherApplication.objects.filter(
+                    programme__region__in=regions, status=VoucherApplication.Status.SUBMITTED
+                ).count(),
+                manage + "#applications",
+            ),
+            Queue(
+                _("待审核的服务机构入库"),
+                ProviderEnrolment.objects.filter(
+                    organization__region__in=regions, status=ProviderEnrolment.Status.SUBMITTED
+                ).count(),
+                manage + "#providers",
+            ),
+            Queue(
+                _("待审核的兑付申请"),
+                Redemption.objects.filter(
+                    issuing_region__in=regions, status=Redemption.Status.SUBMITTED
+                ).count(),
+                manage + "#redemptions",
+            ),
+        ]
+    if roles.enterprises:
+        ids = [o.pk for o in roles.enterprises]
+        queues.append(
+            Queue(
+                _("可用的创新券"),
+                Voucher.objects.usable(timezone.now()).filter(holder_id__in=ids).count(),
+                reverse("vouchers:wallet"),
+            )
+        )
+    if roles.institutions:
+        ids = [o.pk for o in roles.institutions]
+        provider = reverse("vouchers:provider")
+        queues += [
+            Queue(
+                _("待交付的创新券订单"),
+                ServiceOrder.objects.filter(
+                    provider_id__in=ids, status=ServiceOrder.Status.PLACED
+                ).count(),
+                provider,
+            ),
+            Queue(
+                _("可申请兑付"),
+                VoucherHold.objects.filter(
+                    provider_id__in=ids,
+                    status=VoucherHold.Status.SETTLED,
+                    settled_amount__gt=0,
+                    redemption__isnull=True,
+                ).count(),
+                provider,
+            ),
+        ]
+    if roles.auditor:
+        queues.append(Queue(_("创新券账务审计"), 0, reverse("vouchers:audit")))
+    return queues
 
 
 def operator_section(user) -> OperatorSection:
@@ -130,6 +209,18 @@ def operator_section(user) -> OperatorSection:
                 status=Application.Status.SUBMITTED,
             ).count(),
             manage,
+        ),
+        Queue(
+            _("待审核的拍卖专场"),
+            AuctionSession.objects.filter(
+                status=AuctionSession.Status.IN_REVIEW, region__in=regions
+            ).count(),
+            reverse("auctions:manage"),
+        ),
+        Queue(
+            _("待认定登记的技术合同"),
+            TechContract.objects.awaiting_review(regions).count(),
+            reverse("contracts:register") + "?queue=1",
         ),
     ]
     challenge_lists = list(
@@ -246,4 +337,5 @@ def workbench_for(user) -> Workbench:
         enterprise=enterprise_section(roles) if roles.enterprises else None,
         organizations=organization_section(roles) if roles.memberships else None,
         expert=expert_section(roles) if roles.expert is not None else None,
+        vouchers=voucher_queues(user, roles) or None,
     )

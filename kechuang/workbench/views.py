@@ -24,7 +24,7 @@ from kechuang.demands import services as demand_services
 from kechuang.demands.models import Demand
 from kechuang.directory import services
 from kechuang.directory.forms import FORMS
-from kechuang.directory.models import Listing, Organization
+from kechuang.directory.models import Listing, Organization, Status
 from kechuang.directory.services import RECORD_TYPES
 from kechuang.workbench.sections import workbench_for
 
@@ -139,6 +139,7 @@ def _render_form(request, form, record, type_name, org, status=200) -> HttpRespo
 
 
 def _save(request, form, record, type_name, org, success_url: str) -> HttpResponse:
+    published_before = record.pk is not None and record.status == Status.PUBLISHED
     if form.is_valid():
         try:
             saved = services.save_record(
@@ -147,7 +148,17 @@ def _save(request, form, record, type_name, org, success_url: str) -> HttpRespon
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _("已保存“%(name)s”") % {"name": saved})
+            if published_before and saved.status == Status.PENDING:
+                messages.warning(
+                    request,
+                    _(
+                        "已保存“%(name)s”。机构名称、类型或统一社会信用代码已修改，"
+                        "需经运营方审核后重新发布；审核期间机构暂不公开显示。"
+                    )
+                    % {"name": saved},
+                )
+            else:
+                messages.success(request, _("已保存“%(name)s”") % {"name": saved})
             return redirect(success_url or reverse("manage:edit", args=[type_name, saved.pk]))
     return _render_form(request, form, record, type_name, org, status=200)
 

@@ -61,9 +61,28 @@ OPERATOR_MENU = [
     reverse("demands:console"),
     reverse("challenges:manage"),
     reverse("demands:pools"),
+    reverse("auctions:manage"),
+    reverse("vouchers:manage"),
     reverse("demands:engagements"),
+    reverse("contracts:register"),
+    reverse("booking:queue"),
+    reverse("booking:figures"),
 ]
-MEMBER_MENU = [reverse("demands:create"), reverse("demands:engagements")]
+MEMBER_MENU = [
+    reverse("demands:create"),
+    reverse("vouchers:wallet"),
+    reverse("demands:engagements"),
+    reverse("contracts:register"),
+    reverse("booking:mine"),
+]
+INSTITUTION_MENU = [
+    reverse("demands:create"),
+    reverse("vouchers:provider"),
+    reverse("demands:engagements"),
+    reverse("contracts:register"),
+    reverse("booking:mine"),
+    reverse("booking:queue"),
+]
 EXPERT_MENU = [
     reverse("demands:inbox"),
     reverse("challenges:reviews"),
@@ -84,7 +103,7 @@ def test_anonymous_and_role_less_people_see_no_role_menu(client, world):
     "who, menu",
     [
         ("member_a", MEMBER_MENU),  # enterprise member
-        ("member_b", MEMBER_MENU),  # member of a testing institution
+        ("member_b", INSTITUTION_MENU),  # member of a testing institution
         ("ruian_operator", OPERATOR_MENU),
         ("expert", EXPERT_MENU),
         ("superuser", OPERATOR_MENU),
@@ -107,11 +126,15 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     client.force_login(world.ruian_operator)
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
-        *OPERATOR_MENU[:-1],
+        *OPERATOR_MENU[:6],
         reverse("demands:create"),
+        reverse("vouchers:wallet"),
         reverse("demands:inbox"),
         reverse("challenges:reviews"),
         reverse("demands:engagements"),
+        reverse("contracts:register"),
+        reverse("booking:mine"),
+        *OPERATOR_MENU[8:],
     ]
 
 
@@ -205,7 +228,7 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
     client.force_login(world.ruian_operator)
     response = client.get(reverse("manage:dashboard"))
     assert response.status_code == 200
-    assert sections(response.text) == ["operator"]
+    assert sections(response.text) == ["operator", "vouchers"]
     counts = {str(q.label): q.count for q in response.context["workbench"].operator.queues}
     assert counts == {
         "待审核的资源记录": 1,
@@ -214,6 +237,8 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待审核的拍卖专场": 0,
+        "待认定登记的技术合同": 0,
     }
     assert NOT_A_MEMBER not in response.text
     assert "瑞安市科协" in response.text
@@ -233,7 +258,7 @@ def test_expert_workbench_has_inbox_and_no_membership_complaint(client, world, e
 def test_enterprise_without_demands_is_told_the_first_step(client, world):
     client.force_login(world.member_a)
     response = client.get(reverse("manage:dashboard"))
-    assert sections(response.text) == ["enterprise", "organizations"]
+    assert sections(response.text) == ["enterprise", "organizations", "vouchers"]
     assert "第一步：发布一条技术需求。" in response.text
     assert (
         "第一步：添加本机构的科技成果" not in response.text
@@ -262,7 +287,7 @@ def test_institution_workbench_counts_its_records_and_waiting_requests(client, w
     )
     client.force_login(world.member_b)
     response = client.get(reverse("manage:dashboard"))
-    assert sections(response.text) == ["organizations"]
+    assert sections(response.text) == ["organizations", "vouchers"]
     section = response.context["workbench"].organizations
     assert section.rows[0].counts == {"achievement": 0, "instrument": 2, "service": 1}
     assert [(str(q.label), q.count) for q in section.queues] == [
@@ -299,8 +324,16 @@ def test_workbench_queries_stay_bounded_for_every_role_at_once(
         OrganizationFactory(region=world.ruian, status=Status.PENDING)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("manage:dashboard"))
-    assert len(few.captured_queries) <= 36
-    assert sections(response.text) == ["operator", "enterprise", "organizations", "expert"]
+    # one count per queue: 36, then contracts and auctions two, the voucher section a fixed 8 (three
+    # operator queues, one enterprise, two provider queues and the auditor permission (two))
+    assert len(few.captured_queries) <= 46
+    assert sections(response.text) == [
+        "operator",
+        "enterprise",
+        "organizations",
+        "expert",
+        "vouchers",
+    ]
 
 
 # --- actions on resource pages -----------------------------------------------------------------------
@@ -344,7 +377,7 @@ def test_member_with_a_published_demand_starts_an_engagement_from_the_page(
         record.pk,
     )
     assert AuditEntry.objects.filter(
-        action="engagement.request", target_id=str(engagement.pk)
+        action="demands.engagement.request", target_id=str(engagement.pk)
     ).exists()
     # the page now leads to the open engagement instead of offering a second one
     response = client.get(record.get_absolute_url())

@@ -11,7 +11,16 @@ def test_every_operation_declares_the_error_answers(client, db):
         for method, operation in methods.items()
     ]
     prefixes = {path.split("/")[2] for path, _method, _operation in operations}
-    assert prefixes == {"directory", "demands", "challenges", "vocabulary"}
+    assert prefixes == {
+        "directory",
+        "demands",
+        "challenges",
+        "vocabulary",
+        "contracts",
+        "auctions",
+        "booking",
+        "vouchers",
+    }
     for path, method, operation in operations:
         responses = operation["responses"]
         assert set(responses) >= ERRORS, (method, path)

@@ -58,7 +58,7 @@ def make_world() -> World:
     challenge = ChallengeFactory(region=region)
     tech_field = TechFieldFactory(name="车辆工程")
     challenge.fields.add(tech_field)
-    services.accept_challenge(challenge, challenge_list, by=operator)
+    services.accept_challenge(operator, challenge, challenge_list)
     world = World(region, operator, challenge_list, challenge, tech_field)
     for key, kind in (
         ("enterprise", Organization.Kind.ENTERPRISE),
@@ -103,7 +103,7 @@ def world(db) -> World:
 
 
 def publish(world: World) -> World:
-    services.publish_list(world.challenge_list, by=world.operator, now=DURING)
+    services.publish_list(world.operator, world.challenge_list, now=DURING)
     return world.refresh()
 
 
@@ -111,10 +111,10 @@ def complete_alone(world: World, key: str, now=DURING) -> Application:
     """A complete single-organisation draft by ``key`` (budget 4 M, all of it the lead's: no member
     step)."""
     user, org = world.users[key], world.orgs[key]
-    application = services.start_application(world.challenge, org, by=user, now=now)
+    application = services.start_application(user, world.challenge, org, now=now)
     services.save_application(
+        user,
         application,
-        by=user,
         technical_route="采用一体化集成与无油涡旋压缩技术路线。",
         budget_total=Decimal("4000000"),
         declaration_accepted=True,
@@ -129,11 +129,11 @@ def complete_consortium(world: World, now=DURING) -> Application:
     """The university leads a three-member consortium with the institute and the enterprise."""
     lead_user, lead = world.users["university"], world.orgs["university"]
     application = services.start_application(
-        world.challenge, lead, by=lead_user, mode=Application.Mode.CONSORTIUM, now=now
+        lead_user, world.challenge, lead, mode=Application.Mode.CONSORTIUM, now=now
     )
     services.save_application(
+        lead_user,
         application,
-        by=lead_user,
         technical_route="产学研联合攻关:高校负责控制算法,院所负责测试,企业负责量产。",
         budget_total=Decimal("4500000"),
         declaration_accepted=True,
@@ -147,16 +147,16 @@ def complete_consortium(world: World, now=DURING) -> Application:
     }
     for key, (work, budget) in shares.items():
         services.save_member(
+            lead_user,
             application,
             world.orgs[key],
-            by=lead_user,
             work_share=Decimal(work),
             budget_share=Decimal(budget),
             now=now,
         )
     for member in application.members.filter(confirmed_at__isnull=True):
         key = next(k for k, o in world.orgs.items() if o.pk == member.organization_id)
-        services.confirm_participation(member, by=world.users[key], now=now)
+        services.confirm_participation(world.users[key], member, now=now)
     world.applications["consortium"] = application
     return application
 
@@ -170,16 +170,16 @@ def two_submitted(world: World) -> World:
     complete_consortium(world)
     complete_alone(world, "rnd")
     for application in world.applications.values():
-        services.submit_application(application, by=application.created_by, now=DURING)
+        services.submit_application(application.created_by, application, now=DURING)
     return world.refresh()
 
 
 def under_review(world: World) -> World:
     two_submitted(world)
-    services.close_list(world.challenge_list, by=world.operator, now=AFTER)
+    services.close_list(world.operator, world.challenge_list, now=AFTER)
     for application in world.applications.values():
-        services.formal_check(application, by=world.operator, passed=True)
-    services.start_review(world.challenge_list, by=world.operator)
+        services.formal_check(world.operator, application, passed=True)
+    services.start_review(world.operator, world.challenge_list)
     return world.refresh()
 
 
@@ -194,9 +194,9 @@ def all_score(world: World, review_round: ReviewRound, marks_by_app=None) -> Non
         for application in review_round.applications.all():
             mark = (marks_by_app or {}).get(application.pk, 80)
             services.submit_score(
+                seat.expert.user,
                 seat,
                 application,
-                by=seat.expert.user,
                 marks={c.pk: Decimal(mark) for c in criteria},
             )
 
@@ -205,25 +205,25 @@ def selected(world: World) -> World:
     """Reviewed in one round; the consortium selected."""
     under_review(world)
     review_round = first_round(world)
-    services.draw_panel(review_round, by=world.operator, size=3, seed=1, now=AFTER)
+    services.draw_panel(world.operator, review_round, size=3, seed=1, now=AFTER)
     consortium = world.applications["consortium"]
     all_score(world, review_round, {consortium.pk: 90, world.applications["rnd"].pk: 70})
-    services.unseal_round(review_round, by=world.operator, now=AFTER)
-    services.select_application(consortium, by=world.operator)
+    services.unseal_round(world.operator, review_round, now=AFTER)
+    services.select_application(world.operator, consortium)
     return world.refresh()
 
 
 def announced(world: World) -> World:
     selected(world)
-    services.announce_list(world.challenge_list, by=world.operator, now=ANNOUNCED)
+    services.announce_list(world.operator, world.challenge_list, now=ANNOUNCED)
     return world.refresh()
 
 
 def contracted(world: World):
     announced(world)
     return services.sign_agreement(
+        world.operator,
         world.applications["consortium"],
-        by=world.operator,
         first_tranche=Decimal("3000000"),
         milestones=[
             {
@@ -243,7 +243,7 @@ def snapshot(*objs):
     return rows, AuditEntry.objects.count()
 
 
-def assert_refused(action, *objs, error=(services.ChallengeError, PermissionDenied)):
+def assert_refused(action, *objs, error=(services.Refused, PermissionDenied)):
     before = snapshot(*objs)
     with pytest.raises(error):
         action()

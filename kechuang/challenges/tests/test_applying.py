@@ -53,10 +53,10 @@ def content(**changes) -> dict:
 def test_alone_the_lead_carries_the_whole_budget_without_a_member_step(world):
     publish(world)
     user, org = world.users["enterprise"], world.orgs["enterprise"]
-    application = services.start_application(world.challenge, org, by=user, now=DURING)
+    application = services.start_application(user, world.challenge, org, now=DURING)
     services.save_application(
+        user,
         application,
-        by=user,
         technical_route="路线",
         budget_total=Decimal("3500000"),
         declaration_accepted=True,
@@ -70,14 +70,14 @@ def test_alone_the_lead_carries_the_whole_budget_without_a_member_step(world):
     assert services.submission_problems(application) == []
     # The budget changes: the lead's share follows.
     services.save_application(
+        user,
         application,
-        by=user,
         technical_route="路线",
         budget_total=Decimal(3),
         declaration_accepted=True,
     )
     assert application.members.get().budget_share == Decimal("3.00")
-    services.submit_application(application, by=user, now=DURING)
+    services.submit_application(user, application, now=DURING)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
 
@@ -85,20 +85,18 @@ def test_alone_the_lead_carries_the_whole_budget_without_a_member_step(world):
 def test_alone_takes_no_members_and_a_consortium_cannot_turn_alone_with_members(world):
     publish(world)
     user = world.users["university"]
-    alone = services.start_application(
-        world.challenge, world.orgs["university"], by=user, now=DURING
-    )
+    alone = services.start_application(user, world.challenge, world.orgs["university"], now=DURING)
     assert_refused(
         lambda: services.save_member(
-            alone, world.orgs["institute"], by=user, work_share=10, budget_share=0
+            user, alone, world.orgs["institute"], work_share=10, budget_share=0
         ),
         alone,
     )
     assert alone.members.count() == 1
     # A consortium adds members on top of the lead …
     services.save_application(
+        user,
         alone,
-        by=user,
         technical_route="联合攻关",
         budget_total=Decimal(100),
         declaration_accepted=True,
@@ -107,17 +105,17 @@ def test_alone_takes_no_members_and_a_consortium_cannot_turn_alone_with_members(
     # While the lead is the only member it carries everything, in any mode.
     lead = alone.members.get()
     assert (lead.work_share, lead.budget_share) == (Decimal(100), Decimal("100.00"))
-    services.save_member(alone, world.orgs["institute"], by=user, work_share=40, budget_share=40)
-    services.save_member(alone, world.orgs["university"], by=user, work_share=60, budget_share=60)
+    services.save_member(user, alone, world.orgs["institute"], work_share=40, budget_share=40)
+    services.save_member(user, alone, world.orgs["university"], work_share=60, budget_share=60)
     assert sorted(alone.members.values_list("work_share", "budget_share")) == [
         (Decimal(40), Decimal(40)),
         (Decimal(60), Decimal(60)),
     ]
     # … and cannot go back to alone while it has them.
-    with pytest.raises(services.ChallengeError, match="不能改为独立揭榜"):
+    with pytest.raises(services.Refused, match="不能改为独立揭榜"):
         services.save_application(
+            user,
             alone,
-            by=user,
             technical_route="联合攻关",
             budget_total=Decimal(100),
             declaration_accepted=True,
@@ -131,16 +129,16 @@ def test_the_service_checks_team_and_plan_rows(world):
     publish(world)
     user = world.users["enterprise"]
     application = services.start_application(
-        world.challenge, world.orgs["enterprise"], by=user, now=DURING
+        user, world.challenge, world.orgs["enterprise"], now=DURING
     )
     for team, plan, message in (
         ([{"name": "甲"}, {"name": " "}], [], "团队成员第 2 行：请填写姓名"),
         ([], [{"title": "样机", "months": 0}], "实施计划第 1 行：签约后月数应为正整数"),
     ):
-        with pytest.raises(services.ChallengeError, match=message):
+        with pytest.raises(services.Refused, match=message):
             services.save_application(
+                user,
                 application,
-                by=user,
                 technical_route="新路线",
                 budget_total=Decimal(9),
                 declaration_accepted=True,
@@ -187,7 +185,7 @@ def test_alone_through_the_pages(world, client):
 def test_row_errors_are_shown_per_row_in_chinese_and_nothing_is_saved(world, client):
     open_now(world)
     user = world.users["enterprise"]
-    application = services.start_application(world.challenge, world.orgs["enterprise"], by=user)
+    application = services.start_application(user, world.challenge, world.orgs["enterprise"])
     client.force_login(user)
     before = AuditEntry.objects.count()
     response = client.post(
@@ -211,7 +209,7 @@ def test_consortium_lead_picks_members_by_typing(world, client):
     open_now(world)
     lead_user = world.users["university"]
     application = services.start_application(
-        world.challenge, world.orgs["university"], by=lead_user, mode="consortium"
+        lead_user, world.challenge, world.orgs["university"], mode="consortium"
     )
     client.force_login(lead_user)
     page = client.get(application.get_absolute_url()).content.decode()
@@ -359,7 +357,7 @@ def test_closed_tasks_say_why_and_offer_no_dead_buttons(world, client):
     assert "已截止" in page and "不再接受新的申请" in page
     assert "开始填写申请" not in page and "生成联合体建议" not in page
     services.close_list(
-        world.challenge_list, by=world.operator, now=datetime.datetime.now(datetime.UTC)
+        world.operator, world.challenge_list, now=datetime.datetime.now(datetime.UTC)
     )
     page = client.get(world.challenge.get_absolute_url()).content.decode()
     assert "正在进行形式审查" in page
@@ -374,10 +372,10 @@ def test_post_only_urls_opened_with_get_lead_to_their_page(world, client):
     open_now(world)
     user = world.users["university"]
     application = services.start_application(
-        world.challenge, world.orgs["university"], by=user, mode="consortium"
+        user, world.challenge, world.orgs["university"], mode="consortium"
     )
     member = services.save_member(
-        application, world.orgs["institute"], by=user, work_share=10, budget_share=0
+        user, application, world.orgs["institute"], work_share=10, budget_share=0
     )
     client.force_login(user)
     for url, target in (

@@ -114,7 +114,7 @@ def test_full_cycle_with_two_competitors_one_a_consortium(page, live_server, art
     field = TechFieldFactory(name="车辆工程")
     challenge = ChallengeFactory(region=region, title="新能源车用集成式电控气源装置")
     challenge.fields.add(field)
-    services.accept_challenge(challenge, challenge_list, by=operator)
+    services.accept_challenge(operator, challenge, challenge_list)
     orgs = {
         k: organization_in(region, kind=kind, name=name)
         for k, kind, name in [
@@ -286,10 +286,10 @@ def test_final_round_through_the_pages(page, live_server):
     base = live_server.url
     world = under_review(make_world())
     first = first_round(world)
-    services.draw_panel(first, by=world.operator, size=3, seed=1, now=AFTER)
+    services.draw_panel(world.operator, first, size=3, seed=1, now=AFTER)
     consortium, rnd = world.applications["consortium"], world.applications["rnd"]
     all_score(world, first, {consortium.pk: 90, rnd.pk: 85})
-    services.unseal_round(first, by=world.operator, now=AFTER)
+    services.unseal_round(world.operator, first, now=AFTER)
     manage_url = f"{base}/challenges/manage/lists/{world.challenge_list.pk}/"
 
     login(page, base, world.operator)
@@ -372,8 +372,8 @@ def test_apply_alone_and_as_a_consortium_with_rows_and_the_picker(page, live_ser
         closes_on=today + datetime.timedelta(days=30),
     )
     challenge = ChallengeFactory(region=region, title="商用车电控空气悬架（ECAS）控制系统")
-    services.accept_challenge(challenge, challenge_list, by=operator)
-    services.publish_list(challenge_list, by=operator)
+    services.accept_challenge(operator, challenge, challenge_list)
+    services.publish_list(operator, challenge_list)
     enterprise = organization_in(region, kind="enterprise", name="瑞立集团")
     university = organization_in(region, kind="university", name="温州大学")
     institute = organization_in(region, kind="institute", name="瑞安汽车零部件研究院")

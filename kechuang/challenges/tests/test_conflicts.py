@@ -28,7 +28,7 @@ def _reasons(review_round, expert):
 
 def _draw(world):
     review_round = first_round(world)
-    services.draw_panel(review_round, by=world.operator, size=10, seed=1, now=AFTER)
+    services.draw_panel(world.operator, review_round, size=10, seed=1, now=AFTER)
     return review_round
 
 
@@ -142,23 +142,23 @@ def test_declared_conflict_recuses_and_unseal_waits_only_for_active_seats(world)
     seat = review_round.seats.first()
     other = review_round.seats.exclude(pk=seat.pk).first()
     with pytest.raises(services.PermissionDenied):
-        services.declare_conflict(seat, by=other.expert.user, detail="x")
-    services.declare_conflict(seat, by=seat.expert.user, detail="与申报单位负责人为师生关系")
+        services.declare_conflict(other.expert.user, seat, detail="x")
+    services.declare_conflict(seat.expert.user, seat, detail="与申报单位负责人为师生关系")
     seat.refresh_from_db()
     assert seat.status == PanelSeat.Status.RECUSED
     assert _reasons(review_round, seat.expert) == ["declared"]
     criteria = list(world.challenge_list.criteria.all())
     application = review_round.applications.first()
-    with pytest.raises(services.ChallengeError):
+    with pytest.raises(services.Refused):
         services.submit_score(
-            seat, application, by=seat.expert.user, marks={c.pk: 50 for c in criteria}
+            seat.expert.user, seat, application, marks={c.pk: 50 for c in criteria}
         )
     for active in review_round.seats.filter(status="active"):
         for app in review_round.applications.all():
             services.submit_score(
-                active, app, by=active.expert.user, marks={c.pk: 60 for c in criteria}
+                active.expert.user, active, app, marks={c.pk: 60 for c in criteria}
             )
-    services.unseal_round(review_round, by=world.operator)
+    services.unseal_round(world.operator, review_round)
     review_round.refresh_from_db()
     assert review_round.status == "unsealed"
 
@@ -169,7 +169,7 @@ def test_no_panel_when_every_candidate_conflicts(world):
         expert.affiliation = world.orgs["rnd"]
         expert.save()
     review_round = first_round(world)
-    with pytest.raises(services.ChallengeError):
-        services.draw_panel(review_round, by=world.operator, size=3, now=AFTER)
+    with pytest.raises(services.Refused):
+        services.draw_panel(world.operator, review_round, size=3, now=AFTER)
     assert not review_round.seats.exists()
     assert not ConflictRecord.objects.exists()

@@ -18,7 +18,7 @@ NEXT_DAY = datetime.datetime(2026, 4, 1, 0, 0, 0, tzinfo=SHANGHAI)
 def test_submission_at_235959_shanghai_on_the_closing_day_is_on_time(world):
     publish(world)
     application = complete_alone(world, "enterprise")
-    services.submit_application(application, by=world.users["enterprise"], now=LAST_SECOND)
+    services.submit_application(world.users["enterprise"], application, now=LAST_SECOND)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
     assert application.submitted_at == LAST_SECOND
@@ -32,9 +32,7 @@ def test_submission_at_midnight_shanghai_is_refused(world):
     publish(world)
     application = complete_alone(world, "enterprise")
     assert_refused(
-        lambda: services.submit_application(
-            application, by=world.users["enterprise"], now=NEXT_DAY
-        ),
+        lambda: services.submit_application(world.users["enterprise"], application, now=NEXT_DAY),
         application,
     )
     application.refresh_from_db()
@@ -48,9 +46,7 @@ def test_the_boundary_is_shanghai_time_not_utc(world):
     utc_late = datetime.datetime(2026, 3, 31, 16, 0, 0, tzinfo=datetime.UTC)
     new_york = utc_late.astimezone(zoneinfo.ZoneInfo("America/New_York"))
     assert_refused(
-        lambda: services.submit_application(
-            application, by=world.users["enterprise"], now=new_york
-        ),
+        lambda: services.submit_application(world.users["enterprise"], application, now=new_york),
         application,
     )
 
@@ -59,14 +55,14 @@ def test_no_draft_opened_before_the_window_or_after_it(world):
     publish(world)
     before = datetime.datetime(2026, 2, 28, 23, 59, 59, tzinfo=SHANGHAI)
     for now in (before, NEXT_DAY):
-        with pytest.raises(services.ChallengeError):
+        with pytest.raises(services.Refused):
             services.start_application(
-                world.challenge, world.orgs["enterprise"], by=world.users["enterprise"], now=now
+                world.users["enterprise"], world.challenge, world.orgs["enterprise"], now=now
             )
     assert not Application.objects.exists()
     services.start_application(
+        world.users["enterprise"],
         world.challenge,
         world.orgs["enterprise"],
-        by=world.users["enterprise"],
         now=datetime.datetime(2026, 3, 1, 0, 0, tzinfo=SHANGHAI),
     )

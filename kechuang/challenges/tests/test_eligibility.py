@@ -102,9 +102,9 @@ def test_start_refused_with_the_reasons_and_nothing_created(world):
     Organization.objects.filter(pk=enterprise.pk).update(tier="tech_sme", credit_code=None)
     enterprise.refresh_from_db()
     count = Application.objects.count()
-    with pytest.raises(services.ChallengeError) as refused:
+    with pytest.raises(services.Refused) as refused:
         services.start_application(
-            world.challenge, enterprise, by=world.users["enterprise"], now=DURING
+            world.users["enterprise"], world.challenge, enterprise, now=DURING
         )
     assert str(refused.value) == (
         "牵头企业须为“高新技术企业”及以上；瑞安enterprise单位 没有统一社会信用代码"
@@ -112,7 +112,7 @@ def test_start_refused_with_the_reasons_and_nothing_created(world):
     assert Application.objects.count() == count
     # A university (not tiered) with a credit code may lead.
     services.start_application(
-        world.challenge, world.orgs["university"], by=world.users["university"], now=DURING
+        world.users["university"], world.challenge, world.orgs["university"], now=DURING
     )
     assert Application.objects.count() == count + 1
 
@@ -122,13 +122,13 @@ def test_member_without_credit_code_refused_and_submission_rechecks(world):
     publish(world)
     lead_user = world.users["university"]
     application = services.start_application(
-        world.challenge, world.orgs["university"], by=lead_user, mode="consortium", now=DURING
+        lead_user, world.challenge, world.orgs["university"], mode="consortium", now=DURING
     )
     institute = world.orgs["institute"]
     Organization.objects.filter(pk=institute.pk).update(credit_code=None)
     institute.refresh_from_db()
     services.save_member(
-        application, institute, by=lead_user, work_share=Decimal(40), budget_share=Decimal(0)
+        lead_user, application, institute, work_share=Decimal(40), budget_share=Decimal(0)
     )
     # The rule applies from now on: the member already in is caught at submission, a new one at once.
     Challenge.objects.filter(pk=world.challenge.pk).update(credit_code_required=True)
@@ -136,11 +136,11 @@ def test_member_without_credit_code_refused_and_submission_rechecks(world):
     assert "瑞安institute单位 没有统一社会信用代码" in services.submission_problems(application)
     Organization.objects.filter(pk=world.orgs["enterprise"].pk).update(credit_code="")
     world.orgs["enterprise"].refresh_from_db()
-    with pytest.raises(services.ChallengeError, match="瑞安enterprise单位 没有统一社会信用代码"):
+    with pytest.raises(services.Refused, match="瑞安enterprise单位 没有统一社会信用代码"):
         services.save_member(
+            lead_user,
             application,
             world.orgs["enterprise"],
-            by=lead_user,
             work_share=Decimal(10),
             budget_share=Decimal(0),
         )
@@ -150,9 +150,9 @@ def test_member_without_credit_code_refused_and_submission_rechecks(world):
 @pytest.mark.django_db
 def test_proposal_refuses_an_unknown_tier(world):
     count = Challenge.objects.count()
-    with pytest.raises(services.ChallengeError, match="培育梯次无效"):
+    with pytest.raises(services.Refused, match="培育梯次无效"):
         services.propose_challenge(
-            by=world.operator,
+            world.operator,
             region=world.region,
             title="x",
             problem="y",

@@ -74,11 +74,11 @@ def test_submission_tells_the_applicants_and_the_list_operators(
 
 def test_formal_failure_returns_only_that_application(cast, django_capture_on_commit_callbacks):
     two_submitted(cast)
-    services.close_list(cast.challenge_list, by=cast.operator, now=AFTER)
+    services.close_list(cast.operator, cast.challenge_list, now=AFTER)
     with django_capture_on_commit_callbacks(execute=True):
-        services.formal_check(cast.applications["consortium"], by=cast.operator, passed=True)
+        services.formal_check(cast.operator, cast.applications["consortium"], passed=True)
         services.formal_check(
-            cast.applications["rnd"], by=cast.operator, passed=False, note="缺少承诺书盖章"
+            cast.operator, cast.applications["rnd"], passed=False, note="缺少承诺书盖章"
         )
     returned = Notification.objects.get(event="challenges.application.returned")
     assert returned.recipient == cast.users["rnd"]
@@ -92,7 +92,7 @@ def test_review_assigned_sealed_and_opened(cast, django_capture_on_commit_callba
     under_review(cast)
     review_round = first_round(cast)
     with django_capture_on_commit_callbacks(execute=True):
-        seats = services.draw_panel(review_round, by=cast.operator, size=2, seed=1, now=AFTER)
+        seats = services.draw_panel(cast.operator, review_round, size=2, seed=1, now=AFTER)
     drawn = {seat.expert.user for seat in seats}
     assert set(told("challenges.review.assigned")) == drawn
     assert set(told("challenges.review.assigned").values()) == {"/challenges/review/"}
@@ -104,18 +104,18 @@ def test_review_assigned_sealed_and_opened(cast, django_capture_on_commit_callba
         for seat in (first_seat, last_seat):
             for application in review_round.applications.all():
                 if (seat, application) != (last_seat, cast.applications["rnd"]):
-                    services.submit_score(seat, application, by=seat.expert.user, marks=marks)
+                    services.submit_score(seat.expert.user, seat, application, marks=marks)
     assert told("challenges.scores.sealed") == {}  # one score still missing
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_score(
-            last_seat, cast.applications["rnd"], by=last_seat.expert.user, marks=marks
+            last_seat.expert.user, last_seat, cast.applications["rnd"], marks=marks
         )
     assert told("challenges.scores.sealed") == {
         cast.operator: f"/challenges/manage/lists/{cast.challenge_list.pk}/#round-{review_round.pk}"
     }
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.unseal_round(review_round, by=cast.operator, now=AFTER)
+        services.unseal_round(cast.operator, review_round, now=AFTER)
     opened = told("challenges.scores.opened")
     assert set(opened) == drawn | users(cast, *CONSORTIUM, "rnd")
     assert opened[cast.users["rnd"]] == cast.applications["rnd"].get_absolute_url()
@@ -125,17 +125,17 @@ def test_review_assigned_sealed_and_opened(cast, django_capture_on_commit_callba
 def test_last_reviewer_recusing_completes_the_round(cast, django_capture_on_commit_callbacks):
     under_review(cast)
     review_round = first_round(cast)
-    scorer, recuser = services.draw_panel(review_round, by=cast.operator, size=2, seed=1, now=AFTER)
+    scorer, recuser = services.draw_panel(cast.operator, review_round, size=2, seed=1, now=AFTER)
     criteria = list(cast.challenge_list.criteria.all())
     for application in review_round.applications.all():
         services.submit_score(
+            scorer.expert.user,
             scorer,
             application,
-            by=scorer.expert.user,
             marks={c.pk: Decimal(70) for c in criteria},
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.declare_conflict(recuser, by=recuser.expert.user, detail="曾指导申请单位学生")
+        services.declare_conflict(recuser.expert.user, recuser, detail="曾指导申请单位学生")
     assert set(told("challenges.scores.sealed")) == {cast.operator}
 
 
@@ -144,20 +144,20 @@ def test_shortlist_then_announcement_winner_loser_and_department(
 ):
     under_review(cast)
     review_round = first_round(cast)
-    services.draw_panel(review_round, by=cast.operator, size=3, seed=1, now=AFTER)
+    services.draw_panel(cast.operator, review_round, size=3, seed=1, now=AFTER)
     all_score(cast, review_round)
-    services.unseal_round(review_round, by=cast.operator, now=AFTER)
+    services.unseal_round(cast.operator, review_round, now=AFTER)
     consortium = cast.applications["consortium"]
     with django_capture_on_commit_callbacks(execute=True):
-        final = services.start_final_round(review_round, [consortium], by=cast.operator)
+        final = services.start_final_round(cast.operator, review_round, [consortium])
     assert set(told("challenges.application.shortlisted")) == users(cast, *CONSORTIUM)
 
-    services.draw_panel(final, by=cast.operator, size=3, seed=2, now=AFTER)
+    services.draw_panel(cast.operator, final, size=3, seed=2, now=AFTER)
     all_score(cast, final)
-    services.unseal_round(final, by=cast.operator, now=AFTER)
-    services.select_application(consortium, by=cast.operator)
+    services.unseal_round(cast.operator, final, now=AFTER)
+    services.select_application(cast.operator, consortium)
     with django_capture_on_commit_callbacks(execute=True):
-        services.announce_list(cast.challenge_list, by=cast.operator, now=ANNOUNCED)
+        services.announce_list(cast.operator, cast.challenge_list, now=ANNOUNCED)
     announced_to = told("challenges.list.announced")
     assert set(announced_to) == users(cast, *CONSORTIUM, "department")
     assert announced_to[cast.users["department"]] == cast.challenge_list.get_absolute_url()
@@ -175,13 +175,13 @@ def test_objection_filed_and_resolved(cast, django_capture_on_commit_callbacks):
     objector = member_of(organization_in(cast.region, kind=Organization.Kind.ENTERPRISE))
     with django_capture_on_commit_callbacks(execute=True):
         objection = services.file_objection(
-            consortium, by=objector, text="团队成员资质存疑", now=ANNOUNCED
+            objector, consortium, text="团队成员资质存疑", now=ANNOUNCED
         )
     assert set(told("challenges.objection.filed")) == users(cast, *CONSORTIUM) | {cast.operator}
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         services.resolve_objection(
-            objection, by=cast.operator, upheld=True, resolution="经核实资质不符"
+            cast.operator, objection, upheld=True, resolution="经核实资质不符"
         )
     assert told("challenges.objection.resolved") == {
         objector: cast.challenge_list.get_absolute_url()
@@ -203,11 +203,11 @@ def test_tranches_released_on_signing_and_by_milestone(cast, django_capture_on_c
         cast.users["department"]: cast.challenge.get_absolute_url(),
     }
     milestone = agreement.milestones.get(order=1)
-    services.submit_milestone(milestone, by=cast.users["university"], evidence="台架试验报告")
-    services.review_milestone(milestone, by=cast.operator, accepted=True)
+    services.submit_milestone(cast.users["university"], milestone, evidence="台架试验报告")
+    services.review_milestone(cast.operator, milestone, accepted=True)
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
-        services.release_tranche(milestone.tranche, by=cast.operator, now=OBJECTIONS_OVER)
+        services.release_tranche(cast.operator, milestone.tranche, now=OBJECTIONS_OVER)
     assert set(told("challenges.tranche.released")) == set(released)
     note = Notification.objects.get(recipient=cast.users["department"])
     assert "本次拨付 1000000.00 元，累计已拨付 4000000.00 元" in note.body
@@ -217,9 +217,9 @@ def test_every_link_opens_for_its_recipient(cast, client, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         agreement = contracted(cast)
         milestone = agreement.milestones.get(order=1)
-        services.submit_milestone(milestone, by=cast.users["university"], evidence="报告")
-        services.review_milestone(milestone, by=cast.operator, accepted=True)
-        services.release_tranche(milestone.tranche, by=cast.operator, now=OBJECTIONS_OVER)
+        services.submit_milestone(cast.users["university"], milestone, evidence="报告")
+        services.review_milestone(cast.operator, milestone, accepted=True)
+        services.release_tranche(cast.operator, milestone.tranche, now=OBJECTIONS_OVER)
     events = set(Notification.objects.values_list("event", flat=True))
     assert events == {
         "challenges.application.received",
@@ -229,6 +229,7 @@ def test_every_link_opens_for_its_recipient(cast, client, django_capture_on_comm
         "challenges.list.announced",
         "challenges.application.rejected",
         "challenges.tranche.released",
+        "contracts.contract.submitted",  # the task book's contract awaits registration
     }
     for note in Notification.objects.select_related("recipient"):
         client.force_login(note.recipient)
@@ -242,11 +243,11 @@ def test_nothing_is_sent_for_a_rolled_back_or_refused_change(
     application = complete_alone(cast, "enterprise")
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.submit_application(application, by=cast.users["enterprise"], now=DURING)
+            services.submit_application(cast.users["enterprise"], application, now=DURING)
             raise RuntimeError("the surrounding change fails")
         late = datetime.datetime(2026, 4, 1, 0, 0, tzinfo=DURING.tzinfo)
-        with pytest.raises(services.ChallengeError):
-            services.submit_application(application, by=cast.users["enterprise"], now=late)
+        with pytest.raises(services.Refused):
+            services.submit_application(cast.users["enterprise"], application, now=late)
     application.refresh_from_db()
     assert application.status == "draft"
     assert Notification.objects.count() == 0

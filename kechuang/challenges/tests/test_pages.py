@@ -91,8 +91,8 @@ def test_propose_through_the_form(world, client):
 def test_release_api_pays_once_and_answers_409_on_repeat(world, client):
     agreement = contracted(world)
     milestone = agreement.milestones.get(order=1)
-    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
-    services.review_milestone(milestone, by=world.operator, accepted=True)
+    services.submit_milestone(world.users["university"], milestone, evidence="完成")
+    services.review_milestone(world.operator, milestone, accepted=True)
     url = f"/api/challenges/tranches/{milestone.tranche.pk}/release"
     client.force_login(world.users["university"])
     assert client.post(url).status_code == 403
@@ -107,11 +107,11 @@ def test_release_api_pays_once_and_answers_409_on_repeat(world, client):
 def test_report_and_results(world, client):
     agreement = contracted(world)
     for m in agreement.milestones.all():
-        services.submit_milestone(m, by=world.users["university"], evidence="完成")
-        services.review_milestone(m, by=world.operator, accepted=True)
-        services.release_tranche(m.tranche, by=world.operator)
+        services.submit_milestone(world.users["university"], m, evidence="完成")
+        services.review_milestone(world.operator, m, accepted=True)
+        services.release_tranche(world.operator, m.tranche)
     indicator = world.challenge.indicators.get()
-    services.accept_final(agreement, by=world.operator, measured={indicator.pk: Decimal(310)})
+    services.accept_final(world.operator, agreement, measured={indicator.pk: Decimal(310)})
     report = queries.list_report(world.challenge_list)
     assert report["bounty_committed"] == Decimal("5000000.00")
     assert report["paid"] == Decimal("5000000.00")
@@ -186,9 +186,9 @@ def test_consortium_suggestion_and_invitations_come_from_the_index(world, client
     # an institute named for the capability the indicator asks for reads as 较强 (capability strength)
     assert '<span class="badge strength strength-good">较强</span>' in page
     application = services.start_application(
+        world.users["enterprise"],
         world.challenge,
         world.orgs["enterprise"],
-        by=world.users["enterprise"],
         now=world.challenge_list.window_opens_at,
     )
     page = client.get(application.get_absolute_url()).content.decode()
@@ -212,8 +212,8 @@ def test_operator_plans_a_tranche_on_the_agreement_page_within_the_bounty(world,
 
     announced(world)
     agreement = services.sign_agreement(
+        world.operator,
         world.applications["consortium"],
-        by=world.operator,
         first_tranche=Decimal("3000000"),
         milestones=[{"title": "装车验证", "due_on": datetime.date(2028, 6, 30)}],
         now=OBJECTIONS_OVER,

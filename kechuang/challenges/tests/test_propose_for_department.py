@@ -157,7 +157,7 @@ def test_only_departments_of_the_operators_region_tree(world, department, client
     # The service refuses too, whatever region it is given.
     with pytest.raises(PermissionDenied):
         services.propose_challenge(
-            by=world.operator,
+            world.operator,
             region=world.region,
             proposer=foreign,
             title="x",

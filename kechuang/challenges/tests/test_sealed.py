@@ -15,7 +15,7 @@ def scored(world):
     """Three reviewers scored both applications (consortium 90, the other 70); the round is sealed."""
     under_review(world)
     review_round = first_round(world)
-    services.draw_panel(review_round, by=world.operator, size=3, seed=1, now=AFTER)
+    services.draw_panel(world.operator, review_round, size=3, seed=1, now=AFTER)
     all_score(
         world,
         review_round,
@@ -43,7 +43,7 @@ def test_query_layer_sealed_then_unsealed(scored):
     from django.contrib.auth.models import AnonymousUser
 
     assert not Score.objects.visible_to(AnonymousUser()).exists()
-    services.unseal_round(world.round, by=world.operator)
+    services.unseal_round(world.operator, world.round)
     assert Score.objects.visible_to(world.operator).count() == 6
     assert Score.objects.visible_to(reviewer).count() == 6
     consortium = world.applications["consortium"]
@@ -66,7 +66,7 @@ def test_api_sealed_then_unsealed(scored, client):
         expected = 2 if who == "reviewer" else 0
         assert len(body) == expected, who
         assert {row["reviewer"] for row in body} <= {world.seats[0].expert.name}
-    services.unseal_round(world.round, by=world.operator)
+    services.unseal_round(world.operator, world.round)
     client.force_login(world.operator)
     assert sorted(row["total"] for row in client.get(url).json()) == ["70.00"] * 3 + ["90.00"] * 3
     client.force_login(world.users["university"])
@@ -82,7 +82,7 @@ def test_export_sealed_then_unsealed(scored, client):
     client.force_login(world.seats[1].expert.user)
     own = client.get(url).content.decode().strip().splitlines()[1:]
     assert len(own) == 2 and all(world.seats[1].expert.name in line for line in own)
-    services.unseal_round(world.round, by=world.operator)
+    services.unseal_round(world.operator, world.round)
     client.force_login(world.operator)
     assert len(client.get(url).content.decode().strip().splitlines()[1:]) == 6
 
@@ -100,7 +100,7 @@ def test_pages_sealed_then_unsealed(scored, client):
     page = client.get("/challenges/review/").content.decode()
     assert page.count("90.00") == 1  # their own score only
     assert "本轮全部评分" not in page
-    services.unseal_round(world.round, by=world.operator)
+    services.unseal_round(world.operator, world.round)
     page = client.get("/challenges/review/").content.decode()
     assert "本轮全部评分" in page
     client.force_login(world.users["university"])

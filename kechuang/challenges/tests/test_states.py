@@ -44,7 +44,7 @@ pytestmark = pytest.mark.django_db
 def test_propose_by_member_then_accept_and_reject(world):
     user = world.users["enterprise"]
     challenge = services.propose_challenge(
-        by=user,
+        user,
         region=world.region,
         proposer=world.orgs["enterprise"],
         title="高分子材料阻燃改性",
@@ -59,8 +59,8 @@ def test_propose_by_member_then_accept_and_reject(world):
     assert challenge.status == Challenge.Status.PROPOSED
     assert challenge.indicators.get().unit == "%"
     other = ChallengeFactory(region=world.region)
-    services.reject_challenge(other, by=world.operator, note="与已有任务重复")
-    services.accept_challenge(challenge, world.challenge_list, by=world.operator)
+    services.reject_challenge(world.operator, other, note="与已有任务重复")
+    services.accept_challenge(world.operator, challenge, world.challenge_list)
     challenge.refresh_from_db()
     other.refresh_from_db()
     assert (challenge.status, challenge.challenge_list) == ("accepted", world.challenge_list)
@@ -69,7 +69,6 @@ def test_propose_by_member_then_accept_and_reject(world):
 
 def test_proposal_refused_when_shares_do_not_add_up_or_no_indicator(world):
     base = dict(
-        by=world.operator,
         region=world.region,
         title="x",
         problem="y",
@@ -77,16 +76,21 @@ def test_proposal_refused_when_shares_do_not_add_up_or_no_indicator(world):
         completion_deadline=datetime.date(2028, 1, 1),
     )
     count = Challenge.objects.count()
-    with pytest.raises(services.ChallengeError):
+    with pytest.raises(services.Refused):
         services.propose_challenge(
+            world.operator,
             **base,
             issuer_share=Decimal(50),
             government_share=Decimal(49),
             indicators=[{"name": "a", "target": 1, "unit": "个"}],
         )
-    with pytest.raises(services.ChallengeError):
+    with pytest.raises(services.Refused):
         services.propose_challenge(
-            **base, issuer_share=Decimal(50), government_share=Decimal(50), indicators=[]
+            world.operator,
+            **base,
+            issuer_share=Decimal(50),
+            government_share=Decimal(50),
+            indicators=[],
         )
     assert Challenge.objects.count() == count
 
@@ -96,7 +100,7 @@ def test_proposal_refused_for_outsider(world):
 
     with pytest.raises(PermissionDenied):
         services.propose_challenge(
-            by=world.users["enterprise"],
+            world.users["enterprise"],
             region=world.region,
             proposer=world.orgs["university"],
             title="x",
@@ -112,29 +116,27 @@ def test_proposal_refused_for_outsider(world):
 def test_forbidden_task_transitions(world):
     accepted = world.challenge
     assert_refused(
-        lambda: services.accept_challenge(accepted, world.challenge_list, by=world.operator),
+        lambda: services.accept_challenge(world.operator, accepted, world.challenge_list),
         accepted,
     )
-    assert_refused(
-        lambda: services.reject_challenge(accepted, by=world.operator, note="n"), accepted
-    )
+    assert_refused(lambda: services.reject_challenge(world.operator, accepted, note="n"), accepted)
     rejected = ChallengeFactory(region=world.region)
-    services.reject_challenge(rejected, by=world.operator, note="n")
+    services.reject_challenge(world.operator, rejected, note="n")
     assert_refused(
-        lambda: services.accept_challenge(rejected, world.challenge_list, by=world.operator),
+        lambda: services.accept_challenge(world.operator, rejected, world.challenge_list),
         rejected,
     )
     # A task cannot join a list once it is published, nor be accepted by an outsider.
     proposed = ChallengeFactory(region=world.region)
     assert_refused(
         lambda: services.accept_challenge(
-            proposed, world.challenge_list, by=world.users["enterprise"]
+            world.users["enterprise"], proposed, world.challenge_list
         ),
         proposed,
     )
     publish(world)
     assert_refused(
-        lambda: services.accept_challenge(proposed, world.challenge_list, by=world.operator),
+        lambda: services.accept_challenge(world.operator, proposed, world.challenge_list),
         proposed,
         world.challenge_list,
     )
@@ -144,7 +146,7 @@ def test_list_lifecycle_draft_published_closed(world):
     publish(world)
     assert world.challenge_list.status == ChallengeList.Status.PUBLISHED
     assert world.challenge_list.published_at == DURING
-    services.close_list(world.challenge_list, by=world.operator, now=AFTER)
+    services.close_list(world.operator, world.challenge_list, now=AFTER)
     world.refresh()
     assert world.challenge_list.status == ChallengeList.Status.CLOSED
 
@@ -152,21 +154,19 @@ def test_list_lifecycle_draft_published_closed(world):
 def test_forbidden_list_transitions(world):
     lst = world.challenge_list
     empty = ChallengeListFactory(region=world.region)
-    assert_refused(lambda: services.publish_list(empty, by=world.operator, now=DURING), empty)
+    assert_refused(lambda: services.publish_list(world.operator, empty, now=DURING), empty)
     late = datetime.datetime(2026, 4, 1, 0, 0, tzinfo=SHANGHAI)
-    assert_refused(lambda: services.publish_list(lst, by=world.operator, now=late), lst)
-    assert_refused(
-        lambda: services.publish_list(lst, by=world.users["enterprise"], now=DURING), lst
-    )
-    assert_refused(lambda: services.close_list(lst, by=world.operator, now=AFTER), lst)
-    assert_refused(lambda: services.start_review(lst, by=world.operator), lst)
-    assert_refused(lambda: services.announce_list(lst, by=world.operator, now=AFTER), lst)
+    assert_refused(lambda: services.publish_list(world.operator, lst, now=late), lst)
+    assert_refused(lambda: services.publish_list(world.users["enterprise"], lst, now=DURING), lst)
+    assert_refused(lambda: services.close_list(world.operator, lst, now=AFTER), lst)
+    assert_refused(lambda: services.start_review(world.operator, lst), lst)
+    assert_refused(lambda: services.announce_list(world.operator, lst, now=AFTER), lst)
     publish(world)
-    assert_refused(lambda: services.publish_list(lst, by=world.operator, now=DURING), lst)
+    assert_refused(lambda: services.publish_list(world.operator, lst, now=DURING), lst)
     # The window is still open at 23:59:59 on the closing day.
     last_second = datetime.datetime(2026, 3, 31, 23, 59, 59, tzinfo=SHANGHAI)
-    assert_refused(lambda: services.close_list(lst, by=world.operator, now=last_second), lst)
-    assert_refused(lambda: services.conclude_list(lst, by=world.operator, now=AFTER), lst)
+    assert_refused(lambda: services.close_list(world.operator, lst, now=last_second), lst)
+    assert_refused(lambda: services.conclude_list(world.operator, lst, now=AFTER), lst)
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -176,23 +176,23 @@ def test_one_application_per_organisation_per_task(world):
     publish(world)
     complete_alone(world, "enterprise")
     count = Application.objects.count()
-    with pytest.raises(services.ChallengeError):
+    with pytest.raises(services.Refused):
         services.start_application(
-            world.challenge, world.orgs["enterprise"], by=world.users["enterprise"], now=DURING
+            world.users["enterprise"], world.challenge, world.orgs["enterprise"], now=DURING
         )
     # Nor may it join another organisation's application for the same task.
     other = services.start_application(
+        world.users["university"],
         world.challenge,
         world.orgs["university"],
-        by=world.users["university"],
         mode="consortium",
         now=DURING,
     )
-    with pytest.raises(services.ChallengeError):
+    with pytest.raises(services.Refused):
         services.save_member(
+            world.users["university"],
             other,
             world.orgs["enterprise"],
-            by=world.users["university"],
             work_share=Decimal(10),
             budget_share=Decimal(0),
         )
@@ -204,11 +204,11 @@ def test_submission_needs_every_member_confirmed_and_shares_adding_up(world):
     publish(world)
     lead_user = world.users["university"]
     application = services.start_application(
-        world.challenge, world.orgs["university"], by=lead_user, mode="consortium", now=DURING
+        lead_user, world.challenge, world.orgs["university"], mode="consortium", now=DURING
     )
     services.save_application(
+        lead_user,
         application,
-        by=lead_user,
         technical_route="路线",
         budget_total=Decimal(100),
         declaration_accepted=True,
@@ -216,16 +216,16 @@ def test_submission_needs_every_member_confirmed_and_shares_adding_up(world):
         plan=[{"title": "一期", "months": 6}],
     )
     services.save_member(
+        lead_user,
         application,
         world.orgs["university"],
-        by=lead_user,
         work_share=Decimal(60),
         budget_share=Decimal(60),
     )
     member = services.save_member(
+        lead_user,
         application,
         world.orgs["institute"],
-        by=lead_user,
         work_share=Decimal(40),
         budget_share=Decimal(40),
     )
@@ -233,16 +233,16 @@ def test_submission_needs_every_member_confirmed_and_shares_adding_up(world):
     problems = services.submission_problems(application)
     assert problems == ["还有成员单位未确认参与"]
     assert_refused(
-        lambda: services.submit_application(application, by=lead_user, now=DURING), application
+        lambda: services.submit_application(lead_user, application, now=DURING), application
     )
     # Only the member organisation itself may confirm.
-    assert_refused(lambda: services.confirm_participation(member, by=lead_user, now=DURING), member)
-    services.confirm_participation(member, by=world.users["institute"], now=DURING)
+    assert_refused(lambda: services.confirm_participation(lead_user, member, now=DURING), member)
+    services.confirm_participation(world.users["institute"], member, now=DURING)
     # Changing its terms asks for confirmation again.
     services.save_member(
+        lead_user,
         application,
         world.orgs["institute"],
-        by=lead_user,
         work_share=Decimal(40),
         budget_share=Decimal(30),
     )
@@ -251,18 +251,18 @@ def test_submission_needs_every_member_confirmed_and_shares_adding_up(world):
         "各单位预算份额之和必须等于总预算",
     }
     services.save_member(
+        lead_user,
         application,
         world.orgs["institute"],
-        by=lead_user,
         work_share=Decimal(40),
         budget_share=Decimal(40),
     )
     services.confirm_participation(
+        world.users["institute"],
         application.members.get(organization=world.orgs["institute"]),
-        by=world.users["institute"],
         now=DURING,
     )
-    services.submit_application(application, by=lead_user, now=DURING)
+    services.submit_application(lead_user, application, now=DURING)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
 
@@ -281,40 +281,40 @@ def test_forbidden_application_transitions(world):
     publish(world)
     draft = complete_alone(world, "enterprise")
     user, op = world.users["enterprise"], world.operator
-    assert_refused(lambda: services.formal_check(draft, by=op, passed=True), draft)
-    assert_refused(lambda: services.select_application(draft, by=op), draft)
+    assert_refused(lambda: services.formal_check(op, draft, passed=True), draft)
+    assert_refused(lambda: services.select_application(op, draft), draft)
     assert_refused(
-        lambda: services.submit_application(draft, by=world.users["university"], now=DURING), draft
+        lambda: services.submit_application(world.users["university"], draft, now=DURING), draft
     )
-    services.submit_application(draft, by=user, now=DURING)
-    assert_refused(lambda: services.submit_application(draft, by=user, now=DURING), draft)
+    services.submit_application(user, draft, now=DURING)
+    assert_refused(lambda: services.submit_application(user, draft, now=DURING), draft)
     assert_refused(
         lambda: services.save_application(
-            draft, by=user, technical_route="改", budget_total=Decimal(1), declaration_accepted=True
+            user, draft, technical_route="改", budget_total=Decimal(1), declaration_accepted=True
         ),
         draft,
     )
     # Formal check only once the window is closed, and a failure needs a reason.
-    assert_refused(lambda: services.formal_check(draft, by=op, passed=True), draft)
-    services.close_list(world.challenge_list, by=op, now=AFTER)
-    assert_refused(lambda: services.formal_check(draft, by=op, passed=False, note=""), draft)
-    services.formal_check(draft, by=op, passed=False, note="缺少承诺书盖章")
+    assert_refused(lambda: services.formal_check(op, draft, passed=True), draft)
+    services.close_list(op, world.challenge_list, now=AFTER)
+    assert_refused(lambda: services.formal_check(op, draft, passed=False, note=""), draft)
+    services.formal_check(op, draft, passed=False, note="缺少承诺书盖章")
     draft.refresh_from_db()
     assert (draft.status, draft.formal_note) == ("formal_failed", "缺少承诺书盖章")
-    assert_refused(lambda: services.formal_check(draft, by=op, passed=True), draft)
+    assert_refused(lambda: services.formal_check(op, draft, passed=True), draft)
 
 
 def test_start_review_waits_for_every_formal_check(world):
     two_submitted(world)
-    services.close_list(world.challenge_list, by=world.operator, now=AFTER)
-    services.formal_check(world.applications["rnd"], by=world.operator, passed=True)
+    services.close_list(world.operator, world.challenge_list, now=AFTER)
+    services.formal_check(world.operator, world.applications["rnd"], passed=True)
     assert_refused(
-        lambda: services.start_review(world.challenge_list, by=world.operator), world.challenge_list
+        lambda: services.start_review(world.operator, world.challenge_list), world.challenge_list
     )
     services.formal_check(
-        world.applications["consortium"], by=world.operator, passed=False, note="预算不符"
+        world.operator, world.applications["consortium"], passed=False, note="预算不符"
     )
-    services.start_review(world.challenge_list, by=world.operator)
+    services.start_review(world.operator, world.challenge_list)
     world.refresh()
     assert world.challenge_list.status == "reviewing"
     assert world.applications["rnd"].status == "under_review"
@@ -328,28 +328,28 @@ def test_start_review_waits_for_every_formal_check(world):
 def test_review_rounds_selection_and_second_round(world):
     under_review(world)
     review_round = first_round(world)
-    seats = services.draw_panel(review_round, by=world.operator, size=2, seed=7, now=AFTER)
+    seats = services.draw_panel(world.operator, review_round, size=2, seed=7, now=AFTER)
     assert len(seats) == 2
-    assert_refused(lambda: services.unseal_round(review_round, by=world.operator), review_round)
+    assert_refused(lambda: services.unseal_round(world.operator, review_round), review_round)
     all_score(world, review_round)
-    services.unseal_round(review_round, by=world.operator, now=AFTER)
+    services.unseal_round(world.operator, review_round, now=AFTER)
     review_round.refresh_from_db()
     assert review_round.status == ReviewRound.Status.UNSEALED
     both = list(world.applications.values())
-    final = services.start_final_round(review_round, both, by=world.operator)
+    final = services.start_final_round(world.operator, review_round, both)
     world.refresh()
     assert {a.status for a in world.applications.values()} == {"shortlisted"}
     # Selection waits for the final round to be unsealed.
     consortium = world.applications["consortium"]
-    assert_refused(lambda: services.select_application(consortium, by=world.operator), consortium)
-    services.draw_panel(final, by=world.operator, size=3, seed=3, now=AFTER)
+    assert_refused(lambda: services.select_application(world.operator, consortium), consortium)
+    services.draw_panel(world.operator, final, size=3, seed=3, now=AFTER)
     all_score(world, final)
-    services.unseal_round(final, by=world.operator, now=AFTER)
-    services.select_application(consortium, by=world.operator)
+    services.unseal_round(world.operator, final, now=AFTER)
+    services.select_application(world.operator, consortium)
     other = world.applications["rnd"]
-    assert_refused(lambda: services.select_application(other, by=world.operator), other)
-    assert_refused(lambda: services.start_final_round(final, [other], by=world.operator), final)
-    services.announce_list(world.challenge_list, by=world.operator, now=ANNOUNCED)
+    assert_refused(lambda: services.select_application(world.operator, other), other)
+    assert_refused(lambda: services.start_final_round(world.operator, final, [other]), final)
+    services.announce_list(world.operator, world.challenge_list, now=ANNOUNCED)
     world.refresh()
     assert world.challenge_list.status == "announced"
     assert world.challenge_list.objection_ends_at == ANNOUNCED + datetime.timedelta(days=7)
@@ -358,9 +358,9 @@ def test_review_rounds_selection_and_second_round(world):
 
 def test_announce_refused_while_a_round_is_sealed(world):
     under_review(world)
-    services.draw_panel(first_round(world), by=world.operator, size=3, seed=1, now=AFTER)
+    services.draw_panel(world.operator, first_round(world), size=3, seed=1, now=AFTER)
     assert_refused(
-        lambda: services.announce_list(world.challenge_list, by=world.operator, now=ANNOUNCED),
+        lambda: services.announce_list(world.operator, world.challenge_list, now=ANNOUNCED),
         world.challenge_list,
     )
 
@@ -369,11 +369,11 @@ def test_objection_upheld_revokes_selection_dismissed_keeps_it(world):
     announced(world)
     consortium = world.applications["consortium"]
     public = member_of(world.orgs["enterprise"])
-    first = services.file_objection(consortium, by=public, text="团队成员资质存疑", now=ANNOUNCED)
+    first = services.file_objection(public, consortium, text="团队成员资质存疑", now=ANNOUNCED)
     assert_refused(
         lambda: services.sign_agreement(
+            world.operator,
             consortium,
-            by=world.operator,
             first_tranche=Decimal("3000000"),
             milestones=[{"title": "m", "due_on": datetime.date(2027, 1, 1)}],
             now=OBJECTIONS_OVER,
@@ -381,28 +381,24 @@ def test_objection_upheld_revokes_selection_dismissed_keeps_it(world):
         consortium,
     )
     assert_refused(
-        lambda: services.conclude_list(
-            world.challenge_list, by=world.operator, now=OBJECTIONS_OVER
-        ),
+        lambda: services.conclude_list(world.operator, world.challenge_list, now=OBJECTIONS_OVER),
         world.challenge_list,
     )
-    services.resolve_objection(first, by=world.operator, upheld=False, resolution="经核实资质齐全")
-    second = services.file_objection(consortium, by=public, text="预算虚高", now=ANNOUNCED)
+    services.resolve_objection(world.operator, first, upheld=False, resolution="经核实资质齐全")
+    second = services.file_objection(public, consortium, text="预算虚高", now=ANNOUNCED)
     # Objections are refused once the period is over.
     count = Objection.objects.count()
-    with pytest.raises(services.ChallengeError):
-        services.file_objection(consortium, by=public, text="迟到", now=OBJECTIONS_OVER)
+    with pytest.raises(services.Refused):
+        services.file_objection(public, consortium, text="迟到", now=OBJECTIONS_OVER)
     assert Objection.objects.count() == count
     assert_refused(
-        lambda: services.resolve_objection(
-            first, by=world.operator, upheld=True, resolution="再议"
-        ),
+        lambda: services.resolve_objection(world.operator, first, upheld=True, resolution="再议"),
         first,
     )
-    services.resolve_objection(second, by=world.operator, upheld=True, resolution="预算确有问题")
+    services.resolve_objection(world.operator, second, upheld=True, resolution="预算确有问题")
     consortium.refresh_from_db()
     assert consortium.status == "not_selected"
-    services.conclude_list(world.challenge_list, by=world.operator, now=OBJECTIONS_OVER)
+    services.conclude_list(world.operator, world.challenge_list, now=OBJECTIONS_OVER)
     world.refresh()
     assert world.challenge_list.status == "concluded"
 
@@ -423,7 +419,7 @@ def test_signing_releases_first_tranche_and_contracts(world):
         "planned",
         "planned",
     ]
-    services.conclude_list(world.challenge_list, by=world.operator, now=OBJECTIONS_OVER)
+    services.conclude_list(world.operator, world.challenge_list, now=OBJECTIONS_OVER)
     world.refresh()
     assert world.challenge_list.status == "concluded"
 
@@ -435,8 +431,8 @@ def test_signing_refused_before_objection_period_ends_or_below_first_share(world
     sign = services.sign_agreement
     assert_refused(
         lambda: sign(
+            world.operator,
             consortium,
-            by=world.operator,
             first_tranche=Decimal("3000000"),
             milestones=ms,
             now=OBJECTIONS_OVER - datetime.timedelta(seconds=1),
@@ -446,8 +442,8 @@ def test_signing_refused_before_objection_period_ends_or_below_first_share(world
     # 60 % of 5,000,000 is 3,000,000: one fen less is refused.
     assert_refused(
         lambda: sign(
+            world.operator,
             consortium,
-            by=world.operator,
             first_tranche=Decimal("2999999.99"),
             milestones=ms,
             now=OBJECTIONS_OVER,
@@ -458,8 +454,8 @@ def test_signing_refused_before_objection_period_ends_or_below_first_share(world
     too_much = [{"title": "m", "due_on": datetime.date(2027, 1, 1), "amount": "2000000.01"}]
     assert_refused(
         lambda: sign(
+            world.operator,
             consortium,
-            by=world.operator,
             first_tranche=Decimal("3000000"),
             milestones=too_much,
             now=OBJECTIONS_OVER,
@@ -475,8 +471,8 @@ def test_first_tranche_share_is_configurable_per_list(world):
     world.challenge_list.save()
     announced(world)
     agreement = services.sign_agreement(
+        world.operator,
         world.applications["consortium"],
-        by=world.operator,
         first_tranche=Decimal("1500000"),
         milestones=[{"title": "m", "due_on": datetime.date(2027, 1, 1), "amount": "3500000"}],
         now=OBJECTIONS_OVER,
@@ -489,36 +485,36 @@ def test_milestone_evidence_acceptance_and_tranche_release(world):
     lead_user, op = world.users["university"], world.operator
     first = agreement.milestones.get(order=1)
     tranche = first.tranche
-    assert_refused(lambda: services.release_tranche(tranche, by=op), tranche, agreement)
-    assert_refused(lambda: services.review_milestone(first, by=op, accepted=True), first)
+    assert_refused(lambda: services.release_tranche(op, tranche), tranche, agreement)
+    assert_refused(lambda: services.review_milestone(op, first, accepted=True), first)
     assert_refused(
-        lambda: services.submit_milestone(first, by=world.users["rnd"], evidence="x"), first
+        lambda: services.submit_milestone(world.users["rnd"], first, evidence="x"), first
     )
-    services.submit_milestone(first, by=lead_user, evidence="台架试验报告编号 TJ-2027-01")
-    assert_refused(lambda: services.submit_milestone(first, by=lead_user, evidence="again"), first)
-    assert_refused(lambda: services.review_milestone(first, by=op, accepted=False, note=""), first)
-    services.review_milestone(first, by=op, accepted=False, note="缺少第三方检测报告")
+    services.submit_milestone(lead_user, first, evidence="台架试验报告编号 TJ-2027-01")
+    assert_refused(lambda: services.submit_milestone(lead_user, first, evidence="again"), first)
+    assert_refused(lambda: services.review_milestone(op, first, accepted=False, note=""), first)
+    services.review_milestone(op, first, accepted=False, note="缺少第三方检测报告")
     first.refresh_from_db()
     assert first.status == Milestone.Status.RETURNED
-    assert_refused(lambda: services.release_tranche(tranche, by=op), tranche, agreement)
-    services.submit_milestone(first, by=lead_user, evidence="补充第三方检测报告")
-    services.review_milestone(first, by=op, accepted=True)
-    assert_refused(lambda: services.release_tranche(tranche, by=lead_user), tranche, agreement)
-    services.release_tranche(tranche, by=op)
+    assert_refused(lambda: services.release_tranche(op, tranche), tranche, agreement)
+    services.submit_milestone(lead_user, first, evidence="补充第三方检测报告")
+    services.review_milestone(op, first, accepted=True)
+    assert_refused(lambda: services.release_tranche(lead_user, tranche), tranche, agreement)
+    services.release_tranche(op, tranche)
     agreement.refresh_from_db()
     assert agreement.released_total == Decimal("4000000.00")
-    assert_refused(lambda: services.release_tranche(tranche, by=op), tranche, agreement)
+    assert_refused(lambda: services.release_tranche(op, tranche), tranche, agreement)
     signing = agreement.tranches.get(milestone=None)
-    assert_refused(lambda: services.release_tranche(signing, by=op), signing, agreement)
+    assert_refused(lambda: services.release_tranche(op, signing), signing, agreement)
 
 
 def test_one_extension_per_agreement(world):
     agreement = contracted(world)
     first, second = agreement.milestones.order_by("order")
     assert_refused(
-        lambda: services.extend_milestone(first, by=world.operator, due_on=first.due_on), first
+        lambda: services.extend_milestone(world.operator, first, due_on=first.due_on), first
     )
-    services.extend_milestone(first, by=world.operator, due_on=datetime.date(2027, 9, 30))
+    services.extend_milestone(world.operator, first, due_on=datetime.date(2027, 9, 30))
     first.refresh_from_db()
     assert (first.due_on, first.extended_from) == (
         datetime.date(2027, 9, 30),
@@ -526,7 +522,7 @@ def test_one_extension_per_agreement(world):
     )
     assert_refused(
         lambda: services.extend_milestone(
-            second, by=world.operator, due_on=datetime.date(2028, 9, 30)
+            world.operator, second, due_on=datetime.date(2028, 9, 30)
         ),
         second,
         agreement,
@@ -535,8 +531,8 @@ def test_one_extension_per_agreement(world):
 
 def _finish_milestones(world, agreement):
     for milestone in agreement.milestones.all():
-        services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
-        services.review_milestone(milestone, by=world.operator, accepted=True)
+        services.submit_milestone(world.users["university"], milestone, evidence="完成")
+        services.review_milestone(world.operator, milestone, accepted=True)
 
 
 def test_final_acceptance_per_indicator(world):
@@ -544,15 +540,13 @@ def test_final_acceptance_per_indicator(world):
     indicator = world.challenge.indicators.get()
     assert_refused(
         lambda: services.accept_final(
-            agreement, by=world.operator, measured={indicator.pk: Decimal(320)}
+            world.operator, agreement, measured={indicator.pk: Decimal(320)}
         ),
         agreement,
     )
     _finish_milestones(world, agreement)
-    assert_refused(
-        lambda: services.accept_final(agreement, by=world.operator, measured={}), agreement
-    )
-    services.accept_final(agreement, by=world.operator, measured={indicator.pk: Decimal(320)})
+    assert_refused(lambda: services.accept_final(world.operator, agreement, measured={}), agreement)
+    services.accept_final(world.operator, agreement, measured={indicator.pk: Decimal(320)})
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.ACCEPTED
     assert list(Challenge.objects.solved()) == [world.challenge]
@@ -560,7 +554,7 @@ def test_final_acceptance_per_indicator(world):
     assert (result.measured, result.met) == (Decimal("320.0000"), True)
     assert_refused(
         lambda: services.accept_final(
-            agreement, by=world.operator, measured={indicator.pk: Decimal(1)}
+            world.operator, agreement, measured={indicator.pk: Decimal(1)}
         ),
         agreement,
     )
@@ -570,13 +564,13 @@ def test_final_acceptance_fails_when_an_indicator_is_missed(world):
     agreement = contracted(world)
     _finish_milestones(world, agreement)
     indicator = world.challenge.indicators.get()
-    services.accept_final(agreement, by=world.operator, measured={indicator.pk: Decimal("299.9")})
+    services.accept_final(world.operator, agreement, measured={indicator.pk: Decimal("299.9")})
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.FAILED
     assert not Challenge.objects.solved().exists()
     assert_refused(
         lambda: services.add_tranche(
-            agreement, agreement.milestones.first(), Decimal(1), by=world.operator
+            world.operator, agreement, agreement.milestones.first(), Decimal(1)
         ),
         agreement,
     )
@@ -604,39 +598,39 @@ def test_forbidden_review_transitions(world):
     review_round = first_round(world)
     op = world.operator
     consortium, other = world.applications["consortium"], world.applications["rnd"]
-    assert_refused(lambda: services.unseal_round(review_round, by=op), review_round)
+    assert_refused(lambda: services.unseal_round(op, review_round), review_round)
     assert_refused(
-        lambda: services.draw_panel(review_round, by=world.users["university"], size=3),
+        lambda: services.draw_panel(world.users["university"], review_round, size=3),
         review_round,
     )
-    services.draw_panel(review_round, by=op, size=3, seed=1, now=AFTER)
-    assert_refused(lambda: services.draw_panel(review_round, by=op, size=3), review_round)
+    services.draw_panel(op, review_round, size=3, seed=1, now=AFTER)
+    assert_refused(lambda: services.draw_panel(op, review_round, size=3), review_round)
     seat = review_round.seats.first()
     criteria = list(world.challenge_list.criteria.all())
     marks = {c.pk: Decimal(80) for c in criteria}
     # Only the seat's own expert scores, every criterion, within 0–100, once.
     assert_refused(
-        lambda: services.submit_score(seat, consortium, by=op, marks=marks), seat, review_round
+        lambda: services.submit_score(op, seat, consortium, marks=marks), seat, review_round
     )
     assert_refused(
         lambda: services.submit_score(
-            seat, consortium, by=seat.expert.user, marks={criteria[0].pk: Decimal(80)}
+            seat.expert.user, seat, consortium, marks={criteria[0].pk: Decimal(80)}
         ),
         seat,
     )
     assert_refused(
         lambda: services.submit_score(
-            seat, consortium, by=seat.expert.user, marks={c.pk: Decimal(101) for c in criteria}
+            seat.expert.user, seat, consortium, marks={c.pk: Decimal(101) for c in criteria}
         ),
         seat,
     )
-    score = services.submit_score(seat, consortium, by=seat.expert.user, marks=marks)
+    score = services.submit_score(seat.expert.user, seat, consortium, marks=marks)
     assert score.total == Decimal("80.00")
     assert_refused(
-        lambda: services.submit_score(seat, consortium, by=seat.expert.user, marks=marks), score
+        lambda: services.submit_score(seat.expert.user, seat, consortium, marks=marks), score
     )
     assert_refused(
-        lambda: services.declare_conflict(seat, by=seat.expert.user, detail="迟到的回避"), seat
+        lambda: services.declare_conflict(seat.expert.user, seat, detail="迟到的回避"), seat
     )
     all_score_rest = [
         (s, a)
@@ -645,25 +639,23 @@ def test_forbidden_review_transitions(world):
         if not (s.pk == seat.pk and a.pk == consortium.pk)
     ]
     for s, a in all_score_rest:
-        services.submit_score(s, a, by=s.expert.user, marks=marks)
-    services.unseal_round(review_round, by=op)
-    assert_refused(lambda: services.unseal_round(review_round, by=op), review_round)
+        services.submit_score(s.expert.user, s, a, marks=marks)
+    services.unseal_round(op, review_round)
+    assert_refused(lambda: services.unseal_round(op, review_round), review_round)
     assert_refused(
-        lambda: services.submit_score(seat, other, by=seat.expert.user, marks=marks), review_round
+        lambda: services.submit_score(seat.expert.user, seat, other, marks=marks), review_round
     )
-    assert_refused(lambda: services.start_final_round(review_round, [], by=op), review_round)
-    services.select_application(consortium, by=op)
-    services.announce_list(world.challenge_list, by=op, now=ANNOUNCED)
+    assert_refused(lambda: services.start_final_round(op, review_round, []), review_round)
+    services.select_application(op, consortium)
+    services.announce_list(op, world.challenge_list, now=ANNOUNCED)
     other.refresh_from_db()
     assert_refused(
-        lambda: services.file_objection(
-            other, by=world.users["enterprise"], text="x", now=ANNOUNCED
-        ),
+        lambda: services.file_objection(world.users["enterprise"], other, text="x", now=ANNOUNCED),
         other,
     )
-    assert_refused(lambda: services.select_application(other, by=op), other)
+    assert_refused(lambda: services.select_application(op, other), other)
     assert_refused(
-        lambda: services.announce_list(world.challenge_list, by=op, now=ANNOUNCED),
+        lambda: services.announce_list(op, world.challenge_list, now=ANNOUNCED),
         world.challenge_list,
     )
 
@@ -671,13 +663,13 @@ def test_forbidden_review_transitions(world):
 def test_weighted_total_follows_the_rubric(world):
     under_review(world)
     review_round = first_round(world)
-    services.draw_panel(review_round, by=world.operator, size=1, seed=1, now=AFTER)
+    services.draw_panel(world.operator, review_round, size=1, seed=1, now=AFTER)
     seat = review_round.seats.get()
     # Weights 30/25/25/20 on marks 100/80/60/50 → 30 + 20 + 15 + 10 = 75.
     criteria = list(world.challenge_list.criteria.order_by("order"))
     marks = dict(zip([c.pk for c in criteria], [100, 80, 60, 50], strict=True))
     score = services.submit_score(
-        seat, world.applications["consortium"], by=seat.expert.user, marks=marks
+        seat.expert.user, seat, world.applications["consortium"], marks=marks
     )
     assert score.total == Decimal("75.00")
 
@@ -694,6 +686,6 @@ def test_panel_drawn_by_a_chosen_field_includes_its_disciplines(world):
     expert.fields.add(mechanical)
     ExpertFactory(region=world.region, user=None).fields.add(mechanical)  # cannot sign in to score
     seats = services.draw_panel(
-        first_round(world), by=world.operator, size=5, field_ids=[engineering.pk], now=AFTER
+        world.operator, first_round(world), size=5, field_ids=[engineering.pk], now=AFTER
     )
     assert [s.expert for s in seats] == [expert]

@@ -32,8 +32,8 @@ def _accepted_milestone(world, agreement, order):
         title=f"追加里程碑{order}",
         due_on=datetime.date(2028, 1, 1),
     )
-    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
-    services.review_milestone(milestone, by=world.operator, accepted=True)
+    services.submit_milestone(world.users["university"], milestone, evidence="完成")
+    services.review_milestone(world.operator, milestone, accepted=True)
     return milestone
 
 
@@ -42,8 +42,8 @@ def _signed_with_headroom(world) -> Agreement:
     1,000,000 not yet planned (the second milestone has no tranche)."""
     announced(world)
     return services.sign_agreement(
+        world.operator,
         world.applications["consortium"],
-        by=world.operator,
         first_tranche=Decimal("3000000"),
         milestones=[
             {"title": "样机", "due_on": datetime.date(2027, 6, 30), "amount": "1000000"},
@@ -74,13 +74,13 @@ def test_signing_and_paying_post_the_bounty_through_the_ledger_once(world):
         "challenges.tranche.release",
     ]
     first = agreement.milestones.get(order=1)
-    services.submit_milestone(first, by=world.users["university"], evidence="完成")
-    services.review_milestone(first, by=world.operator, accepted=True)
-    services.release_tranche(first.tranche, by=world.operator)
+    services.submit_milestone(world.users["university"], first, evidence="完成")
+    services.review_milestone(world.operator, first, accepted=True)
+    services.release_tranche(world.operator, first.tranche)
     # A page that submits the release again is refused by the service and moves nothing in the ledger.
     before = list(Account.objects.of(agreement).values_list("purpose", "balance"))
-    with pytest.raises(services.ChallengeError):
-        services.release_tranche(first.tranche, by=world.operator)
+    with pytest.raises(services.Refused):
+        services.release_tranche(world.operator, first.tranche)
     assert list(Account.objects.of(agreement).values_list("purpose", "balance")) == before
     released = Account.objects.of(agreement).get(purpose=BOUNTY_RELEASED)
     assert released.balance == Decimal("4000000.00")
@@ -109,8 +109,8 @@ def test_invariant_over_random_tranche_sequences(steps):
         world = make_world()
         agreement = _signed_with_headroom(world)
         for m in agreement.milestones.all():
-            services.submit_milestone(m, by=world.users["university"], evidence="完成")
-            services.review_milestone(m, by=world.operator, accepted=True)
+            services.submit_milestone(world.users["university"], m, evidence="完成")
+            services.review_milestone(world.operator, m, accepted=True)
         order = 10
         for action, amount in steps:
             planned = list(Tranche.objects.filter(agreement=agreement, status="planned"))
@@ -119,14 +119,14 @@ def test_invariant_over_random_tranche_sequences(steps):
                     order += 1
                     milestone = _accepted_milestone(world, agreement, order)
                     services.add_tranche(
-                        agreement, milestone, Decimal(amount) / 100, by=world.operator
+                        world.operator, agreement, milestone, Decimal(amount) / 100
                     )
                 elif action == "release" and planned:
-                    services.release_tranche(planned[0], by=world.operator)
+                    services.release_tranche(world.operator, planned[0])
                 else:
                     done = Tranche.objects.filter(agreement=agreement, status="released").first()
-                    services.release_tranche(done, by=world.operator)
-            except services.ChallengeError:
+                    services.release_tranche(world.operator, done)
+            except services.Refused:
                 pass
             agreement.refresh_from_db()
             tranches = Tranche.objects.filter(agreement=agreement)
@@ -157,7 +157,7 @@ def _race(target, count):
             barrier.wait()
             target()
             outcomes.append("ok")
-        except services.ChallengeError:
+        except services.Refused:
             outcomes.append("refused")
         finally:
             close_old_connections()
@@ -179,12 +179,12 @@ def test_concurrent_release_and_commit_on_postgresql():
     world = make_world()
     agreement = _signed_with_headroom(world)
     first = agreement.milestones.get(order=1)
-    services.submit_milestone(first, by=world.users["university"], evidence="完成")
-    services.review_milestone(first, by=world.operator, accepted=True)
+    services.submit_milestone(world.users["university"], first, evidence="完成")
+    services.review_milestone(world.operator, first, accepted=True)
     tranche = first.tranche
 
     # Eight simultaneous requests to release the same 1,000,000 tranche: exactly one pays.
-    outcomes = _race(lambda: services.release_tranche(tranche, by=world.operator), 8)
+    outcomes = _race(lambda: services.release_tranche(world.operator, tranche), 8)
     assert outcomes == ["ok"] + ["refused"] * 7
     agreement.refresh_from_db()
     assert agreement.released_total == Decimal("4000000.00")
@@ -197,7 +197,7 @@ def test_concurrent_release_and_commit_on_postgresql():
     def add():
         with lock:
             milestone = pending.pop()
-        services.add_tranche(agreement, milestone, Decimal("400000"), by=world.operator)
+        services.add_tranche(world.operator, agreement, milestone, Decimal("400000"))
 
     outcomes = _race(add, 6)
     assert outcomes == ["ok"] * 2 + ["refused"] * 4
@@ -220,7 +220,7 @@ def test_reviewing_a_milestone_while_a_tranche_is_tied_to_it_does_not_deadlock()
     milestone = Milestone.objects.create(
         agreement=agreement, order=20, title="并行", due_on=datetime.date(2028, 1, 1)
     )
-    services.submit_milestone(milestone, by=world.users["university"], evidence="完成")
+    services.submit_milestone(world.users["university"], milestone, evidence="完成")
     holding, reviewing = threading.Event(), threading.Event()
     errors = []
 
@@ -242,7 +242,7 @@ def test_reviewing_a_milestone_while_a_tranche_is_tied_to_it_does_not_deadlock()
         try:
             holding.wait(5)
             reviewing.set()
-            services.review_milestone(milestone, by=world.operator, accepted=True)
+            services.review_milestone(world.operator, milestone, accepted=True)
         except Exception as error:
             errors.append(error)
         finally:

@@ -32,7 +32,7 @@ def test_lead_withdraws_a_submitted_consortium_application(
     consortium = world.applications["consortium"]
     with django_capture_on_commit_callbacks(execute=True):
         services.withdraw_application(
-            consortium, by=world.users["university"], reason="合作方案调整", now=DURING
+            world.users["university"], consortium, reason="合作方案调整", now=DURING
         )
     consortium.refresh_from_db()
     assert (consortium.status, consortium.withdrawn_at, consortium.withdrawal_reason) == (
@@ -63,7 +63,7 @@ def test_withdrawing_a_draft_tells_the_members_but_not_the_operators(
     publish(world)
     draft = complete_consortium(world)
     with django_capture_on_commit_callbacks(execute=True):
-        services.withdraw_application(draft, by=world.users["university"], now=DURING)
+        services.withdraw_application(world.users["university"], draft, now=DURING)
     assert set(
         Notification.objects.filter(event="challenges.application.withdrawn").values_list(
             "recipient", flat=True
@@ -74,12 +74,12 @@ def test_withdrawing_a_draft_tells_the_members_but_not_the_operators(
 def test_withdrawn_organisations_may_apply_again_within_the_window(world):
     two_submitted(world)
     consortium = world.applications["consortium"]
-    services.withdraw_application(consortium, by=world.users["university"], now=DURING)
+    services.withdraw_application(world.users["university"], consortium, now=DURING)
     again = services.start_application(
-        world.challenge, world.orgs["university"], by=world.users["university"], now=DURING
+        world.users["university"], world.challenge, world.orgs["university"], now=DURING
     )
     alone = services.start_application(
-        world.challenge, world.orgs["institute"], by=world.users["institute"], now=DURING
+        world.users["institute"], world.challenge, world.orgs["institute"], now=DURING
     )
     assert {again.status, alone.status} == {"draft"}
     live = ConsortiumMember.objects.filter(challenge=world.challenge, withdrawn=False)
@@ -92,15 +92,15 @@ def test_withdrawn_organisations_may_apply_again_within_the_window(world):
 
 def test_withdrawal_after_the_deadline_until_the_review_starts(world):
     two_submitted(world)
-    services.close_list(world.challenge_list, by=world.operator, now=AFTER)
+    services.close_list(world.operator, world.challenge_list, now=AFTER)
     rnd = world.applications["rnd"]
-    services.formal_check(rnd, by=world.operator, passed=True)
-    services.withdraw_application(rnd, by=world.users["rnd"], now=AFTER)
+    services.formal_check(world.operator, rnd, passed=True)
+    services.withdraw_application(world.users["rnd"], rnd, now=AFTER)
     rnd.refresh_from_db()
     assert rnd.status == "withdrawn"
     # A withdrawn application is not checked, and the review starts without it.
-    services.formal_check(world.applications["consortium"], by=world.operator, passed=True)
-    services.start_review(world.challenge_list, by=world.operator)
+    services.formal_check(world.operator, world.applications["consortium"], passed=True)
+    services.start_review(world.operator, world.challenge_list)
     assert list(world.challenge.rounds.get().applications.all()) == [
         world.applications["consortium"]
     ]
@@ -112,18 +112,18 @@ def test_forbidden_withdrawals(world):
     # Only the lead organisation withdraws: not a member, not the competitor, not the operator.
     for outsider in (world.users["institute"], world.users["rnd"], world.operator):
         assert_refused(
-            lambda by=outsider: services.withdraw_application(consortium, by=by, now=DURING),
+            lambda by=outsider: services.withdraw_application(by, consortium, now=DURING),
             consortium,
             error=PermissionDenied,
         )
-    services.withdraw_application(rnd, by=world.users["rnd"], now=DURING)
-    with pytest.raises(services.ChallengeError, match="申请当前状态为“已撤回”，不能撤回"):
-        services.withdraw_application(rnd, by=world.users["rnd"], now=DURING)
+    services.withdraw_application(world.users["rnd"], rnd, now=DURING)
+    with pytest.raises(services.Refused, match="申请当前状态为“已撤回”，不能撤回"):
+        services.withdraw_application(world.users["rnd"], rnd, now=DURING)
     # A formally failed application is already out.
-    services.close_list(world.challenge_list, by=world.operator, now=AFTER)
-    services.formal_check(consortium, by=world.operator, passed=False, note="预算不符")
-    with pytest.raises(services.ChallengeError, match="形式审查未通过"):
-        services.withdraw_application(consortium, by=world.users["university"], now=AFTER)
+    services.close_list(world.operator, world.challenge_list, now=AFTER)
+    services.formal_check(world.operator, consortium, passed=False, note="预算不符")
+    with pytest.raises(services.Refused, match="形式审查未通过"):
+        services.withdraw_application(world.users["university"], consortium, now=AFTER)
     consortium.refresh_from_db()
     assert consortium.status == "formal_failed"
 
@@ -141,12 +141,12 @@ def test_withdrawal_refused_once_the_review_started(world, stage, key):
     stage(world)
     application = Application.objects.get(pk=world.applications[key].pk)
     assert_refused(
-        lambda: services.withdraw_application(application, by=application.created_by, now=AFTER),
+        lambda: services.withdraw_application(application.created_by, application, now=AFTER),
         application,
         *application.members.all(),
     )
-    with pytest.raises(services.ChallengeError, match="专家评审已开始，申请不能再撤回"):
-        services.withdraw_application(application, by=application.created_by, now=AFTER)
+    with pytest.raises(services.Refused, match="专家评审已开始，申请不能再撤回"):
+        services.withdraw_application(application.created_by, application, now=AFTER)
 
 
 def test_withdraw_through_the_page_and_the_api(world, client):

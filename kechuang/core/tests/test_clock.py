@@ -120,7 +120,7 @@ def test_of_two_clocks_racing_only_one_runs_a_due_job():
 def test_the_clock_command_runs_one_tick(db):
     out = StringIO()
     call_command("clock", "--once", stdout=out)
-    assert out.getvalue() == "engagements.expire: done\n"
+    assert out.getvalue() == "engagements.expire: done\nauctions.close: done\n"
     row = PeriodicJob.objects.get(name="engagements.expire")
     assert (row.runs, row.last_outcome, row.last_result) == (1, "done", "0")
 

@@ -83,7 +83,7 @@ def test_a_request_to_an_expert_without_login_emails_a_link(
     assert link.token_hash == AnswerLink.hash(token) and token not in link.token_hash
     assert link.expires_at == engagement.requested_at + timedelta(days=14)
     assert link.used_at is None
-    audit = AuditEntry.objects.get(action="engagement.link")
+    audit = AuditEntry.objects.get(action="demands.engagement.link")
     assert audit.summary == "zhou@wzu.example.cn" and token not in str(audit.data)
 
 
@@ -97,10 +97,10 @@ def test_an_expert_without_login_or_email_is_reported_to_operators_and_instituti
 
     assert not AnswerLink.objects.exists()
     to_operator = Notification.objects.get(recipient=world.operator)
-    assert to_operator.event == "engagement.unreachable"
+    assert to_operator.event == "demands.engagement.unreachable"
     assert to_operator.url == engagement.get_absolute_url() and "吴工" in to_operator.subject
     to_keeper = Notification.objects.get(recipient=keeper)
-    assert to_keeper.event == "engagement.unreachable"
+    assert to_keeper.event == "demands.engagement.unreachable"
     assert to_keeper.url == nobody.get_absolute_url()
     assert not Notification.objects.filter(recipient=world.owner).exists()
 
@@ -142,9 +142,9 @@ def test_accepting_through_the_link_discloses_and_spends_it(
     assert AnswerLink.objects.get().used_at is not None
     event = engagement.events.get(status=S.ACCEPTED)
     assert event.actor is None and event.note == "接受对接（邮件链接）"
-    audit = AuditEntry.objects.get(action="engagement.accept")
+    audit = AuditEntry.objects.get(action="demands.engagement.accept")
     assert audit.actor is None
-    note = Notification.objects.get(recipient=world.owner, event="engagement.accepted")
+    note = Notification.objects.get(recipient=world.owner, event="demands.engagement.accepted")
     assert note.url == engagement.get_absolute_url()
 
 
@@ -355,7 +355,7 @@ def test_claiming_the_profile_creates_an_account_and_spends_the_link(requested, 
     assert user.username == "zhou@wzu.example.cn" and user.email == "zhou@wzu.example.cn"
     assert user.display_name == "周工" and user.check_password(PASSWORD)
     assert AnswerLink.objects.get().used_at is not None
-    assert AuditEntry.objects.get(action="expert.claim").actor == user
+    assert AuditEntry.objects.get(action="demands.expert.claim").actor == user
     # signed in, he answers in the inbox like any expert
     page = client.get(engagement.get_absolute_url()).content.decode()
     assert 'id="accept"' in page

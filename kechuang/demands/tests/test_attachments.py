@@ -2,6 +2,7 @@
 are refused with a Chinese message; downloads follow the demand's visibility."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -160,11 +161,12 @@ def test_post_demand_saves_attaches_and_submits_in_one_step(world, media):
         world.owner, world.enterprise, draft_input(), uploads=[upload("方案.pdf", PDF)], submit=True
     )
     assert (demand.status, demand.attachments.get().name) == ("pending", "方案.pdf")
-    assert stored_files(media) == [f"demands/{demand.pk}/方案.pdf"]
+    (stored,) = stored_files(media)
+    assert re.fullmatch(rf"demands/{demand.pk}/[0-9a-f]{{32}}\.pdf", stored)
     assert list(AuditEntry.objects.order_by("pk").values_list("action", flat=True)) == [
-        "demand.create",
-        "demand.attach",
-        "demand.submit",
+        "demands.demand.create",
+        "demands.demand.attach",
+        "demands.demand.submit",
     ]
 
 
@@ -222,3 +224,23 @@ def test_resubmitting_a_returned_demand_through_the_form_is_one_step(world, medi
     html = response.content.decode()
     assert "需求已提交，等待科协审核。" in html
     assert 'data-step="review" aria-current="step"' in html
+
+
+def test_an_attachment_name_longer_than_a_file_system_allows_is_stored(world, media, client):
+    """A 120-character Chinese name (360 bytes, over the 255 bytes a file name may have on disk) is kept
+    as the attachment's name and given back on download; the stored file has a short random name, and
+    the demand, its file and its audit rows are written together."""
+    from kechuang.demands.tests.test_demand_services import draft_input
+
+    long_name = "关于新能源汽车电控气源装置噪声与能耗优化的技术方案说明" * 5 + ".pdf"
+    assert len(long_name.encode()) > 255
+    demand = services.post_demand(
+        world.owner, world.enterprise, draft_input(), uploads=[upload(long_name, PDF)]
+    )
+    attachment = demand.attachments.get()
+    assert attachment.name == long_name[-200:]
+    (stored,) = stored_files(media)
+    assert len(stored.rsplit("/", 1)[1].encode()) < 64
+    client.force_login(world.owner)
+    response = client.get(f"/demands/attachments/{attachment.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF

@@ -156,7 +156,7 @@ def test_team_visit_collects_demands_into_the_review_flow(
         ("电控散热", "pending", world.enterprise.pk),
     ]
     assert collected[1].description == "电控散热"
-    assert world.operator.notifications.filter(event="demand.pending").count() == 1
+    assert world.operator.notifications.filter(event="demands.demand.pending").count() == 1
     # from here the normal flow: the operator of the region reviews it
     assert services.approve_demand(world.operator, collected[0]).status == "published"
 

@@ -37,7 +37,10 @@ def test_member_saves_a_draft_in_the_organisations_region(world):
     assert demand.region == world.district
     assert demand.budget_max == Decimal("300000.50")
     assert demand.cooperation_modes == ["development", "consulting"]
-    assert AuditEntry.objects.filter(action="demand.create", target_id=str(demand.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="demands.demand.create", target_id=str(demand.pk)).count()
+        == 1
+    )
 
 
 def test_outsider_cannot_save_a_demand_for_an_enterprise(world):
@@ -72,13 +75,19 @@ def test_submit_approve_publishes_and_notifies(world, reindex, django_capture_on
         demand = services.submit_demand(world.owner, demand)
     assert demand.status == S.PENDING and demand.submitted_at is not None
     assert (
-        Notification.objects.filter(recipient=world.operator, event="demand.pending").count() == 1
+        Notification.objects.filter(
+            recipient=world.operator, event="demands.demand.pending"
+        ).count()
+        == 1
     )
 
     with django_capture_on_commit_callbacks(execute=True):
         demand = services.approve_demand(world.operator, demand)
     assert demand.status == S.PUBLISHED and demand.published_at is not None
-    assert Notification.objects.filter(recipient=world.owner, event="demand.published").count() == 1
+    assert (
+        Notification.objects.filter(recipient=world.owner, event="demands.demand.published").count()
+        == 1
+    )
     demand.refresh_from_db()
     # counted by the task after commit: the expert and the expert's university match, the
     # enterprise's own record does not count

@@ -33,7 +33,9 @@ def test_enterprise_requests_an_expert(world, published_demand, django_capture_o
     assert engagement.pushed_by is None
     assert list(engagement.events.values_list("status", flat=True)) == [S.REQUESTED]
     note = Notification.objects.get(recipient=world.expert_user)
-    assert note.event == "engagement.requested" and note.url == engagement.get_absolute_url()
+    assert (
+        note.event == "demands.engagement.requested" and note.url == engagement.get_absolute_url()
+    )
 
 
 def test_request_for_an_achievement_goes_to_its_owner(world, published_demand):
@@ -262,7 +264,7 @@ def test_messages_go_through_the_platform(
     e = services.request_engagement(world.owner, published_demand, "expert", world.expert.pk)
     with django_capture_on_commit_callbacks(execute=True):
         services.post_message(world.expert_user, e, "请问现有电机功率多少?")
-    assert Notification.objects.get(event="engagement.message").recipient == world.owner
+    assert Notification.objects.get(event="demands.engagement.message").recipient == world.owner
     services.decline_engagement(world.expert_user, e, "不合适")
     with pytest.raises(services.Refused):
         services.post_message(world.owner, e, "再考虑一下?")
@@ -371,6 +373,6 @@ def test_the_clock_expires_stale_requests(world, published_demand, settings):
         match_id=world.expert.pk,
         requested_at=datetime.now(UTC) - timedelta(days=4),
     )
-    assert clock.tick() == {"engagements.expire": "done"}
+    assert clock.tick()["engagements.expire"] == "done"
     assert Engagement.objects.get(pk=stale.pk).status == S.EXPIRED
-    assert Notification.objects.filter(event="engagement.expired").count() == 1
+    assert Notification.objects.filter(event="demands.engagement.expired").count() == 1

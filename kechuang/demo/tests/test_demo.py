@@ -344,7 +344,7 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     assert {"auto-parts", "mechatronics", "polymer", "fashion"} == set(
         published.values_list("industry_chain__slug", flat=True)
     )
-    assert {"demand.submit", "demand.approve", "demand.return"} <= set(
+    assert {"demands.demand.submit", "demands.demand.approve", "demands.demand.return"} <= set(
         AuditEntry.objects.values_list("action", flat=True)
     )
 

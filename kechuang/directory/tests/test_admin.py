@@ -97,7 +97,7 @@ def test_operator_edits_their_regions_record_through_the_service(client, world):
     assert org.status == Status.PUBLISHED
     entry = AuditEntry.objects.get(target_type="directory.organization", target_id=str(org.pk))
     assert (entry.action, entry.actor, entry.data["fields"]) == (
-        "directory.edit",
+        "directory.record.edit",
         world.ruian_operator,
         ["name"],
     )
@@ -154,7 +154,7 @@ def test_approve_action_publishes_through_the_service(client, world):
     response = post_action(client, ServiceItem, "approve_selected", items)
     assert response.status_code == 302
     assert set(ServiceItem.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
-    assert AuditEntry.objects.filter(action="directory.approve").count() == 2
+    assert AuditEntry.objects.filter(action="directory.record.approve").count() == 2
 
 
 def test_approve_action_ignores_another_regions_records(client, world):

@@ -45,7 +45,7 @@ def test_member_creates_a_draft_with_an_audit_row(world):
     instrument.refresh_from_db()
     assert instrument.status == Status.DRAFT
     entry = AuditEntry.objects.get(target_type="directory.instrument", target_id=str(instrument.pk))
-    assert entry.action == "directory.create"
+    assert entry.action == "directory.record.create"
     assert entry.actor == world.member_a
     assert "asset_code" in entry.data["fields"]
 
@@ -94,7 +94,7 @@ def test_editing_a_published_record_keeps_it_published_and_records_the_change(wo
     assert item.title == "精密模具设计"
     assert item.status == Status.PUBLISHED
     entry = AuditEntry.objects.get(target_id=str(item.pk), target_type="directory.serviceitem")
-    assert entry.action == "directory.edit"
+    assert entry.action == "directory.record.edit"
     assert entry.data["fields"] == ["title"]
 
 
@@ -132,7 +132,7 @@ def test_submit_approve_cycle(world):
     services.approve(world.ruian_operator, item)
     item.refresh_from_db()
     assert item.status == Status.PUBLISHED
-    assert sorted(audit_rows(item)) == ["directory.approve", "directory.submit"]
+    assert sorted(audit_rows(item)) == ["directory.record.approve", "directory.record.submit"]
 
 
 def test_operator_of_the_city_approves_a_district_record(world):
@@ -201,7 +201,7 @@ def test_return_needs_a_reason_and_keeps_it(world):
     item.refresh_from_db()
     assert item.status == Status.RETURNED
     assert item.review_note == "请补充服务价格依据"
-    entry = AuditEntry.objects.get(target_id=str(item.pk), action="directory.return")
+    entry = AuditEntry.objects.get(target_id=str(item.pk), action="directory.record.return")
     assert entry.data == {"from": "pending", "to": "returned", "note": "请补充服务价格依据"}
 
 

@@ -87,7 +87,7 @@ def test_gbk_csv_with_title_row_imports_organizations(world):
     audit = AuditEntry.objects.get()
     assert (audit.actor, audit.action, audit.target_type, audit.target_id) == (
         world.operator,
-        "directory.import",
+        "directory.record.import",
         "directory.organization",
         report.import_id,
     )

@@ -88,7 +88,7 @@ def test_a_second_import_of_the_same_new_records_waits_and_matches_them(world, s
     assert (first.created, first.updated, first.unchanged) == (ROWS, 0, 0)
     assert (second_report.created, second_report.updated, second_report.unchanged) == (0, 0, ROWS)
     assert spec.model.objects.count() == ROWS
-    assert AuditEntry.objects.filter(action="directory.import").count() == 2
+    assert AuditEntry.objects.filter(action="directory.record.import").count() == 2
 
 
 def test_a_record_saved_elsewhere_between_check_and_write_is_a_row_error(world):
@@ -118,4 +118,4 @@ def test_a_record_saved_elsewhere_between_check_and_write_is_a_row_error(world):
         )
     ]
     assert list(Organization.objects.values_list("name", flat=True)) == ["别处录入"]
-    assert not AuditEntry.objects.filter(action="directory.import").exists()
+    assert not AuditEntry.objects.filter(action="directory.record.import").exists()

@@ -4,7 +4,6 @@ Exports use the import columns and cell formats (labels for choices, 是/否, am
 joined with 、), so an exported file imports back unchanged.
 """
 
-import csv
 import io
 from collections.abc import Sequence
 
@@ -17,9 +16,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kechuang.accounts.permissions import is_operator
+from kechuang.core.spreadsheet_cells import GuardedCSVWriter
 from kechuang.directory.transfer.specs import Column, Lookups, RecordSpec
 
-FORMULA_LEADERS = ("=", "+", "-", "@")  # text Excel would run as a formula
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 GUIDE_SHEET = "填写说明"
 
@@ -48,12 +47,9 @@ def to_csv(columns: Sequence[Column], rows: list[list[str]]) -> bytes:
     """CSV in UTF-8 with a BOM, which Excel needs to open Chinese text correctly. Formula-like text gets a
     leading apostrophe so Excel shows it as text; the importer removes it again."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
+    writer = GuardedCSVWriter(buffer)
     writer.writerow([column.header for column in columns])
-    for row in rows:
-        writer.writerow(
-            [f"'{value}" if value.startswith(FORMULA_LEADERS) else value for value in row]
-        )
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -24,6 +24,10 @@ from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator, managed_regions
 from kechuang.core.models import AuditEntry
+from kechuang.core.spreadsheet_cells import unguard
+from kechuang.directory.events import DirectoryEvent
+from kechuang.directory.models import Expert
+from kechuang.directory.services import vouch_expert_email
 from kechuang.directory.transfer.cells import CellError
 from kechuang.directory.transfer.readers import HEADER_SEARCH_ROWS, Sheet
 from kechuang.directory.transfer.specs import (
@@ -225,6 +229,13 @@ def _write(user, spec: RecordSpec, rows: list[_Row], report: ImportReport, progr
     """Save the checked rows and the import's audit row (inside the caller's transaction)."""
     to_write = [row for row in rows if row.action in {"create", "update"}]
     for done, row in enumerate(to_write, start=1):
+        if isinstance(row.record, Expert):
+            stored = (
+                type(row.record).objects.filter(pk=row.record.pk).values_list("email", flat=True)
+                if row.record.pk
+                else []
+            )
+            vouch_expert_email(user, row.record, email_changed=list(stored) != [row.record.email])
         row.record.save()
         for field_name, value in row.many.items():
             if row.action == "update" or value:
@@ -233,7 +244,7 @@ def _write(user, spec: RecordSpec, rows: list[_Row], report: ImportReport, progr
             progress(WRITING, done, len(to_write))
     AuditEntry.objects.create(
         actor=user,
-        action="directory.import",
+        action=DirectoryEvent.RECORD_IMPORT,
         # An import targets a record type, not one record: the import id names it.
         target_type=spec.model._meta.label_lower,
         target_id=report.import_id,
@@ -289,8 +300,7 @@ def _conflicts(spec: RecordSpec, rows: list[_Row]) -> list[RowError]:
 def _parse_row(spec: RecordSpec, columns, number: int, cells: list[str], lookups: Lookups) -> _Row:
     row = _Row(number)
     for (column, _position), text in zip(columns, cells, strict=True):
-        if text[:1] == "'" and text[1:2] in {"=", "+", "-", "@"}:
-            text = text[1:]  # the guard our CSV export puts before formula-like text
+        text = unguard(text)  # the guard our exports put before formula-like text
         try:
             if not text:
                 if column.required:

@@ -18,6 +18,15 @@ from kechuang.core.uploads import UnreadableFile, check_size, decode_text
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
 HEADER_SEARCH_ROWS = 30  # how far down a title block may push the header row
+# What one import may hold, checked before anything is read into Python objects: a 600 KB .xlsx can
+# unpack to a million rows (and take gigabytes to read). Larger lists are imported in parts.
+MAX_ROWS = 20_000
+MAX_UNPACKED_BYTES = 80 * 1024 * 1024  # the workbook's XML parts, uncompressed
+MAX_REPORTED_FORMULAS = 10
+
+
+def _too_many_rows() -> UnreadableFile:
+    return UnreadableFile(_("表格超过 %(n)d 行，请拆分为多个文件分批导入") % {"n": MAX_ROWS})
 
 
 @dataclass
@@ -109,8 +118,12 @@ def read_csv(text: str) -> Sheet:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    rows = []
     try:
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            if len(rows) >= MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise _too_many_rows()
+            rows.append(list(row))
     except csv.Error as error:
         raise UnreadableFile(_("CSV 文件格式有误（单元格过长或引号不配对），无法读取")) from error
     return Sheet(name="CSV", rows=rows)
@@ -141,17 +154,54 @@ def read_xlsx(data: bytes) -> list[Sheet]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise UnreadableFile(_("这是压缩包或其他 Office 文件，不是 Excel（.xlsx）表格"))
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise _too_many_rows()  # declared sizes: checked before unpacking anything
+            _refuse_formulas_without_values(archive)
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [
-            _calamine_sheet(workbook.get_sheet_by_index(index))
-            for index in range(len(workbook.sheet_names))
-        ]
+        sheets = []
+        for index in range(len(workbook.sheet_names)):
+            worksheet = workbook.get_sheet_by_index(index)
+            if worksheet.total_height > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise _too_many_rows()
+            sheets.append(_calamine_sheet(worksheet))
     except UnreadableFile:
         raise
     except Exception as error:  # damaged archives raise zipfile, XML and calamine errors alike
         raise UnreadableFile(_("Excel 文件已损坏或格式不正确，无法读取")) from error
     workbook.close()
     return sheets
+
+
+def _refuse_formulas_without_values(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook with formula cells that carry no computed value (saved by a program that does
+    not calculate): they would import as blanks without anyone noticing. Names the first cells."""
+    from xml.etree.ElementTree import iterparse
+
+    found: list[str] = []
+    for name in sorted(archive.namelist()):
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        with archive.open(name) as part:
+            if b"<f" not in part.read():
+                continue
+        with archive.open(name) as part:
+            for _event, element in iterparse(part):
+                if element.tag.endswith("}c") or element.tag == "c":
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    value = children.get("v")
+                    if "f" in children and (value is None or not (value.text or "").strip()):
+                        found.append(element.get("r", "?"))
+                    element.clear()
+            if len(found) >= MAX_REPORTED_FORMULAS:
+                break
+    if found:
+        raise UnreadableFile(
+            _(
+                "表格中有公式没有计算结果（单元格 %(cells)s），导入时会成为空白。"
+                "请在 Excel 或 WPS 中打开并保存后再导入，或把公式粘贴为数值。"
+            )
+            % {"cells": "、".join(found[:MAX_REPORTED_FORMULAS])}
+        )
 
 
 def _calamine_sheet(worksheet) -> Sheet:

@@ -55,14 +55,17 @@ def test_missing_table_is_reported_then_created_by_rebuild():
     assert backend.search("永磁同步电机")[0].id == "expert:1"
 
 
-def test_tokens_are_stored_as_exact_lexemes_under_a_gin_index():
+def test_tokens_are_stored_as_exact_terms_in_impact_ordered_blocks():
     backend = make_backend()
     backend.rebuild(CORPUS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tsv::text FROM matching_document WHERE id = 'service:1'")
-        assert "'pro/toolkit':1A" in cursor.fetchone()[0]
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'matching_document_tsv'")
-        assert "gin (tsv)" in cursor.fetchone()[0]
+        cursor.execute("SELECT tid, df FROM matching_document_term WHERE term = 'pro/toolkit'")
+        tid, df = cursor.fetchone()
+        assert df == 1
+        cursor.execute(
+            "SELECT block, length(keys) FROM matching_document_block WHERE tid = %s", [tid]
+        )
+        assert cursor.fetchall() == [(0, 8)]  # one posting: one int8 document key
 
 
 def dense_backend(**options):

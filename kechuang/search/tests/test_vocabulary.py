@@ -41,6 +41,13 @@ def operator(world):
 
 
 @pytest.fixture
+def admin(db):
+    """A platform operator (superuser): the one who keeps the platform-wide stop words."""
+
+    return person("platform_admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """Run the after-commit work (index updates, backend reload, rebuild) of the writes in the block."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
@@ -105,20 +112,20 @@ def test_latin_terms_may_keep_their_joiners(operator):
     assert vocabulary.add_entry(operator, Kind.TERM, "Pro/TOOLKIT").text == "pro/toolkit"
 
 
-def test_a_word_cannot_be_both_a_stop_word_and_a_dictionary_word(operator):
-    vocabulary.add_entry(operator, Kind.STOPWORD, "本发明")
+def test_a_word_cannot_be_both_a_stop_word_and_a_dictionary_word(operator, admin):
+    vocabulary.add_entry(admin, Kind.STOPWORD, "本发明")
     vocabulary.add_entry(operator, Kind.SYNONYM, "涂装,喷涂")
     with pytest.raises(ValidationError, match="是停用词"):
         vocabulary.add_entry(operator, Kind.TERM, "本发明")
     with pytest.raises(ValidationError, match="不能同时作为停用词"):
-        vocabulary.add_entry(operator, Kind.STOPWORD, "喷涂")
+        vocabulary.add_entry(admin, Kind.STOPWORD, "喷涂")
     assert VocabularyEntry.objects.count() == 2
 
 
-def test_a_stop_word_the_segmenter_would_cut_is_refused(operator):
+def test_a_stop_word_the_segmenter_would_cut_is_refused(operator, admin):
     with pytest.raises(ValidationError, match="会被切分为“蜂窝 / 陶瓷”"):
-        vocabulary.add_entry(operator, Kind.STOPWORD, "蜂窝陶瓷")
-    result = vocabulary.add_entries(operator, Kind.STOPWORD, [(1, "所述"), (2, "蜂窝陶瓷")])
+        vocabulary.add_entry(admin, Kind.STOPWORD, "蜂窝陶瓷")
+    result = vocabulary.add_entries(admin, Kind.STOPWORD, [(1, "所述"), (2, "蜂窝陶瓷")])
     assert [(e.line, e.text) for e in result.errors] == [(2, "蜂窝陶瓷")]
     assert not VocabularyEntry.objects.exists()
 
@@ -212,10 +219,10 @@ def test_a_list_is_pasted_or_uploaded_not_both(client, operator):
     ]
 
 
-def test_a_pasted_list_duplicating_an_active_entry_is_refused(operator):
-    vocabulary.add_entry(operator, Kind.STOPWORD, "本发明")
+def test_a_pasted_list_duplicating_an_active_entry_is_refused(operator, admin):
+    vocabulary.add_entry(admin, Kind.STOPWORD, "本发明")
     result = vocabulary.add_entries(
-        operator, Kind.STOPWORD, vocabulary.read_word_list("所述\n本發明\n")
+        admin, Kind.STOPWORD, vocabulary.read_word_list("所述\n本發明\n")
     )
     assert not result.ok and result.entries == []
     assert [(e.line, e.message) for e in result.errors] == [(2, "已有相同的有效条目")]
@@ -326,12 +333,12 @@ def test_malformed_api_input_is_refused_without_a_server_error(client, operator)
 
 
 def test_the_page_lists_searches_and_pages_one_kind(
-    client, operator, django_assert_max_num_queries
+    client, operator, django_assert_max_num_queries, admin
 ):
     vocabulary.add_entries(
         operator, Kind.TERM, [(n, f"领域词{n:03d}") for n in range(1, 61)], note="批量"
     )
-    vocabulary.add_entry(operator, Kind.STOPWORD, "本发明")
+    vocabulary.add_entry(admin, Kind.STOPWORD, "本发明")
     client.force_login(operator)
     with django_assert_max_num_queries(12):
         response = client.get(f"{PAGE}?kind=term")
@@ -417,12 +424,12 @@ def test_a_new_domain_word_is_kept_whole_and_ranks_first_after_the_rebuild(opera
     assert ids(indexing.search("柔性夹爪"))[0] == f"achievement:{whole.pk}"
 
 
-def test_a_stop_word_stops_matching(operator, commit):
+def test_a_stop_word_stops_matching(operator, commit, admin):
     with commit():
         achievement = AchievementFactory(title="蜂窝陶瓷载体", description="")
     assert ids(indexing.search("载体")) == [f"achievement:{achievement.pk}"]
     with commit():
-        vocabulary.add_entry(operator, Kind.STOPWORD, "载体")
+        vocabulary.add_entry(admin, Kind.STOPWORD, "载体")
     assert indexing.search("载体") == []
     assert ids(indexing.search("蜂窝陶瓷载体")) == [f"achievement:{achievement.pk}"]
     assert not IndexRebuild.objects.exists()  # stop words apply to queries at once
@@ -536,3 +543,42 @@ def test_the_api_answers_errors_in_one_body(client, world):
     assert body["code"] == "invalid" and "至少要有两个不同的词" in body["detail"]
     assert [error["msg"] for error in body["errors"]] == body["detail"].split("；")
     assert VocabularyEntry.objects.count() == 1
+
+
+# --- platform-wide entries ---------------------------------------------------------------------------
+
+
+def test_a_regions_operator_cannot_add_or_remove_a_platform_wide_stop_word(world, admin, client):
+    """A stop word empties every region's search for that word: one region's operator may neither add
+    one (service, page, API) nor remove one; a platform operator may; every operator sees who did it."""
+    with pytest.raises(PermissionDenied, match="平台管理员"):
+        vocabulary.add_entry(world.ruian_operator, Kind.STOPWORD, "制动")
+    result_refused = pytest.raises(PermissionDenied)
+    with result_refused:
+        vocabulary.add_entries(world.ruian_operator, Kind.STOPWORD, [(1, "制动")])
+    client.force_login(world.ruian_operator)
+    page = client.post(f"{PAGE}add/", {"kind": "stopword", "text": "制动", "note": ""})
+    assert page.status_code == 403
+    api = client.post(API, {"kind": "stopword", "text": "制动"}, content_type="application/json")
+    assert api.status_code == 403 and "平台管理员" in api.json()["detail"]
+    assert not VocabularyEntry.objects.exists()
+
+    entry = vocabulary.add_entry(admin, Kind.STOPWORD, "制动", note="全平台")
+    with pytest.raises(PermissionDenied):
+        vocabulary.deactivate(world.ruian_operator, entry.pk)
+    entry.refresh_from_db()
+    assert entry.active
+
+    client.force_login(world.jiading_operator)
+    listing = client.get(f"{PAGE}?kind=stopword").content.decode()
+    assert "制动" in listing and 'id="platform-only"' in listing
+    assert 'id="entry-form"' not in listing and 'id="bulk-form"' not in listing
+    assert "platform_admin" in listing or str(admin) in listing
+    assert f"{entry.pk}/deactivate" not in listing
+    vocabulary.deactivate(admin, entry.pk)
+    assert not VocabularyEntry.objects.get(pk=entry.pk).active
+
+
+def test_a_regions_operator_keeps_adding_domain_terms_and_synonyms(world):
+    assert vocabulary.add_entry(world.jiading_operator, Kind.TERM, "集成式电控气源").active
+    assert vocabulary.add_entry(world.jiading_operator, Kind.SYNONYM, "电动汽车,新能源汽车").active

@@ -79,7 +79,10 @@ def test_member_creates_a_draft_instrument(client, world):
     assert instrument.region == world.ruian
     assert instrument.status == Status.DRAFT
     assert str(instrument.external_rate) == "300.50"
-    assert AuditEntry.objects.filter(action="directory.create", actor=world.member_a).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="directory.record.create", actor=world.member_a).count()
+        == 1
+    )
 
 
 def test_form_errors_are_shown_in_chinese_next_to_the_fields(client, world):
@@ -159,7 +162,7 @@ def test_member_edits_a_published_record_which_stays_published(client, world):
         "1200.00",
     )
     page = client.get(url)
-    assert "directory.edit" in page.text  # the history on the edit page shows the change
+    assert "directory.record.edit" in page.text  # the history on the edit page shows the change
 
 
 def test_expert_keywords_are_typed_as_one_line(client, world):
@@ -441,9 +444,9 @@ def test_operator_approves_a_demand_from_the_queue_through_the_demand_service(
     demand.refresh_from_db()
     assert demand.status == "published" and demand.published_at is not None
     assert list(AuditEntry.objects.values_list("action", "actor")) == [
-        ("demand.approve", world.ruian_operator.pk)
+        ("demands.demand.approve", world.ruian_operator.pk)
     ]
-    assert world.member_a.notifications.filter(event="demand.published").count() == 1
+    assert world.member_a.notifications.filter(event="demands.demand.published").count() == 1
     # a second approval is refused with the reason, and changes nothing
     response = client.post(reverse("manage:approve", args=["demand", demand.pk]), follow=True)
     assert "需求当前状态为“已发布”" in response.text

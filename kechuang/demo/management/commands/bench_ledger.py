@@ -8,6 +8,11 @@ shared accounts; on PostgreSQL ``--clients`` threads (own connections) then post
 accounts. Each is timed beside a same-run baseline: one plain insert of an audit row per transaction.
 Prints postings per second with median and p95 latency in ms, then the invariant check (violations must
 be zero, protected balances never negative, the shared total exact), and exits non-zero otherwise.
+
+Then the innovation vouchers (:mod:`kechuang.vouchers.bench`): ``--redemptions`` voucher uses (hold and
+settle through the payment interface) and as many redemption approvals (spent → provider payable, and
+the inter-region debt for the cross-region half), from one client and, on PostgreSQL, ``--clients``
+clients, followed by the voucher invariants.
 """
 
 import random
@@ -47,8 +52,13 @@ class Command(BaseCommand):
             "--clients", type=int, default=32, help="concurrent clients (PostgreSQL)"
         )
         parser.add_argument("--accounts", type=int, default=8, help="shared protected accounts")
+        parser.add_argument(
+            "--redemptions", type=int, default=2000, help="voucher uses and redemptions (0: skip)"
+        )
 
-    def handle(self, *args, postings: int, clients: int, accounts: int, **options):
+    def handle(
+        self, *args, postings: int, clients: int, accounts: int, redemptions: int, **options
+    ):
         if accounts < 2:
             raise CommandError("--accounts must be at least 2")
         db = settings.DATABASES["default"]
@@ -62,6 +72,10 @@ class Command(BaseCommand):
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
             failed = self.run(postings, clients, accounts)
+            if redemptions > 0:
+                from kechuang.vouchers.bench import run_voucher_bench
+
+                failed = run_voucher_bench(self, redemptions, clients) or failed
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
         if failed:

@@ -1,0 +1,185 @@
+"""The PostgreSQL backend's impact-ordered postings (skipped on SQLite): the same ranking as the
+embedded backend when lists are read only in part, incremental updates through the delta table, a
+re-impact once the delta grows, and a rebuild that carries over what changed while it ran."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from kechuang.matching import load_backend
+from kechuang.matching.base import Document
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+WORDS = ["电机", "控制", "材料", "注塑", "传感器", "显微镜", "算法", "电池", "焊接", "涂层"]
+
+
+def corpus(n: int) -> list[Document]:
+    """``n`` documents mixing the words in varied proportions and lengths, so term weights differ."""
+    docs = []
+    for i in range(n):
+        words = [WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(2 + i % 9)]
+        docs.append(
+            Document(
+                id=f"d:{i}",
+                type="doc" if i % 3 else "other",
+                fields={"title": " ".join(words[:2]), "text": "，".join(words)},
+                weights={"title": 2.0},
+                filters={"region": [str(i % 4)]},
+                group=f"g{i % 5}",
+            )
+        )
+    return docs
+
+
+def backends(tmp_path, **options):
+    pg = load_backend(
+        "postgres",
+        {
+            "ENCODER": "none",
+            "CURSOR": lambda: connection.cursor(),
+            "ATOMIC": transaction.atomic,
+            "TABLE": "matching_impacts_test",
+            **options,
+        },
+    )
+    embedded = load_backend("embedded", {"INDEX_DIR": str(tmp_path), "ENCODER": "none"})
+    return pg, embedded
+
+
+def ranked(backend, query, **kwargs):
+    return [(hit.id, round(hit.score, 4)) for hit in backend.search(query, explain=False, **kwargs)]
+
+
+def assert_same(first, second):
+    """The same scores in the same order and the same documents, whatever the order among ties (the
+    corpus repeats documents; each backend breaks ties its own way)."""
+    assert [score for _, score in first] == [score for _, score in second]
+    boundary = first[-1][1] if first else None
+    assert {i for i, s in first if s != boundary} == {i for i, s in second if s != boundary}
+
+
+QUERIES = ["电机控制", "注塑材料", "传感器算法 电池", "焊接涂层显微镜"]
+
+
+def test_candidates_cut_to_a_few_and_narrow_filters_rank_like_the_embedded_backend(tmp_path):
+    # Every term's list fits in one block, but only 40 documents are rescored and a narrow filter
+    # leaves few of them: the lists are read again, deeper, until enough pass.
+    pg, embedded = backends(tmp_path, POSTINGS_DEPTH=16, RESCORE=40)
+    docs = corpus(120)
+    pg.rebuild(docs)
+    embedded.rebuild(docs)
+    for query in QUERIES:
+        assert_same(ranked(pg, query, k=10), ranked(embedded, query, k=10))
+        restricted = {"k": 5, "types": ["other"], "filters": {"region": ["1"]}}
+        assert_same(ranked(pg, query, **restricted), ranked(embedded, query, **restricted))
+    pg.drop()
+
+
+def test_updates_go_to_the_delta_and_a_reimpact_folds_them_in(tmp_path):
+    pg, embedded = backends(tmp_path)
+    pg.compact_after = 50
+    docs = corpus(600)
+    pg.rebuild(docs[:400])
+    pg.index(docs[400:440])
+    pg.delete(["d:3", "d:4"])
+    # The embedded backend built from the same records (its own updates count deleted records in
+    # the statistics until it compacts; the postgres backend keeps them exact).
+    embedded.rebuild([d for d in docs[:440] if d.id not in {"d:3", "d:4"}])
+    status = pg.status()
+    assert status["delta_documents"] == 40 and status["documents"] == 438
+    for query in QUERIES:
+        assert_same(ranked(pg, query, k=10), ranked(embedded, query, k=10))
+    generation = status["generation"]
+    pg.index(docs[440:600])  # past compact_after: re-impacted from the stored documents
+    status = pg.status()
+    assert status["generation"] > generation
+    assert status["delta_documents"] == 0 and status["documents"] == 598
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT df FROM matching_impacts_test_term WHERE term = '电机'")
+        df = cursor.fetchone()[0]
+    assert df == sum("电机" in d.fields["text"] for d in docs if d.id not in {"d:3", "d:4"})
+    pg.drop()
+
+
+def test_a_rebuild_carries_over_what_changed_while_it_ran(tmp_path):
+    pg, _ = backends(tmp_path)
+    docs = corpus(50)
+    pg.rebuild(docs)
+    other = load_backend(
+        "postgres",
+        {
+            "ENCODER": "none",
+            "CURSOR": lambda: connection.cursor(),
+            "ATOMIC": transaction.atomic,
+            "TABLE": "matching_impacts_test",
+        },
+    )
+    added = Document(id="new:1", type="doc", fields={"title": "激光熔覆涂层"})
+
+    def source():
+        for number, doc in enumerate(docs):
+            if number == 25:  # another process writes while the rebuild reads its source
+                other.index([added])
+                other.delete(["d:40"])
+            yield doc
+
+    pg.rebuild(source())
+    assert [hit.id for hit in pg.search("激光熔覆", k=3)] == ["new:1"]
+    assert pg.count() == 50  # 50 rebuilt + 1 carried over − 1 deleted meanwhile
+    assert "d:40" not in {hit.id for hit in pg.search("电机 控制 材料 注塑", k=60)}
+    pg.drop()
+
+
+def test_the_embedded_first_pass_over_principal_axes_finds_what_a_full_pass_finds(tmp_path):
+    from kechuang.matching.encoders import HashingEncoder
+
+    docs = corpus(300)
+    full = load_backend(
+        "embedded", {"INDEX_DIR": str(tmp_path / "full"), "ENCODER": HashingEncoder()}
+    )
+    full.reduced_dim = 0
+    reduced = load_backend(
+        "embedded", {"INDEX_DIR": str(tmp_path / "reduced"), "ENCODER": HashingEncoder()}
+    )
+    reduced.reduce_from, reduced.reduced_dim, reduced.reduced_rescore = 1, 32, 60
+    for backend in (full, reduced):
+        backend.rebuild(docs)
+        backend.embed_pending()
+    assert (reduced._open().folder / "reduced.npz").exists()
+    assert not (full._open().folder / "reduced.npz").exists()
+    for query in QUERIES:
+        assert_same(ranked(reduced, query, k=10), ranked(full, query, k=10))
+
+
+def test_a_rebuild_keeps_the_vectors_and_graph_of_unchanged_records():
+    from kechuang.matching.tests.contract import FIELDS, CharacterEncoder
+
+    pg = load_backend(
+        "postgres",
+        {
+            "ENCODER": CharacterEncoder(),
+            "CURSOR": lambda: connection.cursor(),
+            "ATOMIC": transaction.atomic,
+            "TABLE": "matching_impacts_test",
+            "GRAPH_K": 2,
+        },
+    )
+    pg.rebuild(FIELDS)
+    assert pg.embed_pending() == len(FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, neighbours FROM matching_impacts_test")
+        graph = dict(cursor.fetchall())
+    changed = Document(id=FIELDS[0].id, type="expert", fields={"title": "全新的内容"})
+    pg.rebuild([changed, *FIELDS[1:]])
+    assert pg.status()["vectors_pending"] == 1  # only the changed record waits for the encoder
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, neighbours FROM matching_impacts_test")
+        kept = dict(cursor.fetchall())
+    assert kept.pop(changed.id) is None
+    assert kept == {doc_id: graph[doc_id] for doc_id in kept}
+    pg.drop()

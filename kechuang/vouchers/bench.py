@@ -1,0 +1,211 @@
+"""The voucher part of ``kechuang bench ledger``: sustained voucher uses and redemptions per second, and
+the voucher invariants after the run.
+
+Set-up (not timed): two regions of a federation, a programme of the first honouring the second, one
+enterprise per client holding one large voucher, four active providers (two per region). Timed:
+
+- **voucher use**: hold the voucher share of a fee and settle it (two ledger entries) — what an order or a
+  booking does;
+- **redemption**: the issuing region approves a submitted redemption (spent → provider payable, plus the
+  inter-region debt when the provider is in the other region) — the money movement of 兑付.
+
+The submitted redemptions are written directly for the set-up: their evidence upload and screening are
+not what is measured.
+"""
+
+import datetime
+import random
+import uuid
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from kechuang.accounts.models import Membership, OperatorMandate
+from kechuang.core.actions import Refused
+from kechuang.core.models import Federation, Region
+from kechuang.directory.models import Organization
+from kechuang.ledger.queries import violations
+from kechuang.vouchers import payments, providers, redemptions, services
+from kechuang.vouchers.models import Redemption, VoucherHold
+from kechuang.vouchers.queries import voucher_violations
+
+FACE = Decimal("1000000")
+
+
+def _setup(clients: int, now):
+    tag = uuid.uuid4().hex[:6]
+    User = get_user_model()
+    a = Region.objects.create(code=f"9{tag[:5]}"[:6], name="甲区", level=Region.Level.DISTRICT)
+    b = Region.objects.create(code=f"8{tag[:5]}"[:6], name="乙市", level=Region.Level.CITY)
+    federation = Federation.objects.create(name=f"基准联盟{tag}")
+    federation.members.set([a, b])
+    operator = User.objects.create(username=f"bench-op-{tag}")
+    OperatorMandate.objects.create(user=operator, region=a, office="甲区科协")
+    OperatorMandate.objects.create(user=operator, region=b, office="乙市科协")
+    programme = services.define_programme(
+        operator,
+        region=a,
+        year=now.year,
+        name="基准创新券",
+        issuer="甲区科技局",
+        budget=FACE * (clients + 1),
+        annual_cap=FACE,
+        copay_percent=Decimal("50"),
+        face_values=[FACE],
+        validity_days=365,
+        applications_open=now.date() - datetime.timedelta(days=1),
+        applications_close=now.date() + datetime.timedelta(days=1),
+        partner_regions=[b],
+        federation=federation,
+        pair_norm=1000,
+        now=now,
+    )
+
+    def organization(name, kind, region, n):
+        org = Organization.objects.create(name=f"{name}{tag}-{n}", kind=kind, region=region)
+        user = User.objects.create(username=f"bench-{kind}-{tag}-{n}")
+        Membership.objects.create(user=user, organization=org)
+        return org, user
+
+    shops = []
+    for n, region in enumerate([a, a, b, b]):
+        org, user = organization("基准检测中心", Organization.Kind.TESTING, region, n)
+        enrolment = providers.request_enrolment(
+            user,
+            org,
+            self_assessment="基准",
+            qualifications="CMA",
+            legal_representative=f"法人{n}",
+            phone=f"0000{n}",
+            now=now - datetime.timedelta(days=9),
+        )
+        providers.check_enrolment(
+            operator, enrolment, passed=True, now=now - datetime.timedelta(days=9)
+        )
+        shops.append((org, user))
+    providers.activate_after_notice(now)
+    firms = []
+    for n in range(clients):
+        org, user = organization("基准企业", Organization.Kind.ENTERPRISE, a, n)
+        application = services.apply_for_vouchers(
+            user,
+            programme,
+            organization=org,
+            plan="基准",
+            estimated_fee=FACE * 2,
+            requested=FACE,
+            now=now,
+        )
+        services.decide_application(operator, application, granted=FACE, now=now)
+        firms.append((org, user, application.vouchers.get()))
+    return operator, shops, firms
+
+
+def run_voucher_bench(command, total: int, clients: int) -> bool:
+    """Time voucher uses and redemptions; print the voucher invariants; True when they fail."""
+    from django.db import connection
+
+    now = timezone.now()
+    parallel = clients if connection.vendor == "postgresql" and clients > 1 else 1
+    operator, shops, firms = _setup(parallel, now)
+    each = max(total // parallel, 10)
+
+    def use(n):
+        _org, user, voucher = firms[n]
+        counter = iter(range(10**9))
+
+        def one(rng: random.Random) -> str:
+            shop, _ = shops[rng.randrange(len(shops))]
+            try:
+                hold = payments.hold_payment(
+                    user,
+                    voucher=voucher,
+                    provider=shop,
+                    item_kind="service",
+                    category="testing",
+                    fee=Decimal(rng.randint(100, 5000)),
+                    reference="bench",
+                    idempotency_key=f"bench-{voucher.pk}-{next(counter)}",
+                    now=now,
+                )
+                payments.settle_payment(user, hold=hold, actual_fee=hold.fee, now=now)
+            except Refused as refused:
+                return refused.code
+            return "ok"
+
+        return one
+
+    command.stdout.write("")
+    command.stdout.write(f"innovation vouchers ({connection.vendor}, {parallel} client(s))")
+    command.stdout.write(f"{'run':<34}{'ops/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'refused':>9}")
+    per_client = {n: use(n) for n in range(parallel)}
+    command.report(
+        f"voucher use (hold+settle), {parallel}",
+        *_threads(command, lambda n, rng: per_client[n](rng), parallel, each),
+    )
+    # the submitted redemptions (set-up, untimed)
+    holds = list(
+        VoucherHold.objects.filter(
+            status=VoucherHold.Status.SETTLED, settled_amount__gt=0, redemption__isnull=True
+        ).select_related("voucher__programme__region", "provider__region")
+    )
+    a = firms[0][2].programme.region
+    member_of = {a.pk: a}
+    rows = Redemption.objects.bulk_create(
+        [
+            Redemption(
+                hold=h,
+                provider_id=h.provider_id,
+                issuing_region=a,
+                provider_region=member_of.get(h.provider.region_id, h.provider.region),
+                amount=h.settled_amount,
+                submitted_by=operator,
+                submitted_at=now,
+            )
+            for h in holds
+        ]
+    )
+    ids = [r.pk for r in rows]
+    slices = {n: ids[n::parallel] for n in range(parallel)}
+
+    def approve(n, rng):
+        pk = slices[n].pop() if slices[n] else None
+        if pk is None:
+            return "none"
+        redemption = Redemption.objects.select_related(
+            "hold__voucher", "provider", "issuing_region", "provider_region"
+        ).get(pk=pk)
+        try:
+            redemptions.decide_redemption(operator, redemption, approve=True, now=now)
+        except Refused as refused:
+            return refused.code
+        return "ok"
+
+    command.report(
+        f"redemption approval, {parallel}",
+        *_threads(command, approve, parallel, max(len(ids) // parallel, 1)),
+    )
+    found = violations() + voucher_violations()
+    command.stdout.write(f"voucher invariants: {len(found)} violations")
+    for line in found[:10]:
+        command.stdout.write(f"  {line}")
+    return bool(found)
+
+
+def _threads(command, operation, clients: int, each: int):
+    if clients == 1:
+        return command.clients(lambda rng: operation(0, rng), 1, each)
+    import threading
+
+    index = iter(range(clients))
+    lock = threading.Lock()
+    numbers = threading.local()
+
+    def bound(rng):
+        if not hasattr(numbers, "n"):
+            with lock:
+                numbers.n = next(index)
+        return operation(numbers.n, rng)
+
+    return command.clients(bound, clients, each)

@@ -1,0 +1,228 @@
+"""Pages and API as each role uses them: nothing answers 500, refusals say why and change nothing, money-
+moving API calls are idempotent."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from kechuang.accounts.factories import UserFactory
+from kechuang.directory.factories import ServiceItemFactory
+from kechuang.ledger.models import Entry
+from kechuang.vouchers import clearing, redemptions
+from kechuang.vouchers.factories import member, operator_of
+from kechuang.vouchers.models import ServiceOrder, VoucherApplication, VoucherHold
+from kechuang.vouchers.tests.conftest import NOW, make_world
+from kechuang.vouchers.tests.test_redemptions import delivered, evidence
+
+
+@pytest.fixture
+def world(db):
+    """The pages use the real clock: vouchers issued now, valid for a year."""
+    from django.utils import timezone
+
+    return make_world(timezone.now())
+
+
+def auditor():
+    user = UserFactory(username="auditor-test")
+    group, _ = Group.objects.get_or_create(name="审计")
+    group.permissions.add(Permission.objects.get(codename="audit_ledger"))
+    user.groups.add(group)
+    return user
+
+
+def test_public_pages(client, world):
+    assert client.get(reverse("vouchers:index")).status_code == 200
+    page = client.get(reverse("vouchers:programme", args=[world.programme.pk]))
+    assert page.status_code == 200
+    assert "创新券最多支付合格费用的 50%" in page.content.decode()
+    assert client.get(reverse("vouchers:wallet")).status_code == 302  # to log in
+
+
+def test_service_page_shows_vouchers_usable_for_active_providers(client, world):
+    item = ServiceItemFactory(provider=world.provider)
+    client.force_login(world.owner)
+    text = client.get(item.get_absolute_url()).content.decode()
+    assert "可使用创新券" in text and reverse("vouchers:order", args=[item.pk]) in text
+
+
+def test_enterprise_orders_with_a_quote_then_confirms(client, world):
+    item = ServiceItemFactory(provider=world.provider, price=4000)
+    client.force_login(world.owner)
+    url = reverse("vouchers:order", args=[item.pk])
+    voucher = world.vouchers[0]
+    quoted = client.post(url, {"voucher": voucher.pk, "fee": "4000", "key": "abc"})
+    assert "企业自付 2,000.00 元" in quoted.content.decode()
+    assert not ServiceOrder.objects.exists()
+    done = client.post(url, {"voucher": voucher.pk, "fee": "4000", "key": "abc", "confirm": "1"})
+    assert done.status_code == 302
+    again = client.post(url, {"voucher": voucher.pk, "fee": "4000", "key": "abc", "confirm": "1"})
+    assert again.status_code == 302 and ServiceOrder.objects.count() == 1
+    wallet = client.get(reverse("vouchers:wallet")).content.decode()
+    assert voucher.code in wallet
+
+
+def test_bad_order_input_says_what_is_wrong(client, world):
+    item = ServiceItemFactory(provider=world.provider)
+    client.force_login(world.owner)
+    page = client.post(reverse("vouchers:order", args=[item.pk]), {"voucher": "x", "fee": "-1"})
+    assert page.status_code == 200 and "field-error" in page.content.decode()
+
+
+def test_operator_decides_an_application_on_the_desk(client, world):
+    application = VoucherApplication.objects.create(
+        programme=world.programme,
+        organization=world.enterprise,
+        plan="检测",
+        estimated_fee=Decimal("20000"),
+        requested=Decimal("10000"),
+        submitted_by=world.owner,
+        submitted_at=NOW,
+    )
+    op = operator_of(world.jiading)
+    client.force_login(op)
+    assert client.get(reverse("vouchers:manage")).status_code == 200
+    url = reverse("vouchers:decide_application", args=[application.pk])
+    page = client.post(url, {"granted": "5000", "reason": ""}, follow=True)
+    assert "部分批准或不批准时请写明理由" in page.content.decode()
+    application.refresh_from_db()
+    assert application.status == VoucherApplication.Status.SUBMITTED
+    client.post(url, {"granted": "5000", "reason": "预算有限，先批一半"})
+    application.refresh_from_db()
+    assert application.status == VoucherApplication.Status.PARTLY
+    assert application.vouchers.count() == 1
+
+
+def test_provider_redeems_and_operator_approves(client, world):
+    order = delivered(world, world.provider)
+    client.force_login(member(world.provider))
+    assert client.get(reverse("vouchers:provider")).status_code == 200
+    response = client.post(reverse("vouchers:redeem", args=[order.hold.pk]), evidence())
+    assert response.status_code == 302
+    redemption = order.hold.redemption
+    client.force_login(operator_of(world.jiading))
+    response = client.post(redemption.get_absolute_url(), {"approve": "1", "reason": ""})
+    redemption.refresh_from_db()
+    assert redemption.status == "approved"
+    stranger = UserFactory()
+    client.force_login(stranger)
+    assert client.get(redemption.get_absolute_url()).status_code == 403
+
+
+def test_clearing_page_and_statement_xlsx(client, world):
+    order = delivered(world, world.suzhou_provider)
+    redemption = redemptions.submit_redemption(
+        member(world.suzhou_provider), order.hold, files=evidence(), now=NOW
+    )
+    redemptions.decide_redemption(operator_of(world.jiading), redemption, approve=True, now=NOW)
+    op = operator_of(world.jiading)
+    import datetime
+
+    run = clearing.open_run(
+        op,
+        world.federation,
+        period_start=datetime.date(2018, 12, 1),
+        period_end=datetime.date(2018, 12, 31),
+        now=NOW,
+    )
+    client.force_login(op)
+    page = client.get(run.get_absolute_url())
+    assert page.status_code == 200 and "苏州市" in page.content.decode()
+    xlsx = client.get(reverse("vouchers:clearing_statement", args=[run.pk, "320500"]))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "嘉定区" in values and Decimal("3000.00") in [
+        Decimal(str(v)) for v in values if isinstance(v, int | float)
+    ]
+
+
+def test_auditor_sees_a_zero_trial_balance_and_exports(client, world):
+    delivered(world, world.provider)
+    client.force_login(auditor())
+    page = client.get(reverse("vouchers:audit"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="trial-total">0' in text and 'id="invariants-ok"' in text
+    export = client.get(reverse("vouchers:audit_entries"))
+    body = b"".join(export.streaming_content).decode()
+    assert "vouchers.hold.settled" in body
+    client.force_login(world.owner)
+    assert client.get(reverse("vouchers:audit")).status_code == 403
+
+
+def test_workbench_shows_voucher_queues(client, world):
+    client.force_login(world.owner)
+    page = client.get(reverse("manage:dashboard")).content.decode()
+    assert "可用的创新券" in page
+    client.force_login(auditor())
+    page = client.get(reverse("manage:dashboard")).content.decode()
+    assert "创新券账务审计" in page
+
+
+def test_api_hold_needs_a_key_and_repeats_the_first_answer(client, world):
+    client.force_login(world.owner)
+    body = {
+        "voucher": world.vouchers[0].pk,
+        "provider": world.provider.pk,
+        "item_kind": "instrument",
+        "category": "analytical",
+        "fee": "1000.00",
+        "reference": "booking:1",
+    }
+    url = "/api/vouchers/holds"
+    assert client.post(url, body, content_type="application/json").status_code == 422
+    first = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "k1"}
+    )
+    assert first.status_code == 200 and first.json()["amount"] == "500.00"
+    entries = Entry.objects.count()
+    again = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "k1"}
+    )
+    assert again.json() == first.json() and Entry.objects.count() == entries
+    hold_id = first.json()["id"]
+    settled = client.post(
+        f"/api/vouchers/holds/{hold_id}/settle",
+        {"actual_fee": "800"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "s1"},
+    )
+    assert settled.json()["settled_amount"] == "400.00"
+    repeat = client.post(
+        f"/api/vouchers/holds/{hold_id}/settle",
+        {"actual_fee": "800"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "s1"},
+    )
+    assert repeat.status_code == 200 and repeat.json() == settled.json()
+    refused = client.post(
+        f"/api/vouchers/holds/{hold_id}/release", headers={"Idempotency-Key": "r1"}
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "hold_closed"
+    assert VoucherHold.objects.get(pk=hold_id).status == "settled"
+
+
+@pytest.mark.parametrize("fee", ["abc", "-1", "1e30", "0.001"])
+def test_api_quote_bad_input_is_422_or_409(client, world, fee):
+    client.force_login(world.owner)
+    response = client.post(
+        "/api/vouchers/quote",
+        {
+            "voucher": world.vouchers[0].pk,
+            "provider": world.provider.pk,
+            "item_kind": "service",
+            "category": "testing",
+            "fee": fee,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code in (409, 422)
+
+
+def test_api_programmes_public(client, world):
+    rows = client.get("/api/vouchers/programmes").json()
+    assert rows[0]["copay_percent"] == "50.00"

@@ -1,0 +1,181 @@
+"""32 real PostgreSQL connections racing on one voucher: never overspent, a key raced by all holds once,
+a hold settled or released by all moves once, a redemption decided by all is approved once, and the
+invariants hold afterwards."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import close_old_connections, connection
+
+from kechuang.core.actions import Refused
+from kechuang.ledger.queries import violations
+from kechuang.vouchers import accounts, payments, redemptions, services
+from kechuang.vouchers.factories import member, operator_of
+from kechuang.vouchers.models import Redemption, VoucherHold
+from kechuang.vouchers.queries import voucher_violations
+from kechuang.vouchers.tests.conftest import NOW, make_world
+
+pytestmark = [pytest.mark.postgres_race, pytest.mark.django_db(transaction=True)]
+
+CLIENTS = 32
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("racing connections needs PostgreSQL")
+
+
+def race(target, count=CLIENTS):
+    barrier = threading.Barrier(count)
+    outcomes: list = []
+
+    def run(n):
+        try:
+            barrier.wait()
+            outcomes.append(target(n))
+        except Exception as error:  # deadlocks and 500s end here, and fail the test
+            outcomes.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a client hung"
+    return outcomes
+
+
+def attempt(call):
+    try:
+        return call()
+    except Refused as refused:
+        return refused.code
+
+
+def hold_on(world, voucher, fee, key):
+    return payments.hold_payment(
+        world.owner,
+        voucher=voucher,
+        provider=world.provider,
+        item_kind="service",
+        category="testing",
+        fee=Decimal(fee),
+        reference=key,
+        idempotency_key=key,
+        now=NOW,
+    )
+
+
+def test_many_clients_holding_on_one_voucher_never_overspend_it():
+    world = make_world()
+    voucher = world.vouchers[0]  # 10,000 yuan; each hold takes 50 % of 700 = 350
+    outcomes = race(lambda n: attempt(lambda: hold_on(world, voucher, "700", f"race-{n}")))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    made = [o for o in outcomes if isinstance(o, VoucherHold)]
+    # 28 × 350 = 9,800; the 29th takes the remaining 200; the other three find nothing left
+    assert sorted(h.amount for h in made)[0] == Decimal("200.00") and len(made) == 29, outcomes
+    assert sorted(o for o in outcomes if isinstance(o, str)) == ["no_balance"] * 3
+    held = accounts.account(voucher, accounts.HELD).balance
+    voucher.refresh_from_db()
+    assert (
+        held == sum(h.amount for h in made) and voucher.account.balance == Decimal("10000") - held
+    )
+    assert voucher.account.balance >= 0
+    refused = race(lambda n: attempt(lambda: hold_on(world, voucher, "700", f"more-{n}")))
+    if voucher.account.balance == 0:
+        assert set(refused) == {"no_balance"}
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_a_key_raced_by_every_client_holds_once():
+    world = make_world()
+    voucher = world.vouchers[0]
+    outcomes = race(lambda n: attempt(lambda: hold_on(world, voucher, "1000", "one-key")))
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    assert accounts.account(voucher, accounts.HELD).balance == Decimal("500.00")
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_settle_and_release_raced_move_once():
+    world = make_world()
+    voucher = world.vouchers[0]
+    hold = hold_on(world, voucher, "2000", "to-close")
+
+    def close(n):
+        if n % 2:
+            return attempt(lambda: payments.release_payment(world.owner, hold=hold, now=NOW))
+        return attempt(
+            lambda: payments.settle_payment(
+                world.owner, hold=hold, actual_fee=Decimal("1000"), now=NOW
+            )
+        )
+
+    outcomes = race(close)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert len([o for o in outcomes if isinstance(o, VoucherHold)]) == 1
+    assert outcomes.count("hold_closed") == CLIENTS - 1
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_a_redemption_decided_by_every_client_is_approved_once():
+    world = make_world()
+    item_hold = hold_on(world, world.vouchers[0], "3000", "to-redeem")
+    payments.settle_payment(world.owner, hold=item_hold, actual_fee=Decimal("3000"), now=NOW)
+    files = {
+        k: SimpleUploadedFile(f"{k}.pdf", PDF, content_type="application/pdf")
+        for k in redemptions.REQUIRED_EVIDENCE
+    }
+    redemption = redemptions.submit_redemption(
+        member(world.provider), item_hold, files=files, now=NOW
+    )
+    operator = operator_of(world.jiading)
+    outcomes = race(
+        lambda n: attempt(
+            lambda: redemptions.decide_redemption(operator, redemption, approve=True, now=NOW)
+        )
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert len([o for o in outcomes if isinstance(o, Redemption)]) == 1
+    assert accounts.account(world.provider, accounts.PAYABLE).balance == Decimal("1500.00")
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_decisions_racing_on_one_budget_never_exceed_it():
+    world = make_world()
+    programme = world.programme
+    # budget left 980,000; 32 enterprises asking 50,000 each = 1,600,000: some must be refused
+    from kechuang.directory.factories import OrganizationFactory
+
+    firms = [OrganizationFactory(region=world.jiading) for _ in range(CLIENTS)]
+    applications = [
+        services.apply_for_vouchers(
+            member(f),
+            programme,
+            organization=f,
+            plan="检测",
+            estimated_fee=Decimal("100000"),
+            requested=Decimal("50000"),
+            now=NOW,
+        )
+        for f in firms
+    ]
+    operator = operator_of(world.jiading)
+    outcomes = race(
+        lambda n: attempt(
+            lambda: services.decide_application(
+                operator, applications[n], granted=Decimal("50000"), now=NOW
+            )
+        )
+    )
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert outcomes.count("budget_exhausted") == CLIENTS - 19  # 19 × 50,000 = 950,000 ≤ 980,000
+    assert accounts.account(programme, accounts.UNISSUED).balance == Decimal("30000.00")
+    assert violations() == [] and voucher_violations() == []

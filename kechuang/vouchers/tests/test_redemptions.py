@@ -1,0 +1,180 @@
+"""Orders → delivery → redemption with evidence → decision by the issuing region (flags need an override) →
+monthly batch paid; cross-region debts; expiry and cancellation returning value to the budget."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kechuang.core.actions import Refused
+from kechuang.directory.factories import ServiceItemFactory
+from kechuang.ledger.models import Entry
+from kechuang.ledger.queries import violations
+from kechuang.vouchers import accounts, redemptions, services
+from kechuang.vouchers.factories import member, operator_of
+from kechuang.vouchers.models import Redemption, ServiceOrder, Voucher
+from kechuang.vouchers.queries import voucher_violations
+from kechuang.vouchers.tests.conftest import NOW
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def evidence(**overrides):
+    files = {
+        kind: SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
+        for kind in redemptions.REQUIRED_EVIDENCE
+    }
+    files.update(overrides)
+    return files
+
+
+def delivered(world, provider, fee="6000", key="o1"):
+    item = ServiceItemFactory(provider=provider, category="testing", price=fee)
+    order = redemptions.place_order(
+        world.owner,
+        service_item=item,
+        voucher=world.vouchers[0],
+        fee=Decimal(fee),
+        idempotency_key=key,
+        now=NOW,
+    )
+    return redemptions.deliver_order(member(provider), order, now=NOW)
+
+
+def test_order_holds_the_share_and_delivery_settles_it(world):
+    order = delivered(world, world.provider)
+    assert order.status == ServiceOrder.Status.DELIVERED
+    assert order.hold.settled_amount == Decimal("3000.00")
+    again = redemptions.place_order(
+        world.owner,
+        service_item=order.service_item,
+        voucher=world.vouchers[0],
+        fee=Decimal("6000"),
+        idempotency_key="o1",
+        now=NOW,
+    )
+    assert again.pk == order.pk
+
+
+def test_redemption_in_region_approved_and_paid(world):
+    order = delivered(world, world.provider)
+    redemption = redemptions.submit_redemption(
+        member(world.provider), order.hold, files=evidence(), now=NOW
+    )
+    assert redemption.flags == [] and redemption.amount == Decimal("3000.00")
+    assert redemption.evidence.count() == 4
+    with pytest.raises(Refused):
+        redemptions.submit_redemption(member(world.provider), order.hold, files=evidence(), now=NOW)
+    decided = redemptions.decide_redemption(
+        operator_of(world.jiading), redemption, approve=True, now=NOW
+    )
+    assert decided.status == Redemption.Status.APPROVED and decided.batch.region == world.jiading
+    payable = accounts.account(world.provider, accounts.PAYABLE)
+    assert payable.balance == Decimal("3000.00")
+    redemptions.mark_batch_paid(
+        operator_of(world.jiading), decided.batch, reference="JD-201812-001", now=NOW
+    )
+    payable.refresh_from_db()
+    assert payable.balance == 0
+    assert accounts.account(world.provider, accounts.SETTLED).balance == Decimal("3000.00")
+    decided.refresh_from_db()
+    assert decided.status == Redemption.Status.PAID
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_only_the_issuing_region_decides(world):
+    order = delivered(world, world.suzhou_provider)
+    redemption = redemptions.submit_redemption(
+        member(world.suzhou_provider), order.hold, files=evidence(), now=NOW
+    )
+    assert redemption.provider_region == world.suzhou and redemption.is_cross_region
+    with pytest.raises(Refused) as refused:
+        redemptions.decide_redemption(operator_of(world.suzhou), redemption, approve=True, now=NOW)
+    assert refused.value.code == "forbidden"
+    redemptions.decide_redemption(operator_of(world.jiading), redemption, approve=True, now=NOW)
+    assert accounts.owes(world.jiading, world.suzhou).balance == Decimal("-3000.00")
+    assert accounts.due(world.suzhou, world.jiading).balance == Decimal("3000.00")
+
+
+def test_bad_evidence_is_refused_with_the_kind(world):
+    order = delivered(world, world.provider)
+    bad = SimpleUploadedFile("invoice.pdf", b"MZ\x90\x00binary", content_type="application/pdf")
+    with pytest.raises(ValidationError) as error:
+        redemptions.submit_redemption(
+            member(world.provider), order.hold, files=evidence(invoice=bad), now=NOW
+        )
+    assert "发票" in str(error.value)
+    files = evidence()
+    del files["receipt"]
+    with pytest.raises(ValidationError):
+        redemptions.submit_redemption(member(world.provider), order.hold, files=files, now=NOW)
+    assert not Redemption.objects.exists()
+
+
+def test_related_party_is_flagged_and_needs_an_override(world):
+    world.enterprise.address = "上海市嘉定区叶城路 1288 号"
+    world.enterprise.save()
+    world.provider.address = "上海市嘉定区叶城路1288号"
+    world.provider.save()
+    order = delivered(world, world.provider)
+    redemption = redemptions.submit_redemption(
+        member(world.provider), order.hold, files=evidence(), now=NOW
+    )
+    assert [f["rule"] for f in redemption.flags] == ["address"]
+    entries = Entry.objects.count()
+    with pytest.raises(Refused) as refused:
+        redemptions.decide_redemption(operator_of(world.jiading), redemption, approve=True, now=NOW)
+    assert refused.value.code == "flagged"
+    assert Entry.objects.count() == entries
+    redemption.refresh_from_db()
+    assert redemption.status == Redemption.Status.SUBMITTED
+    decided = redemptions.decide_redemption(
+        operator_of(world.jiading),
+        redemption,
+        approve=True,
+        override="经核查为同一园区不同楼栋，非关联方。",
+        now=NOW,
+    )
+    assert decided.status == Redemption.Status.APPROVED and decided.override
+
+
+def test_shared_user_and_pair_frequency_flags(world):
+    from kechuang.accounts.factories import MembershipFactory
+
+    MembershipFactory(organization=world.provider, user=world.owner)
+    world.programme.pair_norm = 1
+    world.programme.save()
+    delivered(world, world.provider, fee="100", key="a")
+    order = delivered(world, world.provider, fee="100", key="b")
+    redemption = redemptions.submit_redemption(world.owner, order.hold, files=evidence(), now=NOW)
+    assert {f["rule"] for f in redemption.flags} == {"platform_user", "pair_frequency"}
+
+
+def test_expiry_returns_unspent_value_to_the_budget(world):
+    order = delivered(world, world.provider, fee="2000")
+    unissued = accounts.account(world.programme, accounts.UNISSUED)
+    before = unissued.balance
+    later = NOW + timedelta(days=366)
+    summary = services.expire_vouchers(later)
+    assert summary.startswith("2 vouchers expired")
+    unissued.refresh_from_db()
+    assert unissued.balance == before + Decimal("19000.00")
+    voucher = Voucher.objects.get(pk=order.hold.voucher_id)
+    assert voucher.status == Voucher.Status.EXPIRED and voucher.returned == Decimal("9000.00")
+    assert services.expire_vouchers(later).startswith("0 vouchers")
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_cancel_needs_a_reason_and_returns_value(world):
+    voucher = world.vouchers[1]
+    with pytest.raises(Refused):
+        services.cancel_voucher(operator_of(world.jiading), voucher, reason=" ", now=NOW)
+    returned = services.cancel_voucher(
+        operator_of(world.jiading), voucher, reason="企业注销", now=NOW
+    )
+    assert returned == Decimal("10000.00")
+    with pytest.raises(Refused):
+        services.cancel_voucher(operator_of(world.jiading), voucher, reason="再次", now=NOW)
+    assert voucher_violations() == []
