@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kechuang.demands",
     "kechuang.challenges",
     "kechuang.notifications",
+    "kechuang.indicators",
     "kechuang.ledger",  # double-entry ledger shared by every capability that moves money
     "kechuang.contracts",
     "kechuang.auctions",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("manage/", include("kechuang.workbench.urls")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
+    path("indicators/", include("kechuang.indicators.urls")),
     path("contracts/", include("kechuang.contracts.urls")),
     path("auctions/", include("kechuang.auctions.urls")),
     path("booking/", include("kechuang.booking.urls")),

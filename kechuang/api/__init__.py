@@ -29,6 +29,7 @@ from kechuang.contracts.api import router as contracts_router
 from kechuang.core.actions import Refused
 from kechuang.demands.api import router as demands_router
 from kechuang.directory.api import router as directory_router
+from kechuang.indicators.api import router as indicators_router
 from kechuang.search.api import router as vocabulary_router
 from kechuang.vouchers.api import router as vouchers_router
 
@@ -54,6 +55,7 @@ api.add_router("/directory/", directory_router)
 api.add_router("/demands/", demands_router)
 api.add_router("/challenges/", challenges_router)
 api.add_router("/vocabulary/", vocabulary_router)
+api.add_router("/indicators/", indicators_router)
 api.add_router("/contracts/", contracts_router)
 api.add_router("/auctions/", auctions_router)
 

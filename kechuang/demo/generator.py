@@ -52,6 +52,7 @@ from kechuang.directory.models import (
     TierRecord,
 )
 from kechuang.directory.validators import credit_code_check_char, patent_check_digit
+from kechuang.indicators.demo import load_demo_indicators
 from kechuang.vouchers.demo import load_demo_vouchers
 
 SEED = 20211
@@ -372,6 +373,7 @@ class DemoBuilder:
         self.submissions_awaiting_review(ruian, exclude=enterprise)
         load_demo_vouchers(federation, enterprise=enterprise)
         load_demo_bookings(institution=institution, enterprise=enterprise)
+        load_demo_indicators()  # after the records its formulas read (contracts' turnover)
         return federation
 
     def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:

@@ -20,6 +20,7 @@ from kechuang.demands.models import Demand, Engagement
 from kechuang.demands.queries import stalled_engagements
 from kechuang.directory.models import Status
 from kechuang.directory.services import RECORD_TYPES
+from kechuang.indicators.queries import indicator_queues
 
 SHORT_LIST = 8  # rows of each "latest" list; the full list is one link away
 
@@ -210,6 +211,7 @@ def operator_section(user) -> OperatorSection:
             ).count(),
             manage,
         ),
+        *(Queue(*queue) for queue in indicator_queues(regions)),
         Queue(
             _("待审核的拍卖专场"),
             AuctionSession.objects.filter(

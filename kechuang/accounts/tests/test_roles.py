@@ -60,6 +60,7 @@ OPERATOR_MENU = [
     reverse("manage:review"),
     reverse("demands:console"),
     reverse("challenges:manage"),
+    reverse("indicators:board"),
     reverse("demands:pools"),
     reverse("auctions:manage"),
     reverse("vouchers:manage"),
@@ -126,7 +127,7 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
     client.force_login(world.ruian_operator)
     menu = role_menu(client.get(reverse("directory:home")).text)
     assert menu == [
-        *OPERATOR_MENU[:6],
+        *OPERATOR_MENU[:7],
         reverse("demands:create"),
         reverse("vouchers:wallet"),
         reverse("demands:inbox"),
@@ -134,7 +135,7 @@ def test_a_person_with_several_roles_sees_each_roles_menu(client, world, expert_
         reverse("demands:engagements"),
         reverse("contracts:register"),
         reverse("booking:mine"),
-        *OPERATOR_MENU[8:],
+        *OPERATOR_MENU[9:],
     ]
 
 
@@ -237,6 +238,8 @@ def test_operator_workbench_counts_its_regions_queues_only(client, world):
         "七天无进展的对接": 0,
         "待审核的榜单任务": 0,
         "待形式审查的揭榜申请": 0,
+        "待审核的指标填报": 0,
+        "停滞的签约项目": 0,
         "待审核的拍卖专场": 0,
         "待认定登记的技术合同": 0,
     }
@@ -325,8 +328,8 @@ def test_workbench_queries_stay_bounded_for_every_role_at_once(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("manage:dashboard"))
     # one count per queue: 36, then contracts and auctions two, the voucher section a fixed 8 (three
-    # operator queues, one enterprise, two provider queues and the auditor permission (two))
-    assert len(few.captured_queries) <= 46
+    # operator queues, one enterprise, two provider queues and the auditor permission (two)), indicators two
+    assert len(few.captured_queries) <= 48
     assert sections(response.text) == [
         "operator",
         "enterprise",

@@ -20,6 +20,7 @@ def test_every_operation_declares_the_error_answers(client, db):
         "auctions",
         "booking",
         "vouchers",
+        "indicators",
     }
     for path, method, operation in operations:
         responses = operation["responses"]

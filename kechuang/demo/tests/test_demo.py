@@ -301,7 +301,9 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     university = Membership.objects.get(user__username="institution").organization
     assert university.kind == "university"
     assert Expert.objects.get(user__username="expert").is_part_time_engineer
-    assert User.objects.filter(password=admin.password).count() == 8
+    assert (
+        User.objects.filter(password=admin.password).count() == 9
+    )  # with wenzhou2, the indicators approver
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed
     for username in [

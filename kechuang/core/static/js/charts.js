@@ -6,7 +6,14 @@
  * The rows come from the element with id ID: a json_script of [name, value] pairs or {name, value}
  * objects, or any element whose children carry data-value (their text is the name). Without rows, or
  * when every value is zero, the chart shows its title and the data-empty text instead of an empty circle.
- * data-unit divides the values (yuan shown in 万元).
+ * data-unit divides the values (yuan shown in 万元). A row may carry a url: clicking its bar or slice opens it
+ * (an indicator's figure opens its lineage).
+ *
+ *   <div class="chart" data-chart="line|stack" data-source="ID" …></div>
+ *
+ * draws several series over shared categories from a json_script of {categories: [...], series: [{name,
+ * data: [...], urls: [...]}]} (months or years on the x axis, one series per district or tier step);
+ * null values leave a gap, and a point with a url opens it.
  */
 (function () {
   "use strict";
@@ -15,7 +22,7 @@
     if (!source) return [];
     if (source.tagName === "SCRIPT") {
       return JSON.parse(source.textContent).map(function (row) {
-        return Array.isArray(row) ? {name: row[0], value: Number(row[1])} : {name: row.name, value: Number(row.value)};
+        return Array.isArray(row) ? {name: row[0], value: Number(row[1])} : {name: row.name, value: Number(row.value), url: row.url};
       });
     }
     return Array.prototype.map.call(source.querySelectorAll("[data-value]"), function (item) {
@@ -46,7 +53,7 @@
       base.grid = {left: 60, right: 16};
       base.xAxis = {type: "category", data: data.map(function (r) { return r.name; })};
       base.yAxis = {type: "value"};
-      base.series = [{type: "bar", data: data.map(function (r) { return r.value; })}];
+      base.series = [{type: "bar", data: data.map(function (r) { return r.value; }), cursor: "pointer"}];
     } else if (kind === "funnel") {
       base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, left: "6%", width: "62%", label: {formatter: "{b}" + LABEL_SEPARATOR + "{c}"}, data: data}];
     } else {
@@ -55,7 +62,50 @@
     return base;
   }
 
+  function multi(el) {
+    var source = document.getElementById(el.dataset.source);
+    var spec = source ? JSON.parse(source.textContent) : {categories: [], series: []};
+    var title = el.dataset.title || "";
+    if (el.dataset.unitLabel) title += "（" + el.dataset.unitLabel + "）";
+    var unit = Number(el.dataset.unit || 1);
+    var empty = spec.series.every(function (s) { return s.data.every(function (v) { return !v; }); });
+    if (empty) {
+      showEmpty(el, title, el.dataset.empty || "");
+      return;
+    }
+    if (!window.echarts) return;
+    var stack = el.dataset.chart === "stack";
+    var chart = window.echarts.init(el);
+    chart.setOption({
+      title: {text: title, textStyle: {fontSize: 15}},
+      tooltip: {trigger: "axis"},
+      legend: {type: "scroll", bottom: 0},
+      grid: {left: 60, right: 16, top: 40, bottom: 50},
+      xAxis: {type: "category", data: spec.categories},
+      yAxis: {type: "value"},
+      series: spec.series.map(function (s) {
+        return {
+          name: s.name,
+          type: stack ? "bar" : "line",
+          stack: stack ? "total" : undefined,
+          connectNulls: false,
+          data: s.data.map(function (v) { return v === null ? null : Number(v) / unit; })
+        };
+      })
+    });
+    chart.on("click", function (params) {
+      var s = spec.series[params.seriesIndex];
+      var url = s && s.urls && s.urls[params.dataIndex];
+      if (url) window.location.href = url;
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
   function draw(el) {
+    if (el.dataset.chart === "line" || el.dataset.chart === "stack") {
+      multi(el);
+      return;
+    }
     var data = rows(document.getElementById(el.dataset.source));
     var unit = Number(el.dataset.unit || 1);
     var title = el.dataset.title || "";
@@ -69,6 +119,10 @@
     if (!window.echarts) return;
     var chart = window.echarts.init(el);
     chart.setOption(option(el.dataset.chart, title, data));
+    chart.on("click", function (params) {
+      var row = data[params.dataIndex];
+      if (row && row.url) window.location.href = row.url;
+    });
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
