@@ -1,7 +1,9 @@
 """Reads for demand pages, the expert inbox and the operator console: matches with their evidence, the
 funnel and stalled engagements."""
 
-from dataclasses import dataclass, field
+import html
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
@@ -20,7 +22,7 @@ from kechuang.directory.models import (
     ServiceItem,
 )
 from kechuang.directory.search import region_codes
-from kechuang.matching.base import Hit
+from kechuang.matching.base import Evidence, Hit
 from kechuang.matching.evidence import STRENGTH_BANDS, band
 from kechuang.matching.text import normalize
 
@@ -45,6 +47,11 @@ EVIDENCE_FIELDS = {
     "model_number": _("规格型号"),
     "manufacturer": _("生产厂商"),
     "context": _("产业链与领域"),
+    # an organisation's evidence through its own people and records (see _member_evidence)
+    "member_expert": _("本单位专家"),
+    "member_achievement": _("本单位成果"),
+    "member_instrument": _("本单位仪器"),
+    "member_service": _("本单位服务"),
 }
 
 
@@ -243,6 +250,151 @@ def _chain_enterprises(demand: Demand, pks: list[int]) -> set[int]:
     )
 
 
+# The field naming what a capability record is: an instrument's name says what it tests or measures
+# (盐雾腐蚀试验箱, 电池充放电测试系统), a service item's title its scope.
+CAPABILITY_NAMES = {
+    MatchType.INSTRUMENT: (Instrument, "name"),
+    MatchType.SERVICE: (ServiceItem, "title"),
+}
+_NAME_VOCABULARY: dict[str, tuple[tuple, frozenset[str]]] = {}
+
+
+def name_vocabulary(kind: str) -> frozenset[str]:
+    """The key phrases of the names of the published records of a capability type — what records of
+    that type can be asked for — cached until a record of the type changes."""
+    model, field_name = CAPABILITY_NAMES[kind]
+    records = model.objects.published()
+    stamp = (
+        records.count(),
+        records.order_by("-updated_at").values_list("updated_at", flat=True)[:1].first(),
+    )
+    cached = _NAME_VOCABULARY.get(kind)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    from kechuang.matching.evidence import phrases_of
+    from kechuang.search.indexing import current_analyzer
+
+    analyzer = current_analyzer()
+    names = set(records.values_list(field_name, flat=True).distinct())
+    words = frozenset(w for name in names for w in phrases_of(analyzer, name))
+    _NAME_VOCABULARY[kind] = (stamp, words)
+    return words
+
+
+def capability_need(kind: str, text: str) -> tuple[str, float]:
+    """What a demand asks of a capability type: its key phrases that name something records of the
+    type are (an instrument's test or measurand, a service's scope) — 电池, 盐雾, 疲劳 — or ``""``
+    for another type or a demand that names none — and the share of the demand it is (by count of
+    its key phrases, of at most :data:`~kechuang.matching.evidence.FULL_MATCH_PHRASES`; square root).
+    Searched apart from the whole demand, a short record
+    is measured against what a record of its kind can answer, not against every phrase of a long
+    demand (which let the copies of one model that share a common word crowd the pool)."""
+    if kind not in CAPABILITY_NAMES:
+        return "", 0.0
+    from kechuang.matching.evidence import FULL_MATCH_PHRASES, phrases_of
+    from kechuang.search.indexing import current_analyzer
+
+    vocabulary = name_vocabulary(kind)
+    phrases = phrases_of(current_analyzer(), text)
+    need = [w for w in phrases if w in vocabulary]
+    if not need:
+        return "", 0.0
+    return " ".join(need), min(1.0, len(need) / min(FULL_MATCH_PHRASES, len(phrases))) ** 0.5
+
+
+def _named_share(hit: Hit, name_field: str) -> float:
+    """The share of a record's name phrases (count) that the hit's evidence answers in the name: 1 for
+    空压机性能试验台 found by 空压机, ¼ for 皮革物理性能与收缩温度检测 found by 温度 — how much of what
+    the record is the demand asks for. 0 when the name answers nothing (a word of its description)."""
+    from kechuang.matching.evidence import phrases_of
+    from kechuang.search.indexing import current_analyzer
+
+    answered = {t for ev in hit.evidence if ev.field == name_field for t in ev.terms}
+    if not answered:
+        return 0.0
+    name = re.sub(r"<[^>]+>", "", next(ev.snippet for ev in hit.evidence if ev.field == name_field))
+    words = phrases_of(current_analyzer(), html.unescape(name))
+    return min(1.0, len(answered) / len(words)) if words else 0.0
+
+
+def _merged(hits: list[Hit], focused: list[Hit]) -> list[Hit]:
+    """The whole demand's hits, then the focused search's others; a record both found keeps the
+    whole demand's evidence and the larger strength. A focused hit's strength is its share of the
+    capability need (see :func:`~kechuang.matching.evidence.record_strength`) times the need's share
+    of the demand times the share of its name the demand asks for (:func:`_named_share`), so a record
+    answering a one-word need of a long demand, or one common word of its name, is not 强."""
+    strength = {hit.id: hit.strength for hit in focused}
+    seen = {hit.id for hit in hits}
+    merged = [replace(hit, strength=max(hit.strength, strength.get(hit.id, 0.0))) for hit in hits]
+    return merged + [hit for hit in focused if hit.id not in seen]
+
+
+MEMBER_TYPES = (
+    MatchType.EXPERT,
+    MatchType.ACHIEVEMENT,
+    MatchType.INSTRUMENT,
+    MatchType.SERVICE,
+)
+MEMBER_EVIDENCE = 2  # member records quoted per organisation
+
+
+def _with_members(
+    loaded: list[tuple[Hit, object]],
+    members: dict[str, list[tuple[Hit, object]]],
+    own_organization: int | None,
+) -> list[tuple[Hit, object]]:
+    """Organisation hits answered through their own people and records as well as their own text: an
+    institute whose expert, lab instrument, service item or achievement answers the demand (strength
+    一般 or better) can do the work, whatever its short profile says. Each organisation's strength is
+    the larger of its own and its best member's; the members' evidence (named, strongest first) follows
+    its own. Organisations only their members found are added, in the members' order. An organisation
+    is what its members make it: never stronger than its strongest answering member or its own text."""
+    floor = STRENGTH_BANDS[-1][0]
+    by_owner: dict[int, list[tuple[str, Hit, object]]] = {}
+    for kind in MEMBER_TYPES:
+        for hit, obj in members.get(kind, []):
+            owner = obj.owner_id
+            if owner is None or owner == own_organization or hit.strength < floor:
+                continue
+            if not any(ev.terms for ev in hit.evidence):
+                continue  # only the dense side found it: no phrase a reader could check
+            by_owner.setdefault(owner, []).append((kind, hit, obj))
+    if not by_owner:
+        return loaded
+
+    def member_evidence(owner: int) -> list[Evidence]:
+        best = sorted(by_owner.get(owner, []), key=lambda m: -m[1].strength)[:MEMBER_EVIDENCE]
+        items = []
+        for kind, hit, obj in best:
+            ev = hit.evidence[0]
+            snippet = f"{html.escape(str(obj))}：{ev.snippet}"
+            items.append(Evidence(field=f"member_{kind}", terms=ev.terms, snippet=snippet))
+        return items
+
+    def member_strength(owner: int) -> float:
+        return max((hit.strength for _k, hit, _o in by_owner.get(owner, [])), default=0.0)
+
+    result = []
+    for hit, obj in loaded:
+        strength = max(hit.strength, member_strength(obj.pk))
+        evidence = [*hit.evidence, *member_evidence(obj.pk)] if obj.pk in by_owner else hit.evidence
+        result.append((replace(hit, strength=strength, evidence=evidence), obj))
+    known = {obj.pk for _hit, obj in loaded}
+    extra = sorted((pk for pk in by_owner if pk not in known), key=lambda pk: -member_strength(pk))
+    organizations = Organization.objects.published().select_related("region").in_bulk(extra)
+    for pk in extra:
+        if pk in organizations:
+            hit = Hit(
+                id=f"{MatchType.ORGANIZATION.value}:{pk}",
+                type=MatchType.ORGANIZATION.value,
+                score=0.0,
+                evidence=member_evidence(pk),
+                strength=member_strength(pk),
+            )
+            result.append((hit, organizations[pk]))
+    return result
+
+
 def demand_matches(
     demand: Demand, scope: str = "own", types: list[str] | None = None, k: int = 5
 ) -> list[MatchGroup]:
@@ -261,12 +413,38 @@ def demand_matches(
         {(e.match_type, e.match_id): e for e in demand.engagements.open()} if demand.pk else {}
     )
     pool = pool_specialities(demand)
+    found: dict[str, list[tuple[Hit, object]]] = {}
+
+    def pool_of(kind: str) -> list[tuple[Hit, object]]:
+        # diversify=2: at most two records of one owner while others qualify (the enterprise's own are
+        # dropped)
+        if kind not in found:
+            hits = search(
+                demand.search_text, types=[kind], filters=filters, k=MATCH_POOL, diversify=2
+            )
+            need, share = capability_need(kind, demand.search_text)
+            if need:
+                focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
+                name_field = CAPABILITY_NAMES[kind][1]
+                # only records whose name answers the need: what they are, not a word of their text
+                focused = [
+                    replace(hit, strength=hit.strength * share * named**0.5)
+                    for hit in focused
+                    if (named := _named_share(hit, name_field)) > 0
+                ]
+                hits = _merged(hits, focused)
+            found[kind] = [
+                (hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id
+            ]
+        return found[kind]
+
     groups = []
     for kind in types or list(MatchType.values):
-        # diversify=2: at most two records of one owner while others qualify (the enterprise's own are
-        # dropped below)
-        hits = search(demand.search_text, types=[kind], filters=filters, k=MATCH_POOL, diversify=2)
-        loaded = [(hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id]
+        loaded = pool_of(kind)
+        if kind == MatchType.ORGANIZATION:
+            loaded = _with_members(
+                loaded, {k: pool_of(k) for k in MEMBER_TYPES}, demand.organization_id
+            )
         peers = (
             _chain_enterprises(demand, [obj.pk for _hit, obj in loaded])
             if kind == MatchType.ORGANIZATION

@@ -20,7 +20,9 @@ also weighs the other side: the share of its *name* (the words of its weightiest
 asks for, weighted by idf like the demand's phrases. The two are combined as their geometric mean
 (never below the demand coverage alone): a record whose whole name the demand asks for, answering one
 phrase in eight of the demand (coverage 0.1), reads about 0.3 (较强); one whose name the demand asks for
-only in a common word (寿命 in 低压电器性能与寿命试验) stays weak. See :func:`record_strength`.
+only in a common word (寿命 in 低压电器性能与寿命试验) stays weak. One phrase in common is enough when
+the demand asks for at least :data:`NAMED_SHARE` of the name (空压机 of 空压机性能试验台): the demand
+names what the record is. See :func:`record_strength`.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ FULL_MATCH_PHRASES = 8
 CAPABILITY_TYPES = frozenset({"instrument", "service", "organization"})
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
 SNIPPET_CHARS = 90
+# A capability record answering one phrase of the demand counts by its name when the demand asks for
+# at least this share (idf-weighted) of the name: the demand names what the record is (空压机 of
+# 空压机性能试验台), not one common word of it.
+NAMED_SHARE = 0.5
 
 # (lower bound of strength, band) from strongest to weakest; below the last a match is "weak". On the CSL
 # sets (1,000 title / keyword queries, top-10 hits, lexical engine) the share judged relevant was: from 0.5
@@ -170,15 +176,17 @@ def record_strength(phrases: KeyPhrases, answered: Sequence[str], name: KeyPhras
     """The strength of a hit: the demand coverage and, for a capability record (``name``: its name's
     key phrases, see :func:`name_phrases`), the geometric mean of it and the idf-weighted share of the
     name that the demand asks for, when that is higher — if the record answers two phrases of the
-    demand at least."""
+    demand at least, or one that is most of its name (:data:`NAMED_SHARE`)."""
     coverage = phrases.strength(answered)
-    if name is None or len(set(answered)) < 2:
-        return coverage  # one word in common is a coincidence as often as a topic
+    if name is None:
+        return coverage
     total = sum(name.weights.values())
     if total <= 0:
         return coverage
-    asked = sum(weight for word, weight in name.weights.items() if word in phrases.forms)
-    return max(coverage, (coverage * asked / total) ** 0.5)
+    share = sum(weight for word, weight in name.weights.items() if word in phrases.forms) / total
+    if len(set(answered)) < 2 and share < NAMED_SHARE:
+        return coverage  # one word in common is a coincidence as often as a topic
+    return max(coverage, (coverage * share) ** 0.5)
 
 
 def sentences(text: str) -> list[str]:

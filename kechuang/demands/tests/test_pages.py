@@ -341,7 +341,12 @@ def test_demand_page_shows_what_happens_next_to_its_enterprise_and_operator_only
 
     html = client.get(published_demand.get_absolute_url()).content.decode()
     assert 'data-step="match" aria-current="step"' in html
-    assert "匹配预览：专家 1 <a" in html and 'href="#matches"' in html and 'id="matches"' in html
+    # the expert, and their university through them
+    assert (
+        "匹配预览：专家 1 · 机构 1 <a" in html
+        and 'href="#matches"' in html
+        and 'id="matches"' in html
+    )
 
     client.force_login(world.operator)
     html = client.get(pending.get_absolute_url()).content.decode()
