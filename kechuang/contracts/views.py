@@ -258,7 +258,9 @@ def _month_labels(rows: list[list]) -> list[list]:
     years = {label[:4] for label, _amount in rows}
     return [
         [
-            f"{int(label[5:7])}月" if len(years) == 1 else f"{label[:4]}年{int(label[5:7])}月",
+            _("%(m)s月") % {"m": int(label[5:7])}
+            if len(years) == 1
+            else _("%(y)s年%(m)s月") % {"y": label[:4], "m": int(label[5:7])},
             amount,
         ]
         for label, amount in rows
