@@ -253,6 +253,20 @@ def _period(request) -> tuple[date | None, date | None, str]:
         return date(number, 1, 1), date(number, 12, 31), str(number)
 
 
+def _month_labels(rows: list[list]) -> list[list]:
+    """Chart rows keyed "2026-03" relabelled as people read them: "3月", or "2026年3月" across years."""
+    years = {label[:4] for label, _amount in rows}
+    return [
+        [
+            _("%(m)s月") % {"m": int(label[5:7])}
+            if len(years) == 1
+            else _("%(y)s年%(m)s月") % {"y": label[:4], "m": int(label[5:7])},
+            amount,
+        ]
+        for label, amount in rows
+    ]
+
+
 def statistics(request):
     """Technology turnover by region, kind, industry chain and month, and the flows between regions."""
     region = None
@@ -276,7 +290,7 @@ def statistics(request):
             "by_kind_chart": stats.chart(stats.by_kind),
             "by_region_chart": stats.chart(stats.by_region),
             "by_chain_chart": stats.chart(stats.by_chain),
-            "by_month_chart": stats.chart(stats.by_month),
+            "by_month_chart": _month_labels(stats.chart(stats.by_month)),
         },
     )
 

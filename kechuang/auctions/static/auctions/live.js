@@ -21,13 +21,17 @@
     var rows = JSON.parse(source.textContent);
     if (!rows.length) { el.textContent = el.dataset.empty || ""; el.classList.add("chart-empty"); return; }
     var instance = window.echarts.init(el);
+    // Bids are yuan; like charts.js, data-unit scales them and data-unit-label names the unit (万元).
+    var unit = Number(el.dataset.unit || 1);
+    var title = el.dataset.title || "";
+    if (el.dataset.unitLabel) title += "（" + el.dataset.unitLabel + "）";
     instance.setOption({
-      title: {text: el.dataset.title || "", textStyle: {fontSize: 15}},
+      title: {text: title, textStyle: {fontSize: 15}},
       tooltip: {trigger: "axis"},
-      grid: {left: 80, right: 16},
+      grid: {left: 56, right: 16},
       xAxis: {type: "category", data: rows.map(function (r) { return r[0]; })},
       yAxis: {type: "value", scale: true},
-      series: [{type: "line", step: "end", data: rows.map(function (r) { return Number(r[1]); })}]
+      series: [{type: "line", step: "end", data: rows.map(function (r) { return Number(r[1]) / unit; })}]
     });
   }
 
