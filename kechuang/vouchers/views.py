@@ -1,7 +1,6 @@
 """Pages of the voucher capability. Views parse input, call the services and render; a refused action
 comes back as a message on the same page, with nothing changed."""
 
-import functools
 import uuid
 
 from django.contrib import messages
@@ -11,6 +10,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import (
     acts_for,
@@ -71,17 +71,6 @@ def _attempt(request, action, success: str = "") -> bool:
     if success:
         messages.success(request, success)
     return True
-
-
-def _post_only(view):
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.method != "POST":
-            messages.info(request, _("请在页面上使用按钮完成此操作。"))
-            return redirect("vouchers:index")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- public -----------------------------------------------------------------------------------------------
@@ -374,7 +363,7 @@ def provider_home(request):
 
 
 @login_required
-@_post_only
+@require_POST
 def deliver(request, pk: int):
     order = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=pk)
     form = DeliverForm(request.POST)
@@ -392,7 +381,7 @@ def deliver(request, pk: int):
 
 
 @login_required
-@_post_only
+@require_POST
 def cancel_order(request, pk: int):
     order = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=pk)
     _attempt(
@@ -570,7 +559,7 @@ def define_programme(request):
 
 
 @login_required
-@_post_only
+@require_POST
 def decide_application(request, pk: int):
     application = get_object_or_404(
         VoucherApplication.objects.select_related("programme__region"), pk=pk
@@ -594,7 +583,7 @@ def decide_application(request, pk: int):
 
 
 @login_required
-@_post_only
+@require_POST
 def check_enrolment(request, pk: int):
     enrolment = get_object_or_404(
         ProviderEnrolment.objects.select_related("organization__region"), pk=pk
@@ -618,7 +607,7 @@ def check_enrolment(request, pk: int):
 
 
 @login_required
-@_post_only
+@require_POST
 def resolve_objection(request, pk: int):
     objection = get_object_or_404(
         EnrolmentObjection.objects.select_related("enrolment__organization__region"), pk=pk
@@ -638,7 +627,7 @@ def resolve_objection(request, pk: int):
 
 
 @login_required
-@_post_only
+@require_POST
 def pay_batch(request, pk: int):
     batch = get_object_or_404(SettlementBatch.objects.select_related("region"), pk=pk)
     form = BatchPaidForm(request.POST)
