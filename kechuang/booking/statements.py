@@ -10,13 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from kechuang.booking.queries import Statement
-
-FORMULA_LEADERS = ("=", "+", "-", "@")
-
-
-def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_LEADERS) else text
+from kechuang.core.spreadsheet_cells import guarded_text
 
 
 def to_xlsx(statement: Statement) -> bytes:
@@ -25,7 +19,7 @@ def to_xlsx(statement: Statement) -> bytes:
     sheet.title = f"{statement.month:%Y-%m}"
     sheet.append(
         [
-            safe_text(
+            guarded_text(
                 f"{statement.organization.name} · {statement.month:%Y-%m} " + _("仪器使用结算单")
             )
         ]
@@ -67,7 +61,7 @@ def to_xlsx(statement: Statement) -> bytes:
             b.payer_share,
             b.purpose,
         ]
-        sheet.append([safe_text(v) if isinstance(v, str) else v for v in row])
+        sheet.append([guarded_text(v) if isinstance(v, str) else v for v in row])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"

@@ -25,6 +25,11 @@ def guard(value: Any) -> Any:
     return value
 
 
+def guarded_text(value: Any) -> str:
+    """``value`` as the text of a cell (``None`` as empty), formula-like text guarded as :func:`guard` does."""
+    return guard("" if value is None else str(value))
+
+
 def unguard(text: str) -> str:
     """The text an export wrote, with the guard's apostrophe removed (for importing an export back)."""
     if text[:1] == "'" and text[1:2] in FORMULA_LEADERS:

@@ -17,17 +17,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from kechuang.core.money import WAN, YI
+from kechuang.core.spreadsheet_cells import guarded_text
 from kechuang.indicators import queries
 
-FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BEHIND_FILL = PatternFill("solid", fgColor="FDE2E1")
 LINEAGE_ROWS = 500  # records listed per figure in the workbook; the lineage page has them all
-
-
-def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_LEADERS) else text
 
 
 def _put(sheet, row: int, column: int, value, **style):
@@ -35,7 +30,7 @@ def _put(sheet, row: int, column: int, value, **style):
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         cell.value = value
     else:
-        cell.value = safe_text(value)
+        cell.value = guarded_text(value)
         cell.data_type = "s"
     for key, item in style.items():
         setattr(cell, key, item)

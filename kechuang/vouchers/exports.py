@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kechuang.core.spreadsheet_cells import guarded_text
 from kechuang.ledger.models import Account, Line
 from kechuang.vouchers import accounts
-
-FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def voucher_accounts():
@@ -42,11 +41,6 @@ def trial_balance() -> list[dict]:
         row["accounts"] += 1
         row["balance"] += balance
     return [totals[key] for key in sorted(totals)]
-
-
-def safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_LEADERS) else text
 
 
 class _Echo:
@@ -83,11 +77,11 @@ def entry_rows():
                 entry.pk,
                 entry.posted_at.isoformat(),
                 entry.event,
-                safe(entry.actor.username if entry.actor else ""),
+                guarded_text(entry.actor.username if entry.actor else ""),
                 f"{entry.target_type}#{entry.target_id}",
-                safe(entry.memo),
-                safe(entry.idempotency_key),
-                safe(str(line.account)),
+                guarded_text(entry.memo),
+                guarded_text(entry.idempotency_key),
+                guarded_text(str(line.account)),
                 str(line.amount),
             ]
         )
@@ -103,7 +97,9 @@ def statement_xlsx(run, code: str, data: dict) -> bytes:
     header = Font(bold=True)
 
     def row(*values, bold=False):
-        sheet.append([v if isinstance(v, int | float | Decimal) else safe(v) for v in values])
+        sheet.append(
+            [v if isinstance(v, int | float | Decimal) else guarded_text(v) for v in values]
+        )
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
