@@ -15,17 +15,8 @@ from kechuang.auctions import queries, services
 from kechuang.auctions.forms import LotForm, SessionForm
 from kechuang.auctions.models import AuctionSession, DataRoomDocument, Lot, Registration
 from kechuang.core.actions import Refused
+from kechuang.core.feedback import attempt
 from kechuang.directory.models import Organization
-
-
-def _attempt(request, action, success: str) -> bool:
-    try:
-        action()
-    except Refused as refused:
-        messages.error(request, refused.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _visible_session(request, pk: int) -> AuctionSession:
@@ -81,7 +72,7 @@ def session_detail(request, pk: int):
 def register(request, pk: int):
     session = _visible_session(request, pk)
     organization = get_object_or_404(Organization, pk=request.POST.get("organization") or 0)
-    _attempt(
+    attempt(
         request,
         lambda: services.register_bidder(
             request.user,
@@ -140,7 +131,7 @@ def lot_live(request, pk: int):
 @login_required
 def bid(request, pk: int):
     lot = _visible_lot(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.place_bid(
             request.user,
@@ -157,7 +148,7 @@ def bid(request, pk: int):
 @login_required
 def proxy(request, pk: int):
     lot = _visible_lot(request, pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.set_proxy(request.user, lot, request.POST.get("maximum", "")),
         _("代理出价已设置"),
@@ -272,7 +263,7 @@ def session_action(request, pk: int, action: str):
     }
     if action not in calls:
         raise Http404
-    _attempt(request, *calls[action])
+    attempt(request, *calls[action])
     return redirect("auctions:manage_session", session.pk)
 
 
@@ -281,7 +272,7 @@ def session_action(request, pk: int, action: str):
 def record_deposit(request, pk: int):
     registration = get_object_or_404(Registration.objects.select_related("session__region"), pk=pk)
     _managed_session(request, registration.session_id)
-    _attempt(
+    attempt(
         request,
         lambda: services.record_deposit(
             request.user,
@@ -303,7 +294,7 @@ def upload_document(request, pk: int):
     if uploaded is None:
         messages.error(request, _("请选择要上传的文件"))
     else:
-        _attempt(
+        attempt(
             request,
             lambda: services.add_document(
                 request.user, lot, request.POST.get("title", ""), uploaded
@@ -320,14 +311,14 @@ def floor(request, pk: int):
     session = _managed_session(request, lot.session_id)
     if request.method == "POST":
         if request.POST.get("action") == "hammer":
-            _attempt(request, lambda: services.hammer(request.user, lot), _("落槌"))
+            attempt(request, lambda: services.hammer(request.user, lot), _("落槌"))
         else:
             try:
                 paddle = int(request.POST.get("paddle", ""))
             except ValueError:
                 messages.error(request, _("请填写号牌号码"))
             else:
-                _attempt(
+                attempt(
                     request,
                     lambda: services.record_floor_bid(
                         request.user, lot, paddle, request.POST.get("amount", "")

@@ -37,6 +37,7 @@ from kechuang.booking.forms import (
 )
 from kechuang.booking.models import Booking, BookingRules, Closure, Training
 from kechuang.core.actions import Refused
+from kechuang.core.feedback import attempt
 from kechuang.directory.models import Instrument, Organization
 
 S = Booking.Status
@@ -51,20 +52,6 @@ def _day(text: str | None, default: date) -> date:
         return date.fromisoformat(text) if text else default
     except ValueError:
         return default
-
-
-def _attempt(request, action, success: str) -> bool:
-    """Run a service; a refusal or invalid input becomes a message on the page, never an error page."""
-    try:
-        action()
-    except Refused as refused:
-        messages.error(request, refused.message)
-        return False
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-        return False
-    messages.success(request, success)
-    return True
 
 
 # --- the calendar and booking -----------------------------------------------------------------------------
@@ -241,11 +228,11 @@ def act(request, pk: int, action: str):
     now = timezone.now()
     user = request.user
     if action == "approve":
-        _attempt(request, lambda: services.approve(user, booking, now=now), _("已确认预约。"))
+        attempt(request, lambda: services.approve(user, booking, now=now), _("已确认预约。"))
     elif action == "reject":
         form = RejectForm(request.POST)
         if form.is_valid():
-            _attempt(
+            attempt(
                 request,
                 lambda: services.reject(user, booking, note=form.cleaned_data["note"], now=now),
                 _("已不予通过，并通知预约人。"),
@@ -253,18 +240,18 @@ def act(request, pk: int, action: str):
         else:
             messages.error(request, _("请填写不予通过的原因。"))
     elif action == "cancel":
-        _attempt(
+        attempt(
             request,
             lambda: services.cancel(user, booking, now=now, reason=request.POST.get("reason", "")),
             _("预约已取消。"),
         )
     elif action == "check-in":
-        _attempt(request, lambda: services.check_in(user, booking, now=now), _("已签到。"))
+        attempt(request, lambda: services.check_in(user, booking, now=now), _("已签到。"))
     elif action == "use":
         form = UseForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            _attempt(
+            attempt(
                 request,
                 lambda: services.record_use(
                     user,
@@ -279,7 +266,7 @@ def act(request, pk: int, action: str):
         else:
             messages.error(request, _("请按正确格式填写实际使用时间和样品数。"))
     elif action == "no-show":
-        _attempt(
+        attempt(
             request,
             lambda: services.mark_no_show(user, booking, now=now),
             _("已按爽约处理，时段已释放。"),
@@ -397,7 +384,7 @@ def add_training(request, pk: int):
     if user is None:
         messages.error(request, _("没有找到该用户名。"))
         return redirect("booking:rules", pk=pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.record_training(
             request.user,
@@ -419,7 +406,7 @@ def add_closure(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("请填写停机起止时间和原因。"))
         return redirect("booking:rules", pk=pk)
-    _attempt(
+    attempt(
         request,
         lambda: services.add_closure(
             request.user, instrument, now=timezone.now(), **form.cleaned_data

@@ -19,6 +19,7 @@ from kechuang.contracts.export import to_xlsx
 from kechuang.contracts.forms import ContractForm, ReviewForm
 from kechuang.contracts.models import ContractAttachment, ContractKind, TechContract
 from kechuang.core.actions import Refused
+from kechuang.core.feedback import attempt
 from kechuang.core.models import Region
 
 PAGE_SIZE = 30
@@ -163,20 +164,11 @@ def detail(request, pk: int):
     )
 
 
-def _attempt(request, action, success: str) -> None:
-    try:
-        action()
-    except Refused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, success)
-
-
 @require_POST
 @login_required
 def submit(request, pk: int):
     contract = _readable(request, pk)
-    _attempt(request, lambda: services.submit_contract(request.user, contract), _("已提交认定登记"))
+    attempt(request, lambda: services.submit_contract(request.user, contract), _("已提交认定登记"))
     return redirect(contract)
 
 
@@ -188,7 +180,7 @@ def attach(request, pk: int):
     if uploaded is None:
         messages.error(request, _("请选择要上传的文件"))
     else:
-        _attempt(
+        attempt(
             request, lambda: services.attach_file(request.user, contract, uploaded), _("附件已上传")
         )
     return redirect(contract)
@@ -216,7 +208,7 @@ def review(request, pk: int):
     else:
         action = lambda: services.refuse_contract(request.user, contract, reason)  # noqa: E731
         done = _("合同不予登记")
-    _attempt(request, action, done)
+    attempt(request, action, done)
     return redirect(contract)
 
 

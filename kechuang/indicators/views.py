@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.accounts.permissions import is_operator, managed_regions, operates
-from kechuang.core.actions import Refused
+from kechuang.core.feedback import attempt
 from kechuang.core.models import Region
 from kechuang.directory.models import Organization, TierRecord
 from kechuang.indicators import queries, reports, services
@@ -49,17 +49,6 @@ MONTHS = range(1, 13)
 def _operator(request) -> None:
     if not is_operator(request.user):
         raise PermissionDenied
-
-
-def _attempt(request, action, success: str = "") -> bool:
-    try:
-        action()
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-        return False
-    if success:
-        messages.success(request, success)
-    return True
 
 
 def _year(request) -> int:
@@ -234,7 +223,7 @@ def _indicator_post(request, indicator: Indicator, scope: Region) -> None:
             messages.error(request, _("请填写有效的目标值（不小于 0 的数字）"))
             return
         d = form.cleaned_data
-        _attempt(
+        attempt(
             request,
             lambda: services.set_target(request.user, indicator, region, d["year"], d["value"]),
             _("目标已保存"),
@@ -251,7 +240,7 @@ def _indicator_post(request, indicator: Indicator, scope: Region) -> None:
             messages.error(request, errors or _("请检查填写的内容"))
             return
         d = form.cleaned_data
-        _attempt(
+        attempt(
             request,
             lambda: services.enter_value(
                 request.user,
@@ -277,7 +266,7 @@ def _review(request, action: str) -> None:
     except (ValueError, ManualValue.DoesNotExist):
         raise Http404 from None
     if action == "approve":
-        _attempt(
+        attempt(
             request, lambda: services.approve_value_safely(request.user, entry), _("已审核通过")
         )
     else:
@@ -285,7 +274,7 @@ def _review(request, action: str) -> None:
         if not form.is_valid():
             messages.error(request, _("请填写退回原因"))
             return
-        _attempt(
+        attempt(
             request,
             lambda: services.reject_value(request.user, entry, form.cleaned_data["reason"]),
             _("已退回"),
@@ -389,7 +378,7 @@ def define(request):
                     position=d["position"] or 0,
                 )
 
-            if _attempt(request, act, _("指标已保存")):
+            if attempt(request, act, _("指标已保存")):
                 return redirect(indicator.get_absolute_url() + f"?region={region.pk}")
     indicators = Indicator.objects.filter(region__in=managed_regions(request.user)).select_related(
         "region"
@@ -447,7 +436,7 @@ def events(request):
         elif form.is_valid():
             d = form.cleaned_data
             created = []
-            if _attempt(
+            if attempt(
                 request,
                 lambda: created.append(
                     services.create_event(
@@ -497,7 +486,7 @@ def event_detail(request, pk: int):
             messages.error(request, _("请选择落地区域"))
         elif form.is_valid():
             d = form.cleaned_data
-            if _attempt(
+            if attempt(
                 request,
                 lambda: services.add_project(
                     request.user,
@@ -542,7 +531,7 @@ def project_detail(request, pk: int):
         form = AdvanceForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            _attempt(
+            attempt(
                 request,
                 lambda: services.advance_project(
                     request.user, project, d["status"], on=d["on"], reason=d["reason"]
@@ -607,7 +596,7 @@ def ladder(request):
                 )
             else:
                 created = []
-                if _attempt(
+                if attempt(
                     request,
                     lambda: created.append(
                         services.open_plan(
@@ -709,7 +698,7 @@ def plan_detail(request, pk: int):
             form = VisitForm(request.POST)
             if form.is_valid():
                 d = form.cleaned_data
-                _attempt(
+                attempt(
                     request,
                     lambda: services.record_visit(
                         request.user, plan, visited_on=d["visited_on"], notes=d["notes"]
@@ -720,7 +709,7 @@ def plan_detail(request, pk: int):
                 messages.error(request, _("请填写走访日期和走访记录"))
         elif action == "officer":
             officer = get_user_model().objects.filter(pk=request.POST.get("officer") or 0).first()
-            _attempt(
+            attempt(
                 request,
                 lambda: services.assign_officer(request.user, plan, officer),
                 _("服务专员已指定"),
@@ -729,7 +718,7 @@ def plan_detail(request, pk: int):
             form = TierStepForm(request.POST)
             if form.is_valid():
                 d = form.cleaned_data
-                _attempt(
+                attempt(
                     request,
                     lambda: services.record_tier_step(
                         request.user, plan.organization, d["tier"], recognized_on=d["recognized_on"]

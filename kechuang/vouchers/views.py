@@ -20,6 +20,7 @@ from kechuang.accounts.permissions import (
     roles_of,
 )
 from kechuang.core.actions import Refused
+from kechuang.core.feedback import attempt
 from kechuang.directory.models import ServiceItem
 from kechuang.ledger.queries import violations
 from kechuang.vouchers import clearing, exports, payments, providers, queries, redemptions, services
@@ -56,21 +57,6 @@ from kechuang.vouchers.providers import PROVIDER_KINDS
 def may_audit(user) -> bool:
     """Auditors (the ``vouchers.audit_ledger`` permission, e.g. through the 审计 group) and superusers."""
     return getattr(user, "is_authenticated", False) and user.has_perm("vouchers.audit_ledger")
-
-
-def _attempt(request, action, success: str = "") -> bool:
-    """Run a service call; a refusal or invalid input becomes an error message. True when it went."""
-    try:
-        action()
-    except Refused as refused:
-        messages.error(request, refused.message)
-        return False
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-        return False
-    if success:
-        messages.success(request, success)
-    return True
 
 
 # --- public -----------------------------------------------------------------------------------------------
@@ -145,7 +131,7 @@ def notice_detail(request, pk: int):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"/accounts/login/?next={request.path}")
-        if form.is_valid() and _attempt(
+        if form.is_valid() and attempt(
             request,
             lambda: providers.object_to_enrolment(
                 request.user, enrolment, text=form.cleaned_data["text"], now=timezone.now()
@@ -168,7 +154,7 @@ def apply(request, pk: int):
     form = ApplicationForm(request.POST or None, organizations=enterprises)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _attempt(
+        if attempt(
             request,
             lambda: services.apply_for_vouchers(
                 request.user,
@@ -254,7 +240,7 @@ def order_service(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if request.POST.get("confirm"):
-            if _attempt(
+            if attempt(
                 request,
                 lambda: redemptions.place_order(
                     request.user,
@@ -319,7 +305,7 @@ def provider_home(request):
     form = EnrolmentForm(request.POST or None, organizations=unenrolled)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _attempt(
+        if attempt(
             request,
             lambda: providers.request_enrolment(
                 request.user,
@@ -370,7 +356,7 @@ def deliver(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("请填写实际费用。"))
     else:
-        _attempt(
+        attempt(
             request,
             lambda: redemptions.deliver_order(
                 request.user, order, actual_fee=form.cleaned_data["actual_fee"], now=timezone.now()
@@ -384,7 +370,7 @@ def deliver(request, pk: int):
 @require_POST
 def cancel_order(request, pk: int):
     order = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=pk)
-    _attempt(
+    attempt(
         request,
         lambda: redemptions.cancel_order(request.user, order, now=timezone.now()),
         _("订单已取消，创新券冻结金额已退回。"),
@@ -447,7 +433,7 @@ def redemption_detail(request, pk: int):
     form = RedemptionDecisionForm(request.POST or None)
     if request.method == "POST" and may_decide and form.is_valid():
         data = form.cleaned_data
-        if _attempt(
+        if attempt(
             request,
             lambda: redemptions.decide_redemption(
                 request.user,
@@ -541,7 +527,7 @@ def define_programme(request):
         data = dict(form.cleaned_data)
         partners = data.pop("partner_regions")
         created = []
-        if _attempt(
+        if attempt(
             request,
             lambda: created.append(
                 services.define_programme(
@@ -566,7 +552,7 @@ def decide_application(request, pk: int):
     )
     form = DecisionForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.decide_application(
                 request.user,
@@ -590,7 +576,7 @@ def check_enrolment(request, pk: int):
     )
     form = CheckForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: providers.check_enrolment(
                 request.user,
@@ -612,7 +598,7 @@ def resolve_objection(request, pk: int):
     objection = get_object_or_404(
         EnrolmentObjection.objects.select_related("enrolment__organization__region"), pk=pk
     )
-    _attempt(
+    attempt(
         request,
         lambda: providers.resolve_objection(
             request.user,
@@ -632,7 +618,7 @@ def pay_batch(request, pk: int):
     batch = get_object_or_404(SettlementBatch.objects.select_related("region"), pk=pk)
     form = BatchPaidForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: redemptions.mark_batch_paid(
                 request.user, batch, reference=form.cleaned_data["reference"], now=timezone.now()
@@ -655,7 +641,7 @@ def clearing_index(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created = []
-        if _attempt(
+        if attempt(
             request,
             lambda: created.append(
                 clearing.open_run(
@@ -684,7 +670,7 @@ def _run_for(request, pk: int) -> ClearingRun:
 def clearing_run(request, pk: int):
     run = _run_for(request, pk)
     if request.method == "POST" and request.POST.get("close"):
-        _attempt(
+        attempt(
             request,
             lambda: clearing.close_run(request.user, run, now=timezone.now()),
             _("已轧差，结果不再改变。"),
