@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 from kechuang.accounts.permissions import acts_for, operates, operators_of, users_of
 from kechuang.core import audit
 from kechuang.core.actions import Refused
-from kechuang.demands.attachments import check_attachment
+from kechuang.core.uploads import check_attachment
 from kechuang.directory.models import ServiceItem, Status
 from kechuang.ledger import services as ledger
 from kechuang.notifications.services import localized, notify
