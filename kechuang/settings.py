@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.errors.MethodNotAllowedPageMiddleware",
+    "kechuang.core.errors.DatabaseUnavailableMiddleware",
     "kechuang.core.params.IdsInRangeMiddleware",
     "csp.middleware.CSPMiddleware",
     "kechuang.core.security.PrivatePagesNotStoredMiddleware",
@@ -185,6 +186,9 @@ TASKS_BACKEND = os.environ.get(
     "TASKS_BACKEND", "immediate" if TESTING else "database"
 )  # database | rq | immediate
 TASK_QUEUES = ["default", "imports", "search", "embeddings"]
+# Seconds a ``kechuang worker`` may go unseen before the clock puts its running task back in the queue
+# (kechuang/core/workers.py); well above the 10 s heartbeat so that a busy machine does not requeue a live task.
+TASK_WORKER_LEASE = int(os.environ.get("TASK_WORKER_LEASE", "90"))
 TASKS = {
     "default": {
         "BACKEND": {

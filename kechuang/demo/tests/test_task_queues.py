@@ -43,15 +43,16 @@ def database_tasks(settings):
 
 
 def run_worker(worker: demo.DemoWorker) -> None:
-    """Run the demo worker's own ``db_worker`` arguments in batch mode (until its queues are empty)."""
+    """Run the demo worker's own ``kechuang worker`` arguments in batch mode (until its queues are
+    empty)."""
     command = worker.command()
-    arguments = command[command.index("db_worker") + 1 :]
+    arguments = command[command.index("worker") + 1 :]
     arguments.remove("--no-reload")
-    # db_worker installs its own SIGTERM/SIGINT handlers; put the test process's back afterwards, or
+    # The worker installs its own SIGTERM/SIGINT handlers; put the test process's back afterwards, or
     # every process forked later (the index builder's pool) would ignore a terminate.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        call_command("db_worker", *arguments, "--batch", "--no-startup-delay", "--no-reload")
+        call_command("worker", *arguments, "--batch", "--no-startup-delay", "--no-reload")
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -98,9 +99,9 @@ def test_a_notification_delivered_late_carries_the_time_of_the_event(database_ta
 def test_the_demo_embedding_worker_runs_behind_the_server():
     embedder, general = demo.DEMO_WORKERS
     assert embedder.command()[:3] == [shutil.which("nice"), "-n", "10"]
-    assert embedder.command()[-4:] == ["db_worker", "--queue-name", "embeddings", "--no-reload"]
+    assert embedder.command()[-4:] == ["worker", "--queue-name", "embeddings", "--no-reload"]
     assert general.command()[-6:] == [
-        "db_worker",
+        "worker",
         "--queue-name",
         "*",
         "--exclude-queues",
