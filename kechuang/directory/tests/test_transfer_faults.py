@@ -57,8 +57,10 @@ def worker(*extra: str) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
 
 
-def backend_waiting_for_a_lock(blocker: psycopg.Connection) -> int | None:
-    row = blocker.execute(
+def backend_waiting_for_a_lock(watcher: psycopg.Connection) -> int | None:
+    """The backend of this database that waits for a lock, if any (``watcher`` is in autocommit:
+    pg_stat_activity stays as first read within a transaction)."""
+    row = watcher.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
         "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
     ).fetchone()
@@ -75,21 +77,22 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_a_new_worker_imports_once
 
     # Hold the audit table so the import blocks after inserting its rows, before its audit row commits.
     blocker = psycopg.connect(dsn(), autocommit=False)
+    watcher = psycopg.connect(dsn(), autocommit=True)
     blocker.execute("LOCK TABLE core_auditentry IN SHARE MODE")
     first = worker()
     try:
         deadline = time.monotonic() + 120
-        while (pid := backend_waiting_for_a_lock(blocker)) is None:
+        while (pid := backend_waiting_for_a_lock(watcher)) is None:
             assert first.poll() is None, "the worker exited before the import blocked"
             assert time.monotonic() < deadline, "the import never reached its audit row"
             time.sleep(0.2)
         first.kill()  # the worker dies ...
         first.wait(timeout=30)
-        with psycopg.connect(dsn(), autocommit=True) as admin:  # ... and its connection is cut
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        watcher.execute("SELECT pg_terminate_backend(%s)", [pid])  # ... and its connection is cut
     finally:
         blocker.rollback()
         blocker.close()
+        watcher.close()
         if first.poll() is None:
             first.kill()
 
