@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "dbbackup",
     "kechuang.core",
     "kechuang.accounts",
     "kechuang.search",  # index registry and sync tasks, vocabulary editor; finds each app's search.py
@@ -261,6 +262,17 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# `kechuang backup` / `restore` (kechuang/core/backup.py) through django-dbbackup: pg_dump/pg_restore on
+# PostgreSQL, SQLite's online backup API both ways; backups go to BACKUP_DIR unless a folder is given.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": BACKUP_DIR},
+}
+DBBACKUP_CONNECTOR_MAPPING = {
+    "django.db.backends.sqlite3": "kechuang.core.backup.SqliteOnlineConnector"
+}
+DBBACKUP_SEND_EMAIL = False
 # The demo serves static files straight from the apps, with no collectstatic step.
 WHITENOISE_USE_FINDERS = MODE == "demo"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
