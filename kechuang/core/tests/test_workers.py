@@ -2,12 +2,10 @@
 databases: the heartbeat, the lease, the conditional requeue, the give-up after three lost workers, and
 the tasks of plain ``db_worker`` processes left alone."""
 
-import signal
 import socket
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
@@ -16,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from kechuang.core import workers
 from kechuang.core.models import AuditEntry, WorkerHeartbeat
 from kechuang.core.queues import QUEUES
+from kechuang.core.tests.worker_runs import run_worker
 
 # transaction=True: the worker closes connections between tasks, as db_worker does, which a test
 # transaction would not survive.
@@ -42,15 +41,6 @@ def claimed(worker_id: str, at, result_id=None) -> DBTaskResult:
     DBTaskResult.objects.filter(pk=row.pk).update(started_at=at)
     row.refresh_from_db()
     return row
-
-
-def run_worker(*arguments: str) -> None:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        call_command("worker", *arguments, "--batch", "--no-startup-delay", "--no-reload")
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def test_a_task_of_a_worker_seen_within_the_lease_stays_running(database_tasks):

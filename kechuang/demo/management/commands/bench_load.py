@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from kechuang.demands.models import Demand
+from kechuang.demo.management.commands.demo import DEMO_WORKERS
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "load" / "locustfile.py"
 
@@ -77,18 +78,10 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR,
             stdout=subprocess.DEVNULL,
         )
+        general = next(w for w in DEMO_WORKERS if not w.background)  # all queues but embeddings
         worker = subprocess.Popen(
-            [
-                *python,
-                "kechuang.cli",
-                "worker",
-                "--queue-name",
-                "*",
-                "--exclude-queues",
-                "embeddings",
-                "--no-reload",
-            ],
-            env=env,
+            general.command(),
+            env=general.environment(env),
             cwd=settings.BASE_DIR,
             stdout=subprocess.DEVNULL,
         )
