@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "dbbackup",
     "kechuang.core",
     "kechuang.accounts",
     "kechuang.search",  # index registry and sync tasks, vocabulary editor; finds each app's search.py
@@ -109,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kechuang.core.errors.MethodNotAllowedPageMiddleware",
+    "kechuang.core.errors.DatabaseUnavailableMiddleware",
     "kechuang.core.params.IdsInRangeMiddleware",
     "csp.middleware.CSPMiddleware",
     "kechuang.core.security.PrivatePagesNotStoredMiddleware",
@@ -185,6 +187,9 @@ TASKS_BACKEND = os.environ.get(
     "TASKS_BACKEND", "immediate" if TESTING else "database"
 )  # database | rq | immediate
 TASK_QUEUES = ["default", "imports", "search", "embeddings"]
+# Seconds a ``kechuang worker`` may go unseen before the clock puts its running task back in the queue
+# (kechuang/core/workers.py); well above the 10 s heartbeat so that a busy machine does not requeue a live task.
+TASK_WORKER_LEASE = int(os.environ.get("TASK_WORKER_LEASE", "90"))
 TASKS = {
     "default": {
         "BACKEND": {
@@ -257,6 +262,17 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# `kechuang backup` / `restore` (kechuang/core/backup.py) through django-dbbackup: pg_dump/pg_restore on
+# PostgreSQL, SQLite's online backup API both ways; backups go to BACKUP_DIR unless a folder is given.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": BACKUP_DIR},
+}
+DBBACKUP_CONNECTOR_MAPPING = {
+    "django.db.backends.sqlite3": "kechuang.core.backup.SqliteOnlineConnector"
+}
+DBBACKUP_SEND_EMAIL = False
 # The demo serves static files straight from the apps, with no collectstatic step.
 WHITENOISE_USE_FINDERS = MODE == "demo"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -48,10 +48,15 @@ class Job:
         return import_string(self.target)()
 
 
-# The one place periodic work is registered. Issue 12 will add, next to engagement expiry:
-# auction closing ("auctions.close"), voucher expiry ("vouchers.expire") and the release of unconfirmed
-# instrument bookings ("bookings.release"), each a service function like the one below.
+# The one place periodic work is registered.
 JOBS: list[Job] = [
+    Job(
+        "core.tasks.requeue",
+        timedelta(minutes=1),
+        "kechuang.core.workers.requeue_abandoned",
+        _("重新排队已停止的任务进程留下的任务"),
+        lease=timedelta(minutes=2),
+    ),
     Job(
         "engagements.expire",
         timedelta(hours=1),

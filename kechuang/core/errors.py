@@ -1,14 +1,22 @@
-"""Error pages people can act on: 403, 404, 405 and 500, in Chinese first, each saying what to do next
-(log in, go back, ask the region's 科协). Wired in :mod:`kechuang.urls` (``handler403`` …), in settings
-(``CSRF_FAILURE_VIEW``) and, for 405, by :class:`MethodNotAllowedPageMiddleware`."""
+"""Error pages people can act on: 403, 404, 405, 500 and 503, in Chinese first, each saying what to do
+next (log in, go back, ask the region's 科协, try again). Wired in :mod:`kechuang.urls` (``handler403`` …),
+in settings (``CSRF_FAILURE_VIEW``), for 405 by :class:`MethodNotAllowedPageMiddleware` and for 503 by
+:class:`DatabaseUnavailableMiddleware`."""
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from kechuang.core.access import offices_for
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
 
 
 def _back_url(request: HttpRequest) -> str:
@@ -64,4 +72,32 @@ class MethodNotAllowedPageMiddleware:
             page = render(request, "405.html", _context(request), status=405)
             page["Allow"] = response["Allow"]
             return page
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """503, not 500, when the database failed under a request: the connection was cut (a restarted or
+    failed-over server, a killed backend), a deadlock or lock timeout ended the transaction, SQLite stayed
+    locked. The request's transaction was rolled back, so nothing of it was saved and sending it again is
+    safe; the page says so, with ``Retry-After``, and the API answers its error body with code
+    ``"unavailable"``. Django closes the broken connection at the end of the request, so the next one
+    opens a fresh one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable for %s %s", request.method, request.path, exc_info=True)
+        detail = _("数据库暂时不可用，您刚才的操作没有保存。请稍后重试。")
+        if request.path.startswith("/api/"):
+            body = {"code": "unavailable", "detail": detail, "errors": []}
+            response = JsonResponse(body, status=503, json_dumps_params={"ensure_ascii": False})
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -188,3 +188,19 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A running ``kechuang worker`` and when it was last seen alive (see :mod:`kechuang.core.workers`):
+    a task claimed by a worker that stopped beating is put back in its queue by the clock."""
+
+    worker_id = models.CharField(_("任务进程"), max_length=64, unique=True)
+    queues = models.CharField(_("队列"), max_length=200, blank=True)
+    last_seen = models.DateTimeField(_("最近心跳"), db_index=True)
+
+    class Meta:
+        verbose_name = _("任务进程心跳")
+        verbose_name_plural = _("任务进程心跳")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -122,6 +122,7 @@ def test_the_clock_command_runs_one_tick(db):
     call_command("clock", "--once", stdout=out)
     assert out.getvalue() == "".join(f"{job.name}: done\n" for job in clock.JOBS)
     assert [job.name for job in clock.JOBS] == [
+        "core.tasks.requeue",
         "engagements.expire",
         "auctions.close",
         "booking.release",

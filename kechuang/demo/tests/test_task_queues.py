@@ -3,17 +3,16 @@ queue, and the demo's two database workers taking exactly their share of real qu
 
 import os
 import shutil
-import signal
 import time
 from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from kechuang.accounts.factories import UserFactory
+from kechuang.core.tests.worker_runs import run_worker
 from kechuang.demands import tasks as demand_tasks
 from kechuang.demo.management.commands import demo
 from kechuang.directory.transfer import tasks as transfer_tasks
@@ -42,19 +41,12 @@ def database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": demo.DATABASE_WORKER, "QUEUES": core_tasks.QUEUES}}
 
 
-def run_worker(worker: demo.DemoWorker) -> None:
-    """Run the demo worker's own ``db_worker`` arguments in batch mode (until its queues are empty)."""
+def run_demo_worker(worker: demo.DemoWorker) -> None:
+    """Run the demo worker's own ``kechuang worker`` arguments in batch mode."""
     command = worker.command()
-    arguments = command[command.index("db_worker") + 1 :]
+    arguments = command[command.index("worker") + 1 :]
     arguments.remove("--no-reload")
-    # db_worker installs its own SIGTERM/SIGINT handlers; put the test process's back afterwards, or
-    # every process forked later (the index builder's pool) would ignore a terminate.
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        call_command("db_worker", *arguments, "--batch", "--no-startup-delay", "--no-reload")
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    run_worker(*arguments)
 
 
 def test_the_general_worker_delivers_notifications_while_an_embedding_waits(database_tasks):
@@ -64,14 +56,14 @@ def test_the_general_worker_delivers_notifications_while_an_embedding_waits(data
     assert DBTaskResult.objects.filter(queue_name="default").count() == 1
 
     general, embedder = demo.DEMO_WORKERS[1], demo.DEMO_WORKERS[0]
-    run_worker(general)
+    run_demo_worker(general)
 
     assert Notification.objects.get(recipient=user).emailed is True
     waiting = DBTaskResult.objects.get(pk=embedding.id)
     assert waiting.status == TaskResultStatus.READY
     assert waiting.queue_name == "embeddings"
 
-    run_worker(embedder)
+    run_demo_worker(embedder)
     waiting.refresh_from_db()
     assert waiting.status == TaskResultStatus.SUCCESSFUL
 
@@ -79,7 +71,7 @@ def test_the_general_worker_delivers_notifications_while_an_embedding_waits(data
 def test_the_embedding_worker_leaves_every_other_queue_alone(database_tasks):
     user = UserFactory()
     notify([user], "demand.reviewed", "需求已通过审核")
-    run_worker(demo.DEMO_WORKERS[0])
+    run_demo_worker(demo.DEMO_WORKERS[0])
     assert Notification.objects.get().delivered_at is None
     assert DBTaskResult.objects.get().status == TaskResultStatus.READY
 
@@ -90,7 +82,7 @@ def test_a_notification_delivered_late_carries_the_time_of_the_event(database_ta
     notify([user], "demand.reviewed", "需求已通过审核")
     time.sleep(0.05)  # the worker comes round later
     worker_started = datetime.now(tz=UTC)
-    run_worker(demo.DEMO_WORKERS[1])
+    run_demo_worker(demo.DEMO_WORKERS[1])
     notification = Notification.objects.get(recipient=user)
     assert event_time <= notification.created_at < worker_started <= notification.delivered_at
 
@@ -98,9 +90,9 @@ def test_a_notification_delivered_late_carries_the_time_of_the_event(database_ta
 def test_the_demo_embedding_worker_runs_behind_the_server():
     embedder, general = demo.DEMO_WORKERS
     assert embedder.command()[:3] == [shutil.which("nice"), "-n", "10"]
-    assert embedder.command()[-4:] == ["db_worker", "--queue-name", "embeddings", "--no-reload"]
+    assert embedder.command()[-4:] == ["worker", "--queue-name", "embeddings", "--no-reload"]
     assert general.command()[-6:] == [
-        "db_worker",
+        "worker",
         "--queue-name",
         "*",
         "--exclude-queues",

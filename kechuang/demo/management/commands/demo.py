@@ -45,7 +45,7 @@ WORKER_GRACE_SECONDS = 5
 
 @dataclass(frozen=True)
 class DemoWorker:
-    """One ``db_worker`` of the demo: the queues it takes (``*`` for all) and those it leaves. A
+    """One ``kechuang worker`` of the demo: the queues it takes (``*`` for all) and those it leaves. A
     background worker (the embedding) runs at a lower priority and leaves a core to the server: the
     encoder's OpenMP threads would otherwise take every core, and their busy waiting slows the pages."""
 
@@ -54,7 +54,7 @@ class DemoWorker:
     background: bool = False
 
     def command(self) -> list[str]:
-        command = [sys.executable, "-m", "kechuang.cli", "db_worker", "--queue-name", self.queues]
+        command = [sys.executable, "-m", "kechuang.cli", "worker", "--queue-name", self.queues]
         if self.exclude:
             command += ["--exclude-queues", self.exclude]
         command.append("--no-reload")
@@ -263,7 +263,7 @@ class Command(BaseCommand):
             self.stdout.write(_("演示已停止。"))
 
     def start_workers(self) -> list[subprocess.Popen]:
-        """When tasks go through the database, one ``db_worker`` per entry of :data:`DEMO_WORKERS`, so
+        """When tasks go through the database, one ``kechuang worker`` per entry of :data:`DEMO_WORKERS`, so
         that notifications, import checks and index updates never wait behind the embedding (RQ runs
         its own workers); and the clock, ``kechuang clock``."""
         self.step(_("启动后台任务进程"))
