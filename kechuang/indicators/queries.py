@@ -100,15 +100,27 @@ class Cell:
         return None if c is None else int((c * 100).to_integral_value())
 
 
+def effective_target(indicator: Indicator, target: Decimal | None) -> Decimal | None:
+    """The target a figure is measured against, ``None`` when there is none (未设目标).
+
+    A target of 0 for a more-is-better indicator asks for nothing, so it means no target: the cell shows
+    “未设目标” rather than 100 %, and the indicator leaves the district's overall score and its count
+    of indicators met. For a less-is-better indicator 0 is a real target (zero incidents, zero days)."""
+    if target is None:
+        return None
+    if target == 0 and indicator.direction != Indicator.Direction.DOWN:
+        return None
+    return target
+
+
 def completion(indicator: Indicator, actual: Decimal, target: Decimal | None) -> Decimal | None:
+    target = effective_target(indicator, target)
     if target is None:
         return None
     if indicator.direction == Indicator.Direction.DOWN:
         if actual <= 0:
-            return Decimal(1) if target >= 0 else None
+            return Decimal(1)
         return target / actual
-    if target == 0:
-        return Decimal(1) if actual <= 0 else CAP  # anything above a zero target exceeds it
     return actual / target
 
 
@@ -259,7 +271,7 @@ def board(
                 unit,
                 series,
                 actual,
-                targets.get((indicator.pk, unit.pk)),
+                effective_target(indicator, targets.get((indicator.pk, unit.pk))),
                 elapsed,
                 completed,
             )
