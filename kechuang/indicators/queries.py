@@ -220,13 +220,15 @@ def board(
     *,
     today: datetime.date | None = None,
     units: list[Region] | None = None,
+    only: list[Indicator] | None = None,
 ) -> Board:
-    """The board of ``scope`` for ``year``: every applicable indicator for each unit (see :func:`units_of`)."""
+    """The board of ``scope`` for ``year``: every applicable indicator for each unit (see :func:`units_of`).
+    ``only`` restricts it to those indicators (an indicator's page needs its own row, not the ranking)."""
     today = today or timezone.localdate()
     units = units or units_of(scope)
     elapsed = elapsed_months(year, today)
     completed = 12 if year < today.year else (today.month - 1 if year == today.year else 0)
-    indicators = list(indicators_for(scope))
+    indicators = list(only) if only is not None else list(indicators_for(scope))
     targets = {
         (t.indicator_id, t.region_id): t.value
         for t in Target.objects.filter(indicator__in=indicators, year=year, region__in=units)
@@ -289,8 +291,9 @@ def years_trend(
 ) -> dict[int, dict[int, Decimal]]:
     """{year: {unit id: year's figure}} for one indicator over several years (its trend)."""
     out = {}
+    units = units_of(scope)
     for year in years:
-        b = board(scope, year)
+        b = board(scope, year, units=units, only=[indicator])
         out[year] = {c.region.pk: c.actual for c in b.by_indicator.get(indicator.pk, [])}
     return out
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Model, QuerySet, Sum
@@ -79,7 +80,7 @@ class Source:
             return self.to_figure(raw)
         return Decimal(raw)
 
-    @property
+    @cached_property
     def is_datetime(self) -> bool:
         field = _resolve_field(self.queryset().model, self.date_field)
         return field.get_internal_type() == "DateTimeField"
