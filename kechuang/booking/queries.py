@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef
 from django.utils import timezone
 
 from kechuang.booking.models import OCCUPYING, Booking, BookingRules, Closure, PriceGroup
@@ -307,6 +307,36 @@ def figures(regions, start: datetime, end: datetime) -> Figures:
         )[:15],
         by_group=[(PriceGroup(g).label, n) for g, n in sorted(groups.items())],
     )
+
+
+# --- what the pilot indicators read ----------------------------------------------------------------------
+
+
+def used_bookings(*, external_only: bool = False):
+    """Instrument hours shared (仪器共享机时): the completed bookings whose use was recorded, placed in
+    time by the actual start and in space by the instrument's region; ``external_only`` keeps those paid
+    by an organisation other than the instrument's owner (shared outside the owner). The pilot indicators
+    sum :func:`used_duration` over these (``booking.hours_used``, ``booking.hours_used_external``)."""
+    bookings = Booking.objects.filter(
+        status=Booking.Status.COMPLETED, actual_start__isnull=False, actual_end__isnull=False
+    )
+    if external_only:
+        bookings = bookings.exclude(organization=F("instrument__owner"))
+    return bookings.select_related("instrument__region", "instrument__owner", "organization")
+
+
+def used_duration():
+    """The time a booking was actually used (actual end − actual start), summed by the database: an
+    interval on PostgreSQL, microseconds on SQLite — Django returns a ``timedelta`` either way."""
+    return ExpressionWrapper(F("actual_end") - F("actual_start"), output_field=DurationField())
+
+
+MICROSECONDS_AN_HOUR = Decimal(3_600_000_000)
+
+
+def hours(duration: timedelta) -> Decimal:
+    """A duration in hours (to 28 significant digits; whole minutes give the exact figure, 1.5 h)."""
+    return Decimal(duration // timedelta(microseconds=1)) / MICROSECONDS_AN_HOUR
 
 
 def pending_for(user):

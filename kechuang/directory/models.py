@@ -189,6 +189,8 @@ class TierRecord(models.Model):
         verbose_name = _("梯次培育记录")
         verbose_name_plural = _("梯次培育记录")
         ordering = ["organization", "recognized_on"]
+        # The pilot indicators count one tier's steps in a period (new tech SMEs this year, this month).
+        indexes = [models.Index(fields=["tier", "recognized_on"], name="tier_record_tier_day")]
 
     def __str__(self) -> str:
         return f"{self.organization} {self.get_tier_display()} {self.recognized_on}"

@@ -105,6 +105,7 @@ class LineageRowOut(Schema):
     on: datetime.date | None
     region: str
     amount: Decimal | None
+    quantity: Decimal | None = None
     note: str
 
 

@@ -1,10 +1,12 @@
-"""Demo indicators: 温州市's nineteen pilot indicators with yearly targets for its four districts, a year
-of records behind them, the Ruian 2021 conference batch of 16 signed projects with their follow-up, the
+"""Demo indicators: 温州市's pilot indicators (the nineteen of seed 003's report, plus vouchers spent and
+instrument hours shared, read from the vouchers and booking apps) with yearly targets for its four
+districts, a year of records behind them, the Ruian 2021 conference batch of 16 signed projects with their follow-up, the
 city's signing conference of this year (14 projects and 10 platforms, seed 001), cultivation lists with
 plans, officers and visits, and manual figures entered and approved by two different people.
 
-龙湾区 (where the 浙南产业集聚区 / 经开区 of seed 003 lies) is built to resemble that zone's report: of 19
-indicators it completes 15, exceeds all six core ones, with 10.19 亿元 of technology turnover and 1.15 亿元
+龙湾区 (where the 浙南产业集聚区 / 经开区 of seed 003 lies) is built to resemble that zone's report: of the
+19 indicators it completes 15 (the demo's vouchers and bookings leave it no figure on the other two, so
+they have no target there), exceeds all six core ones, with 10.19 亿元 of technology turnover and 1.15 亿元
 of venture investment; the others are behind on a few indicators so that the ranking means something.
 Every write goes through :mod:`kechuang.indicators.services`. Deterministic (``random.Random(2026)``).
 """
@@ -148,7 +150,31 @@ INDICATORS = [
     ("rd-ratio", "R&D经费支出占GDP比重", "%", "", False, False, "latest", "按季度统计快报"),
     ("hi-tech-share", "高新技术产业增加值占规上工业比重", "%", "", False, False, "latest", ""),
     ("training", "组织科技业务培训", "场", "", False, False, "sum", ""),
+    # Read from the vouchers and booking apps where they are installed (else entered by hand).
+    (
+        "vouchers-spent",
+        "创新券兑付金额",
+        "万元",
+        "vouchers.spent",
+        False,
+        True,
+        "sum",
+        "已批准兑付的创新券金额，按持券企业所在区域",
+    ),
+    (
+        "instrument-hours",
+        "大型科研仪器共享机时",
+        "小时",
+        "booking.hours_used",
+        False,
+        False,
+        "sum",
+        "区内仪器已完成预约的实际使用时长",
+    ),
 ]
+# Not every district has voucher redemptions or instrument use in the demo: a district with none and not
+# behind gets no target (未设目标, outside its overall score); one behind with none gets these (yuan, hours).
+BEHIND_FROM_NOTHING = {"vouchers-spent": Decimal(200_000), "instrument-hours": Decimal(120)}
 CORE = {row[0] for row in INDICATORS if row[4]}
 
 # Tier steps recorded this year per district: (→ tech SME, → high-tech, → leader), capped by the firms there.
@@ -218,10 +244,19 @@ BEHIND = {
         "talents",
         "rd-ratio",
         "projects-started",
+        "vouchers-spent",
+        "instrument-hours",
     },
     "330303": {"key-tech", "demands-matched", "rd-ratio", "patents"},
-    "330381": {"venture", "hi-tech-share", "visits"},
-    "330382": {"new-tech-sme", "turnover", "platforms", "training", "engagements-agreed"},
+    "330381": {"venture", "hi-tech-share", "visits", "instrument-hours"},
+    "330382": {
+        "new-tech-sme",
+        "turnover",
+        "platforms",
+        "training",
+        "engagements-agreed",
+        "vouchers-spent",
+    },
 }
 
 RUIAN_2021 = [
@@ -635,9 +670,13 @@ def load_demo_indicators(*, today: datetime.date | None = None) -> None:
     for code, region in districts.items():
         for key, indicator in indicators.items():
             cell = board.cell(indicator.pk, region.pk)
-            services.set_target(
-                operator, indicator, region, year, _target(cell, key in BEHIND[code], key in CORE)
-            )
+            behind = key in BEHIND[code]
+            if not cell.actual and behind and key in BEHIND_FROM_NOTHING:
+                target = BEHIND_FROM_NOTHING[key]
+            else:
+                target = _target(cell, behind, key in CORE)
+            if target or indicator.direction == Indicator.Direction.DOWN:
+                services.set_target(operator, indicator, region, year, target)
     return None
 
 

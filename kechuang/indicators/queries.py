@@ -100,15 +100,27 @@ class Cell:
         return None if c is None else int((c * 100).to_integral_value())
 
 
+def effective_target(indicator: Indicator, target: Decimal | None) -> Decimal | None:
+    """The target a figure is measured against, ``None`` when there is none (未设目标).
+
+    A target of 0 for a more-is-better indicator asks for nothing, so it means no target: the cell shows
+    “未设目标” rather than 100 %, and the indicator leaves the district's overall score and its count
+    of indicators met. For a less-is-better indicator 0 is a real target (zero incidents, zero days)."""
+    if target is None:
+        return None
+    if target == 0 and indicator.direction != Indicator.Direction.DOWN:
+        return None
+    return target
+
+
 def completion(indicator: Indicator, actual: Decimal, target: Decimal | None) -> Decimal | None:
+    target = effective_target(indicator, target)
     if target is None:
         return None
     if indicator.direction == Indicator.Direction.DOWN:
         if actual <= 0:
-            return Decimal(1) if target >= 0 else None
+            return Decimal(1)
         return target / actual
-    if target == 0:
-        return Decimal(1) if actual <= 0 else CAP  # anything above a zero target exceeds it
     return actual / target
 
 
@@ -208,13 +220,15 @@ def board(
     *,
     today: datetime.date | None = None,
     units: list[Region] | None = None,
+    only: list[Indicator] | None = None,
 ) -> Board:
-    """The board of ``scope`` for ``year``: every applicable indicator for each unit (see :func:`units_of`)."""
+    """The board of ``scope`` for ``year``: every applicable indicator for each unit (see :func:`units_of`).
+    ``only`` restricts it to those indicators (an indicator's page needs its own row, not the ranking)."""
     today = today or timezone.localdate()
     units = units or units_of(scope)
     elapsed = elapsed_months(year, today)
     completed = 12 if year < today.year else (today.month - 1 if year == today.year else 0)
-    indicators = list(indicators_for(scope))
+    indicators = list(only) if only is not None else list(indicators_for(scope))
     targets = {
         (t.indicator_id, t.region_id): t.value
         for t in Target.objects.filter(indicator__in=indicators, year=year, region__in=units)
@@ -259,7 +273,7 @@ def board(
                 unit,
                 series,
                 actual,
-                targets.get((indicator.pk, unit.pk)),
+                effective_target(indicator, targets.get((indicator.pk, unit.pk))),
                 elapsed,
                 completed,
             )
@@ -277,8 +291,9 @@ def years_trend(
 ) -> dict[int, dict[int, Decimal]]:
     """{year: {unit id: year's figure}} for one indicator over several years (its trend)."""
     out = {}
+    units = units_of(scope)
     for year in years:
-        b = board(scope, year)
+        b = board(scope, year, units=units, only=[indicator])
         out[year] = {c.region.pk: c.actual for c in b.by_indicator.get(indicator.pk, [])}
     return out
 

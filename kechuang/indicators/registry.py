@@ -7,12 +7,17 @@ indicators.models.Indicator` names its source by ``key``. A source is declarativ
 field that places a record in a period, the path to its region and, for amounts, the field summed — so
 one GROUP BY query gives every district's monthly figures for a dashboard, and the same filters give the
 rows of a lineage page. The two can never disagree: both are built here from the same definition.
+
+A source sums either a field (``amount_field``: money, in yuan) or an expression per record
+(``amount_expression``, e.g. the hours between a booking's actual start and end), whose summed value
+``to_figure`` turns into the figure (a duration into hours); it counts its records otherwise.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Model, QuerySet, Sum
@@ -30,6 +35,9 @@ class LineageRow:
     region: str
     amount: Decimal | None = None
     note: str = ""
+    quantity: Decimal | None = (
+        None  # this record's share of a summed figure that is not money (hours)
+    )
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,34 @@ class Source:
     amount_field: str | None = None  # summed (yuan) when set; records are counted otherwise
     money: bool = False
     owner: str = ""  # the app whose records these are
+    # Summed instead of a field: a callable giving a query expression per record (built lazily, so
+    # registering needs no database), and what turns the summed value into the figure.
+    amount_expression: Callable[[], Any] | None = None
+    to_figure: Callable[[Any], Decimal] | None = None
+    quantity_label: Any = (
+        ""  # the lineage column of ``LineageRow.quantity`` (e.g. 使用机时（小时）)
+    )
 
     @property
+    def sums(self) -> bool:
+        """Whether the figure is a sum (of money or of a quantity) rather than a count of records."""
+        return bool(self.amount_field or self.amount_expression)
+
+    def _aggregate(self):
+        if self.amount_expression is not None:
+            return Sum(self.amount_expression())
+        if self.amount_field:
+            return Sum(self.amount_field)
+        return Count("pk")
+
+    def _figure(self, raw) -> Decimal:
+        if raw is None:
+            return Decimal(0)
+        if self.to_figure is not None:
+            return self.to_figure(raw)
+        return Decimal(raw)
+
+    @cached_property
     def is_datetime(self) -> bool:
         field = _resolve_field(self.queryset().model, self.date_field)
         return field.get_internal_type() == "DateTimeField"
@@ -68,9 +102,9 @@ class Source:
     def value(self, region, start: date, end: date) -> Decimal:
         """The figure itself: the count of :meth:`records`, or the sum of ``amount_field``."""
         qs = self.records(region, start, end)
-        if self.amount_field:
-            return qs.aggregate(v=Sum(self.amount_field))["v"] or Decimal(0)
-        return Decimal(qs.count())
+        if not self.sums:
+            return Decimal(qs.count())
+        return self._figure(qs.aggregate(v=self._aggregate())["v"])
 
     def monthly(self, regions_path: str, year: int) -> dict[tuple[str, int], Decimal]:
         """Every region's figure per month of ``year`` below ``regions_path``, in one query:
@@ -84,13 +118,13 @@ class Source:
         grouped = (
             qs.annotate(_m=ExtractMonth(self.date_field, **kwargs))
             .values(f"{self.region_field}__path", "_m")
-            .annotate(v=Sum(self.amount_field) if self.amount_field else Count("pk"))
+            .annotate(v=self._aggregate())
             .order_by()
         )
         out: dict[tuple[str, int], Decimal] = {}
         for row in grouped:
             key = (row[f"{self.region_field}__path"], row["_m"])
-            out[key] = out.get(key, Decimal(0)) + Decimal(row["v"] or 0)
+            out[key] = out.get(key, Decimal(0)) + self._figure(row["v"])
         return out
 
 

@@ -104,7 +104,17 @@ def xlsx_report(region, year: int, *, base_url: str = "") -> bytes:
         _put(sheet, start, col, header, font=Font(bold=True), fill=HEADER_FILL)
     detail = book.create_sheet(_("来源记录"))
     for col, header in enumerate(
-        [_("指标"), _("区域"), _("记录"), _("日期"), _("金额（元）"), _("说明"), _("链接")], 1
+        [
+            _("指标"),
+            _("区域"),
+            _("记录"),
+            _("日期"),
+            _("金额（元）"),
+            _("数量"),
+            _("说明"),
+            _("链接"),
+        ],
+        1,
     ):
         _put(detail, 1, col, header, font=Font(bold=True), fill=HEADER_FILL)
     detail_row = 2
@@ -134,6 +144,7 @@ def xlsx_report(region, year: int, *, base_url: str = "") -> bytes:
                         row.title,
                         row.on.isoformat() if row.on else "",
                         row.amount if row.amount is not None else "",
+                        row.quantity if row.quantity is not None else "",
                         row.note,
                         f"{base_url}{row.url}",
                     ]
@@ -147,7 +158,8 @@ def xlsx_report(region, year: int, *, base_url: str = "") -> bytes:
                         entry.region.name,
                         _("人工填报 %(y)s年%(m)s月") % {"y": entry.year, "m": entry.month},
                         entry.approved_at.date().isoformat() if entry.approved_at else "",
-                        entry.value,
+                        entry.value if indicator.money else "",
+                        "" if indicator.money else entry.value,
                         _("佐证：%(e)s；填报：%(a)s；审核：%(b)s")
                         % {"e": entry.evidence, "a": entry.entered_by, "b": entry.approved_by},
                         entry.evidence_url,

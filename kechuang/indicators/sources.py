@@ -1,8 +1,14 @@
 """The indicator sources over the records that exist today (see :mod:`kechuang.indicators.registry`).
 
-Each is registered here rather than in the owning app so that the owning apps need not change; an app
-that lands later (contracts, vouchers, booking) registers its own from its ``AppConfig.ready``.
+Each is registered here, where the indicators app is ready, rather than in the owning app: the
+capabilities beside ``challenges/`` (vouchers, booking, contracts) sit below indicators in the README's
+layout and may not import it. The owning app still says which of its records count — the querysets come
+from its ``queries`` module (``contracts.queries.turnover_contracts``, ``vouchers.queries.
+spent_redemptions``, ``booking.queries.used_bookings``) — and each is registered only when that app is
+installed.
 """
+
+from decimal import Decimal
 
 from django.apps import apps
 from django.utils import timezone
@@ -149,6 +155,58 @@ def _contract_row(contract) -> LineageRow:
     )
 
 
+def _spent_redemptions():
+    from kechuang.vouchers.queries import spent_redemptions
+
+    return spent_redemptions()
+
+
+def _redemption_row(redemption) -> LineageRow:
+    voucher = redemption.hold.voucher
+    return LineageRow(
+        title=f"{voucher.holder.name} · {redemption.provider.name}",
+        url=redemption.get_absolute_url(),
+        on=timezone.localdate(redemption.decided_at) if redemption.decided_at else None,
+        region=voucher.holder.region.name,
+        amount=redemption.amount,
+        note=f"{voucher.code} · {redemption.get_status_display()}",
+    )
+
+
+def _used_bookings(external_only: bool):
+    def queryset():
+        from kechuang.booking.queries import used_bookings
+
+        return used_bookings(external_only=external_only)
+
+    return queryset
+
+
+def _used_duration():
+    from kechuang.booking.queries import used_duration
+
+    return used_duration()
+
+
+def _hours(duration) -> Decimal:
+    from kechuang.booking.queries import hours
+
+    return hours(duration)
+
+
+def _booking_row(booking) -> LineageRow:
+    instrument = booking.instrument
+    start, end = timezone.localtime(booking.actual_start), timezone.localtime(booking.actual_end)
+    return LineageRow(
+        title=f"{instrument.name} · {booking.organization.name}",
+        url=booking.get_absolute_url(),
+        on=start.date(),
+        region=instrument.region.name,
+        quantity=_hours(booking.actual_end - booking.actual_start),
+        note=f"{start:%H:%M}–{end:%H:%M} · {instrument.owner.name}",
+    )
+
+
 def register_builtin_sources() -> None:
     tier_region = "organization__region"
     register(
@@ -288,3 +346,44 @@ def register_builtin_sources() -> None:
                 owner="contracts",
             )
         )
+    if apps.is_installed("kechuang.vouchers"):
+        register(
+            Source(
+                key="vouchers.spent",
+                label=_("创新券兑付金额（已批准的兑付，按持券企业所在区域）"),
+                queryset=_spent_redemptions,
+                date_field="decided_at",
+                region_field="hold__voucher__holder__region",
+                row=_redemption_row,
+                amount_field="amount",
+                money=True,
+                owner="vouchers",
+            )
+        )
+    if apps.is_installed("kechuang.booking"):
+        for key, label, external_only in (
+            (
+                "booking.hours_used",
+                _("仪器共享机时（已完成预约的实际使用小时，按仪器所在区域）"),
+                False,
+            ),
+            (
+                "booking.hours_used_external",
+                _("对外共享机时（仪器所属单位以外的用户实际使用小时）"),
+                True,
+            ),
+        ):
+            register(
+                Source(
+                    key=key,
+                    label=label,
+                    queryset=_used_bookings(external_only),
+                    date_field="actual_start",
+                    region_field="instrument__region",
+                    row=_booking_row,
+                    amount_expression=_used_duration,
+                    to_figure=_hours,
+                    quantity_label=_("使用机时（小时）"),
+                    owner="booking",
+                )
+            )

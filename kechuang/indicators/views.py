@@ -102,11 +102,13 @@ def board(request):
     b = queries.board(scope, year)
     matrix = []
     for indicator in b.indicators:
-        cells = []
-        for unit in b.units:
-            cell = b.cell(indicator.pk, unit.region.pk)
-            cells.append((cell, lineage_url(indicator.pk, unit.region.pk, year)))
-        matrix.append((indicator, cells))
+        by_region = {c.region.pk: c for c in b.by_indicator.get(indicator.pk, [])}
+        cells = [
+            (by_region[unit.region.pk], lineage_url(indicator.pk, unit.region.pk, year))
+            for unit in b.units
+        ]
+        page = reverse("indicators:indicator", args=[indicator.pk])
+        matrix.append((indicator, f"{page}?region={scope.pk}&year={year}", cells))
     by_code = sorted(b.units, key=lambda u: u.region.code)
     score_rows = [{"name": u.region.name, "value": float(u.score)} for u in b.units]
     trend = {
@@ -162,7 +164,7 @@ def indicator_detail(request, pk: int):
             + "?"
             + urlencode({"region": scope.pk, "year": year})
         )
-    b = queries.board(scope, year)
+    b = queries.board(scope, year, only=[indicator])
     cells = b.by_indicator.get(indicator.pk, [])
     units = [c.region for c in cells]
     monthly = {
@@ -321,7 +323,10 @@ def lineage(request, pk: int):
     page = None
     rows = []
     if found.records is not None:
-        page = Paginator(found.records, 50).get_page(request.GET.get("page"))
+        paginator = Paginator(found.records, 50)
+        if not found.source.sums:
+            paginator.count = int(found.value)  # the figure is the count: no second COUNT query
+        page = paginator.get_page(request.GET.get("page"))
         rows = found.rows(page.object_list)
     return render(
         request,

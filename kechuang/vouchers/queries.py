@@ -27,15 +27,26 @@ def voucher_balances(voucher_ids) -> dict[int, dict[str, Decimal]]:
 
 def redeemed_by_voucher(voucher_ids=None) -> dict[int, Decimal]:
     """What approved (or paid) redemptions moved out of each voucher's spent account."""
-    rows = Redemption.objects.filter(
-        status__in=[Redemption.Status.APPROVED, Redemption.Status.PAID]
-    )
+    rows = Redemption.objects.filter(status__in=SPENT_STATUSES)
     if voucher_ids is not None:
         rows = rows.filter(hold__voucher_id__in=voucher_ids)
     found: dict[int, Decimal] = defaultdict(Decimal)
     for voucher_id, amount in rows.values_list("hold__voucher_id", "amount"):
         found[voucher_id] += amount
     return found
+
+
+SPENT_STATUSES = (Redemption.Status.APPROVED, Redemption.Status.PAID)
+
+
+def spent_redemptions():
+    """Vouchers spent (创新券兑付): the approved redemptions (paid or not yet) — what a region's vouchers
+    paid for — placed in time by their approval (``decided_at``) and in space by the holding enterprise's
+    region (``hold__voucher__holder__region``). The pilot indicators read the amount of these
+    (``vouchers.spent``); the same rows make the figure's lineage."""
+    return Redemption.objects.filter(status__in=SPENT_STATUSES).select_related(
+        "hold__voucher__holder__region", "provider"
+    )
 
 
 def programme_figures(programme: VoucherProgramme) -> dict[str, Decimal]:

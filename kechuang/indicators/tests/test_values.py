@@ -281,3 +281,71 @@ def test_less_is_better_indicators_complete_when_at_or_below_target(city):
     services.approve_value(city.second, entry, now=NOW)
     cell = queries.board(city.city, 2026, today=TODAY).cell(indicator.pk, city.ruian.pk)
     assert cell.actual == 25 and cell.percent == 80 and cell.behind and not cell.met
+
+
+def test_a_zero_target_means_no_target_and_leaves_the_overall_score(city, client):
+    sme = sme_indicator(city)
+    high_tech = services.define_indicator(
+        city.operator,
+        city.city,
+        code="new-high-tech",
+        name="新增高新技术企业",
+        unit="家",
+        source="directory.new_high_tech",
+    )
+    new_sme(city.ruian, datetime.date(2026, 2, 3))
+    services.set_target(city.operator, sme, city.ruian, 2026, 4)  # 1 of 4: 25 %
+    services.set_target(city.operator, high_tech, city.ruian, 2026, 0)  # 0 of 0: no target
+
+    board = queries.board(city.city, 2026, today=TODAY)
+
+    cell = board.cell(high_tech.pk, city.ruian.pk)
+    assert (cell.actual, cell.target, cell.completion, cell.percent) == (0, None, None, None)
+    assert not cell.met and not cell.behind and not cell.exceeded
+    ruian = next(u for u in board.units if u.region == city.ruian)
+    assert [c.indicator for c in ruian.with_target] == [sme]
+    assert (ruian.score, ruian.met, ruian.score_at(6)) == (
+        Decimal("25.0"),
+        0,
+        Decimal("25.0"),
+    )
+    assert Target.objects.get(indicator=high_tech, region=city.ruian).value == 0  # kept as set
+
+    client.force_login(city.operator)
+    page = client.get(f"/indicators/?region={city.city.pk}&year=2026").content.decode()
+    assert "0 / 1 项" in page and "25.0%" in page and "未设目标" in page and "100%" not in page
+    detail = client.get(
+        f"/indicators/{high_tech.pk}/?region={city.city.pk}&year=2026"
+    ).content.decode()
+    assert detail.count("未设目标") == 2  # both districts
+
+
+def test_a_zero_target_of_a_less_is_better_indicator_is_a_real_target(city):
+    indicator = services.define_indicator(
+        city.operator,
+        city.city,
+        code="accidents",
+        name="重大安全事故",
+        unit="起",
+        direction="down",
+    )
+    services.set_target(city.operator, indicator, city.ruian, 2026, 0)
+    services.set_target(city.operator, indicator, city.longwan, 2026, 0)
+    entry = services.enter_value(
+        city.operator,
+        indicator,
+        city.longwan,
+        year=2026,
+        month=3,
+        value=1,
+        evidence="应急管理局通报",
+        now=NOW,
+    )
+    services.approve_value(city.second, entry, now=NOW)
+
+    board = queries.board(city.city, 2026, today=TODAY)
+
+    ruian = board.cell(indicator.pk, city.ruian.pk)
+    longwan = board.cell(indicator.pk, city.longwan.pk)
+    assert (ruian.target, ruian.percent, ruian.met) == (0, 100, True)
+    assert (longwan.actual, longwan.target, longwan.percent, longwan.met) == (1, 0, 0, False)
