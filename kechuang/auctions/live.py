@@ -22,6 +22,7 @@ price than the one they have.
 """
 
 import json
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -32,6 +33,8 @@ from django.utils.translation import get_language
 
 from kechuang.auctions import queries
 from kechuang.auctions.models import AuctionSession, Lot
+
+logger = logging.getLogger(__name__)
 
 VERSION_SECONDS = 2
 FRAGMENT_SECONDS = 600
@@ -57,6 +60,16 @@ class Stamp:
 
 def stamp_of(lot: Lot, session_status: str) -> Stamp:
     return Stamp(RANK.get(lot.status, 0), lot.bid_count, str(session_status) in PUBLIC)
+
+
+def _cached(operation, *args):
+    """A cache call that an unreachable cache turns into a miss (``None``): the lot row is the truth, so
+    watching and bidding go on without Redis, only dearer."""
+    try:
+        return operation(*args)
+    except Exception:  # the backends raise their own connection errors
+        logger.warning("auctions.live: cache unavailable", exc_info=True)
+        return None
 
 
 def _version_key(pk: int) -> str:
@@ -86,7 +99,7 @@ def current(pk: int, *, fresh: bool = False) -> Stamp | None:
     """The lot's stamp: from the cache, else (or when ``fresh``) from its row. ``None``: no such lot."""
     key = _version_key(pk)
     if not fresh:
-        stamp = cache.get(key)
+        stamp = _cached(cache.get, key)
         if stamp is not None:
             return stamp
     row = Lot.objects.filter(pk=pk).values_list("status", "bid_count", "session__status").first()
@@ -95,7 +108,7 @@ def current(pk: int, *, fresh: bool = False) -> Stamp | None:
     status, bids, session_status = row
     stamp = Stamp(RANK.get(status, 0), bids, session_status in PUBLIC)
     # add, not set: a bid committed since our read has already put a newer version there.
-    (cache.set if fresh else cache.add)(key, stamp, VERSION_SECONDS)
+    _cached(cache.set if fresh else cache.add, key, stamp, VERSION_SECONDS)
     return stamp
 
 
@@ -103,15 +116,15 @@ def fragment(pk: int, stamp: Stamp, view: str) -> tuple[str, Stamp]:
     """The rendered block of the lot at ``stamp`` (or at the newer state the row holds by now), and the
     stamp it shows."""
     language = get_language()
-    html = cache.get(_fragment_key(pk, stamp, view, language))
+    html = _cached(cache.get, _fragment_key(pk, stamp, view, language))
     if html is not None:
         return html, stamp
     state = queries.live_state(Lot(pk=pk))
     context, shown = block(state, view, language)
     html = render_to_string(VIEWS[view], context)
-    cache.set(_fragment_key(pk, shown, view, language), html, FRAGMENT_SECONDS)
+    _cached(cache.set, _fragment_key(pk, shown, view, language), html, FRAGMENT_SECONDS)
     if shown.version > stamp.version:
-        cache.set(_version_key(pk), shown, VERSION_SECONDS)
+        _cached(cache.set, _version_key(pk), shown, VERSION_SECONDS)
     return html, shown
 
 
@@ -131,7 +144,9 @@ def changed(lot: Lot) -> None:
     """Called by a service that changed ``lot`` (its ``status`` and ``bid_count`` as they now are):
     once the transaction commits, watchers get the new version."""
     stamp = stamp_of(lot, lot.session.status)
-    transaction.on_commit(lambda: cache.set(_version_key(lot.pk), stamp, VERSION_SECONDS))
+    transaction.on_commit(
+        lambda: _cached(cache.set, _version_key(lot.pk), stamp, VERSION_SECONDS), robust=True
+    )
 
 
 def forget(pks) -> None:
@@ -139,7 +154,7 @@ def forget(pks) -> None:
     opens all its lots at once)."""
     keys = [_version_key(pk) for pk in pks]
     if keys:
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(lambda: _cached(cache.delete_many, keys), robust=True)
 
 
 def server_now_ms() -> int:

@@ -176,3 +176,18 @@ def test_a_bid_reads_the_registration_before_its_transaction_and_locks_one_row(w
     ]
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_without_the_cache_watching_and_bidding_go_on_from_the_database(
+    client, world, during, django_capture_on_commit_callbacks
+):
+    broken = mock.Mock(**{f"{m}.side_effect": ConnectionError for m in ("get", "set", "add")})
+    broken.delete_many.side_effect = ConnectionError
+    with mock.patch.object(live, "cache", broken):
+        first = poll(client, world.single)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.place_bid(world.user(0), world.single, "100000", now=DURING)
+        second = poll(client, world.single, first["ETag"])
+    assert first.status_code == 200 and "暂无出价" in first.text
+    assert second.status_code == 200 and "10万元" in second.text
+    assert broken.set.called  # the commit tried, and its failure did not undo the bid
