@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from kechuang.auctions.models import AuctionSession, Bid, Lot
 
-HISTORY = 50
+HISTORY = 50  # bids in the chart
+TABLE = 20  # of which the latest in the table under it
 
 
 @dataclass
@@ -23,6 +24,16 @@ class LiveState:
     seconds_left: int
     bids: list  # the latest HISTORY bids, newest first
     reserve_met: bool | None  # None while there is no bid; the reserve itself is never shown
+    counting: bool  # an open online lot: the page counts down to ``ends_at``
+
+    @property
+    def ends_at_ms(self) -> int:
+        """The close in epoch milliseconds, for the page's countdown."""
+        return int(self.ends_at.timestamp() * 1000)
+
+    @property
+    def table(self) -> list:
+        return self.bids[:TABLE]
 
     @property
     def chart(self) -> list[list]:
@@ -43,10 +54,8 @@ def live_state(lot: Lot, now: datetime | None = None) -> LiveState:
         .only("amount", "kind", "placed_at", "extended_to", "registration__paddle")
         .order_by("-amount")[:HISTORY]
     )
-    online = lot.session.mode == AuctionSession.Mode.ONLINE
-    left = (
-        int((lot.ends_at - now).total_seconds()) if online and lot.status == Lot.Status.OPEN else 0
-    )
+    counting = lot.session.mode == AuctionSession.Mode.ONLINE and lot.status == Lot.Status.OPEN
+    left = int((lot.ends_at - now).total_seconds()) if counting else 0
     return LiveState(
         lot=lot,
         price=lot.current_price,
@@ -55,6 +64,7 @@ def live_state(lot: Lot, now: datetime | None = None) -> LiveState:
         bid_count=lot.bid_count,
         ends_at=lot.ends_at,
         seconds_left=max(left, 0),
+        counting=counting,
         bids=bids,
         reserve_met=None
         if lot.current_price is None

@@ -5,13 +5,13 @@ auctioneer's screen)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kechuang.accounts.permissions import managed_regions, operates, roles_of
-from kechuang.auctions import queries, services
+from kechuang.auctions import live, queries, services
 from kechuang.auctions.forms import LotForm, SessionForm
 from kechuang.auctions.models import AuctionSession, DataRoomDocument, Lot, Registration
 from kechuang.core.actions import Refused
@@ -108,7 +108,7 @@ def lot_detail(request, pk: int):
             "lot": lot,
             "patents": list(lot.patents.all()),
             "achievements": list(lot.achievements.all()),
-            "live": queries.live_state(lot),
+            **_live_page_context(lot, "lot"),
             "registration": registration,
             "documents": list(lot.documents.all()) if data_room else None,
             "is_operator": operates(request.user, lot.session.region),
@@ -116,15 +116,37 @@ def lot_detail(request, pk: int):
     )
 
 
+def _live_page_context(lot: Lot, view: str) -> dict:
+    """The live block as a page first shows it, fresh from the database, with the server clock the
+    page's countdown runs against."""
+    context, _stamp = live.block(queries.live_state(lot), view)
+    return {**context, "server_now": live.server_now_ms()}
+
+
 def lot_live(request, pk: int):
-    """The live block (price, countdown, history): htmx swaps it every few seconds."""
-    lot = _visible_lot(request, pk)
-    template = (
-        "auctions/_projector_live.html"
-        if request.GET.get("view") == "projector"
-        else "auctions/_live.html"
-    )
-    return render(request, template, {"live": queries.live_state(lot)})
+    """The live block (price, countdown, history) that htmx polls every few seconds. Cheap for the many
+    watchers of a lot (see :mod:`kechuang.auctions.live`): an unchanged lot answers 304 from the cache
+    alone, a changed one the block rendered once per version."""
+    view = "projector" if request.GET.get("view") == "projector" else "lot"
+    stamp = live.current(pk)
+    if stamp is None:
+        raise Http404
+    if not stamp.public:
+        _visible_lot(request, pk)  # draft and in-review sessions: their operators only
+    tags = [t.strip() for t in request.headers.get("If-None-Match", "").split(",") if t.strip()]
+    seen = [v for v in (live.version_in(t, pk) for t in tags) if v is not None]
+    if seen and max(seen) > stamp.version:  # the watcher has seen a newer state than the cache
+        stamp = live.current(pk, fresh=True) or stamp
+    tag = live.etag(pk, stamp, view)
+    if tag in tags:
+        response = HttpResponseNotModified()
+    else:
+        html, shown = live.fragment(pk, stamp, view)
+        tag = live.etag(pk, shown, view)
+        response = HttpResponse(html)
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_POST
@@ -177,7 +199,9 @@ def document(request, pk: int):
 
 def projector(request, pk: int):
     lot = _visible_lot(request, pk)
-    return render(request, "auctions/projector.html", {"lot": lot, "live": queries.live_state(lot)})
+    return render(
+        request, "auctions/projector.html", {"lot": lot, **_live_page_context(lot, "projector")}
+    )
 
 
 # --- operators ----------------------------------------------------------------------------------------
@@ -329,5 +353,5 @@ def floor(request, pk: int):
     return render(
         request,
         "auctions/floor.html",
-        {"lot": lot, "session": session, "live": queries.live_state(lot), "lots": _lots(session)},
+        {"lot": lot, "session": session, "lots": _lots(session), **_live_page_context(lot, "lot")},
     )

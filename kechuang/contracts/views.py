@@ -22,7 +22,7 @@ from kechuang.core.actions import Refused
 from kechuang.core.feedback import attempt
 from kechuang.core.models import Region
 
-PAGE_SIZE = 30
+PAGE_SIZE = 20  # a phone shows a page in a few screens (compact cards, contracts.css)
 
 
 def _filtered(request, contracts):

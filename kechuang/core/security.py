@@ -18,7 +18,9 @@ class PrivatePagesNotStoredMiddleware:
         response = self.get_response(request)
         if request.path == "/healthz":  # never opens the session
             return response
+        if response.has_header("Cache-Control"):  # first: a view that decided needs no session read
+            return response
         user = getattr(request, "user", None)
-        if getattr(user, "is_authenticated", False) and not response.has_header("Cache-Control"):
+        if getattr(user, "is_authenticated", False):
             add_never_cache_headers(response)
         return response

@@ -54,6 +54,17 @@ def fast_password_hashing(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def empty_live_cache():
+    """Lot ids come round again once a test's transaction rolls back: no test sees another's cached
+    live blocks (see kechuang.auctions.live)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_world(*, mode="online", bidders=3, deposit=Decimal("50000")) -> World:
     shanghai = RegionFactory(code="310000", name="上海市", level="province")
     region = RegionFactory(code="310114", name="嘉定区", level="district", parent=shanghai)

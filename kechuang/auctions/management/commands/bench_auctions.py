@@ -4,12 +4,17 @@ In a throwaway database (created, migrated and dropped like ``bench ledger``): o
 registered bidders with deposits. Phase one (the same-run baseline) places bids at ``--rate`` per second
 with nobody watching; phase two does the same while ``--watchers`` watchers poll the lot's live block
 (the htmx fragment the lot page swaps every 3 s) through the full Django stack, served by ``--pool``
-connections. Prints p50/p95 bid-acceptance latency of both phases and the watchers' poll latency, then
-accounts for every bid: attempts = accepted + refused by reason, accepted = bid rows = the lot's count, the
-price = the highest bid. Exits non-zero if a bid is unaccounted for. Meant for PostgreSQL.
+connections; like the page, each watcher sends back the block's ETag (``If-None-Match``), so an unchanged
+lot answers 304 (``--signed-in``: the watchers carry a bidder's session cookie). The watchers' CPU time
+per poll is printed with the machine's load average. Prints p50/p95 bid-acceptance latency of both
+phases and the watchers' poll latency, then accounts for every bid: attempts = accepted + refused by
+reason, accepted = bid rows = the lot's count, the price = the highest bid. Exits non-zero if a bid is
+unaccounted for. Meant for PostgreSQL.
 """
 
+import os
 import random
+import resource
 import statistics
 import threading
 import time
@@ -54,8 +59,15 @@ class Command(BaseCommand):
         parser.add_argument("--rate", type=float, default=20.0, help="bids per second")
         parser.add_argument("--bidders", type=int, default=20)
         parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+        parser.add_argument(
+            "--signed-in",
+            action="store_true",
+            help="watchers are signed-in bidders (a session cookie on every poll), not anonymous",
+        )
 
-    def handle(self, *args, watchers, pool, processes, rate, bidders, seconds, **options):
+    def handle(
+        self, *args, watchers, pool, processes, rate, bidders, seconds, signed_in, **options
+    ):
         db = settings.DATABASES["default"]
         if connection.vendor == "sqlite":
             db.setdefault("TEST", {})["NAME"] = str(
@@ -69,7 +81,7 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {connection.vendor}; creating a throwaway database …")
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
-            ok = self.run(watchers, pool, processes, rate, bidders, seconds)
+            ok = self.run(watchers, pool, processes, rate, bidders, seconds, signed_in)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
         if not ok:
@@ -161,7 +173,7 @@ class Command(BaseCommand):
             raise CommandError(f"a bidder failed: {errors[0]!r}")
         return latencies, outcomes, time.perf_counter() - started
 
-    def watch(self, lot, watchers, pool, processes, stop):
+    def watch(self, lot, watchers, pool, processes, stop, viewers=()):
         """``watchers`` polls every POLL_SECONDS, served by ``pool`` clients spread over ``processes``
         forked worker processes (as a server runs several workers: one Python process would measure its
         own GIL, not the platform). Returns the processes and a queue of (latencies, errors)."""
@@ -169,13 +181,15 @@ class Command(BaseCommand):
 
         context = multiprocessing.get_context("fork")
         results = context.Queue()
-        connection.close()  # children open their own connections
         url = reverse("auctions:live", args=[lot.pk])
+        Client().get(url)  # warm, as a server's workers are: URLs, templates and catalogues loaded
+        connection.close()  # children open their own connections
         per_process = max(1, pool // processes)
         per_client = max(1, watchers // (per_process * processes))
         workers = [
             context.Process(
-                target=_watch_process, args=(url, per_process, per_client, stop, results, n)
+                target=_watch_process,
+                args=(url, per_process, per_client, stop, results, n, list(viewers)),
             )
             for n in range(processes)
         ]
@@ -183,30 +197,41 @@ class Command(BaseCommand):
             worker.start()
         return workers, results
 
-    def run(self, watchers, pool, processes, rate, bidders, seconds) -> bool:
+    def run(self, watchers, pool, processes, rate, bidders, seconds, signed_in=False) -> bool:
         lot, users = self.world(bidders)
         self.stdout.write(f"{'phase':<44}{'bids':>6}{'accepted':>10}{'p50 ms':>9}{'p95 ms':>9}")
         base_lat, base_out, wall = self.bid_phase(lot, users, rate, seconds)
         self.row("bids, nobody watching (baseline)", base_lat, base_out, wall)
+        self.stdout.write(f"load average: {os.getloadavg()[0]:.1f}")
         import multiprocessing
 
         stop = multiprocessing.get_context("fork").Event()
-        workers, results = self.watch(lot, watchers, pool, processes, stop)
+        viewers = [u.pk for u in users] if signed_in else []
+        watch_started = time.perf_counter()
+        workers, results = self.watch(lot, watchers, pool, processes, stop, viewers)
         time.sleep(1)
         lat, out, wall = self.bid_phase(lot, users, rate, seconds)
         stop.set()
-        polls, poll_errors = [], []
+        watched = time.perf_counter() - watch_started
+        polls, poll_errors, fresh, cpu = [], [], 0, 0.0
         for _worker in workers:
-            got, errs = results.get(timeout=60)
+            got, errs, new_blocks, seconds_of_cpu = results.get(timeout=60)
             polls += got
             poll_errors += errs
+            fresh += new_blocks
+            cpu += seconds_of_cpu
         for worker in workers:
             worker.join()
-        self.row(f"bids, {watchers} watchers polling every {POLL_SECONDS} s", lat, out, wall)
+        who = "signed-in " if signed_in else ""
+        self.row(f"bids, {watchers} {who}watchers polling every {POLL_SECONDS} s", lat, out, wall)
         self.stdout.write(
-            f"watcher polls: {len(polls)} in {seconds:.0f} s ({len(polls) / (seconds + 1):.0f}/s), "
-            f"p50 {percentile(polls, 50):.1f} ms, p95 {percentile(polls, 95):.1f} ms, errors {len(poll_errors)}"
+            f"watcher polls: {len(polls)} in {watched:.0f} s ({len(polls) / watched:.0f}/s of "
+            f"{watchers / POLL_SECONDS:.0f}/s asked), "
+            f"p50 {percentile(polls, 50):.1f} ms, p95 {percentile(polls, 95):.1f} ms, errors {len(poll_errors)}; "
+            f"{fresh} answered with a new block, {len(polls) - fresh - len(poll_errors)} with 304; "
+            f"watchers' CPU {cpu:.1f} s = {cpu * 1000 / max(len(polls), 1):.1f} ms a poll"
         )
+        self.stdout.write(f"load average at the end: {os.getloadavg()[0]:.1f}")
         outcomes = base_out + out
         accepted = outcomes.count("ok")
         lot.refresh_from_db()
@@ -231,15 +256,21 @@ class Command(BaseCommand):
         )
 
 
-def _watch_process(url, clients, per_client, stop, results, seed):
+def _watch_process(url, clients, per_client, stop, results, seed, viewers):
     """A forked watcher process: ``clients`` threads, each polling ``per_client`` watchers' schedules."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_at_start = usage.ru_utime + usage.ru_stime
     latencies, errors = [], []
+    changed = [0]  # polls answered with a new block (200); the rest were 304 Not Modified
     lock = threading.Lock()
 
     def client(n):
         browser = Client()
+        if viewers:  # a signed-in bidder: every poll carries their session cookie
+            browser.force_login(User.objects.get(pk=viewers[(seed * 1000 + n) % len(viewers)]))
         rng = random.Random(seed * 1000 + n)
         due = [time.perf_counter() + rng.random() * POLL_SECONDS for _ in range(per_client)]
+        etags = ["" for _ in range(per_client)]
         try:
             while not stop.is_set():
                 i = min(range(len(due)), key=due.__getitem__)
@@ -247,11 +278,15 @@ def _watch_process(url, clients, per_client, stop, results, seed):
                 if delay > 0 and stop.wait(delay):
                     break
                 start = time.perf_counter()
-                response = browser.get(url)
+                # As the lot page does (hx-headers): the block's ETag goes back as If-None-Match.
+                response = browser.get(url, headers={"if-none-match": etags[i]} if etags[i] else {})
                 elapsed = (time.perf_counter() - start) * 1000
                 with lock:
                     latencies.append(elapsed)
-                    if response.status_code != 200:
+                    if response.status_code == 200:
+                        etags[i] = response.get("ETag", "")
+                        changed[0] += 1
+                    elif response.status_code != 304:
                         errors.append(response.status_code)
                 due[i] += POLL_SECONDS
         finally:
@@ -262,4 +297,5 @@ def _watch_process(url, clients, per_client, stop, results, seed):
         t.start()
     for t in threads:
         t.join()
-    results.put((latencies, errors))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results.put((latencies, errors, changed[0], usage.ru_utime + usage.ru_stime - cpu_at_start))

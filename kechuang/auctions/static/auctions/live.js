@@ -1,17 +1,27 @@
-/* Live lot blocks: a countdown from data-seconds-left (the server's clock, not the viewer's), and the
-   bid-history line chart from the json_script "bid-history", redrawn whenever htmx swaps the block. */
+/* Live lot blocks (#lot-live, swapped by htmx every few seconds): the countdown and the bid-history chart.
+
+   The block carries the close as data-ends-at (epoch ms) and, for an open online lot, data-counting; the
+   server renders the same block for every watcher and version, so it holds no "seconds left". The block
+   in the page as first served also carries data-server-now, the server clock: the countdown runs on the
+   server's time (the viewer's clock may be wrong), as the difference measured when the page loaded.
+   The chart is drawn from the json_script "bid-history" whenever a new block arrives. */
 (function () {
   "use strict";
-  var deadline = null;
+  var skew = 0;        // the viewer's clock minus the server's, in ms
+  var deadline = null; // the close in the viewer's clock, while counting
+  var shown = null;    // the block the countdown and chart were set up for
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   function tick() {
+    var live = document.getElementById("lot-live");
+    if (live !== shown) { refresh(); return; }
     var el = document.querySelector("[data-countdown]");
     if (!el || deadline === null) return;
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
-    el.textContent = (h ? h + ":" : "") + pad(m) + ":" + pad(s);
+    var d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600);
+    var m = Math.floor((left % 3600) / 60), s = left % 60;
+    el.textContent = (d ? d + (el.dataset.dayLabel || "d") + " " : "") + (d || h ? h + ":" : "") + pad(m) + ":" + pad(s);
   }
 
   function chart() {
@@ -20,7 +30,7 @@
     if (!el || !source || !window.echarts) return;
     var rows = JSON.parse(source.textContent);
     if (!rows.length) { el.textContent = el.dataset.empty || ""; el.classList.add("chart-empty"); return; }
-    var instance = window.echarts.init(el);
+    var instance = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
     // Bids are yuan; like charts.js, data-unit scales them and data-unit-label names the unit (万元).
     var unit = Number(el.dataset.unit || 1);
     var title = el.dataset.title || "";
@@ -37,14 +47,15 @@
 
   function refresh() {
     var live = document.getElementById("lot-live");
-    if (live && live.dataset.secondsLeft) {
-      deadline = Date.now() + Number(live.dataset.secondsLeft) * 1000;
-    }
+    shown = live;
+    if (!live) return;
+    if (live.dataset.serverNow) skew = Date.now() - Number(live.dataset.serverNow);
+    deadline = "counting" in live.dataset ? Number(live.dataset.endsAt) + skew : null;
     tick();
     chart();
   }
 
   document.addEventListener("DOMContentLoaded", refresh);
-  document.body.addEventListener("htmx:afterSwap", refresh);
+  document.addEventListener("htmx:after:swap", refresh);
   setInterval(tick, 1000);
 })();
