@@ -139,6 +139,17 @@ def phrases_of(analyzer: Analyzer, text: str) -> list[str]:
     return words
 
 
+def _idf_words(words: Sequence[str], runs: Mapping[str, list[str]]) -> list[str]:
+    return list(dict.fromkeys([*words, *(c for r in runs.values() for c in r)]))
+
+
+def key_phrase_words(analyzer: Analyzer, query: str) -> list[str]:
+    """The words whose idf :func:`key_phrases` asks for on ``query`` (a backend that reads its
+    statistics from a database fetches them with the query's own terms, in one round trip)."""
+    words = phrases_of(analyzer, query)
+    return _idf_words(words, {w: list(w) for w in words if not analyzer.has_term(w)})
+
+
 def key_phrases(
     analyzer: Analyzer, query: str, idfs_for: Callable[[list[str]], Mapping[str, float]]
 ) -> KeyPhrases:
@@ -146,7 +157,7 @@ def key_phrases(
     words = phrases_of(analyzer, query)
     # A joined run of lone characters is no index term: it is as specific as its rarest character.
     runs = {w: list(w) for w in words if not analyzer.has_term(w)}
-    idfs = idfs_for(list(dict.fromkeys([*words, *(c for r in runs.values() for c in r)])))
+    idfs = idfs_for(_idf_words(words, runs))
     weights = {
         w: float(max(idfs.get(c, 0.0) for c in runs[w]) if w in runs else idfs.get(w, 0.0))
         for w in words

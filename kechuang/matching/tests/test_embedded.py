@@ -218,3 +218,12 @@ def test_rebuild_leaves_no_spool_file(options, tmp_path):
     assert backend.count() == 50
     assert not list((tmp_path / "embedded").glob("*.tmp"))
     assert {h.id for h in backend.search("永磁同步电机", k=100)} >= {"expert:0"}
+
+
+def test_the_postgres_rebuilds_stable_order_is_numpys():
+    import numpy as np
+
+    from kechuang.matching.postgres import _stable_order
+
+    values = np.random.default_rng(3).integers(0, 300_000, 50_000).astype(np.int32)
+    assert (_stable_order(values) == np.argsort(values, kind="stable")).all()
