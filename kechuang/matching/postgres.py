@@ -1422,27 +1422,6 @@ def _text(value: str) -> str:
     return value
 
 
-def _similarities(rows: Sequence[_Row], query_vector: np.ndarray) -> np.ndarray:
-    """Dense similarity of each row to the query vector, -1 where the row has no vector yet."""
-    return np.array(
-        [-1.0 if row.vector is None else float(row.vector @ query_vector) for row in rows],
-        dtype=np.float32,
-    )
-
-
-def _local_graph(rows: Sequence[_Row], k: int) -> np.ndarray:
-    """The stored neighbour lists as a graph over pool positions for
-    :func:`~kechuang.matching.ranking.propagate`: ``(n, k)`` positions, -1 where the neighbour is not in
-    the pool (it counts as scoring 0, as on the embedded backend). Every neighbour counts the same, as
-    there (weighting them by similarity gained nothing on the CSL sets)."""
-    position = {row.id: i for i, row in enumerate(rows)}
-    graph = np.full((len(rows), max(k, 1)), -1, dtype=np.int64)
-    for i, row in enumerate(rows):
-        for j, name in enumerate(row.neighbours[:k]):
-            graph[i, j] = position.get(name, -1)
-    return graph
-
-
 def _copier(cursor):
     """``copy(statement)`` → a context manager with ``write_row``: psycopg's COPY where the cursor has
     it, else batched ``executemany`` inserts (any DB-API driver)."""
