@@ -292,3 +292,12 @@ def test_operators_see_the_sharing_figures(client, world):
         Decimal("800.00"),
     )
     assert client.get("/booking/figures/?year=abc").status_code == 200
+
+
+def test_my_bookings_show_an_estimate_only_while_the_booking_stands(client, world, soon):
+    client.force_login(world.user)
+    row = client.get("/booking/").text.split(f'href="/booking/{soon.pk}/"')[1].split("</tr>")[0]
+    assert "预计" in row and "800元" in row
+    services.cancel(world.user, soon, now=timezone.now())  # three days ahead: free of charge
+    row = client.get("/booking/").text.split(f'href="/booking/{soon.pk}/"')[1].split("</tr>")[0]
+    assert "预计" not in row and "800元" not in row and '<span class="muted">—</span>' in row
