@@ -25,7 +25,9 @@ from kechuang.vouchers.models import ProviderEnrolment, Voucher
 SEED = 2026_12
 PAST_DAYS = 90
 AHEAD_DAYS = 14
-PROVIDER_INSTRUMENTS = 8
+# where the voucher providers' shared instruments are taken from (region code prefix, how many): 瑞安,
+# the rest of 温州, 嘉定 and 苏州 — each operator's figures then have instruments of their own region
+AREAS = [("330381", 3), ("3303", 3), ("310114", 3), ("3205", 3)]
 PURPOSES = [
     "铝合金压铸件断口形貌观察与能谱分析",
     "制动阀阀体表面粗糙度与轮廓测量",
@@ -40,6 +42,24 @@ PURPOSES = [
 
 def _at(day, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def _spread(candidates) -> list[Instrument]:
+    """Up to the number :data:`AREAS` gives for each area, taken from ``candidates`` in order (at most two
+    per owner), so that every region's operators — 瑞安's as well as 嘉定's — have bookable instruments,
+    bookings and figures to look at."""
+    buckets: dict[str, list[Instrument]] = {prefix: [] for prefix, _n in AREAS}
+    per_owner: dict[int, int] = {}
+    for instrument in candidates:
+        code = instrument.region.code if instrument.region else ""
+        prefix = next((p for p, _n in AREAS if code.startswith(p)), None)
+        if prefix is None or per_owner.get(instrument.owner_id, 0) >= 2:
+            continue
+        wanted = dict(AREAS)[prefix]
+        if len(buckets[prefix]) < wanted:
+            buckets[prefix].append(instrument)
+            per_owner[instrument.owner_id] = per_owner.get(instrument.owner_id, 0) + 1
+    return [instrument for prefix, _n in AREAS for instrument in buckets[prefix]]
 
 
 def load_demo_bookings(*, institution: Organization, enterprise: Organization, now=None) -> dict:
@@ -58,7 +78,7 @@ def load_demo_bookings(*, institution: Organization, enterprise: Organization, n
     providers = ProviderEnrolment.objects.filter(status=ProviderEnrolment.Status.ACTIVE).values(
         "organization"
     )
-    shared = list(
+    shared = _spread(
         Instrument.objects.filter(
             owner__in=providers,
             status=Status.PUBLISHED,
@@ -68,7 +88,7 @@ def load_demo_bookings(*, institution: Organization, enterprise: Organization, n
         )
         .exclude(owner=institution)
         .select_related("owner", "region")
-        .order_by("pk")[:PROVIDER_INSTRUMENTS]
+        .order_by("pk")
     )
     # rules: the institution's own with approval (one operated, one needing training), the others mixed
     for n, instrument in enumerate(own + shared):

@@ -50,6 +50,37 @@ def test_the_calendar_shows_free_gaps_and_hides_who_booked(
         assert client.get(f"/booking/instruments/{world.instrument.pk}/{bad}").status_code == 200
 
 
+def test_the_week_calendar_reads_three_rows_sets(client, world, soon, django_assert_num_queries):
+    """The instrument with its rules, the week's bookings, and the closures (those in the week and the
+    coming ones the notice lists) — one query each, whatever the week holds."""
+    start = timezone.localtime(soon.starts_at)
+    for offset, reason in ((1, "更换灯丝"), (30, "年度校准")):
+        services.add_closure(
+            world.manager,
+            world.instrument,
+            starts_at=start.replace(hour=8) + timedelta(days=offset),
+            ends_at=start.replace(hour=12) + timedelta(days=offset),
+            reason=reason,
+            now=timezone.now(),
+        )
+    url = f"/booking/instruments/{world.instrument.pk}/?view=week&date={start:%Y-%m-%d}"
+    with django_assert_num_queries(3):
+        page = client.get(url)
+    days = page.context["days"]
+    assert [b.kind for b in days[0].blocks] == ["free", "booking", "free"]
+    assert [(b.kind, b.label) for b in days[1].blocks if b.kind != "free"] == [
+        ("closure", "更换灯丝")
+    ]
+    assert [c.reason for c in page.context["closures"]] == ["更换灯丝", "年度校准"]
+    assert page.text.count("维护停机：") == 2
+    # a week after both closures lists neither in its days, but the notice still tells of what is coming
+    later = client.get(
+        f"/booking/instruments/{world.instrument.pk}/?view=week&date={start + timedelta(days=2):%Y-%m-%d}"
+    )
+    assert all(b.kind != "closure" for day in later.context["days"] for b in day.blocks)
+    assert [c.reason for c in later.context["closures"]] == ["更换灯丝", "年度校准"]
+
+
 def test_booking_through_the_form(client, world):
     client.force_login(world.user)
     url = f"/booking/instruments/{world.instrument.pk}/book/"
@@ -204,12 +235,40 @@ def test_ical_feeds(client, world, soon):
     assert client.get("/booking/feeds/forged.ics").status_code == 404
 
 
-def test_free_search_and_the_directory_filter(client, world, soon):
+def test_free_search_and_the_directory_filter(client, world, soon, django_assert_num_queries):
     day = timezone.localtime(soon.starts_at).date()
     page = client.get(f"/booking/free/?day={day}&start=10:30&end=11:00")
     assert page.status_code == 200 and page.context["results"] == []
+    with django_assert_num_queries(1):  # the instruments, the taken and the closed in one query
+        page = client.get(f"/booking/free/?day={day}&start=13:00&end=14:00")
+    pk = world.instrument.pk
+    assert page.context["results"] == [
+        {
+            "pk": pk,
+            "name": "场发射扫描电子显微镜",
+            "url": f"/instruments/{pk}/",
+            "book_url": f"/booking/instruments/{pk}/book/?date={day}&start=13:00&end=14:00",
+            "mode": "自主上机",
+            "owner": "温州大学",
+            "region": "温州市",
+            "rate": world.rules.external_rate,
+            "unit": "小时",
+        }
+    ]
+    assert f'href="/booking/instruments/{pk}/book/?date={day}&amp;start=13:00' in page.text
+    # a closure over the window takes the instrument out; the next day it is free again
+    services.add_closure(
+        world.manager,
+        world.instrument,
+        starts_at=timezone.localtime(soon.starts_at).replace(hour=12),
+        ends_at=timezone.localtime(soon.starts_at).replace(hour=15),
+        reason="更换灯丝",
+        now=timezone.now(),
+    )
     page = client.get(f"/booking/free/?day={day}&start=13:00&end=14:00")
-    assert [i.pk for i in page.context["results"]] == [world.instrument.pk]
+    assert page.context["results"] == []
+    page = client.get(f"/booking/free/?day={day + timedelta(days=1)}&start=10:30&end=11:00")
+    assert [row["pk"] for row in page.context["results"]] == [pk]
     assert client.get("/booking/free/?day=bad&start=&end=").status_code == 200
     listing = client.get("/instruments/?bookable=on")
     assert world.instrument.name in listing.text and "可预约" in listing.text
@@ -233,3 +292,12 @@ def test_operators_see_the_sharing_figures(client, world):
         Decimal("800.00"),
     )
     assert client.get("/booking/figures/?year=abc").status_code == 200
+
+
+def test_my_bookings_show_an_estimate_only_while_the_booking_stands(client, world, soon):
+    client.force_login(world.user)
+    row = client.get("/booking/").text.split(f'href="/booking/{soon.pk}/"')[1].split("</tr>")[0]
+    assert "预计" in row and "800元" in row
+    services.cancel(world.user, soon, now=timezone.now())  # three days ahead: free of charge
+    row = client.get("/booking/").text.split(f'href="/booking/{soon.pk}/"')[1].split("</tr>")[0]
+    assert "预计" not in row and "800元" not in row and '<span class="muted">—</span>' in row
