@@ -4,13 +4,17 @@ Every error answers with one body, :class:`ErrorOut` ``{"code": str, "detail": s
 from the handlers registered here (no app maps exceptions to status codes itself):
 
 - :class:`kechuang.core.actions.Refused` → **409** (``code`` is the refusal's code, ``detail`` its reason);
-- ``PermissionDenied`` → **403** (``code`` ``"forbidden"``);
+- no or bad credentials → **401** (``code`` ``"unauthorized"``): an operation that needs a signed-in person
+  called anonymously, or a wrong, revoked or expired API token anywhere (see :mod:`kechuang.api.auth`);
+- ``PermissionDenied`` → **403** (``code`` ``"forbidden"``, or ``"insufficient_scope"`` when an API
+  token's scopes do not cover the request);
 - invalid input → **422** (``code`` ``"invalid"``): django-ninja's request validation (``errors`` lists
   ``{"loc", "msg", "type"}``) and Django's ``ValidationError`` (``errors`` lists ``{"loc", "msg"}``);
 - ``Http404`` → **404** (``code`` ``"not_found"``);
 - an explicit ``HttpError(status, detail)`` → that status, ``code`` as above for it.
 
-Every operation declares 403, 404, 409 and 422 with :class:`ErrorOut` in the OpenAPI document.
+Every operation declares 401, 403, 404, 409 and 422 with :class:`ErrorOut` in the OpenAPI document, and
+accepts an API token (``Authorization: Bearer kc_…``) as well as the session (:mod:`kechuang.api.auth`).
 """
 
 from typing import Any
@@ -22,6 +26,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kechuang.api import auth
 from kechuang.auctions.api import router as auctions_router
 from kechuang.booking.api import router as booking_router
 from kechuang.challenges.api import router as challenges_router
@@ -42,7 +47,7 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] = []
 
 
-ERROR_CODES = {403: "forbidden", 404: "not_found", 409: "refused", 422: "invalid"}
+ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "refused", 422: "invalid"}
 ERROR_RESPONSES = dict.fromkeys(ERROR_CODES, ErrorOut)
 
 api = NinjaAPI(
@@ -79,7 +84,7 @@ def _refused(request, exc: Refused):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc: PermissionDenied):
-    return _error(request, 403, str(exc) or "forbidden")
+    return _error(request, 403, str(exc) or "forbidden", code=getattr(exc, "code", "forbidden"))
 
 
 @api.exception_handler(DjangoValidationError)
@@ -107,8 +112,11 @@ def _http_error(request, exc: HttpError):
     return _error(request, exc.status_code, str(exc))
 
 
+# Tokens or the session on every operation (after the routers are added: they bind cloned operations).
+auth.install(api)
+
 # Declare the error answers on every operation, so the OpenAPI document lists them.
-for _prefix, _router in api._routers:
+for _router in api._get_bound_routers():
     for _path_view in _router.path_operations.values():
         for _operation in _path_view.operations:
             for _status, _schema in ERROR_RESPONSES.items():

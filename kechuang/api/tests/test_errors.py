@@ -1,6 +1,6 @@
 """The assembled API declares its one error body for every operation."""
 
-ERRORS = {"403", "404", "409", "422"}
+ERRORS = {"401", "403", "404", "409", "422"}
 
 
 def test_every_operation_declares_the_error_answers(client, db):
