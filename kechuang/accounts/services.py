@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from kechuang.accounts.events import AccountEvent
 from kechuang.accounts.models import ApiToken, Membership, OperatorMandate, User
 from kechuang.accounts.permissions import operates
-from kechuang.accounts.tokens import ALL_SCOPES, SECRET_PREFIX, allowed_scopes, digest_of, new_secret
+from kechuang.accounts.tokens import (
+    ALL_SCOPES,
+    SECRET_PREFIX,
+    allowed_scopes,
+    digest_of,
+    new_secret,
+)
 from kechuang.core.actions import Refused, checked_by, create_unique, locked, now_or_default
 from kechuang.core.audit import record
 from kechuang.core.models import Region

@@ -47,7 +47,13 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] = []
 
 
-ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "refused", 422: "invalid"}
+ERROR_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "refused",
+    422: "invalid",
+}
 ERROR_RESPONSES = dict.fromkeys(ERROR_CODES, ErrorOut)
 
 api = NinjaAPI(
