@@ -17,14 +17,17 @@ Every operation declares 401, 403, 404, 409 and 422 with :class:`ErrorOut` in th
 accepts an API token (``Authorization: Bearer kc_…``) as well as the session (:mod:`kechuang.api.auth`).
 """
 
+import re
 from typing import Any
 
+import ninja.openapi.schema
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.schema import NinjaGenerateJsonSchema
 
 from kechuang.api import auth
 from kechuang.auctions.api import router as auctions_router
@@ -37,6 +40,29 @@ from kechuang.directory.api import router as directory_router
 from kechuang.indicators.api import router as indicators_router
 from kechuang.search.api import router as vocabulary_router
 from kechuang.vouchers.api import router as vouchers_router
+
+
+class _QualifiedNames(NinjaGenerateJsonSchema):
+    """Component names that keep a nested class's owner: ``Demand.Status`` → ``DemandStatus``.
+
+    django-ninja builds each operation's schema apart and merges their components by name, so the many
+    ``Status`` choices of the models (a demand's, a booking's…) would otherwise all become one
+    ``Status`` component — the last one written — and the document would list a booking's statuses for a
+    demand's ``status`` filter."""
+
+    def get_defs_ref(self, core_mode_ref):
+        defs_ref = super().get_defs_ref(core_mode_ref)
+        core_ref, _mode = core_mode_ref
+        if not re.search(r"[\[\],]", core_ref):
+            parts = core_ref.rsplit(":", 1)[0].split(".")
+            if len(parts) >= 2 and parts[-2][:1].isupper():
+                choices = self._prioritized_defsref_choices[defs_ref]
+                choices[0] = self.normalize_name(parts[-2] + parts[-1])
+        return defs_ref
+
+
+# The OpenAPI generator reads this name when it builds the document.
+ninja.openapi.schema.NinjaGenerateJsonSchema = _QualifiedNames
 
 
 class ErrorOut(Schema):
@@ -111,6 +137,12 @@ def _invalid_request(request, exc: NinjaValidationError):
 @api.exception_handler(Http404)
 def _not_found(request, exc: Http404):
     return _error(request, 404, str(exc) or "Not Found")
+
+
+def not_found(request, rest: str = ""):
+    """``/api/…`` paths that name no operation (``/api/demands/abc``: an id that is not a number) answer
+    the one error body too, not the site's HTML 404 page."""
+    return _error(request, 404, "Not Found")
 
 
 @api.exception_handler(HttpError)

@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from kechuang.contracts import queries, services
 from kechuang.contracts.models import ContractKind, TechContract
 from kechuang.core.models import IndustryChain, Region
+from kechuang.core.params import PlatformDate
 
 router = Router(tags=["contracts"])
 
@@ -115,7 +116,10 @@ def _region(code: str | None) -> Region | None:
 
 @router.get("/turnover", response=TurnoverOut)
 def turnover(
-    request, region: str | None = None, start: date | None = None, end: date | None = None
+    request,
+    region: str | None = None,
+    start: PlatformDate | None = None,
+    end: PlatformDate | None = None,
 ):
     place = _region(region)
     return {
