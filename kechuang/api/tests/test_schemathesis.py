@@ -21,7 +21,7 @@ from kechuang.accounts.models import User
 from kechuang.accounts.tokens import allowed_scopes
 from kechuang.demo.generator import DemoCounts, load_demo
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
 SMALL = DemoCounts(
     enterprises=24,
     experts=30,
