@@ -10,6 +10,7 @@ from the handlers registered here (no app maps exceptions to status codes itself
   token's scopes do not cover the request);
 - invalid input → **422** (``code`` ``"invalid"``): django-ninja's request validation (``errors`` lists
   ``{"loc", "msg", "type"}``) and Django's ``ValidationError`` (``errors`` lists ``{"loc", "msg"}``);
+- a body that is not JSON → **400** (``code`` ``"bad_request"``);
 - ``Http404`` → **404** (``code`` ``"not_found"``);
 - an explicit ``HttpError(status, detail)`` → that status, ``code`` as above for it.
 
@@ -24,6 +25,7 @@ import ninja.openapi.schema
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -59,6 +61,22 @@ class _QualifiedNames(NinjaGenerateJsonSchema):
                 choices = self._prioritized_defsref_choices[defs_ref]
                 choices[0] = self.normalize_name(parts[-2] + parts[-1])
         return defs_ref
+
+    def get_decimal_pattern(self, schema):
+        """Decimals given as strings: the digits the field allows, with no sign when it may not be
+        negative (``""`` or ``"abc"`` are not schema-valid amounts)."""
+        places = schema.get("decimal_places")
+        digits = schema.get("max_digits")
+        floor = schema.get("ge", schema.get("gt"))
+        sign = "" if floor is not None and floor >= 0 else "-?"
+        whole = f"[0-9]{{1,{digits - (places or 0)}}}" if digits else "[0-9]+"
+        if places == 0:
+            fraction = ""
+        elif places:
+            fraction = f"(\\.[0-9]{{1,{places}}})?"
+        else:
+            fraction = "(\\.[0-9]+)?"
+        return f"^{sign}{whole}{fraction}$"
 
 
 # The OpenAPI generator reads this name when it builds the document.
@@ -139,6 +157,7 @@ def _not_found(request, exc: Http404):
     return _error(request, 404, str(exc) or "Not Found")
 
 
+@csrf_exempt  # it changes nothing; a POST with a session cookie must not get the HTML CSRF page
 def not_found(request, rest: str = ""):
     """``/api/…`` paths that name no operation (``/api/demands/abc``: an id that is not a number) answer
     the one error body too, not the site's HTML 404 page."""

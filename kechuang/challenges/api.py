@@ -465,9 +465,14 @@ def my_seats(request):
     ]
 
 
+class MarkIn(Schema):
+    criterion: RecordId
+    mark: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
+
+
 class ScoreIn(Schema):
     application: RecordId
-    marks: dict[RecordId, Decimal] = Field(..., max_length=50)
+    marks: list[MarkIn] = Field(..., max_length=50)
     comment: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
 
 
@@ -480,14 +485,14 @@ class ScoreSavedOut(Schema):
 @router.post("/seats/{seat_id}/scores", response={201: ScoreSavedOut}, auth=django_auth)
 def submit_score(request, seat_id: int, payload: ScoreIn):
     """The reviewer holding the seat scores an application of the round once: ``marks`` gives 0–100 for
-    every criterion of the rubric (by id). Scores stay sealed until the operator unseals the round."""
+    every criterion of the rubric (``{"criterion": id, "mark": 85}``). Scores stay sealed until the operator unseals the round."""
     seat = get_object_or_404(PanelSeat.objects.select_related("round", "expert"), pk=seat_id)
     application = get_object_or_404(Application, pk=payload.application)
     score = services.submit_score(
         request.auth,
         seat,
         application,
-        marks=dict(payload.marks),
+        marks={m.criterion: m.mark for m in payload.marks},
         comment=payload.comment,
     )
     return Status(201, {"id": score.pk, "application": application.pk, "total": score.total})

@@ -160,7 +160,7 @@ def test_reviewers_score_and_recuse_through_the_api(world):
     seats = list(review_round.seats.filter(status=PanelSeat.Status.ACTIVE).select_related("expert"))
     criteria = list(world.challenge_list.criteria.all())
     application = world.applications["consortium"]
-    marks = {str(c.pk): "85" for c in criteria}
+    marks = [{"criterion": c.pk, "mark": "85"} for c in criteria]
     body = {"application": application.pk, "marks": marks, "comment": "路线可行"}
 
     first, second = seats[0], seats[1]
