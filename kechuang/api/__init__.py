@@ -92,6 +92,7 @@ class ErrorOut(Schema):
 
 
 ERROR_CODES = {
+    400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
