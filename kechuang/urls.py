@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from kechuang.accounts.views import set_language
-from kechuang.api import api
+from kechuang.api import api, not_found
 from kechuang.core.health import healthz
 
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),  # JSON 404 for any other /api/ path
     path("accounts/", include("kechuang.accounts.urls")),
     path("manage/transfer/", include("kechuang.directory.urls_transfer")),
     path("manage/vocabulary/", include("kechuang.search.urls_vocabulary")),

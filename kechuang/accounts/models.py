@@ -78,3 +78,29 @@ class OperatorMandate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.region}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: ``Authorization: Bearer kc_…`` acts as its owner through the JSON API, within
+    its scopes (``<capability>:read`` / ``<capability>:write``, see :mod:`kechuang.accounts.tokens`).
+    Only a SHA-256 digest of the secret is stored; the secret is shown once, when the token is created.
+    Revoked and expired tokens stay for the record and authenticate nobody."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=60)
+    # The first characters of the secret, shown in the list so that a person can tell tokens apart.
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("权限范围"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -2,12 +2,16 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from kechuang.accounts import views
+
 app_name = "accounts"
 
 # Password reset with Django's own views: a link by e-mail (the configured mail backend; the demo's
 # mailbox), valid for PASSWORD_RESET_TIMEOUT and only until the password changes. The form answers the
 # same whether or not the address belongs to an account, so it tells nobody who is registered.
 urlpatterns = [
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -310,7 +310,7 @@ def get_calendar(
 def free(request, filters: Query[FreeQuery]):
     """Bookable instruments free for the whole of ``starts_at``–``ends_at``."""
     if filters.ends_at <= filters.starts_at:
-        raise ValidationError({"ends_at": "结束时间须晚于开始时间"})
+        return []  # an empty or reversed interval: no instrument is free "for the whole of" nothing
     instruments = queries.free_between(
         queries.bookable_instruments(), filters.starts_at, filters.ends_at
     )

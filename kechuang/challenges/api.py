@@ -13,10 +13,20 @@ default: the lead is then the sole member and carries the whole budget, no membe
 adds a consortium member or changes its shares, ``POST /applications/{id}/submit`` submits it, and ``GET
 /applications/{id}`` reads it with what still keeps it from being submitted. Refusals answer 409 with the
 reason, other people's drafts 403.
+
+The rest of the cycle calls the same services as the pages' buttons: ``POST /members/{id}/confirm`` (an
+invited consortium member confirms), ``POST /applications/{id}/formal-check`` (operators), ``POST
+/lists/{id}/{action}`` (operators: ``publish``, ``close``, ``start-review``, ``announce``, ``conclude``),
+``GET /seats`` (an expert's panel seats with their rubric), ``POST /seats/{id}/scores`` and ``POST
+/seats/{id}/recuse`` (the seat's expert), ``POST /applications/{id}/objections`` (anyone signed in, during
+公示), ``POST /objections/{id}/resolve`` (operators), ``POST /milestones/{id}/evidence`` (the lead
+organisation) and ``POST /milestones/{id}/review`` (operators). Someone who may not act gets 403, an action
+the record's state does not allow 409 with the reason; nothing changes then.
 """
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -30,6 +40,10 @@ from kechuang.challenges.models import (
     Application,
     Challenge,
     ChallengeList,
+    ConsortiumMember,
+    Milestone,
+    Objection,
+    PanelSeat,
     ReviewRound,
     Score,
     Tranche,
@@ -322,3 +336,272 @@ def submit_application(request, application_id: int):
     application = _readable(request, application_id)
     services.submit_application(request.auth, application)
     return _application_out(application)
+
+
+# --- the rest of the cycle, as on the pages: each operation calls the service the page's button calls ---
+
+
+class MemberStateOut(Schema):
+    id: int
+    application: int
+    organization: int
+    confirmed_at: datetime | None
+
+
+@router.post("/members/{member_id}/confirm", response=MemberStateOut, auth=django_auth)
+def confirm_member(request, member_id: int):
+    """A member of an invited organisation confirms it takes part in the consortium on the shown terms."""
+    member = get_object_or_404(ConsortiumMember, pk=member_id)
+    member = services.confirm_participation(request.auth, member)
+    return {
+        "id": member.pk,
+        "application": member.application_id,
+        "organization": member.organization_id,
+        "confirmed_at": member.confirmed_at,
+    }
+
+
+class FormalCheckIn(Schema):
+    passed: bool
+    note: str = Field("", max_length=300, pattern=r"^[^\x00]*$")
+
+
+class FormalStateOut(Schema):
+    id: int
+    status: str
+    formal_note: str
+
+
+@router.post(
+    "/applications/{application_id}/formal-check", response=FormalStateOut, auth=django_auth
+)
+def formal_check(request, application_id: int, payload: FormalCheckIn):
+    """The list's operator passes or fails a submitted application after the window (a failure needs a
+    ``note``)."""
+    application = get_object_or_404(Application, pk=application_id)
+    application = services.formal_check(
+        request.auth, application, passed=payload.passed, note=payload.note
+    )
+    return {
+        "id": application.pk,
+        "status": application.status,
+        "formal_note": application.formal_note,
+    }
+
+
+class ListAction(StrEnum):
+    PUBLISH = "publish"
+    CLOSE = "close"
+    START_REVIEW = "start-review"
+    ANNOUNCE = "announce"
+    CONCLUDE = "conclude"
+
+
+LIST_ACTIONS = {
+    ListAction.PUBLISH: services.publish_list,
+    ListAction.CLOSE: services.close_list,
+    ListAction.START_REVIEW: services.start_review,
+    ListAction.ANNOUNCE: services.announce_list,
+    ListAction.CONCLUDE: services.conclude_list,
+}
+
+
+class ListStateOut(Schema):
+    id: int
+    status: str
+    actions: list[str]
+
+
+@router.post("/lists/{list_id}/{action}", response=ListStateOut, auth=django_auth)
+def list_action(request, list_id: int, action: ListAction):
+    """The operator moves a list on: ``publish`` (draft → open), ``close`` (after the window),
+    ``start-review`` (once every application is formally checked), ``announce`` (公示 the selected
+    applications) and ``conclude``. ``actions`` lists what the caller may do next."""
+    challenge_list = get_object_or_404(ChallengeList, pk=list_id)
+    challenge_list = LIST_ACTIONS[action](request.auth, challenge_list)
+    challenge_list.refresh_from_db()
+    return {
+        "id": challenge_list.pk,
+        "status": challenge_list.status,
+        "actions": services.allowed_list_actions(request.auth, challenge_list),
+    }
+
+
+class SeatOut(Schema):
+    id: int
+    round: int
+    challenge: int
+    challenge_title: str
+    status: str
+    round_status: str
+    applications: list[int]
+    criteria: dict[str, str]
+
+
+@router.get("/seats", response=list[SeatOut], auth=django_auth)
+def my_seats(request):
+    """The signed-in expert's panel seats, with the applications to score and the rubric (criterion id →
+    name)."""
+    seats = (
+        PanelSeat.objects.filter(expert__user=request.auth)
+        .select_related("round__challenge__challenge_list")
+        .prefetch_related("round__applications", "round__challenge__challenge_list__criteria")
+        .order_by("-pk")
+    )
+    return [
+        {
+            "id": seat.pk,
+            "round": seat.round_id,
+            "challenge": seat.round.challenge_id,
+            "challenge_title": seat.round.challenge.title,
+            "status": seat.status,
+            "round_status": seat.round.status,
+            "applications": sorted(a.pk for a in seat.round.applications.all()),
+            "criteria": {
+                str(c.pk): c.name for c in seat.round.challenge.challenge_list.criteria.all()
+            },
+        }
+        for seat in seats
+    ]
+
+
+class MarkIn(Schema):
+    criterion: RecordId
+    mark: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=2)
+
+
+class ScoreIn(Schema):
+    application: RecordId
+    marks: list[MarkIn] = Field(..., max_length=50)
+    comment: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
+
+
+class ScoreSavedOut(Schema):
+    id: int
+    application: int
+    total: Decimal
+
+
+@router.post("/seats/{seat_id}/scores", response={201: ScoreSavedOut}, auth=django_auth)
+def submit_score(request, seat_id: int, payload: ScoreIn):
+    """The reviewer holding the seat scores an application of the round once: ``marks`` gives 0–100 for
+    every criterion of the rubric (``{"criterion": id, "mark": 85}``). Scores stay sealed until the operator unseals the round."""
+    seat = get_object_or_404(PanelSeat.objects.select_related("round", "expert"), pk=seat_id)
+    application = get_object_or_404(Application, pk=payload.application)
+    score = services.submit_score(
+        request.auth,
+        seat,
+        application,
+        marks={m.criterion: m.mark for m in payload.marks},
+        comment=payload.comment,
+    )
+    return Status(201, {"id": score.pk, "application": application.pk, "total": score.total})
+
+
+class RecuseIn(Schema):
+    detail: str = Field(..., max_length=300, pattern=r"^[^\x00]*$")
+
+
+class SeatStateOut(Schema):
+    id: int
+    status: str
+
+
+@router.post("/seats/{seat_id}/recuse", response=SeatStateOut, auth=django_auth)
+def recuse(request, seat_id: int, payload: RecuseIn):
+    """The reviewer declares a conflict of interest and steps down before scoring."""
+    seat = get_object_or_404(PanelSeat.objects.select_related("round", "expert"), pk=seat_id)
+    seat = services.declare_conflict(request.auth, seat, detail=payload.detail)
+    return {"id": seat.pk, "status": seat.status}
+
+
+class ObjectionIn(Schema):
+    text: str = Field(..., max_length=2000, pattern=r"^[^\x00]*$")
+
+
+class ObjectionOut(Schema):
+    id: int
+    application: int
+    status: str
+    resolution: str
+
+
+def _objection_out(objection: Objection) -> dict:
+    return {
+        "id": objection.pk,
+        "application": objection.application_id,
+        "status": objection.status,
+        "resolution": objection.resolution,
+    }
+
+
+@router.post(
+    "/applications/{application_id}/objections", response={201: ObjectionOut}, auth=django_auth
+)
+def file_objection(request, application_id: int, payload: ObjectionIn):
+    """Anyone signed in objects to an application announced as selected (公示), within the period."""
+    application = get_object_or_404(Application, pk=application_id)
+    objection = services.file_objection(request.auth, application, text=payload.text)
+    return Status(201, _objection_out(objection))
+
+
+class ResolveIn(Schema):
+    upheld: bool
+    resolution: str = Field(..., max_length=2000, pattern=r"^[^\x00]*$")
+
+
+@router.post("/objections/{objection_id}/resolve", response=ObjectionOut, auth=django_auth)
+def resolve_objection(request, objection_id: int, payload: ResolveIn):
+    """The list's operator upholds (the selection is revoked) or dismisses an objection."""
+    objection = get_object_or_404(Objection, pk=objection_id)
+    objection = services.resolve_objection(
+        request.auth, objection, upheld=payload.upheld, resolution=payload.resolution
+    )
+    return _objection_out(objection)
+
+
+class EvidenceIn(Schema):
+    evidence: str = Field(..., max_length=5000, pattern=r"^[^\x00]*$")
+
+
+class MilestoneReviewIn(Schema):
+    accepted: bool
+    note: str = Field("", max_length=300, pattern=r"^[^\x00]*$")
+
+
+class MilestoneOut(Schema):
+    id: int
+    agreement: int
+    title: str
+    status: str
+    evidence: str
+    review_note: str
+
+
+def _milestone_out(milestone: Milestone) -> dict:
+    return {
+        "id": milestone.pk,
+        "agreement": milestone.agreement_id,
+        "title": milestone.title,
+        "status": milestone.status,
+        "evidence": milestone.evidence,
+        "review_note": milestone.review_note,
+    }
+
+
+@router.post("/milestones/{milestone_id}/evidence", response=MilestoneOut, auth=django_auth)
+def submit_milestone(request, milestone_id: int, payload: EvidenceIn):
+    """The lead organisation reports a milestone of its agreement with its evidence."""
+    milestone = get_object_or_404(Milestone, pk=milestone_id)
+    milestone = services.submit_milestone(request.auth, milestone, evidence=payload.evidence)
+    return _milestone_out(milestone)
+
+
+@router.post("/milestones/{milestone_id}/review", response=MilestoneOut, auth=django_auth)
+def review_milestone(request, milestone_id: int, payload: MilestoneReviewIn):
+    """The operator accepts a reported milestone or returns it (with a ``note``)."""
+    milestone = get_object_or_404(Milestone, pk=milestone_id)
+    milestone = services.review_milestone(
+        request.auth, milestone, accepted=payload.accepted, note=payload.note
+    )
+    return _milestone_out(milestone)

@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from kechuang.contracts import queries, services
 from kechuang.contracts.models import ContractKind, TechContract
 from kechuang.core.models import IndustryChain, Region
+from kechuang.core.params import PlatformDate
 
 router = Router(tags=["contracts"])
 
@@ -31,23 +32,25 @@ class TurnoverOut(Schema):
 
 
 class PaymentIn(Schema):
-    due_on: date
-    amount: Decimal
+    due_on: PlatformDate
+    amount: Decimal = Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
     condition: str = ""
 
 
 class ContractIn(Schema):
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=200, pattern=r"\S")
     kind: ContractKind
-    buyer_name: str = Field(max_length=100)
-    buyer_region: str = Field(description="买方所在区域的行政区划代码，如 330381")
-    seller_name: str = Field(max_length=100)
-    seller_region: str
-    total_amount: Decimal = Field(max_digits=14, decimal_places=2)
-    tech_amount: Decimal = Field(max_digits=14, decimal_places=2)
-    signed_on: date
-    starts_on: date | None = None
-    ends_on: date | None = None
+    buyer_name: str = Field(max_length=100, pattern=r"\S")
+    buyer_region: str = Field(
+        pattern=r"^[0-9]{6}$", description="买方所在区域的行政区划代码，如 330381"
+    )
+    seller_name: str = Field(max_length=100, pattern=r"\S")
+    seller_region: str = Field(pattern=r"^[0-9]{6}$")
+    total_amount: Decimal = Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
+    tech_amount: Decimal = Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)
+    signed_on: PlatformDate
+    starts_on: PlatformDate | None = None
+    ends_on: PlatformDate | None = None
     industry_chain: str | None = Field(None, description="产业链代号（slug）")
     summary: str = ""
     payments: list[PaymentIn] = []
@@ -115,7 +118,10 @@ def _region(code: str | None) -> Region | None:
 
 @router.get("/turnover", response=TurnoverOut)
 def turnover(
-    request, region: str | None = None, start: date | None = None, end: date | None = None
+    request,
+    region: str | None = None,
+    start: PlatformDate | None = None,
+    end: PlatformDate | None = None,
 ):
     place = _region(region)
     return {

@@ -12,7 +12,7 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 MAX_ID = 2**63 - 1  # the largest BIGINT, on PostgreSQL and SQLite alike
 
@@ -91,5 +91,11 @@ def _pydantic_date(value):
     return value
 
 
-# A date in an API schema, within the same range (422 otherwise).
-PlatformDate = Annotated[datetime.date, AfterValidator(_pydantic_date)]
+# A date in an API schema, within the same range (422 otherwise). The OpenAPI document says so with a
+# pattern (years 2000–2099), so that a client — and schemathesis — knows which dates are accepted.
+DATE_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+PlatformDate = Annotated[
+    datetime.date,
+    AfterValidator(_pydantic_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]

@@ -25,8 +25,9 @@ router = Router(tags=["demands"])
 
 class DemandIn(Input):
     organization_id: RecordId
-    title: str = Field(max_length=200)
-    description: str = Field(max_length=20000)
+    # the service refuses a blank title or description: the schema says so (a non-blank character)
+    title: str = Field(max_length=200, pattern=r"\S")
+    description: str = Field(max_length=20000, pattern=r"\S")
     industry_chain_id: RecordId | None = None
     field_id: RecordId | None = None
     budget_min: Decimal | None = Field(None, ge=0, lt=Decimal("1e12"), decimal_places=2)

@@ -7,9 +7,9 @@ person, phone and e-mail) are in no schema. Only published records are ever retu
 
 The list takes ``q`` (a keyword, ranked by the search engine, with the evidence of each match), ``region``
 (a region code: the region and everything below it), ``kind`` (the type's kind, talent or category
-choice), ``chain`` (an industry-chain slug), ``field`` (a technical-field id, its disciplines included),
-``page`` and ``page_size`` (at most 100). An unknown chain or field gives an empty page; an unknown
-region code is a 422, and so is an unknown ``kind``, naming the allowed values.
+choice, one of the values the OpenAPI document lists for that type), ``chain`` (an industry-chain slug),
+``field`` (a technical-field id, its disciplines included), ``page`` and ``page_size`` (at most 100). An
+unknown region code, chain or field names nothing and gives an empty page; an unknown ``kind`` is a 422.
 
 ``GET /api/directory/mine/<type>/`` (session sign-in) lists the records of that type the user may edit —
 their organisations' records, their own expert profile, their regions' records for an operator — in any
@@ -18,11 +18,11 @@ status, with the status and the operators' review note.
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from django.db import models
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import create_model, field_validator
 
@@ -191,7 +191,7 @@ class ListFilters(Paging):
     chain: str | None = None
     field: RecordId | None = None
 
-    @field_validator("q", "region", "kind", "chain")
+    @field_validator("q", "region", "chain")
     @classmethod
     def no_nul(cls, value: str | None) -> str | None:
         # PostgreSQL cannot compare text with NUL in it: refuse it as bad input rather than fail.
@@ -205,13 +205,10 @@ def _with_listing_relations(listing: ListingType, queryset: models.QuerySet) -> 
     return with_related(listing, queryset).prefetch_related("industry_chains", "fields")
 
 
-def _criteria(listing: ListingType, filters: ListFilters) -> dict[str, object]:
-    if filters.kind is not None:
-        allowed = [value for value, _label in listing.kind_choices]
-        if filters.kind not in allowed:
-            raise HttpError(422, f"未知的kind值“{filters.kind}”,可选值:{', '.join(allowed)}")
+def _criteria(listing: ListingType, filters: ListFilters) -> dict[str, object] | None:
+    """The list's criteria, or ``None`` when they name nothing (an unknown region code)."""
     if filters.region and not Region.objects.filter(code=filters.region).exists():
-        raise HttpError(422, f"未知的区域代码“{filters.region}”")
+        return None
     criteria = {
         "region": filters.region,
         "kind": filters.kind,
@@ -225,6 +222,14 @@ def _list(listing: ListingType, filters: ListFilters) -> dict:
     criteria = _criteria(listing, filters)
     start = (filters.page - 1) * filters.page_size
     end = start + filters.page_size
+    if criteria is None:
+        return {
+            "count": 0,
+            "count_capped": False,
+            "page": filters.page,
+            "page_size": filters.page_size,
+            "results": [],
+        }
     query = " ".join((filters.q or "").split())
     if not query:
         queryset = _with_listing_relations(
@@ -279,7 +284,13 @@ def _add_endpoints(listing: ListingType) -> None:
         results=(list[hit_schema], ...),
     )
 
-    def list_records(request, filters: Query[ListFilters]):
+    # ``kind`` is one of this type's choices, listed in the OpenAPI document (anything else is a 422).
+    kinds = tuple(value for value, _label in listing.kind_choices)
+    filters_schema = create_model(
+        f"{class_name}Filters", __base__=ListFilters, kind=(Literal[kinds] | None, None)
+    )
+
+    def list_records(request, filters: Query[filters_schema]):
         return _list(listing, filters)
 
     def get_record(request, id: int):
