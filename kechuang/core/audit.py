@@ -77,17 +77,13 @@ def region_path(label: str, model: type[models.Model]) -> str | None:
 
 def region_of(target: models.Model) -> int | None:
     """The id of the region ``target`` belongs to (``None`` for records of no region)."""
-    path = region_path(target._meta.label_lower, type(target))
+    model = target._meta.model  # not type(target): a request's user is a lazy proxy
+    path = region_path(target._meta.label_lower, model)
     if path is None or target.pk is None:
         return None
     if path == "region" or "__" not in path:
         return getattr(target, f"{path}_id", None)
-    return (
-        type(target)
-        ._base_manager.filter(pk=target.pk)
-        .values_list(f"{path}__pk", flat=True)
-        .first()
-    )
+    return model._base_manager.filter(pk=target.pk).values_list(f"{path}__pk", flat=True).first()
 
 
 def record(actor, action: str, target: models.Model, summary: str = "", **data: Any) -> AuditEntry:
