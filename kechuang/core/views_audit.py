@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from kechuang.core import audit_log
 from kechuang.core.access import is_operator
+from kechuang.core.actions import event_names
 
 
 def _operator_only(request: HttpRequest) -> None:
@@ -32,6 +33,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": audit_log.log_rows(request.user, list(page.object_list)),
             "platform_wide": request.user.is_superuser,
+            "event_names": sorted(event_names()),
         },
     )
 

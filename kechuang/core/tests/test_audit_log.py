@@ -106,12 +106,13 @@ def test_the_filters_narrow_by_actor_event_object_region_and_shanghai_day():
         return [row.entry for row in response.context["rows"]]
 
     assert rows(actor="member_a") == [by_member]
-    assert rows(actor="ruian_op", event="demands") == [on_other, by_operator]
+    assert rows(actor="ruian_op", app="demands") == [on_other, by_operator]
+    assert rows(actor="ruian_op", event="demands.demand") == [on_other, by_operator]
     assert rows(event="demands.demand.submit") == [by_member]
-    assert rows(event="accounts") == [mandate]
+    assert rows(app="accounts") == [mandate]
     assert rows(target_type="demands.demand", target_id=str(demand.pk)) == [by_operator, by_member]
-    assert rows(event="demands", start="2026-03-02", end="2026-03-02") == [by_operator]
-    assert rows(event="demands", start="2026-03-01", end="2026-03-01") == [by_member]
+    assert rows(app="demands", start="2026-03-02", end="2026-03-02") == [by_operator]
+    assert rows(app="demands", start="2026-03-01", end="2026-03-01") == [by_member]
     assert rows(region="330381") == [on_other, by_operator, by_member]
     assert rows(region="310114") == []
     # An operator's region filter offers only their regions; another region's code is refused, not widened.
