@@ -173,9 +173,11 @@ def details(data) -> list[tuple[str, str]]:
     """The row's data (the values before and after, the reason…) as label–text pairs."""
     if not isinstance(data, dict):
         return [("", json.dumps(data, ensure_ascii=False))]
+    # PostgreSQL's jsonb keeps no key order: show "from"/"before" before "to"/"after", the rest by name.
+    first = {"from": 0, "before": 0, "to": 1, "after": 1}
     return [
         (str(key), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in data.items()
+        for key, value in sorted(data.items(), key=lambda item: (first.get(item[0], 2), item[0]))
     ]
 
 
