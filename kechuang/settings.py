@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "kechuang.auctions",
     "kechuang.booking",  # shared large-instrument booking and usage billing
     "kechuang.vouchers",
+    "kechuang.privacy",  # personal information (PIPL): export, account deletion, retention
+    "kechuang.opendata",  # open data: bulk downloads and the DCAT catalogue of the public records
     "kechuang.workbench",  # the console over every capability: workbench, records, review queue
     "kechuang.demo",  # the demo and benchmark commands; nothing depends on it
     "axes",  # login throttling (see AXES_* below)
@@ -299,6 +301,16 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Absolute links in e-mails; engagement requests unanswered this many days expire.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 ENGAGEMENT_EXPIRY_DAYS = int(os.environ.get("ENGAGEMENT_EXPIRY_DAYS", 14))
+# Personal information (PIPL): notification bodies (and the local mailbox's copies) older than this are
+# emptied by the clock's daily "notifications.purge" job.
+NOTIFICATION_BODY_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_BODY_RETENTION_DAYS", 180))
+
+# --- open data ------------------------------------------------------------------------------------
+# The publisher and licence the DCAT catalogue (/open-data/catalog.jsonld) states for every dataset.
+OPEN_DATA_PUBLISHER = os.environ.get("OPEN_DATA_PUBLISHER", "科创 · 科技经济融通平台")
+OPEN_DATA_LICENSE = os.environ.get(
+    "OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
+)
 
 # --- matching engine ------------------------------------------------------------------------------
 # Backends are chosen by name and loaded by dotted path, like Django's cache framework.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/vocabulary/", include("kechuang.search.urls_vocabulary")),
     path("manage/search-index/", include("kechuang.search.urls_search_index")),
     path("manage/clock/", include("kechuang.core.urls_clock")),
+    path("manage/audit/", include("kechuang.core.urls_audit")),
     path("manage/", include("kechuang.workbench.urls")),
     path("demands/", include("kechuang.demands.urls")),
     path("challenges/", include("kechuang.challenges.urls")),
@@ -30,6 +31,8 @@ urlpatterns = [
     path("booking/", include("kechuang.booking.urls")),
     path("vouchers/", include("kechuang.vouchers.urls")),
     path("notifications/", include("kechuang.notifications.urls")),
+    path("privacy/", include("kechuang.privacy.urls")),
+    path("open-data/", include("kechuang.opendata.urls")),
     path("", include("kechuang.directory.urls")),
 ]
 

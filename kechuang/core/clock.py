@@ -94,6 +94,12 @@ JOBS: list[Job] = [
         "kechuang.vouchers.providers.activate_after_notice",
         _("公示期满的创新券服务机构入库"),
     ),
+    Job(
+        "notifications.purge",
+        timedelta(days=1),
+        "kechuang.privacy.services.purge_notification_bodies",
+        _("清除超过保存期限的通知邮件正文"),
+    ),
 ]
 
 

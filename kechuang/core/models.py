@@ -128,8 +128,26 @@ class TechField(models.Model):
         return self.name
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The rows an operator may read: those of the regions they operate (their mandates' regions and
+        everything below); a platform operator (superuser) reads every row, including those that belong to
+        no region (grants of mandates, platform-wide vocabulary). Nobody else reads the audit log."""
+        from kechuang.core.access import is_operator, managed_regions
+
+        if not getattr(user, "is_authenticated", False) or not is_operator(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(region__in=managed_regions(user))
+
+
 class AuditEntry(models.Model):
-    """One row for every state change a service makes: who did what to which record, and when."""
+    """One row for every state change a service makes: who did what to which record, and when.
+
+    ``region`` is the region the record belongs to when the row was written (see
+    :func:`kechuang.core.audit.region_of`), so a region's operators read their region's trail even after
+    the record itself is gone or anonymised; rows of no region are read by platform operators only."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -145,12 +163,25 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("对象编号"), max_length=40)
     summary = models.CharField(_("摘要"), max_length=300, blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区域"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-at"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["region", "at"], name="auditentry_region_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"

@@ -57,7 +57,7 @@ def test_a_backup_is_one_checked_folder(made):
     manifest = json.loads((made / "manifest.json").read_text("utf-8"))
     assert manifest["format"] == 1
     assert manifest["vendor"] == connection.vendor
-    assert "core.0008_worker_heartbeat" in manifest["migrations"]
+    assert "core.0010_worker_heartbeat" in manifest["migrations"]
     assert set(manifest["files"]) == {"database.dump", "media.tar.gz"}
     for name, info in manifest["files"].items():
         assert info["bytes"] == (made / name).stat().st_size > 0

@@ -129,6 +129,7 @@ def test_the_clock_command_runs_one_tick(db):
         "booking.remind",
         "vouchers.expire",
         "vouchers.providers.activate",
+        "notifications.purge",
     ]
     row = PeriodicJob.objects.get(name="engagements.expire")
     assert (row.runs, row.last_outcome, row.last_result) == (1, "done", "0")

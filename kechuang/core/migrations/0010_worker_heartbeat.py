@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_move_search_models_to_search_app'),
+        ('core', '0009_audit_entry_region_backfill'),
     ]
 
     operations = [
