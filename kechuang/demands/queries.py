@@ -153,7 +153,8 @@ class Match(ExplainedHit):
 
     @property
     def also_holders(self) -> list[str]:
-        return [f"{getattr(o, o.OWNER_FIELD)}（{o.region}）" for o in self.also]
+        # one owner holding two makes of the kind is named once
+        return list(dict.fromkeys(f"{getattr(o, o.OWNER_FIELD)}（{o.region}）" for o in self.also))
 
     @property
     def type_label(self) -> str:
