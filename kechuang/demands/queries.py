@@ -329,7 +329,7 @@ def name_vocabulary(kind: str) -> frozenset[str]:
     return words
 
 
-def capability_need(kind: str, text: str) -> tuple[str, float]:
+def capability_need(kind: str, text: str, analyzer=None) -> tuple[str, float]:
     """What a demand asks of a capability type: its key phrases that name something records of the
     type are (an instrument's test or measurand, a service's scope) — 电池, 盐雾, 疲劳 — or ``""``
     for another type or a demand that names none — and the share of the demand it is (by count of
@@ -343,14 +343,14 @@ def capability_need(kind: str, text: str) -> tuple[str, float]:
     from kechuang.search.indexing import current_analyzer
 
     vocabulary = name_vocabulary(kind)
-    phrases = phrases_of(current_analyzer(), text)
+    phrases = phrases_of(analyzer or current_analyzer(), text)
     need = [w for w in phrases if w in vocabulary]
     if not need:
         return "", 0.0
     return " ".join(need), min(1.0, len(need) / min(FULL_MATCH_PHRASES, len(phrases))) ** 0.5
 
 
-def _named_share(hit: Hit, name_field: str) -> float:
+def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
     """The share of a record's name phrases (count) that the hit's evidence answers in the name: 1 for
     空压机性能试验台 found by 空压机, ¼ for 皮革物理性能与收缩温度检测 found by 温度 — how much of what
     the record is the demand asks for. 0 when the name answers nothing (a word of its description)."""
@@ -361,7 +361,7 @@ def _named_share(hit: Hit, name_field: str) -> float:
     if not answered:
         return 0.0
     name = re.sub(r"<[^>]+>", "", next(ev.snippet for ev in hit.evidence if ev.field == name_field))
-    words = phrases_of(current_analyzer(), html.unescape(name))
+    words = phrases_of(analyzer or current_analyzer(), html.unescape(name))
     return min(1.0, len(answered) / len(words)) if words else 0.0
 
 
@@ -379,7 +379,9 @@ INFERRED_CEILING = 0.45
 OFF_CONTEXT = 0.5
 
 
-def inferred_hits(kind: str, text: str, filters: dict[str, list[str]] | None) -> list[Hit]:
+def inferred_hits(
+    kind: str, text: str, filters: dict[str, list[str]] | None, analyzer=None
+) -> list[Hit]:
     """Instruments or service items (``kind``) for the tests the demand's problem or property usually
     needs when it does not name them (橡胶膜片低温开裂 → 老化、玻璃化、拉伸), each with one more
     evidence item first: the demand's words and the test family they led to. A hit counts only where
@@ -395,7 +397,7 @@ def inferred_hits(kind: str, text: str, filters: dict[str, list[str]] | None) ->
     needs = needs_of(text)
     if not needs:
         return []
-    phrases = phrases_of(current_analyzer(), text)
+    phrases = phrases_of(analyzer or current_analyzer(), text)
     tests = list(dict.fromkeys(t for need in needs for t in need.tests))
     cues = {c for need in needs for c in need.cues}
     cue_share = min(1.0, len(cues) / max(1, min(FULL_MATCH_PHRASES, len(phrases)))) ** 0.5
@@ -442,14 +444,12 @@ def _with_inferred(hits: list[Hit], inferred: list[Hit]) -> tuple[list[Hit], dic
     return merged + added, raised
 
 
-def _context_words(text: str) -> frozenset[str]:
+def _context_words(text: str, analyzer) -> frozenset[str]:
     """What a demand is about besides its problem: the index words of its key phrases (sub-words too:
     橡胶 of 氯丁橡胶) that are no cue or test of the test-method map — its material, product, trade."""
     from kechuang.matching.evidence import is_key_phrase
     from kechuang.matching.testmap import load_families
-    from kechuang.search.indexing import current_analyzer
 
-    analyzer = current_analyzer()
     problem = {w for f in load_families() for w in (*f.cues, *f.tests)}
     return frozenset(
         t
@@ -459,7 +459,7 @@ def _context_words(text: str) -> frozenset[str]:
 
 
 def _in_context(
-    loaded: list[tuple[Hit, object]], raised: dict[str, float], context: frozenset[str]
+    loaded: list[tuple[Hit, object]], raised: dict[str, float], context: frozenset[str], analyzer
 ) -> list[tuple[Hit, object]]:
     """Records whose strength an inferred test raised keep it only where their own text shares a word
     of the demand's context (:func:`_context_words`: the DSC whose samples are 塑料、橡胶 for a
@@ -467,9 +467,6 @@ def _in_context(
     counts at :data:`OFF_CONTEXT`."""
     if not raised:
         return loaded
-    from kechuang.search.indexing import current_analyzer
-
-    analyzer = current_analyzer()
     result = []
     for hit, obj in loaded:
         own = raised.get(hit.id)
@@ -587,7 +584,7 @@ def demand_matches(
     hits with no evidence, retired or maintenance instruments and duplicate copies of an instrument
     model, service item or achievement are left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
     the demand's own chain are ``peers``, never solvers."""
-    from kechuang.search.indexing import search
+    from kechuang.search.indexing import current_analyzer, search
 
     filters = scope_filters(demand.region, scope if scope in SCOPES else "own")
     open_engagements = (
@@ -595,6 +592,7 @@ def demand_matches(
     )
     pool = pool_specialities(demand)
     found: dict[str, list[tuple[Hit, object]]] = {}
+    shared: dict[str, object] = {}
 
     def pool_of(kind: str) -> list[tuple[Hit, object]]:
         # diversify=2: at most two records of one owner while others qualify (the enterprise's own are
@@ -603,7 +601,12 @@ def demand_matches(
             hits = search(
                 demand.search_text, types=[kind], filters=filters, k=MATCH_POOL, diversify=2
             )
-            need, share = capability_need(kind, demand.search_text)
+            analyzer = None
+            if kind in CAPABILITY_NAMES:
+                if "analyzer" not in shared:  # built from the vocabulary tables: once per page
+                    shared["analyzer"] = current_analyzer()
+                analyzer = shared["analyzer"]
+            need, share = capability_need(kind, demand.search_text, analyzer)
             if need:
                 focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
                 name_field = CAPABILITY_NAMES[kind][1]
@@ -611,11 +614,16 @@ def demand_matches(
                 focused = [
                     replace(hit, strength=hit.strength * share * named**0.5)
                     for hit in focused
-                    if (named := _named_share(hit, name_field)) > 0
+                    if (named := _named_share(hit, name_field, analyzer)) > 0
                 ]
                 hits = _merged(hits, focused)
-            hits, raised = _with_inferred(hits, inferred_hits(kind, demand.search_text, filters))
-            loaded = _in_context(_load(hits), raised, _context_words(demand.search_text))
+            if kind in CAPABILITY_NAMES:
+                inferred = inferred_hits(kind, demand.search_text, filters, analyzer)
+                hits, raised = _with_inferred(hits, inferred)
+                context = _context_words(demand.search_text, analyzer) if raised else frozenset()
+                loaded = _in_context(_load(hits), raised, context, analyzer)
+            else:
+                loaded = _load(hits)
             found[kind] = [
                 (hit, obj) for hit, obj in loaded if obj.owner_id != demand.organization_id
             ]
