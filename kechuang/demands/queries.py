@@ -52,6 +52,9 @@ EVIDENCE_FIELDS = {
     "member_achievement": _("本单位成果"),
     "member_instrument": _("本单位仪器"),
     "member_service": _("本单位服务"),
+    # an instrument or service item found for the tests the demand's problem usually needs
+    # (kechuang.matching.testmap): the demand's words that led there, and the tests
+    "inferred": _("所述问题常做的检测"),
 }
 
 
@@ -144,6 +147,14 @@ class Match(ExplainedHit):
     open_engagement: Engagement | None = None
     pool_specialities: str | None = None  # set when the expert is in the chain's engineer pool
     role: str = Role.SOLVER
+    # other holders of the same instrument model or providers of the same service item, nearest first:
+    # the list shows one line per model or item and names them there
+    also: list = field(default_factory=list)
+
+    @property
+    def also_holders(self) -> list[str]:
+        # one owner holding two makes of the kind is named once
+        return list(dict.fromkeys(f"{getattr(o, o.OWNER_FIELD)}（{o.region}）" for o in self.also))
 
     @property
     def type_label(self) -> str:
@@ -225,13 +236,50 @@ def _load(hits: list[Hit]) -> list[tuple[Hit, object]]:
 
 
 def _duplicate_key(kind: str, obj) -> str | None:
-    """Records a list shows once: one instrument model (name and model number), one service item or
-    achievement (its title) — the copies different owners or imports made of one thing."""
+    """Records a list shows once: one kind of instrument (its name: two owners' 疲劳试验机 of different
+    makes read as the same line twice), one service item or achievement (its title) — the copies
+    different owners or imports made of one thing; the line names the other holders."""
     if kind == MatchType.INSTRUMENT:
-        return normalize(f"{obj.name}|{obj.model_number}").replace(" ", "")
+        return normalize(obj.name).replace(" ", "")
     if kind == MatchType.SERVICE or kind == MatchType.ACHIEVEMENT:
         return normalize(obj.title).replace(" ", "")
     return None
+
+
+def _distance(demand: Demand, obj) -> int:
+    """How far a record is from the demand: its own region 0, the same city 1, the same province 2,
+    elsewhere 3 (region codes: two digits of province, two of city, two of district)."""
+    ours, theirs = demand.region.code, obj.region.code if obj.region_id else ""
+    for rank, digits in enumerate((6, 4, 2)):
+        if theirs[:digits] == ours[:digits]:
+            return rank
+    return 3
+
+
+def _collapsed(
+    demand: Demand, kind: str, loaded: list[tuple[Hit, object]]
+) -> list[tuple[Hit, object, list]]:
+    """One entry per instrument model, service item or achievement title: the nearest copy to the
+    demand (then the engine's best), at the place of the engine's best copy, with the other copies
+    nearest first."""
+    copies: dict[str, list[int]] = {}
+    for i, (_hit, obj) in enumerate(loaded):
+        key = _duplicate_key(kind, obj)
+        if key is not None:
+            copies.setdefault(key, []).append(i)
+    result = []
+    for i, (hit, obj) in enumerate(loaded):
+        key = _duplicate_key(kind, obj)
+        if key is None:
+            result.append((hit, obj, []))
+            continue
+        group = copies[key]
+        if group[0] != i:
+            continue  # listed with the first copy
+        ordered = sorted(group, key=lambda j: (_distance(demand, loaded[j][1]), j))
+        shown = loaded[ordered[0]]
+        result.append((*shown, [loaded[j][1] for j in ordered[1:]]))
+    return result
 
 
 def _chain_enterprises(demand: Demand, pks: list[int]) -> set[int]:
@@ -281,7 +329,7 @@ def name_vocabulary(kind: str) -> frozenset[str]:
     return words
 
 
-def capability_need(kind: str, text: str) -> tuple[str, float]:
+def capability_need(kind: str, text: str, analyzer=None) -> tuple[str, float]:
     """What a demand asks of a capability type: its key phrases that name something records of the
     type are (an instrument's test or measurand, a service's scope) — 电池, 盐雾, 疲劳 — or ``""``
     for another type or a demand that names none — and the share of the demand it is (by count of
@@ -295,14 +343,14 @@ def capability_need(kind: str, text: str) -> tuple[str, float]:
     from kechuang.search.indexing import current_analyzer
 
     vocabulary = name_vocabulary(kind)
-    phrases = phrases_of(current_analyzer(), text)
+    phrases = phrases_of(analyzer or current_analyzer(), text)
     need = [w for w in phrases if w in vocabulary]
     if not need:
         return "", 0.0
     return " ".join(need), min(1.0, len(need) / min(FULL_MATCH_PHRASES, len(phrases))) ** 0.5
 
 
-def _named_share(hit: Hit, name_field: str) -> float:
+def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
     """The share of a record's name phrases (count) that the hit's evidence answers in the name: 1 for
     空压机性能试验台 found by 空压机, ¼ for 皮革物理性能与收缩温度检测 found by 温度 — how much of what
     the record is the demand asks for. 0 when the name answers nothing (a word of its description)."""
@@ -313,8 +361,123 @@ def _named_share(hit: Hit, name_field: str) -> float:
     if not answered:
         return 0.0
     name = re.sub(r"<[^>]+>", "", next(ev.snippet for ev in hit.evidence if ev.field == name_field))
-    words = phrases_of(current_analyzer(), html.unescape(name))
+    words = phrases_of(analyzer or current_analyzer(), html.unescape(name))
     return min(1.0, len(answered) / len(words)) if words else 0.0
+
+
+# An instrument or service item found only through the tests a demand's problem usually needs
+# (kechuang.matching.testmap) is an inference, not something the demand asked for: at most this strength
+# (the share of cues in the demand's key phrases, square root, when it answers every family asked for by
+# name), and that times DESCRIBED_ONLY when only its specification or description names the test. Never
+# 强: it answers no phrase of the demand itself.
+INFERRED_WEIGHT = 0.6
+DESCRIBED_ONLY = 0.7
+INFERRED_CEILING = 0.45
+# A record that shares no material, product or trade word with the demand (a chip failure-analysis
+# service for a cracked rubber part) fits the problem's family only in general: half the inferred
+# strength, so it is folded under 更多 unless nothing nearer answers (see _in_context).
+OFF_CONTEXT = 0.5
+
+
+def inferred_hits(
+    kind: str, text: str, filters: dict[str, list[str]] | None, analyzer=None
+) -> list[Hit]:
+    """Instruments or service items (``kind``) for the tests the demand's problem or property usually
+    needs when it does not name them (橡胶膜片低温开裂 → 老化、玻璃化、拉伸), each with one more
+    evidence item first: the demand's words and the test family they led to. A hit counts only where
+    its own text names one of the tests (its evidence, whole words). Strength: see
+    :data:`INFERRED_WEIGHT` — the cues' share of the demand, the share of the families it answers, and
+    whether its name says so."""
+    if kind not in CAPABILITY_NAMES:
+        return []
+    from kechuang.matching.evidence import FULL_MATCH_PHRASES, phrases_of
+    from kechuang.matching.testmap import needs_of
+    from kechuang.search.indexing import current_analyzer, search
+
+    needs = needs_of(text)
+    if not needs:
+        return []
+    phrases = phrases_of(analyzer or current_analyzer(), text)
+    tests = list(dict.fromkeys(t for need in needs for t in need.tests))
+    cues = {c for need in needs for c in need.cues}
+    cue_share = min(1.0, len(cues) / max(1, min(FULL_MATCH_PHRASES, len(phrases)))) ** 0.5
+    name_field = CAPABILITY_NAMES[kind][1]
+    result = []
+    for hit in search(" ".join(tests), types=[kind], filters=filters, k=MATCH_POOL):
+        answered = {t for ev in hit.evidence for t in ev.terms}
+        met = [need for need in needs if answered & set(need.tests)]
+        if not met:
+            continue
+        named = any(ev.field == name_field and set(ev.terms) & set(tests) for ev in hit.evidence)
+        strength = INFERRED_WEIGHT * cue_share * (len(met) / len(needs)) ** 0.5
+        strength = min(INFERRED_CEILING, strength * (1.0 if named else DESCRIBED_ONLY))
+        note = Evidence(
+            field="inferred",
+            terms=list(dict.fromkeys(c for need in met for c in need.cues)),
+            snippet=html.escape(
+                "；".join(
+                    f"{need.family.label}（{'、'.join(t for t in need.tests if t in answered)}）"
+                    for need in met
+                )
+            ),
+        )
+        result.append(replace(hit, strength=strength, evidence=[note, *hit.evidence]))
+    return result
+
+
+def _with_inferred(hits: list[Hit], inferred: list[Hit]) -> tuple[list[Hit], dict[str, float]]:
+    """The demand's own hits, then those found only through inferred tests; a record both found keeps
+    its own evidence with the inference added, and the larger strength. Also the records whose
+    strength the inference raised, with their own strength (0 for those only it found), so that the
+    caller can check their context (:func:`_in_context`)."""
+    by_id = {hit.id: hit for hit in inferred}
+    merged, raised = [], {}
+    for hit in hits:
+        extra = by_id.get(hit.id)
+        if extra is not None and extra.strength > hit.strength:
+            raised[hit.id] = hit.strength
+            hit = replace(hit, strength=extra.strength, evidence=[*hit.evidence, extra.evidence[0]])
+        merged.append(hit)
+    seen = {hit.id for hit in hits}
+    added = [hit for hit in inferred if hit.id not in seen]
+    raised.update((hit.id, 0.0) for hit in added)
+    return merged + added, raised
+
+
+def _context_words(text: str, analyzer) -> frozenset[str]:
+    """What a demand is about besides its problem: the index words of its key phrases (sub-words too:
+    橡胶 of 氯丁橡胶) that are no cue or test of the test-method map — its material, product, trade."""
+    from kechuang.matching.evidence import is_key_phrase
+    from kechuang.matching.testmap import load_families
+
+    problem = {w for f in load_families() for w in (*f.cues, *f.tests)}
+    return frozenset(
+        t
+        for t in analyzer.tokens(text)
+        if is_key_phrase(t, analyzer.stopwords) and t not in problem
+    )
+
+
+def _in_context(
+    loaded: list[tuple[Hit, object]], raised: dict[str, float], context: frozenset[str], analyzer
+) -> list[tuple[Hit, object]]:
+    """Records whose strength an inferred test raised keep it only where their own text shares a word
+    of the demand's context (:func:`_context_words`: the DSC whose samples are 塑料、橡胶 for a
+    cracked 氯丁橡胶 membrane); elsewhere (a chip failure-analysis service for it) the inference
+    counts at :data:`OFF_CONTEXT`."""
+    if not raised:
+        return loaded
+    result = []
+    for hit, obj in loaded:
+        own = raised.get(hit.id)
+        if own is not None:
+            text = " ".join(
+                str(getattr(obj, f, "") or "") for f in ("name", "title", "description")
+            )
+            if not context & set(analyzer.tokens(text)):
+                hit = replace(hit, strength=max(own, hit.strength * OFF_CONTEXT))
+        result.append((hit, obj))
+    return result
 
 
 def _merged(hits: list[Hit], focused: list[Hit]) -> list[Hit]:
@@ -336,6 +499,10 @@ MEMBER_TYPES = (
     MatchType.SERVICE,
 )
 MEMBER_EVIDENCE = 2  # member records quoted per organisation
+
+
+def _accepts_work(expert: Expert) -> bool:
+    return expert.availability != Expert.Availability.UNAVAILABLE
 
 
 def _with_members(
@@ -362,12 +529,23 @@ def _with_members(
     if not by_owner:
         return loaded
 
+    def quoted_first(member: tuple[str, Hit, object]) -> tuple:
+        # members who take work now before those who do not (an organisation is offered as the way to
+        # them), strongest first among those
+        kind, hit, obj = member
+        waiting = kind == MatchType.EXPERT and not _accepts_work(obj)
+        return (waiting, -hit.strength)
+
     def member_evidence(owner: int) -> list[Evidence]:
-        best = sorted(by_owner.get(owner, []), key=lambda m: -m[1].strength)[:MEMBER_EVIDENCE]
+        best = sorted(by_owner.get(owner, []), key=quoted_first)[:MEMBER_EVIDENCE]
         items = []
         for kind, hit, obj in best:
-            ev = hit.evidence[0]
-            snippet = f"{html.escape(str(obj))}：{ev.snippet}"
+            # the record's own sentence, not the note of an inferred test
+            ev = next((e for e in hit.evidence if e.field != "inferred"), hit.evidence[0])
+            name = html.escape(str(obj))
+            if kind == MatchType.EXPERT and not _accepts_work(obj):
+                name += html.escape(str(_("（暂不对接）")))
+            snippet = f"{name}：{ev.snippet}"
             items.append(Evidence(field=f"member_{kind}", terms=ev.terms, snippet=snippet))
         return items
 
@@ -406,7 +584,7 @@ def demand_matches(
     hits with no evidence, retired or maintenance instruments and duplicate copies of an instrument
     model, service item or achievement are left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
     the demand's own chain are ``peers``, never solvers."""
-    from kechuang.search.indexing import search
+    from kechuang.search.indexing import current_analyzer, search
 
     filters = scope_filters(demand.region, scope if scope in SCOPES else "own")
     open_engagements = (
@@ -414,6 +592,7 @@ def demand_matches(
     )
     pool = pool_specialities(demand)
     found: dict[str, list[tuple[Hit, object]]] = {}
+    shared: dict[str, object] = {}
 
     def pool_of(kind: str) -> list[tuple[Hit, object]]:
         # diversify=2: at most two records of one owner while others qualify (the enterprise's own are
@@ -422,7 +601,12 @@ def demand_matches(
             hits = search(
                 demand.search_text, types=[kind], filters=filters, k=MATCH_POOL, diversify=2
             )
-            need, share = capability_need(kind, demand.search_text)
+            analyzer = None
+            if kind in CAPABILITY_NAMES:
+                if "analyzer" not in shared:  # built from the vocabulary tables: once per page
+                    shared["analyzer"] = current_analyzer()
+                analyzer = shared["analyzer"]
+            need, share = capability_need(kind, demand.search_text, analyzer)
             if need:
                 focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
                 name_field = CAPABILITY_NAMES[kind][1]
@@ -430,11 +614,18 @@ def demand_matches(
                 focused = [
                     replace(hit, strength=hit.strength * share * named**0.5)
                     for hit in focused
-                    if (named := _named_share(hit, name_field)) > 0
+                    if (named := _named_share(hit, name_field, analyzer)) > 0
                 ]
                 hits = _merged(hits, focused)
+            if kind in CAPABILITY_NAMES:
+                inferred = inferred_hits(kind, demand.search_text, filters, analyzer)
+                hits, raised = _with_inferred(hits, inferred)
+                context = _context_words(demand.search_text, analyzer) if raised else frozenset()
+                loaded = _in_context(_load(hits), raised, context, analyzer)
+            else:
+                loaded = _load(hits)
             found[kind] = [
-                (hit, obj) for hit, obj in _load(hits) if obj.owner_id != demand.organization_id
+                (hit, obj) for hit, obj in loaded if obj.owner_id != demand.organization_id
             ]
         return found[kind]
 
@@ -450,18 +641,17 @@ def demand_matches(
             if kind == MatchType.ORGANIZATION
             else set()
         )
-        matches, seen = [], set()
-        for hit, obj in loaded:
-            if not hit.evidence:
-                continue  # matched on generic words or fragments only: nothing a reader could check
-            if kind == MatchType.INSTRUMENT and obj.state != Instrument.State.AVAILABLE:
-                continue
-            duplicate = _duplicate_key(kind, obj)
-            if duplicate is not None:
-                if duplicate in seen:
-                    continue  # the engine ranked the best copy first
-                seen.add(duplicate)
-            match = Match(kind, obj, hit, open_engagements.get((kind, obj.pk)))
+        # matched on generic words or fragments only: nothing a reader could check; retired or
+        # maintenance instruments cannot be booked
+        loaded = [
+            (hit, obj)
+            for hit, obj in loaded
+            if hit.evidence
+            and not (kind == MatchType.INSTRUMENT and obj.state != Instrument.State.AVAILABLE)
+        ]
+        matches = []
+        for hit, obj, also in _collapsed(demand, kind, loaded):
+            match = Match(kind, obj, hit, open_engagements.get((kind, obj.pk)), also=also)
             if kind == MatchType.EXPERT and obj.pk in pool:
                 match.pool_specialities = pool[obj.pk]
             if kind == MatchType.ORGANIZATION and obj.kind == Organization.Kind.ENTERPRISE:

@@ -84,6 +84,13 @@ class Command(BaseCommand):
             "unless --encoder says otherwise: embedding the demo takes about 20 minutes)",
         )
         parser.add_argument(
+            "--demands",
+            default=None,
+            metavar="FILE",
+            help="with --product: the demands file (default the 106 of "
+            "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones)",
+        )
+        parser.add_argument(
             "--spot-check",
             type=int,
             default=0,
@@ -212,6 +219,11 @@ class Command(BaseCommand):
                 }
                 argv = ["bench", "matching", "--product", "--encoder", encoder]
                 argv += ["--spot-check", str(options["spot_check"])]
+                argv += (
+                    ["--demands", str(Path(options["demands"]).resolve())]
+                    if options["demands"]
+                    else []
+                )
                 argv += ["--max-queries", str(max_queries)] if max_queries else []
                 argv += ["--no-baseline"] if no_baseline else []
                 argv += ["--json"] if options["json"] else []
@@ -222,7 +234,11 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         from kechuang.demo.generator import load_demo
-        from kechuang.demo.product_bench import evaluate_product, load_product_demands
+        from kechuang.demo.product_bench import (
+            DEMANDS_FILE,
+            evaluate_product,
+            load_product_demands,
+        )
         from kechuang.search import indexing
 
         quiet = options["json"]
@@ -234,7 +250,8 @@ class Command(BaseCommand):
         if encoder != "none":
             indexing.embed_pending()
         self._say(quiet, f"demo generated and indexed in {time.perf_counter() - started:.0f} s")
-        demands = load_product_demands()[:max_queries]
+        path = Path(options["demands"]) if options["demands"] else DEMANDS_FILE
+        demands = load_product_demands(path)[:max_queries]
         report = evaluate_product(
             demands, plan, baseline=not no_baseline, spot_check=options["spot_check"]
         )

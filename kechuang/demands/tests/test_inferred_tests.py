@@ -1,0 +1,117 @@
+"""A demand that says what goes wrong, not which test it needs, still finds the instruments and service
+items that test it (kechuang.matching.testmap), says which of its words led there, and never ranks an
+inferred record above one the demand names. One kind of instrument is one line naming its other
+holders, nearest first."""
+
+from kechuang.demands.factories import DemandFactory
+from kechuang.demands.queries import demand_matches
+from kechuang.directory.factories import InstrumentFactory, OrganizationFactory, ServiceItemFactory
+
+RUBBER = "制动气室橡胶膜片冬季开裂"
+RUBBER_TEXT = "北方用户反映零下40℃时膜片开裂漏气，夏季使用一年后膜片发硬。希望改进胶料配方。"
+
+
+def _instrument(world, name, description, region=None, model="M1", owner_name=None):
+    region = region or world.district
+    return InstrumentFactory(
+        name=name,
+        model_number=model,
+        region=region,
+        owner=OrganizationFactory(kind="testing", region=region, name=owner_name or f"{name}中心"),
+        description=description,
+    )
+
+
+def test_a_demand_that_names_no_test_finds_the_tests_its_problem_needs(world, reindex):
+    demand = DemandFactory(
+        organization=world.enterprise, region=world.district, title=RUBBER, description=RUBBER_TEXT
+    )
+    dsc = _instrument(world, "差示扫描量热仪", "测定塑料、橡胶的玻璃化转变温度与熔点。")
+    ageing = _instrument(world, "热老化试验箱", "依据GB/T 3512开展橡胶热空气加速老化试验。")
+    _instrument(world, "电子天平", "称量范围220 g，读数0.1 mg。")  # no test the problem needs
+    _instrument(world, "液相色谱仪", "用于药物含量测定。")
+    reindex()
+    [instruments] = demand_matches(demand, "own", ["instrument"])
+    shown = instruments.matches + instruments.more
+    assert {m.obj.pk for m in shown} == {dsc.pk, ageing.pk}
+    by_pk = {m.obj.pk: m for m in shown}
+
+    # beside the record's own sentences, the reason: the demand's words that led to the test family,
+    # and the family's tests the record names
+    def note(pk):
+        return next(e for e in by_pk[pk].hit.evidence if e.field == "inferred")
+
+    assert note(ageing.pk).terms == ["发硬"]
+    assert note(ageing.pk).snippet.startswith("老化与耐候（老化")
+    assert note(dsc.pk).terms == ["零下", "发硬"]
+    assert note(dsc.pk).snippet == "低温与热转变（量热仪、玻璃化、熔点）"
+    # an inference is never 强: it answers no phrase of the demand itself
+    assert all(m.strength_label in {"较强", "一般", "较弱"} for m in shown)
+
+
+def test_a_named_test_stays_above_an_inferred_one(world, reindex):
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="橡胶膜片盐雾试验后开裂",
+        description="膜片金属骨架经盐雾试验后锈蚀，橡胶开裂。",
+    )
+    salt = _instrument(world, "盐雾试验箱", "中性盐雾试验，工作室容积850 L。")
+    ageing = _instrument(world, "热老化试验箱", "橡胶热空气加速老化试验。")
+    reindex()
+    [instruments] = demand_matches(demand, "own", ["instrument"])
+    order = [m.obj.pk for m in instruments.matches + instruments.more]
+    assert order == [salt.pk, ageing.pk]
+
+
+def test_services_are_expanded_too_and_experts_never(world, reindex):
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="凉拌菜出厂抽检偶发致病菌阳性",
+        description="现用传统培养法，结果出来时产品已上架，希望当天出结果。",
+    )
+    provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安食品检测站")
+    qpcr = ServiceItemFactory(
+        provider=provider,
+        region=world.district,
+        title="食品qPCR快速检测",
+        description="荧光定量PCR，适用于凉拌菜等即食食品",
+    )
+    ServiceItemFactory(
+        provider=provider, region=world.district, title="专利导航", description="专利布局分析"
+    )
+    reindex()
+    services, experts = demand_matches(demand, "own", ["service", "expert"])
+    assert [m.obj.pk for m in services.matches + services.more] == [qpcr.pk]
+    # its own sentence answers 凉拌菜; the inference says why a PCR test answers the rest
+    evidence = services.matches[0].hit.evidence
+    assert [(e.field, e.terms) for e in evidence] == [
+        ("description", ["凉拌菜"]),
+        ("inferred", ["致病菌", "阳性"]),
+    ]
+    assert experts.matches == [] and experts.more == []  # 陈教授 (motors) is not a food tester
+
+
+def test_one_model_one_line_the_nearest_copy_naming_the_others(world, reindex):
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="空压机噪声测试",
+        description="需要测量空气压缩机噪声。",
+    )
+    far = _instrument(
+        world, "噪声振动分析仪", "空气压缩机噪声测量", world.partner, "A1", "嘉定检测所"
+    )
+    # another make of the same kind of instrument reads as the same line twice: one line too
+    city = _instrument(
+        world, "噪声振动分析仪", "空气压缩机噪声测量", world.city, "B2", "温州检测所"
+    )
+    near = _instrument(world, "噪声振动分析仪", "空气压缩机噪声测量", None, "A1", "瑞安检测所")
+    reindex()
+    [instruments] = demand_matches(demand, "all", ["instrument"])
+    shown = instruments.matches + instruments.more
+    assert [m.obj.pk for m in shown] == [near.pk]
+    line = shown[0]
+    assert [o.pk for o in line.also] == [city.pk, far.pk]
+    assert line.also_holders == ["温州检测所（温州市）", "嘉定检测所（嘉定区）"]

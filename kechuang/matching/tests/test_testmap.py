@@ -1,0 +1,33 @@
+"""The property → test-method map: every test word matches records only whole, and a demand's cues
+select the families a testing engineer would read from it."""
+
+from kechuang.matching.evidence import whole_words
+from kechuang.matching.testmap import load_families, needs_of, parse_families
+from kechuang.matching.text import Analyzer, normalize
+
+
+def test_every_test_word_is_one_whole_word_of_the_analyzer():
+    analyzer = Analyzer.from_files()
+    split = {
+        test: [w for w, _s, _e in whole_words(analyzer, normalize(test))]
+        for family in load_families()
+        for test in family.tests
+    }
+    assert {t: words for t, words in split.items() if words != [t]} == {}
+
+
+def test_the_map_reads_problems_not_named_tests():
+    needs = needs_of("橡胶膜片冬季零下40℃开裂，夏季发硬")
+    assert [(n.family.label, n.cues) for n in needs] == [
+        ("老化与耐候", ("发硬",)),
+        ("低温与热转变", ("零下", "发硬")),
+        ("力学性能", ("开裂",)),
+    ]
+    assert [n.family.label for n in needs_of("即食凉拌菜抽检致病菌阳性")] == ["微生物"]
+    assert [n.family.label for n in needs_of("控制器装车后干扰收音机")] == ["电磁兼容"]
+    assert needs_of("开发一套企业资源计划的审批流程") == []
+
+
+def test_a_cue_inside_a_longer_cue_counts_once():
+    [family] = parse_families(["疲劳 | 早期断裂 断裂 | 疲劳"])
+    assert needs_of("台架试验中早期断裂", (family,))[0].cues == ("早期断裂",)
