@@ -61,14 +61,17 @@ class Account(models.Model):
 
     ``balance`` is a cache of the sum of the account's lines; :func:`kechuang.ledger.services.post` alone
     changes it. Unless ``may_go_negative`` (a source such as a funder's pledge, which is negative by
-    design), the database refuses a negative balance.
+    design), the database refuses a negative balance. A ``derived`` account keeps no cache (``balance`` is
+    NULL) and its balance is the sum of its lines; the posting service keeps a protected one from going
+    below zero.
     """
 
     owner_type = models.CharField(_("所属对象类型"), max_length=60)
     owner_id = models.CharField(_("所属对象编号"), max_length=40)
     purpose = models.CharField(_("用途"), max_length=60)
     may_go_negative = models.BooleanField(_("允许负余额"), default=False)
-    balance = MoneyField(_("余额（元）"), default=0)
+    derived = models.BooleanField(_("余额由分录汇总"), default=False)
+    balance = MoneyField(_("余额（元）"), default=0, null=True, blank=True)
     created_at = models.DateTimeField(_("开立时间"), auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()
@@ -82,8 +85,13 @@ class Account(models.Model):
                 fields=["owner_type", "owner_id", "purpose"], name="ledger_account_one_per_purpose"
             ),
             models.CheckConstraint(
-                condition=Q(may_go_negative=True) | Q(balance__gte=0),
+                condition=Q(may_go_negative=True) | Q(balance__gte=0) | Q(derived=True),
                 name="ledger_account_protected_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(derived=True, balance__isnull=True)
+                | Q(derived=False, balance__isnull=False),
+                name="ledger_account_derived_has_no_cached_balance",
             ),
         ]
 

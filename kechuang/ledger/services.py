@@ -1,40 +1,57 @@
 """Posting to the ledger: the only code that changes an account's balance.
 
-:func:`post` writes one balanced entry in one transaction (a savepoint inside the caller's): it locks the
-entry's accounts in primary-key order (``SELECT … FOR UPDATE`` on PostgreSQL, so concurrent postings on
-shared accounts queue instead of deadlocking; SQLite's IMMEDIATE transactions already serialise writers),
-then moves each balance by a conditional ``UPDATE … SET balance = ROUND(balance + x, 2) WHERE …`` whose
-row count it checks, so a protected account never goes below zero on either database even without the
-lock. (SQLite keeps decimals as binary floats; rounding each sum to the fen keeps the stored balance the
-float nearest the exact amount, so ``balance >= x`` compares like the decimals it stands for.) A refused
-posting raises :class:`~kechuang.core.actions.Refused` and changes nothing.
+:func:`post` writes one balanced entry. It checks everything that could refuse it before it writes
+anything, so a refused posting raises :class:`~kechuang.core.actions.Refused` and changes nothing, also
+inside the caller's transaction (no savepoint is needed, which saves two round trips a posting):
+
+- the accounts whose cached balance the entry changes are locked in primary-key order (``SELECT … FOR
+  UPDATE`` on PostgreSQL, so concurrent postings on shared accounts queue instead of deadlocking; SQLite's
+  IMMEDIATE transactions already serialise writers) and a protected one must cover its debit; an entry
+  that changes a single cached balance does it in one conditional ``UPDATE … WHERE balance >= x`` whose row
+  count it checks. The new balances are written by one ``UPDATE … SET balance = ROUND(balance + CASE …,
+  2)``; the database's check constraint refuses a negative protected balance whatever the code does.
+  (SQLite keeps decimals as binary floats; rounding each sum to the fen keeps the stored balance the float
+  nearest the exact amount, so ``balance >= x`` compares like the decimals it stands for.)
+- a *derived* account (no cached balance) that the entry credits, or that may go negative, is not touched
+  at all: its line is inserted and nothing waits on its row. A protected derived account that the entry
+  debits is locked with the others and the sum of its lines (as committed when the lock is granted, in
+  whole fen) must cover the debit: debits queue on the row, credits only add, so it never goes below zero.
 
 An idempotency key names one request within a scope: posting it again returns the first entry and moves
-nothing, also when two requests with the same key race (the unique constraint makes the second wait for
-the first and then read its entry).
+nothing, also when two requests with the same key race (``INSERT … ON CONFLICT DO NOTHING`` makes the
+second wait for the first and then read its entry).
 """
 
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kechuang.core.actions import Refused
-from kechuang.core.money import to_yuan
+from kechuang.core.inserts import insert_new
+from kechuang.core.money import MoneyField, to_yuan
 from kechuang.ledger.models import Account, Entry, Line, label_of
 
 
-def open_account(owner: models.Model, purpose: str, *, may_go_negative: bool = False) -> Account:
-    """The ``purpose`` account of ``owner``, opened with a zero balance the first time it is asked for."""
+def open_account(
+    owner: models.Model, purpose: str, *, may_go_negative: bool = False, derived: bool = False
+) -> Account:
+    """The ``purpose`` account of ``owner``, opened with a zero balance the first time it is asked for;
+    ``derived`` opens it without a cached balance (see :mod:`kechuang.ledger.models`)."""
     owner_type, owner_id = label_of(owner)
     account, _created = Account.objects.get_or_create(
         owner_type=owner_type,
         owner_id=owner_id,
         purpose=purpose,
-        defaults={"may_go_negative": may_go_negative},
+        defaults={
+            "may_go_negative": may_go_negative,
+            "derived": derived,
+            "balance": None if derived else Decimal(0),
+        },
     )
     return account
 
@@ -70,42 +87,103 @@ def post(
         raise Refused(_("分录金额不能为零。"), "zero_amount")
     if sum((amount for _account, amount in priced), Decimal(0)) != 0:
         raise Refused(_("借贷不平衡：各行金额之和必须为零。"), "unbalanced")
-    if idempotency_key and (first := _first(scope, idempotency_key)):
-        return first
-    target_type, target_id = label_of(target)
-    try:
-        with transaction.atomic():
-            # The entry first: a second request with the same key waits here, on the unique index.
-            entry = Entry.objects.create(
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                event=event,
-                target_type=target_type,
-                target_id=target_id,
-                memo=memo[:300],
-                scope=scope,
-                idempotency_key=idempotency_key,
-            )
-            ids = sorted({account.pk for account, _amount in priced})
-            locked = list(Account.objects.filter(pk__in=ids).order_by("pk").select_for_update())
-            if len(locked) != len(ids):
-                raise Refused(_("记账账户不存在。"), "no_account")
-            for account, amount in priced:
-                moved = (
-                    Account.objects.filter(pk=account.pk)
-                    .filter(Q(may_go_negative=True) | Q(balance__gte=-amount))
-                    .update(balance=Round(F("balance") + amount, 2))
-                )
-                if moved != 1:
-                    raise Refused(_("账户余额不足。"), "insufficient")
+    with transaction.atomic(savepoint=False):
+        # Nothing is written until every check has passed, so a refusal needs no savepoint.
+        refusal, update = _check_balances(priced)
+        entry = None
+        if refusal is None:
+            entry = _insert_entry(actor, event, target, memo, scope, idempotency_key)
+        if entry is not None:
+            update()
             Line.objects.bulk_create(
                 Line(entry=entry, account_id=account.pk, amount=amount)
                 for account, amount in priced
             )
-    except IntegrityError:
+    if entry is None:
+        # The key was used (that request moved the money and it is answered again), or refused.
         if idempotency_key and (first := _first(scope, idempotency_key)):
             return first
-        raise
+        raise refusal
     return entry
+
+
+def _check_balances(priced):
+    """Lock what the entry debits and check it is covered, writing nothing: ``(refusal or None, a
+    function that moves the cached balances)``."""
+    net: dict[int, Decimal] = {}
+    need: dict[int, Decimal] = {}  # the most the lines, taken in order, draw below the balance
+    accounts: dict[int, Account] = {}
+    for account, amount in priced:
+        net[account.pk] = net.get(account.pk, Decimal(0)) + amount
+        need[account.pk] = max(need.get(account.pk, Decimal(0)), -net[account.pk])
+        accounts[account.pk] = account
+    protected = {pk: need[pk] for pk in net if need[pk] > 0 and not accounts[pk].may_go_negative}
+    cached = {pk: amount for pk, amount in net.items() if not accounts[pk].derived and amount}
+    checked = [pk for pk in protected if accounts[pk].derived]
+
+    def update():
+        if cached:
+            Account.objects.filter(pk__in=list(cached)).update(
+                balance=Round(
+                    F("balance")
+                    + Case(
+                        *(When(pk=pk, then=Value(amount)) for pk, amount in cached.items()),
+                        output_field=MoneyField(),
+                    ),
+                    2,
+                )
+            )
+
+    ids = sorted(set(cached) | set(protected))
+    if not protected and len(cached) <= 1:
+        return None, update  # nothing to check, and one row cannot be locked out of order
+    locked = {
+        a.pk: a for a in Account.objects.filter(pk__in=ids).order_by("pk").select_for_update()
+    }
+    if len(locked) != len(ids) or any(locked[pk].derived != accounts[pk].derived for pk in ids):
+        return Refused(_("记账账户不存在。"), "no_account"), update
+    insufficient = Refused(_("账户余额不足。"), "insufficient")
+    sums = derived_sums(checked) if checked else {}  # read after the lock: earlier debits committed
+    for pk, covered in protected.items():
+        balance = sums[pk] if pk in sums else locked[pk].balance
+        if not locked[pk].may_go_negative and balance < covered:
+            return insufficient, update
+    return None, update
+
+
+def derived_sums(ids) -> dict[int, Decimal]:
+    """``{account id: sum of its lines}`` for these accounts (zero when none), exact on both databases:
+    SQLite sums binary floats, so each line is summed as whole fen."""
+    found = {pk: Decimal("0.00") for pk in ids}
+    fen = Round(ExpressionWrapper(F("amount") * 100, output_field=MoneyField()))
+    rows = (
+        Line.objects.filter(account_id__in=list(ids))
+        .values("account_id")
+        .annotate(fen=Sum(fen, output_field=IntegerField()))
+    )
+    for row in rows:
+        found[row["account_id"]] = (Decimal(int(row["fen"])) / 100).quantize(Decimal("0.01"))
+    return found
+
+
+def _insert_entry(actor, event, target, memo, scope, idempotency_key) -> Entry | None:
+    """Insert the entry; None when ``(scope, idempotency_key)`` was already posted (a racing request with
+    the same key waits on the unique index for the first to commit or roll back)."""
+    target_type, target_id = label_of(target)
+    entry = Entry(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        event=event,
+        target_type=target_type,
+        target_id=target_id,
+        memo=memo[:300],
+        scope=scope,
+        idempotency_key=idempotency_key,
+        posted_at=timezone.now(),
+    )
+    if not idempotency_key:
+        entry.save(force_insert=True)
+        return entry
+    return entry if insert_new([entry]) else None
 
 
 def transfer(source: Account, destination: Account, amount: Decimal | int | str, **cause) -> Entry:

@@ -9,6 +9,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from kechuang.core.inserts import insert_new
 from kechuang.notifications.models import Notification
 from kechuang.notifications.tasks import deliver
 
@@ -72,9 +73,9 @@ def notify(
         content = [event, title_text, title_params, body_text, body_params, url]
         key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     now = timezone.now()
-    with transaction.atomic():
-        before = Notification.objects.filter(key=key).count()
-        Notification.objects.bulk_create(
+    # One statement: a recipient who already has this event unread is skipped by the unique constraint.
+    written = len(
+        insert_new(
             [
                 Notification(
                     recipient_id=pk,
@@ -88,10 +89,9 @@ def notify(
                     created_at=now,
                 )
                 for pk in sorted(users)
-            ],
-            ignore_conflicts=True,
+            ]
         )
-        written = Notification.objects.filter(key=key).count() - before
+    )
     if written:
         transaction.on_commit(partial(deliver.enqueue, key), robust=True)
     return written

@@ -16,6 +16,11 @@ region A                ``owes.<B>``    what region A owes region B for A's vouc
 region B                ``due.<A>``     what region A owes region B, seen from B (positive)
 ======================  ==============  =====================================================================
 
+``payable``, ``settled``, ``owes.*`` and ``due.*`` are derived accounts (see :mod:`kechuang.ledger.models`):
+an approval only inserts its lines there, so approvals of many providers' and regions' redemptions at once
+never queue on a shared account row; paying a batch and closing a clearing run, which debit them, lock them
+and check the sum of their lines.
+
 The movements: appropriation budget→unissued; issue unissued→unspent; hold unspent→held; settle
 held→spent (and the rest held→unspent); release held→unspent; expiry and cancellation unspent→unissued;
 approved redemption spent→payable (and, across regions, owes.B→due.A); batch paid payable→settled;
@@ -36,12 +41,38 @@ PAYABLE = "payable"
 SETTLED = "settled"
 
 
+def is_derived(purpose: str) -> bool:
+    """Accounts that many approvals at once only add to keep no cached balance (the sum of their lines is
+    the balance), so concurrent approvals never queue on a provider's or a region pair's account row."""
+    return purpose in (PAYABLE, SETTLED) or purpose.startswith(("owes.", "due."))
+
+
 def account(owner, purpose: str) -> Account:
     """The ``purpose`` account of ``owner`` (opened on first use); only ``budget`` and ``owes.*`` may go
-    negative."""
+    negative; ``payable``, ``settled``, ``owes.*`` and ``due.*`` are derived (no cached balance)."""
     return ledger.open_account(
-        owner, purpose, may_go_negative=purpose == BUDGET or purpose.startswith("owes.")
+        owner,
+        purpose,
+        may_go_negative=purpose == BUDGET or purpose.startswith("owes."),
+        derived=is_derived(purpose),
     )
+
+
+def accounts_of(wanted: list[tuple]) -> list[Account]:
+    """The accounts ``[(owner, purpose), …]`` in one query (opening any that do not exist yet)."""
+    from django.db.models import Q
+
+    from kechuang.ledger.models import label_of
+
+    keys = [(*label_of(owner), purpose) for owner, purpose in wanted]
+    query = Q()
+    for owner_type, owner_id, purpose in keys:
+        query |= Q(owner_type=owner_type, owner_id=owner_id, purpose=purpose)
+    found = {(a.owner_type, a.owner_id, a.purpose): a for a in Account.objects.filter(query)}
+    return [
+        found.get(key) or account(owner, purpose)
+        for key, (owner, purpose) in zip(keys, wanted, strict=True)
+    ]
 
 
 def owes(debtor_region, creditor_region) -> Account:

@@ -7,10 +7,12 @@ enterprise per client holding one large voucher, four active providers (two per 
 - **voucher use**: hold the voucher share of a fee and settle it (two ledger entries) — what an order or a
   booking does;
 - **redemption**: the issuing region approves a submitted redemption (spent → provider payable, plus the
-  inter-region debt when the provider is in the other region) — the money movement of 兑付.
+  inter-region debt when the provider is in the other region, half of them) — the money movement of 兑付,
+  with its audit row and the provider's notification, as the decision page does it.
 
 The submitted redemptions are written directly for the set-up: their evidence upload and screening are
-not what is measured.
+not what is measured. Each client approves the redemptions of the uses it made (one enterprise's
+voucher), as operators work through different enterprises' claims.
 """
 
 import datetime
@@ -166,8 +168,15 @@ def run_voucher_bench(command, total: int, clients: int) -> bool:
             for h in holds
         ]
     )
+    # Client n approves the redemptions of the uses client n made (one enterprise's voucher): the
+    # operators of the issuing region work through different enterprises' claims at once. An approval
+    # locks one row, the voucher's spent account (a protected balance it debits); two approvals of the
+    # same voucher queue there, as they must.
+    client_of = {firm[2].pk: n for n, firm in enumerate(firms)}
+    slices: dict[int, list[int]] = {n: [] for n in range(parallel)}
+    for h, r in zip(holds, rows, strict=True):
+        slices[client_of[h.voucher_id]].append(r.pk)
     ids = [r.pk for r in rows]
-    slices = {n: ids[n::parallel] for n in range(parallel)}
 
     def approve(n, rng):
         pk = slices[n].pop() if slices[n] else None
@@ -194,18 +203,6 @@ def run_voucher_bench(command, total: int, clients: int) -> bool:
 
 
 def _threads(command, operation, clients: int, each: int):
-    if clients == 1:
-        return command.clients(lambda rng: operation(0, rng), 1, each)
-    import threading
-
-    index = iter(range(clients))
-    lock = threading.Lock()
-    numbers = threading.local()
-
-    def bound(rng):
-        if not hasattr(numbers, "n"):
-            with lock:
-                numbers.n = next(index)
-        return operation(numbers.n, rng)
-
-    return command.clients(bound, clients, each)
+    """``operation(client number, rng)`` from ``clients`` clients (threads, or threads in several
+    processes with ``--processes``)."""
+    return command.clients(lambda rng: operation(rng.number, rng), clients, each)

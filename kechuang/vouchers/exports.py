@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 
 from kechuang.core.spreadsheet_cells import guarded_text
 from kechuang.ledger.models import Account, Line
+from kechuang.ledger.queries import balances
 from kechuang.vouchers import accounts
 
 
@@ -31,9 +32,10 @@ def trial_balance() -> list[dict]:
     """Balances summed by owner type and purpose (the accounts of every voucher, programme… together);
     the balances sum to zero."""
     totals: dict[tuple[str, str], dict] = {}
-    for owner_type, purpose, balance in voucher_accounts().values_list(
-        "owner_type", "purpose", "balance"
-    ):
+    rows = voucher_accounts()
+    balance_of = balances(rows)
+    for pk, owner_type, purpose in rows.values_list("pk", "owner_type", "purpose"):
+        balance = balance_of[pk]
         key = (owner_type, purpose.split(".")[0] if owner_type == "core.region" else purpose)
         row = totals.setdefault(
             key, {"owner_type": key[0], "purpose": key[1], "accounts": 0, "balance": Decimal(0)}

@@ -282,21 +282,18 @@ def decide_redemption(
         require(moved == 1, _("这份兑付申请已经审核过。"), "decided")
         if approve:
             voucher = redemption.hold.voucher
-            lines = [
-                (accounts.account(voucher, accounts.SPENT), -redemption.amount),
-                (accounts.account(redemption.provider, accounts.PAYABLE), redemption.amount),
-            ]
+            wanted = [(voucher, accounts.SPENT), (redemption.provider, accounts.PAYABLE)]
             if redemption.is_cross_region:
-                lines += [
-                    (
-                        accounts.owes(redemption.issuing_region, redemption.provider_region),
-                        -redemption.amount,
-                    ),
-                    (
-                        accounts.due(redemption.provider_region, redemption.issuing_region),
-                        redemption.amount,
-                    ),
+                issuing, paying = redemption.issuing_region, redemption.provider_region
+                wanted += [
+                    (issuing, f"owes.{paying.code}"),
+                    (paying, f"due.{issuing.code}"),
                 ]
+            # one query for the accounts; only the voucher's spent account is locked: payable, owes
+            # and due are derived accounts, so approvals at once never queue on a shared row
+            found = accounts.accounts_of(wanted)
+            signs = [-1, 1, -1, 1]
+            lines = [(a, sign * redemption.amount) for a, sign in zip(found, signs, strict=False)]
             ledger.post(
                 lines,
                 actor=actor,
@@ -320,7 +317,10 @@ def decide_redemption(
             reason,
             url=redemption.get_absolute_url(),
         )
-    redemption.refresh_from_db()
+    # what the conditional UPDATE wrote, without reading the row again
+    redemption.status, redemption.reason = status, reason[:300]
+    redemption.override = override if approve else ""
+    redemption.decided_by, redemption.decided_at, redemption.batch = actor, now, batch
     return redemption
 
 

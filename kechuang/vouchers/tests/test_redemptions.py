@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kechuang.core.actions import Refused
 from kechuang.directory.factories import ServiceItemFactory
 from kechuang.ledger.models import Entry
-from kechuang.ledger.queries import violations
+from kechuang.ledger.queries import balance_of, violations
 from kechuang.vouchers import accounts, redemptions, services
 from kechuang.vouchers.factories import member, operator_of
 from kechuang.vouchers.models import Redemption, ServiceOrder, Voucher
@@ -72,13 +72,13 @@ def test_redemption_in_region_approved_and_paid(world):
     )
     assert decided.status == Redemption.Status.APPROVED and decided.batch.region == world.jiading
     payable = accounts.account(world.provider, accounts.PAYABLE)
-    assert payable.balance == Decimal("3000.00")
+    assert balance_of(payable) == Decimal("3000.00")
     redemptions.mark_batch_paid(
         operator_of(world.jiading), decided.batch, reference="JD-201812-001", now=NOW
     )
     payable.refresh_from_db()
-    assert payable.balance == 0
-    assert accounts.account(world.provider, accounts.SETTLED).balance == Decimal("3000.00")
+    assert balance_of(payable) == 0
+    assert balance_of(accounts.account(world.provider, accounts.SETTLED)) == Decimal("3000.00")
     decided.refresh_from_db()
     assert decided.status == Redemption.Status.PAID
     assert violations() == [] and voucher_violations() == []
@@ -94,8 +94,8 @@ def test_only_the_issuing_region_decides(world):
         redemptions.decide_redemption(operator_of(world.suzhou), redemption, approve=True, now=NOW)
     assert refused.value.code == "forbidden"
     redemptions.decide_redemption(operator_of(world.jiading), redemption, approve=True, now=NOW)
-    assert accounts.owes(world.jiading, world.suzhou).balance == Decimal("-3000.00")
-    assert accounts.due(world.suzhou, world.jiading).balance == Decimal("3000.00")
+    assert balance_of(accounts.owes(world.jiading, world.suzhou)) == Decimal("-3000.00")
+    assert balance_of(accounts.due(world.suzhou, world.jiading)) == Decimal("3000.00")
 
 
 def test_bad_evidence_is_refused_with_the_kind(world):

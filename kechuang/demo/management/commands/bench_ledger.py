@@ -6,6 +6,8 @@ SQLite database, or a database on the same PostgreSQL server) and dropped at the
 survives — ledger rows cannot be deleted. One client posts ``--postings`` transfers between ``--accounts``
 shared accounts; on PostgreSQL ``--clients`` threads (own connections) then post at once on the same
 accounts. Each is timed beside a same-run baseline: one plain insert of an audit row per transaction.
+``--processes P`` spreads the clients over P forked processes
+(as P web workers would be), so the Python side of the clients is not held to one core by the GIL.
 Prints postings per second with median and p95 latency in ms, then the invariant check (violations must
 be zero, protected balances never negative, the shared total exact), and exits non-zero otherwise.
 
@@ -55,10 +57,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--redemptions", type=int, default=2000, help="voucher uses and redemptions (0: skip)"
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="spread the clients over this many processes (PostgreSQL; like web workers)",
+        )
 
     def handle(
-        self, *args, postings: int, clients: int, accounts: int, redemptions: int, **options
+        self,
+        *args,
+        postings: int,
+        clients: int,
+        accounts: int,
+        redemptions: int,
+        processes: int,
+        **options,
     ):
+        self.processes = max(processes, 1) if connection.vendor == "postgresql" else 1
         if accounts < 2:
             raise CommandError("--accounts must be at least 2")
         db = settings.DATABASES["default"]
@@ -68,7 +84,10 @@ class Command(BaseCommand):
                 Path(db["NAME"]).with_name("bench_ledger.sqlite3")
             )
         old_name = db["NAME"]
-        self.stdout.write(f"database: {connection.vendor}; creating a throwaway database …")
+        self.stdout.write(
+            f"database: {connection.vendor}; clients in {self.processes} process(es); "
+            "creating a throwaway database …"
+        )
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
             failed = self.run(postings, clients, accounts)
@@ -133,39 +152,24 @@ class Command(BaseCommand):
         return bool(found) or not exact or min(balances) < 0
 
     def clients(self, operation, clients: int, each: int):
-        """Run ``operation`` ``each`` times from ``clients`` threads at once; (latencies, outcomes, wall)."""
-        latencies: list[float] = []
-        outcomes: list[str] = []
-        errors: list[Exception] = []
-        barrier = threading.Barrier(clients)
+        """Run ``operation`` ``each`` times from ``clients`` clients at once; (latencies, outcomes, wall).
 
-        def client(n: int):
-            rng = random.Random(n)
-            try:
-                barrier.wait()
-                for _ in range(each):
-                    start = time.perf_counter()
-                    outcomes.append(operation(rng))
-                    latencies.append((time.perf_counter() - start) * 1000)
-            except Exception as error:  # a deadlock or any other failure ends the bench
-                errors.append(error)
-            finally:
-                if clients > 1:
-                    close_old_connections()
-                    connection.close()
-
-        start = time.perf_counter()
-        if clients == 1:
-            client(0)
+        Each client is a thread with its own connection, numbered ``rng.number``. With ``--processes P``
+        the clients are spread over P forked processes (as P web workers of a deployment would be), so
+        the Python side of the clients is not held to one core by the GIL."""
+        processes = min(getattr(self, "processes", 1), clients)
+        if processes <= 1:
+            starts, ends, latencies, outcomes, errors = _run_threads(
+                operation, range(clients), each
+            )
+            wall = max(ends) - min(starts)
         else:
-            threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        wall = time.perf_counter() - start
+            starts, ends, latencies, outcomes, errors = _run_processes(
+                operation, clients, processes, each
+            )
+            wall = max(ends) - min(starts)
         if errors:
-            raise CommandError(f"{len(errors)} clients failed: {errors[0]!r}")
+            raise CommandError(f"{len(errors)} clients failed: {errors[0]}")
         return latencies, outcomes, wall
 
     def report(self, name: str, latencies: list[float], outcomes: list[str], wall: float) -> None:
@@ -174,3 +178,92 @@ class Command(BaseCommand):
             f"{name:<34}{len(outcomes) / wall:>10,.0f}{statistics.median(latencies):>9.2f}"
             f"{percentile(latencies, 95):>9.2f}{refused:>9}"
         )
+
+
+class Client(random.Random):
+    """A client's random numbers, and its number (0 … clients − 1) for per-client set-up."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+
+
+def _run_threads(operation, numbers, each: int):
+    """Run ``operation`` ``each`` times in one thread per client number (own connections); (starts, ends,
+    latencies, outcomes, errors)."""
+    numbers = list(numbers)
+    latencies: list[float] = []
+    outcomes: list[str] = []
+    errors: list[str] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    barrier = threading.Barrier(len(numbers))
+    threaded = len(numbers) > 1
+
+    def client(n: int):
+        rng = Client(n)
+        try:
+            barrier.wait()
+            starts.append(time.perf_counter())
+            for _ in range(each):
+                start = time.perf_counter()
+                outcomes.append(operation(rng))
+                latencies.append((time.perf_counter() - start) * 1000)
+        except Exception as error:  # a deadlock or any other failure ends the bench
+            errors.append(repr(error))
+        finally:
+            ends.append(time.perf_counter())
+            if threaded:
+                close_old_connections()
+                connection.close()
+
+    if not threaded:
+        client(numbers[0])
+    else:
+        threads = [threading.Thread(target=client, args=(n,)) for n in numbers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return starts, ends, latencies, outcomes, errors
+
+
+def _run_processes(operation, clients: int, processes: int, each: int):
+    """The clients spread over forked processes, each running its share as threads; perf_counter is the
+    system's monotonic clock, so the earliest start and latest end across processes give the wall time."""
+    import multiprocessing
+    import os
+
+    from django.db import connections
+
+    context = multiprocessing.get_context("fork")
+    connections.close_all()  # no connection may be shared across a fork
+    ready = context.Barrier(processes + 1)
+    pipes = [context.Pipe(duplex=False) for _ in range(processes)]
+
+    def child(numbers, sender):
+        try:
+            ready.wait()
+            sender.send(_run_threads(operation, numbers, each))
+        except Exception as error:
+            sender.send(([], [], [], [], [repr(error)]))
+        finally:
+            connections.close_all()
+            sender.close()
+            os._exit(0)
+
+    workers = [
+        context.Process(target=child, args=(list(range(p, clients, processes)), pipes[p][1]))
+        for p in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    gathered = [receiver.recv() for receiver, _sender in pipes]
+    for worker in workers:
+        worker.join()
+    merged = ([], [], [], [], [])
+    for part in gathered:
+        for whole, piece in zip(merged, part, strict=True):
+            whole.extend(piece)
+    return merged
