@@ -9,6 +9,43 @@ from django.db.models.functions import Length
 
 from kechuang.core.models import Region
 
+# Set by :class:`PermissionsPerRequestMiddleware` on the user the authentication middleware loaded for a
+# request: that object lives for one request, so what it may do is read once and kept on it. A user
+# object made any other way (a test, a task, a shell) is asked afresh every time, so a membership or
+# mandate granted a moment ago always counts.
+REQUEST_SCOPED = "_kechuang_request_scoped"
+
+
+def _once_per_request(user, key: str, compute):
+    if not getattr(user, REQUEST_SCOPED, False):
+        return compute()
+    memo = user.__dict__.setdefault("_kechuang_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+class PermissionsPerRequestMiddleware:
+    """Marks the request's signed-in user so that its memberships and mandates are read once per request
+    (a demand page asks ``acts_for`` and ``operates`` a dozen times). After ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            setattr(user, REQUEST_SCOPED, True)
+        return self.get_response(request)
+
+
+def _mandate_paths(user) -> list[str]:
+    return _once_per_request(
+        user,
+        "mandate_paths",
+        lambda: list(user.mandates.values_list("region__path", flat=True)),
+    )
+
 
 def managed_regions(user) -> QuerySet[Region]:
     """The regions ``user`` operates: each mandate's region and everything below it (all for a superuser)."""
@@ -16,7 +53,7 @@ def managed_regions(user) -> QuerySet[Region]:
         return Region.objects.none()
     if user.is_superuser:
         return Region.objects.all()
-    paths = list(user.mandates.values_list("region__path", flat=True))
+    paths = _mandate_paths(user)
     if not paths:
         return Region.objects.none()
     condition = Q()
@@ -27,7 +64,7 @@ def managed_regions(user) -> QuerySet[Region]:
 
 def is_operator(user) -> bool:
     return getattr(user, "is_authenticated", False) and (
-        user.is_superuser or user.mandates.exists()
+        user.is_superuser or bool(_mandate_paths(user))
     )
 
 
@@ -37,15 +74,18 @@ def operates(user, region: Region | None) -> bool:
         return False
     if user.is_superuser:
         return True
-    return any(
-        region.path.startswith(p) for p in user.mandates.values_list("region__path", flat=True)
-    )
+    return any(region.path.startswith(p) for p in _mandate_paths(user))
 
 
 def member_organization_ids(user) -> set[int]:
     if not getattr(user, "is_authenticated", False):
         return set()
-    return set(user.memberships.values_list("organization_id", flat=True))
+    ids = _once_per_request(
+        user,
+        "organization_ids",
+        lambda: frozenset(user.memberships.values_list("organization_id", flat=True)),
+    )
+    return set(ids)
 
 
 def acts_for(user, organization_id: int | None) -> bool:
