@@ -83,7 +83,25 @@ def region_of(target: models.Model) -> int | None:
         return None
     if path == "region" or "__" not in path:
         return getattr(target, f"{path}_id", None)
+    loaded, region_id = _through_loaded_relations(target, path)
+    if loaded:
+        return region_id
     return model._base_manager.filter(pk=target.pk).values_list(f"{path}__pk", flat=True).first()
+
+
+def _through_loaded_relations(target: models.Model, path: str) -> tuple[bool, int | None]:
+    """Follow ``path`` through the relations ``target`` already holds in memory (a bid made on the lot the
+    service locked, with its session), so that writing the audit row costs no query; ``(False, None)``
+    when a hop is not loaded."""
+    record = target
+    *hops, last = path.split("__")
+    for hop in hops:
+        if not record._meta.get_field(hop).is_cached(record):
+            return False, None
+        record = getattr(record, hop)
+        if record is None:
+            return True, None
+    return True, getattr(record, f"{last}_id", None)
 
 
 def record(actor, action: str, target: models.Model, summary: str = "", **data: Any) -> AuditEntry:
