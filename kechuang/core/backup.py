@@ -165,9 +165,10 @@ def check(folder: Path) -> Manifest:
     return manifest
 
 
-def restore(folder: Path, *, reindex: bool = True) -> Manifest:
-    """Replace the database and the uploads with the backup in ``folder`` (see the module's text)."""
-    manifest = check(folder)
+def restore(folder: Path, *, reindex: bool = True, checked: Manifest | None = None) -> Manifest:
+    """Replace the database and the uploads with the backup in ``folder`` (see the module's text);
+    ``checked`` is the manifest :func:`check` already returned for it (the files are not read twice)."""
+    manifest = checked or check(folder)
     connections.close_all()
     call_command("dbrestore", "--input-path", str(folder / DATABASE_FILE), "--noinput", verbosity=0)
     _restore_media(folder / MEDIA_FILE)

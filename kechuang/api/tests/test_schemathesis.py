@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, settings
 from kechuang.accounts import services
 from kechuang.accounts.models import User
 from kechuang.accounts.tokens import allowed_scopes
-from kechuang.demo.generator import DemoCounts, load_demo
+from kechuang.demo.generator import load_demo
+from kechuang.demo.tests.small import SMALL
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("KECHUANG_SCHEMATHESIS"),
@@ -32,15 +33,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
-SMALL = DemoCounts(
-    enterprises=24,
-    experts=30,
-    achievements=12,
-    platforms=6,
-    shared_institutions=10,
-    instruments=25,
-    services=12,
-)
 # anonymous, then the demo's log-ins: superuser, operator, enterprise and institution members, expert,
 # voucher provider and auditor
 ROLES = [

@@ -39,6 +39,7 @@ from kechuang.demo.generator import (
 )
 from kechuang.demo.management.commands.demo import Command
 from kechuang.demo.papers import load_papers
+from kechuang.demo.tests.small import SMALL
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -52,15 +53,6 @@ from kechuang.directory.models import (
 from kechuang.directory.validators import validate_credit_code, validate_patent_number
 from kechuang.search.indexing import search
 
-SMALL = DemoCounts(
-    enterprises=24,
-    experts=30,
-    achievements=12,
-    platforms=6,
-    shared_institutions=10,
-    instruments=25,
-    services=12,
-)
 COUNTED = [
     Region,
     Federation,

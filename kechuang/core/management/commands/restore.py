@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if not yes and input(_("确认恢复？输入 yes 继续：")).strip().lower() != "yes":
             raise CommandError(_("已取消，未做任何更改。"))
         try:
-            backup.restore(path, reindex=not no_reindex)
+            backup.restore(path, reindex=not no_reindex, checked=manifest)
         except backup.BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(_("恢复完成。"))
