@@ -196,10 +196,12 @@ class FreeSearchForm(forms.Form):
                 self.add_error("end", _("结束时间须晚于开始时间"))
             else:
                 zone = timezone.get_default_timezone()
-                data["starts_at"] = timezone.make_aware(
-                    datetime.combine(data["day"], data["start"]), zone
-                )
-                data["ends_at"] = timezone.make_aware(
-                    datetime.combine(data["day"], data["end"]), zone
-                )
+                starts_at = timezone.make_aware(datetime.combine(data["day"], data["start"]), zone)
+                if starts_at < timezone.now():
+                    self.add_error("start", _("该时段已经开始或已过去，请选择以后的时间"))
+                else:
+                    data["starts_at"] = starts_at
+                    data["ends_at"] = timezone.make_aware(
+                        datetime.combine(data["day"], data["end"]), zone
+                    )
         return data

@@ -70,26 +70,41 @@ def may_cancel(user, booking: Booking, now: datetime) -> bool:
 # --- price groups --------------------------------------------------------------------------------------
 
 
-def _federation_member(region, members: dict[str, int]) -> str | None:
-    """The code of the federation member region that ``region`` lies in (itself or above it)."""
-    for code in reversed([c for c in region.path.split("/") if c]):
+def _federation_member(region_path: str, members: dict[str, int]) -> str | None:
+    """The code of the federation member region that the region at ``region_path`` lies in (itself or
+    above it)."""
+    for code in reversed([c for c in region_path.split("/") if c]):
         if code in members:
             return code
     return None
 
 
-def price_group(instrument: Instrument, organization: Organization) -> str:
+def federations() -> list[dict[str, int]]:
+    """Each federation's member regions (code → federation), read once for many price groups."""
+    return [
+        {region.code: federation.pk for region in federation.members.all()}
+        for federation in Federation.objects.prefetch_related("members")
+    ]
+
+
+def group_of(
+    owner_id: int, region_path: str, organization: Organization, federation_members
+) -> str:
     """Internal for the owner's own members; partner-region for an organisation of another member region
     of a federation the instrument's region belongs to (通用通兑); external otherwise."""
-    if organization.pk == instrument.owner_id:
+    if organization.pk == owner_id:
         return PriceGroup.INTERNAL
-    for federation in Federation.objects.prefetch_related("members"):
-        members = {region.code: federation.pk for region in federation.members.all()}
-        mine = _federation_member(instrument.region, members)
-        theirs = _federation_member(organization.region, members)
+    for members in federation_members:
+        mine = _federation_member(region_path, members)
+        theirs = _federation_member(organization.region.path, members)
         if mine and theirs and mine != theirs:
             return PriceGroup.PARTNER
     return PriceGroup.EXTERNAL
+
+
+def price_group(instrument: Instrument, organization: Organization) -> str:
+    """The price group ``organization`` books ``instrument`` in (see :func:`group_of`)."""
+    return group_of(instrument.owner_id, instrument.region.path, organization, federations())
 
 
 # --- rules, trainings and closures ---------------------------------------------------------------------

@@ -35,7 +35,7 @@ from kechuang.booking.forms import (
     TrainingForm,
     UseForm,
 )
-from kechuang.booking.models import Booking, BookingRules, Closure, Training
+from kechuang.booking.models import Booking, BookingRules, Closure, PriceGroup, Training
 from kechuang.core.actions import Refused
 from kechuang.core.feedback import attempt
 from kechuang.directory.models import Instrument, Organization
@@ -503,7 +503,9 @@ def figures(request):
 def free_search(request):
     """Instruments free for a time window on one day (可预约, open, no booking or closure then). The rows
     are plain dicts built here: 50 model rows resolved attribute by attribute in the template (display
-    labels, the form's cleaned data, a URL tag per row) cost more than the query."""
+    labels, the form's cleaned data, a URL tag per row) cost more than the query. Each row shows the rate
+    the signed-in user's organisation would pay (its cheapest price group among their organisations), the
+    external rate for anyone else."""
     form = FreeSearchForm(request.GET or None)
     results = None
     if request.GET and form.is_valid():
@@ -516,30 +518,60 @@ def free_search(request):
         window = f"?date={data['day']:%Y-%m-%d}&start={data['start']:%H:%M}&end={data['end']:%H:%M}"
         modes = dict(BookingRules.Mode.choices)
         units = dict(Instrument.Unit.choices)
-        results = [
-            {
-                "pk": pk,
-                "name": name,
-                "url": reverse("directory:instrument", args=[pk]),
-                "book_url": reverse("booking:book", args=[pk]) + window,
-                "mode": modes.get(mode, ""),
-                "owner": owner,
-                "region": region,
-                "rate": rate,
-                "unit": units.get(unit, ""),
+        groups = dict(PriceGroup.choices)
+        rows = instruments.order_by("name", "pk").values_list(
+            "pk",
+            "name",
+            "booking_rules__mode",
+            "owner_id",
+            "owner__name",
+            "region__path",
+            "region__name",
+            "booking_rules__internal_rate",
+            "booking_rules__partner_rate",
+            "booking_rules__external_rate",
+            "booking_rules__unit",
+        )[:50]
+        organizations = _organizations(request.user) if request.user.is_authenticated else []
+        members = services.federations() if organizations and rows else []
+        results = []
+        for (
+            pk,
+            name,
+            mode,
+            owner_id,
+            owner,
+            path,
+            region,
+            internal,
+            partner,
+            external,
+            unit,
+        ) in rows:
+            rates = {
+                PriceGroup.INTERNAL: internal,
+                PriceGroup.PARTNER: partner,
+                PriceGroup.EXTERNAL: external,
             }
-            for pk, name, mode, owner, region, rate, unit in instruments.order_by(
-                "name", "pk"
-            ).values_list(
-                "pk",
-                "name",
-                "booking_rules__mode",
-                "owner__name",
-                "region__name",
-                "booking_rules__external_rate",
-                "booking_rules__unit",
-            )[:50]
-        ]
+            group = min(
+                {services.group_of(owner_id, path, o, members) for o in organizations}
+                or {PriceGroup.EXTERNAL},
+                key=lambda g: (rates[g], g),
+            )
+            results.append(
+                {
+                    "pk": pk,
+                    "name": name,
+                    "url": reverse("directory:instrument", args=[pk]),
+                    "book_url": reverse("booking:book", args=[pk]) + window,
+                    "mode": modes.get(mode, ""),
+                    "owner": owner,
+                    "region": region,
+                    "rate": rates[group],
+                    "price_group": groups[group],
+                    "unit": units.get(unit, ""),
+                }
+            )
     return render(request, "booking/free.html", {"form": form, "results": results})
 
 

@@ -252,6 +252,7 @@ def test_free_search_and_the_directory_filter(client, world, soon, django_assert
             "owner": "温州大学",
             "region": "温州市",
             "rate": world.rules.external_rate,
+            "price_group": "对外",
             "unit": "小时",
         }
     ]
@@ -272,6 +273,31 @@ def test_free_search_and_the_directory_filter(client, world, soon, django_assert
     assert client.get("/booking/free/?day=bad&start=&end=").status_code == 200
     listing = client.get("/instruments/?bookable=on")
     assert world.instrument.name in listing.text and "可预约" in listing.text
+
+
+def test_free_search_shows_the_rate_of_the_users_price_group(client, world, soon):
+    day = timezone.localtime(soon.starts_at).date()
+    window = f"/booking/free/?day={day}&start=13:00&end=14:00"
+    expected = {
+        world.manager: (Decimal(200), "校内/院内"),  # the owner's own member
+        world.partner_user: (Decimal(300), "联盟区域"),  # Jiading: another federation member region
+        world.user: (Decimal(400), "对外"),  # Ruian lies in the instrument's own member region
+        world.outsider: (Decimal(400), "对外"),  # no organisation
+    }
+    for user, (rate, group) in expected.items():
+        client.force_login(user)
+        (row,) = client.get(window).context["results"]
+        assert (row["rate"], row["price_group"]) == (rate, group)
+    client.force_login(world.manager)
+    assert "校内/院内价" in client.get(window).text
+
+
+def test_free_search_refuses_a_window_that_has_begun(client, world):
+    today = timezone.localdate()
+    page = client.get(f"/booking/free/?day={today - timedelta(days=1)}&start=10:00&end=11:00")
+    assert page.status_code == 200
+    assert page.context["results"] is None
+    assert "该时段已经开始或已过去，请选择以后的时间" in page.text
 
 
 def test_operators_see_the_sharing_figures(client, world):
