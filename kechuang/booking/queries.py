@@ -232,7 +232,7 @@ class Figures:
     by_group: list  # (price group label, count)
 
 
-def figures(regions, start: datetime, end: datetime) -> Figures:
+def figures(regions, start: datetime, end: datetime, now: datetime | None = None) -> Figures:
     """The sharing figures of instruments in ``regions`` for bookings starting in ``start``–``end``.
     Hours are summed in Python over a narrow values list (SQLite has no interval arithmetic)."""
     instruments = Instrument.objects.filter(region__in=regions, status=Status.PUBLISHED)
@@ -282,7 +282,8 @@ def figures(regions, start: datetime, end: datetime) -> Figures:
             served.add(payer_id)
             if group == PriceGroup.PARTNER:
                 partners.add(payer_id)
-    days = max(1, (end - start).days)
+    # utilisation: hours used over the opening hours that have passed (a year in progress counts to today)
+    days = max(1, (min(end, now or timezone.now()) - start).days)
     hours_of = {
         pk: (opens, closes)
         for pk, opens, closes in BookingRules.objects.filter(

@@ -2,16 +2,16 @@
 people's bookings stay private, exports are safe."""
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kechuang.booking import calendar_feed, services
+from kechuang.booking import calendar_feed, queries, services
 from kechuang.booking.models import Booking
-from kechuang.booking.tests.conftest import NOW, at
+from kechuang.booking.tests.conftest import NOW, SHANGHAI, at
 
 S = Booking.Status
 
@@ -318,6 +318,13 @@ def test_operators_see_the_sharing_figures(client, world):
         Decimal("800.00"),
     )
     assert client.get("/booking/figures/?year=abc").status_code == 200
+    # utilisation counts the opening hours that have passed: 2 h of 9 days × 12 h × 5/7 on 10 December
+    december = queries.figures(
+        [world.instrument.region], at(1, 0), datetime(2027, 1, 1, tzinfo=SHANGHAI), now=at(10, 0)
+    )
+    assert [(i.pk, used, share) for i, used, share in december.by_instrument] == [
+        (world.instrument.pk, 2.0, 2.6)
+    ]
 
 
 def test_my_bookings_show_an_estimate_only_while_the_booking_stands(client, world, soon):
