@@ -403,10 +403,13 @@ def redeem(request, pk: int):
 
 
 def _may_see_redemption(user, redemption: Redemption) -> bool:
+    """The provider, the operators of the issuing and the provider's regions, auditors, and the operators
+    of the holder's region (the pilot indicators count spent vouchers there and link to the redemption)."""
     return (
         acts_for(user, redemption.provider_id)
         or operates(user, redemption.issuing_region)
         or operates(user, redemption.provider_region)
+        or operates(user, redemption.hold.voucher.holder.region)
         or may_audit(user)
     )
 
@@ -416,6 +419,7 @@ def redemption_detail(request, pk: int):
     redemption = get_object_or_404(
         Redemption.objects.select_related(
             "hold__voucher__programme",
+            "hold__voucher__holder__region",
             "hold__payer",
             "provider",
             "issuing_region",
@@ -459,7 +463,9 @@ def redemption_detail(request, pk: int):
 
 @login_required
 def evidence_file(request, pk: int, evidence_pk: int):
-    redemption = get_object_or_404(Redemption, pk=pk)
+    redemption = get_object_or_404(
+        Redemption.objects.select_related("hold__voucher__holder__region"), pk=pk
+    )
     if not _may_see_redemption(request.user, redemption):
         raise PermissionDenied(_("无权查看此材料。"))
     item = get_object_or_404(redemption.evidence, pk=evidence_pk)

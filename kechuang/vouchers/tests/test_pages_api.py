@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from kechuang.accounts.factories import UserFactory
+from kechuang.core.factories import RegionFactory
 from kechuang.directory.factories import ServiceItemFactory
 from kechuang.ledger.models import Entry
 from kechuang.vouchers import clearing, redemptions
@@ -110,6 +111,23 @@ def test_provider_redeems_and_operator_approves(client, world):
     assert redemption.status == "approved"
     stranger = UserFactory()
     client.force_login(stranger)
+    assert client.get(redemption.get_absolute_url()).status_code == 403
+
+
+def test_the_operator_of_the_holders_district_reads_its_redemptions(client, world):
+    """The pilot indicators count spent vouchers by the holder's district and link each to its redemption:
+    that district's operator reads it (not decides it); an operator elsewhere still may not."""
+    town = RegionFactory(code="310114102", name="安亭镇", level="town", parent=world.jiading)
+    world.enterprise.region = town
+    world.enterprise.save(update_fields=["region"])
+    order = delivered(world, world.provider)
+    redemption = redemptions.submit_redemption(
+        member(world.provider), order.hold, files=evidence(), now=NOW
+    )
+    client.force_login(operator_of(town))
+    page = client.get(redemption.get_absolute_url())
+    assert page.status_code == 200 and 'name="approve"' not in page.text
+    client.force_login(operator_of(world.suzhou))
     assert client.get(redemption.get_absolute_url()).status_code == 403
 
 
