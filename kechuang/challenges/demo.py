@@ -11,12 +11,16 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from kechuang.accounts.models import Membership, User
+from kechuang.challenges import services
 from kechuang.challenges.events import ChallengeEvent
 from kechuang.challenges.models import (
     SHANGHAI,
+    Application,
     Challenge,
     ChallengeList,
     Indicator,
@@ -172,6 +176,7 @@ RUIAN_OPEN_TASKS = [
 
 def _create_list(
     region: Region,
+    operator,
     issuer_orgs: Sequence[Organization],
     experts: Sequence[Expert],
     *,
@@ -182,8 +187,8 @@ def _create_list(
     closes_on: datetime.date,
     completion_deadline: datetime.date,
 ) -> ChallengeList:
-    """A published list with the default rubric and ``tasks``, proposed in turn by ``issuer_orgs``, in
-    the technical fields of ``experts``: published while its window is open, closed after it."""
+    """A list with the default rubric and ``tasks``, proposed in turn by ``issuer_orgs``, in the technical
+    fields of ``experts``, published by ``operator`` (the region's) on its opening day."""
     challenge_list = ChallengeList.objects.create(
         title=title,
         region=region,
@@ -222,21 +227,14 @@ def _create_list(
                 unit=unit,
                 order=position,
             )
-    now = timezone.now()
-    challenge_list.status = (
-        ChallengeList.Status.PUBLISHED
-        if now < challenge_list.window_closes_at
-        else ChallengeList.Status.CLOSED
-    )
-    challenge_list.published_at = challenge_list.window_opens_at
-    challenge_list.save(update_fields=["status", "published_at"])
     record(None, ChallengeEvent.LIST_DEMO, challenge_list, challenge_list.title)
-    return challenge_list
+    return services.publish_list(operator, challenge_list, now=challenge_list.window_opens_at)
 
 
 @transaction.atomic
 def load_open_list(
     region: Region,
+    operator,
     issuer_orgs: Sequence[Organization],
     experts: Sequence[Expert],
     *,
@@ -248,6 +246,7 @@ def load_open_list(
     closes_on = today + datetime.timedelta(days=45)
     return _create_list(
         region,
+        operator,
         issuer_orgs[::-1],
         experts,
         title=f"瑞安市{today.year}年度产业链关键核心技术“揭榜挂帅”榜单",
@@ -266,6 +265,7 @@ def load_open_list(
 @transaction.atomic
 def load_demo_challenges(
     region: Region,
+    operator,
     issuer_orgs: Sequence[Organization],
     experts: Sequence[Expert],
     *,
@@ -274,11 +274,13 @@ def load_demo_challenges(
 ) -> ChallengeList:
     """Create Ruian's 2021 list in ``region`` — 8 tasks proposed in turn by ``issuer_orgs`` (may be empty:
     then the government issues them), each in the technical fields of ``experts`` so that review panels
-    can be drawn from them; published while its window is open, closed after it — and this year's open
-    list (:func:`load_open_list`). Returns the 2021 list."""
+    can be drawn from them — and carry it through its whole cycle with ``operator`` (the region's), as
+    :func:`run_2021_cycle` tells; then this year's open list (:func:`load_open_list`). Returns the 2021
+    list."""
     closes_on = opens_on + datetime.timedelta(days=days_open)
     challenge_list = _create_list(
         region,
+        operator,
         issuer_orgs,
         experts,
         title="瑞安市2021年度产业创新“卡脖子”技术“揭榜挂帅”榜单",
@@ -292,5 +294,246 @@ def load_demo_challenges(
         closes_on=closes_on,
         completion_deadline=closes_on + datetime.timedelta(days=730),
     )
-    load_open_list(region, issuer_orgs, experts)
+    run_2021_cycle(challenge_list, operator, experts)
+    load_open_list(region, operator, issuer_orgs, experts)
+    challenge_list.refresh_from_db()
     return challenge_list
+
+
+# How each 2021 task went: who led the winning consortium and who partnered it, who competed alone (words
+# of organisation names, in order of preference — research institutes, universities and new R&D
+# institutions of the federation whose specialty the task is), and the end: "solved" (every indicator
+# met at final acceptance), "failed" (one missed), "active" (second milestone extended, still running) or
+# "unselected" (no application good enough: nobody took the task). ``measured`` are the final values,
+# indicator by indicator.
+RUIAN_2021_CYCLE = [
+    (
+        ("电驱动创新中心", "电驱动"),
+        ("汽车工程学院", "理工"),
+        ("泵阀",),
+        "solved",
+        ("320", "70", "7.2"),
+    ),
+    (
+        ("汽车底盘与制动研究院", "底盘与制动"),
+        ("工程学院",),
+        ("底盘与制动产业技术研究院",),
+        "solved",
+        ("3", "3.6", "120000"),
+    ),
+    (("理工学院",), ("智能装备研究院", "智能装备"), ("瓯江大学",), "solved", ("860", "4", "17")),
+    (("纳米技术",), ("轻工学院",), ("科技大学",), "solved", ("1", "46", "14")),
+    (("苏州工学院", "工学院"), ("智能装备研究所",), ("智能装备创新中心",), "active", ()),
+    (
+        ("智能传感器研究院", "传感器"),
+        ("纳米技术研究所",),
+        ("智能传感器产业技术研究院",),
+        "failed",
+        ("0.006", "1.4"),
+    ),
+    (
+        ("皮革与时尚轻工研究院", "时尚轻工"),
+        ("轻工学院",),
+        ("皮革与时尚轻工研究所",),
+        "solved",
+        ("99.6", "0.25", "8"),
+    ),
+    (("底盘与制动产业技术研究院",), (), (), "unselected", ()),
+]
+
+SOLVER_KINDS = [
+    Organization.Kind.INSTITUTE,
+    Organization.Kind.NEW_RND,
+    Organization.Kind.UNIVERSITY,
+]
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=SHANGHAI)
+
+
+def _pick(words: Sequence[str], taken: set[int]) -> Organization | None:
+    """The first published research organisation whose name has one of ``words`` (tried in order), not
+    already in ``taken``; any research organisation when none has."""
+    solvers = Organization.objects.published().filter(kind__in=SOLVER_KINDS).order_by("pk")
+    for word in words:
+        found = solvers.filter(name__contains=word).exclude(pk__in=taken).first()
+        if found:
+            return found
+    return solvers.exclude(pk__in=taken).first()
+
+
+def _member(organization: Organization) -> User:
+    """A member who acts for ``organization``: its first member, or its research office (科研管理) made
+    for the demo, who cannot sign in (no password)."""
+    existing = organization.memberships.select_related("user").order_by("pk").first()
+    if existing:
+        return existing.user
+    user = User.objects.create(
+        username=f"demo-org-{organization.pk}",
+        display_name=f"{organization.name}科研管理办公室",
+        password=make_password(None),
+    )
+    Membership.objects.create(user=user, organization=organization, role=Membership.Role.ADMIN)
+    return user
+
+
+def _reviewer_accounts(experts: Sequence[Expert]) -> None:
+    """Review panels are drawn from experts with an account: the list's senior experts get one each
+    (no password: the demo does not sign in as them)."""
+    for expert in experts:
+        if expert.user_id is None:
+            expert.user = User.objects.create(
+                username=f"demo-expert-{expert.pk}",
+                display_name=expert.name,
+                password=make_password(None),
+            )
+            expert.save(update_fields=["user"])
+
+
+def _apply(task: Challenge, lead: Organization, partner: Organization | None, now) -> Application:
+    """A submitted application: a two-member consortium when there is a ``partner``, else alone."""
+    user = _member(lead)
+    budget = task.bounty * 2
+    application = services.start_application(
+        user,
+        task,
+        lead,
+        mode=Application.Mode.CONSORTIUM if partner else Application.Mode.ALONE,
+        now=now,
+    )
+    services.save_application(
+        user,
+        application,
+        technical_route=(
+            f"围绕“{task.title}”的技术指标，{lead.name}负责总体方案、关键部件设计与样机研制"
+            + (f"，{partner.name}负责试验验证与工程化" if partner else "")
+            + "；先完成原理样机和台架试验，再在出题单位产线上装车（应用）验证。"
+        ),
+        budget_total=budget,
+        declaration_accepted=True,
+        team=[
+            {"name": "项目负责人", "title": "研究员", "affiliation": lead.name, "duty": "总体方案"},
+        ],
+        plan=[
+            {"title": "原理样机与台架试验", "months": 9, "deliverable": "样机与台架试验报告"},
+            {"title": "装车（应用）验证", "months": 21, "deliverable": "第三方检测报告"},
+        ],
+    )
+    if partner:
+        services.save_member(
+            user, application, lead, work_share=Decimal(60), budget_share=budget * 6 / 10, now=now
+        )
+        member = services.save_member(
+            user,
+            application,
+            partner,
+            work_share=Decimal(40),
+            budget_share=budget * 4 / 10,
+            responsibility="试验验证与工程化",
+            now=now,
+        )
+        services.confirm_participation(_member(partner), member, now=now)
+    return services.submit_application(user, application, now=now)
+
+
+@transaction.atomic
+def run_2021_cycle(challenge_list: ChallengeList, operator, experts: Sequence[Expert]) -> None:
+    """Carry Ruian's 2021 list through its whole cycle with the real services, on the dates it would
+    have happened: applications in December 2021 (a consortium and a competitor alone per task, see
+    :data:`RUIAN_2021_CYCLE`), formal check and a sealed review by panels drawn from ``experts`` in
+    February 2022, 公示 in March, task books signed (each one's technology-development contract with
+    it), milestones through 2023 and final acceptance in January 2024; the list concluded."""
+    _reviewer_accounts(experts)
+    tasks = list(challenge_list.challenges.order_by("pk"))
+    winners: dict[int, Application] = {}
+    for n, (task, (lead_words, partner_words, alone_words, *_rest)) in enumerate(
+        zip(tasks, RUIAN_2021_CYCLE, strict=True)
+    ):
+        during = _at(datetime.date(2021, 12, 1) + datetime.timedelta(days=3 * n))
+        lead = _pick(lead_words, set())
+        partner = _pick(partner_words, {lead.pk}) if partner_words else None
+        winners[task.pk] = _apply(task, lead, partner, during)
+        if alone_words:
+            rival = _pick(alone_words, {lead.pk, getattr(partner, "pk", 0)})
+            _apply(task, rival, None, during + datetime.timedelta(days=5))
+    services.close_list(operator, challenge_list, now=challenge_list.window_closes_at)
+    for application in Application.objects.filter(challenge__challenge_list=challenge_list):
+        services.formal_check(operator, application, passed=True, note="材料齐全，符合揭榜条件。")
+    services.start_review(operator, challenge_list)
+    criteria = list(challenge_list.criteria.all())
+    for n, (task, (*_words, outcome, _measured)) in enumerate(
+        zip(tasks, RUIAN_2021_CYCLE, strict=True)
+    ):
+        review_round = task.rounds.get(number=1)
+        services.draw_panel(
+            operator, review_round, size=3, seed=n, now=_at(datetime.date(2022, 2, 10))
+        )
+        for seat in review_round.seats.filter(status="active").select_related("expert__user"):
+            for application in review_round.applications.all():
+                won = application.pk == winners[task.pk].pk and outcome != "unselected"
+                mark = Decimal(86 + seat.pk % 7) if won else Decimal(64 + seat.pk % 9)
+                services.submit_score(
+                    seat.expert.user,
+                    seat,
+                    application,
+                    marks={c.pk: mark for c in criteria},
+                    comment="技术路线清晰，团队与出题单位需求匹配。" if won else "",
+                    now=_at(datetime.date(2022, 2, 18)),
+                )
+        services.unseal_round(operator, review_round, now=_at(datetime.date(2022, 2, 25)))
+        if outcome != "unselected":
+            services.select_application(operator, winners[task.pk])
+    services.announce_list(operator, challenge_list, now=_at(datetime.date(2022, 3, 1)))
+    signed_on = _at(datetime.date(2022, 3, 15))
+    for task, (*_words, outcome, measured) in zip(tasks, RUIAN_2021_CYCLE, strict=True):
+        if outcome == "unselected":
+            continue
+        share = task.bounty / 5
+        agreement = services.sign_agreement(
+            operator,
+            winners[task.pk],
+            first_tranche=task.bounty - 2 * share,
+            milestones=[
+                {
+                    "title": "原理样机通过台架试验",
+                    "due_on": datetime.date(2022, 12, 31),
+                    "amount": share,
+                },
+                {
+                    "title": "装车（应用）验证与第三方检测",
+                    "due_on": datetime.date(2023, 12, 31),
+                    "amount": share,
+                },
+            ],
+            now=signed_on,
+        )
+        _carry_out(agreement, operator, outcome, measured)
+    services.conclude_list(operator, challenge_list, now=_at(datetime.date(2022, 3, 20)))
+
+
+def _carry_out(agreement, operator, outcome: str, measured: Sequence[str]) -> None:
+    """The task book's milestones reported, accepted and paid on their dates; then final acceptance
+    against the indicators — or, for a task still running, its last milestone extended once."""
+    lead_user = _member(agreement.application.lead)
+    for milestone in agreement.milestones.order_by("order"):
+        if outcome == "active" and milestone.order == 2:
+            services.extend_milestone(operator, milestone, due_on=datetime.date(2027, 6, 30))
+            return
+        reported = _at(milestone.due_on - datetime.timedelta(days=20))
+        services.submit_milestone(
+            lead_user,
+            milestone,
+            evidence=f"{milestone.title}完成，附试验报告与现场照片。",
+            now=reported,
+        )
+        accepted = reported + datetime.timedelta(days=10)
+        services.review_milestone(operator, milestone, accepted=True, now=accepted)
+        services.release_tranche(operator, milestone.tranche, now=accepted)
+    indicators = list(agreement.challenge.indicators.order_by("order"))
+    services.accept_final(
+        operator,
+        agreement,
+        measured={i.pk: Decimal(v) for i, v in zip(indicators, measured, strict=True)},
+        now=_at(datetime.date(2024, 1, 10)),
+    )

@@ -366,8 +366,10 @@ class DemoBuilder:
         create_demo_users(enterprise=enterprise, institution=institution, expert=engineer)
         ruian = self.regions[RUIAN]
         load_demo_demands(ruian, enterprise=enterprise, institution=institution, expert=engineer)
-        load_demo_challenges(ruian, self.challenge_issuers(), self.challenge_reviewers())
         operators = demo_operators()
+        load_demo_challenges(
+            ruian, operators[RUIAN], self.challenge_issuers(), self.challenge_reviewers()
+        )
         load_demo_contracts(operators)
         load_demo_auctions(operators)
         self.submissions_awaiting_review(ruian, exclude=enterprise)

@@ -4,11 +4,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 from django.utils import timezone
 
 from kechuang.challenges import queries, services
 from kechuang.challenges.demo import load_demo_challenges
-from kechuang.challenges.models import Challenge, ChallengeList
+from kechuang.challenges.factories import operator_for
+from kechuang.challenges.models import SHANGHAI, Agreement, Challenge, ChallengeList
 from kechuang.challenges.tests.conftest import (
     INDICATOR,
     contracted,
@@ -16,6 +18,7 @@ from kechuang.challenges.tests.conftest import (
     rows,
     two_submitted,
 )
+from kechuang.contracts.models import TechContract
 from kechuang.core.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,11 +137,20 @@ def test_demo_loader_creates_ruians_2021_list():
     from kechuang.directory.factories import ExpertFactory, OrganizationFactory
 
     region = RegionFactory(code="330381", name="瑞安市")
+    operator = operator_for(region)
     issuers = [OrganizationFactory(region=region), OrganizationFactory(region=region)]
-    expert = ExpertFactory(region=region)
+    # the research organisations that take tasks on (the first ones; reviewers' own come after)
+    for name, kind in (
+        ("温州新能源汽车电驱动创新中心", "new_rnd"),
+        ("上海汽车工程学院", "university"),
+        ("苏州工业园区纳米技术研究所", "institute"),
+    ):
+        OrganizationFactory(region=region, name=name, kind=kind)
     tech_field = TechFieldFactory(name="车辆工程")
-    expert.fields.add(tech_field)
-    challenge_list = load_demo_challenges(region, issuers, [expert])
+    reviewers = [ExpertFactory(region=region, user=None) for _ in range(3)]
+    for expert in reviewers:
+        expert.fields.add(tech_field)
+    challenge_list = load_demo_challenges(region, operator, issuers, reviewers)
     tasks = list(challenge_list.challenges.order_by("pk"))
     assert len(tasks) == 8
     assert sum(t.bounty for t in tasks) == Decimal("44600000.00")
@@ -148,7 +160,32 @@ def test_demo_loader_creates_ruians_2021_list():
     assert [t.proposer for t in tasks[:3]] == [issuers[0], issuers[1], issuers[0]]
     assert all(list(t.fields.all()) == [tech_field] for t in tasks)
     assert all(t.indicators.count() >= 2 and all(i.unit for i in t.indicators.all()) for t in tasks)
-    assert challenge_list.status == ChallengeList.Status.CLOSED  # its 2021 window is long over
+    # carried through its whole cycle by the services: every task applied for, seven contracted, five
+    # solved, one failed at acceptance, one still running on an extended milestone, one not taken
+    assert challenge_list.status == ChallengeList.Status.CONCLUDED
+    agreements = Agreement.objects.filter(challenge__challenge_list=challenge_list)
+    assert sorted(agreements.values_list("status", flat=True)) == [
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "active",
+        "failed",
+    ]
+    first = agreements.get(challenge=tasks[0])
+    assert first.application.lead.name == "温州新能源汽车电驱动创新中心"
+    assert [m.organization.name for m in first.application.members.order_by("pk")] == [
+        "温州新能源汽车电驱动创新中心",
+        "上海汽车工程学院",
+    ]
+    assert first.tranches.filter(status="released").aggregate(s=Sum("amount"))["s"] == Decimal(
+        "8000000.00"
+    )
+    assert first.accepted_at.astimezone(SHANGHAI).date() == datetime.date(2024, 1, 10)
+    assert not tasks[7].applications.filter(status__in=["selected", "contracted"]).exists()
+    assert list(Challenge.objects.solved().order_by("pk")) == [tasks[n] for n in (0, 1, 2, 3, 6)]
+    assert TechContract.objects.filter(source="challenge").count() == 7
     assert challenge_list.criteria.count() == 4
     # This year's list is open for applications on the day the demo is loaded.
     current = ChallengeList.objects.exclude(pk=challenge_list.pk).get()

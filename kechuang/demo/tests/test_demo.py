@@ -381,11 +381,13 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     assert team.society.kind == "society" and team.members.filter(user=expert_user).exists()
     assert sorted(team.visits.values_list("status", flat=True)) == ["done", "planned"]
 
-    # Ruian's 2021 challenge list: eight tasks, 44.6 M yuan, proposed by Ruian enterprises; and this
-    # year's list, open for applications.
+    # Ruian's 2021 challenge list: eight tasks, 44.6 M yuan, proposed by Ruian enterprises, taken on
+    # by the federation's research organisations and concluded; and this year's list, open for
+    # applications.
     closed, current = ChallengeList.objects.order_by("opens_on")
     assert (closed.region.code, current.region.code) == ("330381", "330381")
-    assert (closed.status, current.status) == ("closed", "published")
+    assert (closed.status, current.status) == ("concluded", "published")
+    assert Challenge.objects.solved().count() == 5
     assert current.phase(timezone.now()) == "open"
     challenges = Challenge.objects.filter(challenge_list=closed)
     assert challenges.count() == 8
