@@ -626,6 +626,7 @@ def agreement_detail(request, pk: int):
                 lambda: services.accept_final(by, agreement, measured=final_form.measured()),
             )
         return redirect(agreement)
+    milestones = list(agreement.milestones.select_related("tranche"))
     return render(
         request,
         "challenges/agreement.html",
@@ -633,7 +634,8 @@ def agreement_detail(request, pk: int):
             "agreement": agreement,
             "operator": operator,
             "lead": lead,
-            "milestones": agreement.milestones.select_related("tranche"),
+            "milestones": milestones,
+            "milestones_done": all(m.status == Milestone.Status.ACCEPTED for m in milestones),
             "tranches": agreement.tranches.select_related("milestone"),
             "final_form": final_form,
             "results": agreement.indicator_results.select_related("indicator"),

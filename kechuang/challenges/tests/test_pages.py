@@ -270,3 +270,11 @@ def test_operator_plans_a_tranche_on_the_agreement_page_within_the_bounty(world,
     client.post(url, {"op": "release", "tranche": milestone.tranche.pk})
     agreement.refresh_from_db()
     assert agreement.released_total == Decimal("3000000.00")
+    # final acceptance is offered once every milestone has passed, not before
+    client.force_login(world.operator)
+    page = client.get(url).content.decode()
+    assert 'id="final-pending"' in page and 'value="final"' not in page
+    services.submit_milestone(world.users["university"], milestone, evidence="装车验证报告")
+    services.review_milestone(world.operator, milestone, accepted=True)
+    page = client.get(url).content.decode()
+    assert 'id="final-pending"' not in page and 'value="final"' in page
