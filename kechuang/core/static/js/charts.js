@@ -57,7 +57,13 @@
     } else if (kind === "funnel") {
       base.series = [{type: "funnel", sort: "none", minSize: "5%", top: 40, left: "6%", width: "62%", label: {formatter: "{b}" + LABEL_SEPARATOR + "{c}"}, data: data}];
     } else {
-      base.series = [{type: "pie", radius: "60%", top: 30, data: data}];
+      // Names in a legend below, shares on the slices: a pie in a narrow card (a grid column, a phone)
+      // has no room for names beside it, which ECharts would cut to "苏…".
+      base.legend = {type: "scroll", bottom: 0};
+      base.series = [{
+        type: "pie", radius: "58%", center: ["50%", "50%"], data: data, minShowLabelAngle: 25,
+        label: {position: "inside", color: "#fff", formatter: function (p) { return Math.round(p.percent) + "%"; }}
+      }];
     }
     return base;
   }
