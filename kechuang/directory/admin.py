@@ -107,15 +107,23 @@ class ListingAdmin(KeywordsAsText, RegionScopedAdmin):
 
 
 class TierRecordInline(ScopedInline):
-    """A firm's cultivation steps (梯次培育) are its history: added and corrected, never deleted."""
+    """A firm's cultivation steps (梯次培育), shown read-only: a step is recorded on the firm's plan in the
+    cultivation ladder (``/indicators/ladder/``) through ``indicators.services.record_tier_step``, which
+    checks it is upward and not in the future, moves the firm's tier and plan, and audits it."""
 
     model = TierRecord
+    verbose_name_plural = gettext_lazy("梯次培育记录（在“梯次培育”页面登记）")
+    fields = ["tier", "recognized_on", "plan", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    fields = ["tier", "recognized_on", "plan", "recorded_by"]
-    readonly_fields = ["recorded_by"]
 
 
 @admin.register(Organization)
@@ -133,16 +141,6 @@ class OrganizationAdmin(ListingAdmin):
     list_select_related = ["region"]
     inlines = [TierRecordInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    def save_formset(self, request, form, formset, change):
-        # Who recorded each cultivation step is the user who saved it, never typed in.
-        for tier_record in formset.save(commit=False):
-            if tier_record.recorded_by_id is None:
-                tier_record.recorded_by = request.user
-            tier_record.save()
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        formset.save_m2m()
 
 
 class ExpertWorkInline(KeywordsAsText, ScopedInline):

@@ -1,5 +1,7 @@
 """The Django admin as operators use it: scoped to their regions, in Chinese, review actions via services."""
 
+import datetime
+
 import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
@@ -113,22 +115,30 @@ def test_operator_cannot_move_a_record_to_another_region(client, world):
     assert org.region == world.ruian
 
 
-def test_operator_records_a_cultivation_step_inline(client, world):
+def test_cultivation_steps_are_read_only_in_the_admin(client, world):
+    """Steps are recorded on the cultivation ladder through the service (upward only, audited); the
+    admin shows them and a posted inline row changes nothing."""
+    TierRecord.objects.create(
+        organization=world.org_a, tier="tech_sme", recognized_on=datetime.date(2024, 5, 1)
+    )
     client.force_login(world.ruian_operator)
     org = world.org_a
+    page = client.get(change(org)).text
+    assert "2024年5月1日" in page and "在“梯次培育”页面登记" in page
+    assert 'name="tier_records-0-tier"' not in page
+    before = (list(TierRecord.objects.values_list("tier", "recognized_on")), org.tier)
     data = organization_form(
         org,
         **{
-            "tier_records-TOTAL_FORMS": "1",
-            "tier_records-0-tier": "tech_sme",
-            "tier_records-0-recognized_on": "2024-05-01",
-            "tier_records-0-plan": "一企一策:建设研发中心",
+            "tier_records-TOTAL_FORMS": "2",
+            "tier_records-INITIAL_FORMS": "1",
+            "tier_records-1-tier": "leader",
+            "tier_records-1-recognized_on": "2030-01-01",
         },
     )
-    response = client.post(change(org), data)
-    assert response.status_code == 302
-    step = TierRecord.objects.get(organization=org)
-    assert (step.tier, step.recorded_by) == ("tech_sme", world.ruian_operator)
+    client.post(change(org), data)
+    org.refresh_from_db()
+    assert (list(TierRecord.objects.values_list("tier", "recognized_on")), org.tier) == before
 
 
 def test_expert_change_form_shows_works_inline(client, world):
