@@ -6,6 +6,7 @@ import html
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -16,6 +17,7 @@ from django.urls import reverse
 
 from kechuang.auctions import live, services
 from kechuang.auctions.tests.conftest import DURING, STARTS, valid_number
+from kechuang.core.actions import Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -293,4 +295,25 @@ def test_bids_inside_the_render_gap_share_one_rendering(
     closed = poll(client, world.single, before)  # a close is never held back by the gap
     assert (
         closed["ETag"] == f'"{world.single.pk}.2.2.lot.zh-hans"' and "hx-trigger" not in closed.text
+    )
+
+
+def test_a_bid_already_too_low_is_refused_without_the_lock(world):
+    services.place_bid(world.user(0), world.single, "100000", now=DURING)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Refused) as refused:
+        services.place_bid(
+            world.user(1), world.single, "100000", now=DURING, idempotency_key="late"
+        )
+    assert refused.value.code == "too_low" and "110,000.00" in refused.value.message
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]  # no transaction
+    world.single.refresh_from_db()
+    assert (world.single.bid_count, world.single.current_price) == (1, Decimal("100000"))
+    # A repeated key still returns its first bid, however far the price has moved since.
+    first = services.place_bid(
+        world.user(1), world.single, "110000", now=DURING, idempotency_key="k"
+    )
+    services.place_bid(world.user(2), world.single, "150000", now=DURING)
+    assert (
+        services.place_bid(world.user(1), world.single, "110000", now=DURING, idempotency_key="k")
+        == first
     )
