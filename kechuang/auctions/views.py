@@ -5,8 +5,9 @@ auctioneer's screen)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,12 +22,17 @@ from kechuang.directory.models import Organization
 
 def _visible_session(request, pk: int) -> AuctionSession:
     session = get_object_or_404(AuctionSession.objects.select_related("region"), pk=pk)
+    _check_visible(request, session)
+    return session
+
+
+def _check_visible(request, session: AuctionSession) -> None:
+    """Draft and in-review sessions (and their lots) are their operators' only: 404 for the others."""
     if session.status in (
         AuctionSession.Status.DRAFT,
         AuctionSession.Status.IN_REVIEW,
     ) and not operates(request.user, session.region):
         raise Http404
-    return session
 
 
 def _lots(session):
@@ -87,7 +93,7 @@ def register(request, pk: int):
 
 def _visible_lot(request, pk: int) -> Lot:
     lot = get_object_or_404(Lot.objects.select_related("session__region", "owner"), pk=pk)
-    _visible_session(request, lot.session_id)
+    _check_visible(request, lot.session)  # the session as the lot's query read it: no second query
     return lot
 
 
@@ -126,26 +132,17 @@ def _live_page_context(lot: Lot, view: str) -> dict:
 def lot_live(request, pk: int):
     """The live block (price, countdown, history) that htmx polls every few seconds. Cheap for the many
     watchers of a lot (see :mod:`kechuang.auctions.live`): an unchanged lot answers 304 from the cache
-    alone, a changed one the block rendered once per version."""
+    alone, a changed one the block rendered once per version. Most polls of a public lot are answered
+    before they get here, by :class:`~kechuang.auctions.live.PollMiddleware`, the same way."""
     view = "projector" if request.GET.get("view") == "projector" else "lot"
     stamp = live.current(pk)
     if stamp is None:
         raise Http404
     if not stamp.public:
         _visible_lot(request, pk)  # draft and in-review sessions: their operators only
-    tags = [t.strip() for t in request.headers.get("If-None-Match", "").split(",") if t.strip()]
-    seen = [v for v in (live.version_in(t, pk) for t in tags) if v is not None]
-    if seen and max(seen) > stamp.version:  # the watcher has seen a newer state than the cache
-        stamp = live.current(pk, fresh=True) or stamp
-    tag = live.etag(pk, stamp, view)
-    if tag in tags:
-        response = HttpResponseNotModified()
-    else:
-        html, shown = live.fragment(pk, stamp, view)
-        tag = live.etag(pk, shown, view)
-        response = HttpResponse(html)
-    response["ETag"] = tag
-    response["Cache-Control"] = "private, no-cache"
+    response = live.respond(pk, stamp, live.sent_tags(request), view, get_language())
+    if response is None:
+        raise Http404
     return response
 
 
