@@ -164,6 +164,23 @@ def _vector(data: bytes | memoryview | None) -> np.ndarray | None:
     return np.frombuffer(data, dtype=">f4", offset=20)[1::2].astype(np.float32)
 
 
+def _vectors(blobs: Sequence[bytes | memoryview | None]) -> list[np.ndarray | None]:
+    """:func:`_vector` of each of ``blobs``, those of one size read as one matrix (a few hundred
+    vectors a search: one array operation instead of three per vector)."""
+    found: list[np.ndarray | None] = [None] * len(blobs)
+    by_size: dict[int, list[int]] = {}
+    for i, blob in enumerate(blobs):
+        if blob is not None:
+            by_size.setdefault(len(blob), []).append(i)
+    for size, positions in by_size.items():
+        width = size // 4  # float4 slots: 5 of header, then a length and a value per element
+        matrix = np.frombuffer(b"".join([blobs[i] for i in positions]), dtype=">f4")
+        values = matrix.reshape(len(positions), width)[:, 6::2].astype(np.float32)
+        for i, row in zip(positions, values, strict=True):
+            found[i] = row
+    return found
+
+
 @dataclass
 class _Row:
     """A candidate as a search reads it, with its BM25F for the query (its document JSON is fetched only
@@ -206,16 +223,17 @@ def _exact(
     tids = np.fromiter(weights, dtype=np.int32)
     order = np.argsort(tids)
     tids, w = tids[order], np.fromiter(weights.values(), dtype=np.float64)[order]
-    terms = [np.frombuffer(r[-2], dtype="<i4") for r in records]
-    tfs = [np.frombuffer(r[-1], dtype="<f4") for r in records]
+    # All records' terms and frequencies as two arrays, each read from the joined bytes at once (an
+    # array per record cost 6 ms of a hybrid search's 18 ms of CPU).
+    all_terms = np.frombuffer(b"".join([r[-2] for r in records]), dtype="<i4")
+    all_tfs = np.frombuffer(b"".join([r[-1] for r in records]), dtype="<f4")
     lengths = np.array([float(r[-3]) for r in records])
-    owner = np.repeat(np.arange(len(records)), [len(t) for t in terms])
-    all_terms = np.concatenate(terms) if terms else np.zeros(0, np.int32)
+    owner = np.repeat(np.arange(len(records)), [len(r[-2]) // 4 for r in records])
     position = np.clip(np.searchsorted(tids, all_terms), 0, len(tids) - 1)
     hit = tids[position] == all_terms
     if not hit.any():
         return scores
-    tf = np.concatenate(tfs)[hit].astype(np.float64)
+    tf = all_tfs[hit].astype(np.float64)
     doc = owner[hit]
     norm = k1 * (1.0 - b) + (k1 * b / max(avg_len, 1e-6)) * lengths[doc]
     contribution = w[position[hit]] * (k1 + 1.0) * tf / (tf + norm)
@@ -1123,9 +1141,10 @@ class PostgresBackend(SearchBackend):
             [[row.id for row in rows]],
         )
         found = {doc_id: (vector, neighbours) for doc_id, vector, neighbours in cursor.fetchall()}
-        for row in rows:
-            vector, neighbours = found.get(row.id, (None, None))
-            row.vector, row.neighbours = _vector(vector), list(neighbours or ())
+        records = [found.get(row.id, (None, None)) for row in rows]
+        vectors = _vectors([vector for vector, _ in records])
+        for row, vector, (_, neighbours) in zip(rows, vectors, records, strict=True):
+            row.vector, row.neighbours = vector, list(neighbours or ())
 
     def _by_ids(
         self, cursor, query: _Query, weighted: Mapping[str, float], ids, types, filters
@@ -1146,9 +1165,10 @@ class PostgresBackend(SearchBackend):
             if query.terms.get(t, (None, 0))[0] is not None
         }
         scores = _exact(records, weights, query.avg_len)
+        vectors = _vectors([r[4] for r in records])
         return [
-            _Row(r[0], r[1], float(score), r[2], int(r[3]), _vector(r[4]), list(r[5] or ()))
-            for r, score in zip(records, scores, strict=True)
+            _Row(r[0], r[1], float(score), r[2], int(r[3]), vector, list(r[5] or ()))
+            for r, score, vector in zip(records, scores, vectors, strict=True)
         ]
 
     def _documents(

@@ -8,6 +8,7 @@ BM25 saturation and length normalisation.
 
 from __future__ import annotations
 
+import gc
 import io
 import itertools
 import json
@@ -459,6 +460,9 @@ def _analysed(
             sent.append(chunk)  # imap's feeder thread sends chunks in this order…
             yield chunk
 
+    # The forked workers' garbage collections would otherwise walk (and so copy) every object of the
+    # parent's heap — a benchmark's million documents held in a list, times the number of workers.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for batch in pool.imap(_analyse_chunk, remember(_chunks(documents, batch_size))):
@@ -468,6 +472,7 @@ def _analysed(
             pool.close()
             pool.join()
     finally:
+        gc.unfreeze()
         _worker_analyzer = None
 
 

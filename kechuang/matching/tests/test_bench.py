@@ -10,6 +10,7 @@ from kechuang.matching.base import Document
 from kechuang.matching.bench import (
     LookupEncoder,
     calibrate_strength,
+    evaluate_synthetic,
     load_beir,
     mrr_at,
     ndcg_at,
@@ -150,3 +151,12 @@ def test_a_lookup_encoder_refuses_text_it_has_no_vector_for():
     assert encoder.encode_passages(["电机"]).shape == (1, 4)
     with pytest.raises(KeyError, match="注塑"):
         encoder.encode_passages(["电机", "注塑"])
+
+
+def test_a_synthetic_run_indexes_documents_made_beforehand_and_reports_their_making(tmp_path):
+    corpus = load_beir(CSL / "title", max_queries=5, corpus_file=CORPUS).corpus
+    backend = load_backend("embedded", {"INDEX_DIR": str(tmp_path), "ENCODER": "none"})
+    run = evaluate_synthetic(backend, corpus, ["永磁同步电机", "聚丙烯注塑"], 300)
+    assert run["documents"] == 300 and run["queries"] == 2
+    assert run["generate_s"] >= 0 and run["index_docs_per_s"] > 0
+    assert backend.count() == 300

@@ -264,3 +264,25 @@ def test_a_lexical_search_with_its_evidence_runs_in_two_statements(tmp_path):
         assert {h.id: (h.evidence, h.strength) for h in hits} == {h.id: theirs[h.id] for h in hits}
     finally:
         pg.drop()
+
+
+def test_vectors_read_as_one_matrix_are_the_vectors_the_server_sent():
+    from kechuang.matching.postgres import _vector, _vectors
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_send(v) FROM (VALUES (1, ARRAY[1.5, -2, 0.25]::real[]), (2, NULL),"
+            " (3, ARRAY[4, 5, 6e-3]::real[]), (4, ARRAY[7, 8.25]::real[])) AS t(n, v) ORDER BY n"
+        )
+        blobs = [row[0] for row in cursor.fetchall()]
+    read = _vectors(blobs)
+    assert [None if v is None else v.tolist() for v in read] == [
+        [1.5, -2.0, 0.25],
+        None,
+        [4.0, 5.0, pytest.approx(6e-3)],
+        [7.0, 8.25],
+    ]
+    assert all(v.dtype.name == "float32" for v in read if v is not None)
+    assert [None if v is None else v.tolist() for v in map(_vector, blobs)] == [
+        None if v is None else v.tolist() for v in read
+    ]
