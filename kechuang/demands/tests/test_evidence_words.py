@@ -1,7 +1,7 @@
 """What a match page names as evidence, on the demo's own demands against the demo's catalogue: whole
 technical phrases only — never a lone character, a number, a unit or a generic word of requests and
 profiles (运动 of 运动鞋底, 出口 of 出口客户, 小批量试制) — and the shoe-sole demand finds the abrasion
-tester its DIN abrasion target needs, not an extruder matched on 填充、配方."""
+tester its DIN abrasion target needs first, above an extruder matched on 填充、配方."""
 
 import re
 
@@ -84,7 +84,12 @@ def test_the_shoe_sole_demand_finds_the_abrasion_tester_first(world, reindex):
     shown = [m.obj.name for m in instruments.matches]
     assert shown[0] == "橡胶与鞋底耐磨试验机"
     assert "鞋类耐折试验机" in shown
-    assert "双螺杆挤出造粒机组" not in shown
+    # the compounding extruder answers the filler system (填充、配方) only: below both shoe testers,
+    # never 强, and never through 小批量
+    extruder = next(m for m in instruments.matches if m.obj.name == "双螺杆挤出造粒机组")
+    assert shown.index("双螺杆挤出造粒机组") > shown.index("鞋类耐折试验机")
+    assert extruder.strength_label == "一般"
+    assert extruder.terms == ["填充", "配方"]
     first = instruments.matches[0]
     assert first.obj.pk == records["橡胶与鞋底耐磨试验机"].pk
     terms = {t for evidence in first.hit.evidence for t in evidence.terms}
