@@ -572,7 +572,12 @@ def _with_members(
         return (waiting, -hit.strength)
 
     def member_evidence(owner: int) -> list[Evidence]:
-        best = sorted(by_owner.get(owner, []), key=quoted_first)[:MEMBER_EVIDENCE]
+        # two copies of one instrument kind (or one item) quoted once: the second line would repeat it
+        best, seen = [], set()
+        for kind, hit, obj in sorted(by_owner.get(owner, []), key=quoted_first):
+            if (kind, str(obj)) not in seen and len(best) < MEMBER_EVIDENCE:
+                seen.add((kind, str(obj)))
+                best.append((kind, hit, obj))
         items = []
         for kind, hit, obj in best:
             # the record's own sentence, not the note of an inferred test

@@ -99,3 +99,21 @@ def test_the_shoe_sole_demand_finds_the_abrasion_tester_first(world, reindex):
         "<mark>磨耗</mark>" in e.snippet or "<mark>DIN磨耗</mark>" in e.snippet
         for e in first.hit.evidence
     )
+
+
+def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
+    lab = OrganizationFactory(kind="testing", region=world.district, name="瑞安鞋材检测站")
+    for model in ("GT-7012-D", "GT-7012-A"):
+        InstrumentFactory(
+            name="橡胶与鞋底耐磨试验机",
+            model_number=model,
+            region=world.district,
+            owner=lab,
+            description="DIN辊筒式磨耗试验；样品：橡胶大底、EVA发泡鞋底。测定磨耗体积与耐磨指数。",
+        )
+    demand = _demand(world, SHOE_SOLE)
+    reindex()
+    [organizations] = demand_matches(demand, "own", ["organization"])
+    [match] = [m for m in organizations.matches + organizations.more if m.obj.pk == lab.pk]
+    quoted = [e.snippet.split("：")[0] for e in match.hit.evidence if e.field.startswith("member_")]
+    assert quoted == ["橡胶与鞋底耐磨试验机"]  # not twice, once per copy
