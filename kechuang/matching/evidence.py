@@ -185,7 +185,6 @@ def key_phrases(
         w: float(max(idfs.get(c, 0.0) for c in runs[w]) if w in runs else idfs.get(w, 0.0))
         for w in words
     }
-    answerable = weights
     if n_docs >= GENERIC_MIN_DOCS:
         common = {
             w for w in words if w not in runs and df_share(weights[w], n_docs) >= GENERIC_SHARE
@@ -193,20 +192,13 @@ def key_phrases(
         if common and len(common) < len(words):
             words = [w for w in words if w not in common]
             weights = {w: weights[w] for w in words}
-        # A word no record of the directory holds (送检, 退货, 我厂 — a request's own language — or a
-        # material nobody lists) can be no record's evidence: it does not count in a full match, so
-        # the records answering the demand's technical phrases are measured against what can be
-        # answered.
-        answerable = {
-            w: v for w, v in weights.items() if w in runs or df_share(v, n_docs) * n_docs >= 0.5
-        }
     forms: dict[str, str] = {}
     for word in words:
         forms.setdefault(word, word)
     for word in words:
         for synonym in analyzer.synonyms.get(word, ()):
             forms.setdefault(synonym, word)
-    best = sorted(answerable.values(), reverse=True)[:FULL_MATCH_PHRASES]
+    best = sorted(weights.values(), reverse=True)[:FULL_MATCH_PHRASES]
     return KeyPhrases(weights, forms, sum(best))
 
 
