@@ -480,16 +480,51 @@ def _in_context(
     return result
 
 
-def _merged(hits: list[Hit], focused: list[Hit]) -> list[Hit]:
+def _merged(hits: list[Hit], focused: list[Hit]) -> tuple[list[Hit], dict[str, float]]:
     """The whole demand's hits, then the focused search's others; a record both found keeps the
     whole demand's evidence and the larger strength. A focused hit's strength is its share of the
     capability need (see :func:`~kechuang.matching.evidence.record_strength`) times the need's share
     of the demand times the share of its name the demand asks for (:func:`_named_share`), so a record
-    answering a one-word need of a long demand, or one common word of its name, is not 强."""
+    answering a one-word need of a long demand, or one common word of its name, is not 强. Also the
+    records whose strength the focused search raised, with their own (0 for those only it found), for
+    :func:`_answers_more`."""
     strength = {hit.id: hit.strength for hit in focused}
     seen = {hit.id for hit in hits}
-    merged = [replace(hit, strength=max(hit.strength, strength.get(hit.id, 0.0))) for hit in hits]
-    return merged + [hit for hit in focused if hit.id not in seen]
+    merged, raised = [], {}
+    for hit in hits:
+        lifted = strength.get(hit.id, 0.0)
+        if lifted > hit.strength:
+            raised[hit.id] = hit.strength
+            hit = replace(hit, strength=lifted)
+        merged.append(hit)
+    added = [hit for hit in focused if hit.id not in seen]
+    raised.update((hit.id, 0.0) for hit in added)
+    return merged + added, raised
+
+
+def _answers_more(
+    loaded: list[tuple[Hit, object]], raised: dict[str, float], phrases: frozenset[str], analyzer
+) -> list[tuple[Hit, object]]:
+    """Service items only the focused search found (the whole demand did not) keep its strength only
+    where their own text (title, description) holds two key phrases of the demand or more. A service
+    item's title lists a scope of several things (皮革物理性能与收缩温度检测, 低压电器性能与寿命试验), so
+    one word of it in common (温度 for a motor controller that overheats, 寿命 for a forging die) is a
+    coincidence as often as a topic; an instrument's name says what it is (电池充放电测试系统), and one
+    word of it can be the whole need. Elsewhere the strength counts at :data:`OFF_CONTEXT`, so the
+    record is folded under 更多 unless it was strong."""
+    if not raised:
+        return loaded
+    result = []
+    for hit, obj in loaded:
+        own = raised.get(hit.id)
+        if own == 0.0:
+            text = " ".join(
+                str(getattr(obj, f, "") or "") for f in ("name", "title", "description")
+            )
+            if len(phrases & set(analyzer.tokens(text))) < 2:
+                hit = replace(hit, strength=max(own, hit.strength * OFF_CONTEXT))
+        result.append((hit, obj))
+    return result
 
 
 MEMBER_TYPES = (
@@ -537,7 +572,12 @@ def _with_members(
         return (waiting, -hit.strength)
 
     def member_evidence(owner: int) -> list[Evidence]:
-        best = sorted(by_owner.get(owner, []), key=quoted_first)[:MEMBER_EVIDENCE]
+        # two copies of one instrument kind (or one item) quoted once: the second line would repeat it
+        best, seen = [], set()
+        for kind, hit, obj in sorted(by_owner.get(owner, []), key=quoted_first):
+            if (kind, str(obj)) not in seen and len(best) < MEMBER_EVIDENCE:
+                seen.add((kind, str(obj)))
+                best.append((kind, hit, obj))
         items = []
         for kind, hit, obj in best:
             # the record's own sentence, not the note of an inferred test
@@ -607,6 +647,7 @@ def demand_matches(
                     shared["analyzer"] = current_analyzer()
                 analyzer = shared["analyzer"]
             need, share = capability_need(kind, demand.search_text, analyzer)
+            lifted: dict[str, float] = {}
             if need:
                 focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
                 name_field = CAPABILITY_NAMES[kind][1]
@@ -616,12 +657,17 @@ def demand_matches(
                     for hit in focused
                     if (named := _named_share(hit, name_field, analyzer)) > 0
                 ]
-                hits = _merged(hits, focused)
+                hits, lifted = _merged(hits, focused)
             if kind in CAPABILITY_NAMES:
                 inferred = inferred_hits(kind, demand.search_text, filters, analyzer)
                 hits, raised = _with_inferred(hits, inferred)
                 context = _context_words(demand.search_text, analyzer) if raised else frozenset()
                 loaded = _in_context(_load(hits), raised, context, analyzer)
+                if kind == MatchType.SERVICE and lifted:
+                    from kechuang.matching.evidence import phrases_of
+
+                    phrases = frozenset(phrases_of(analyzer, demand.search_text))
+                    loaded = _answers_more(loaded, lifted, phrases, analyzer)
             else:
                 loaded = _load(hits)
             found[kind] = [

@@ -31,7 +31,9 @@ DEMANDS_FILE = Path(__file__).resolve().parent.parent / "matching/data/product/d
 TYPES = [t.value for t in MatchType]
 SPECIALTY_DIRECTION = {s.key: s.direction for s in SPECIALTIES}
 DIRECTION_KEYS = {d.key for d in DIRECTIONS}
-INSTRUMENT_DIRECTIONS = {entry[0]: set(entry[7]) for entry in v.INSTRUMENTS}
+INSTRUMENT_DIRECTIONS = {
+    entry[0]: set(entry[7]) for entry in [*v.INSTRUMENTS, *v.SPECIAL_INSTRUMENTS]
+}
 SERVICE_DIRECTIONS = {entry[0]: set(entry[6]) for entry in v.SERVICES}
 
 

@@ -1177,6 +1177,29 @@ INSTRUMENTS: list[
     ),
 ]
 
+# Instruments one testing body of a direction holds, in the catalogue's layout, added after the catalogue
+# draw (kechuang.demo.generator.DemoBuilder.special_instruments) so that the draw and every record after
+# it stay as they were: the shoe and rubber laboratories' abrasion tester (a sole's DIN abrasion is what a
+# footwear demand states, and no catalogue instrument measured it).
+SPECIAL_INSTRUMENTS: list[
+    tuple[
+        str, str, list[tuple[str, str]], tuple[int, int], str, tuple[int, int], str, tuple[str, ...]
+    ]
+] = [
+    (
+        "橡胶与鞋底耐磨试验机",
+        "physical",
+        [("GT-7012-D", "高铁检测")],
+        (8, 20),
+        "sample",
+        (100, 300),
+        "DIN辊筒式磨耗试验（GB/T 9867、ISO 4649：辊筒转速40 r/min，磨程40 m，附加力10 N），配阿克隆磨耗"
+        "（GB/T 1689）与鞋类外底耐磨（GB/T 3903.2）夹具；样品：橡胶大底、EVA与橡塑发泡鞋底、输送带与"
+        "胶辊。测定磨耗体积（mm³）与耐磨指数，评价鞋底与橡胶制品的耐磨性。",
+        ("fashion",),
+    ),
+]
+
 # Service items: title, category, description, price range in yuan (None = 面议), unit, provider kinds, and
 # the directions (kechuang.demo.specialties) a provider must follow to offer it (empty: any direction).
 SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tuple[str, ...]]] = [

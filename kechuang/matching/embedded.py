@@ -647,7 +647,7 @@ class EmbeddedBackend(SearchBackend):
         order = np.argsort(-fused, kind="stable")
         groups = [parts[p][0].groups[int(parts[p][0].doc_group[r])] for p, r in candidates]
         chosen = ranking.diversify(list(order), groups, diversify, k)
-        phrases = evidence.key_phrases(self.analyzer, query, idfs_for) if explain else None
+        phrases = evidence.key_phrases(self.analyzer, query, idfs_for, n_docs) if explain else None
         hits = []
         for position in chosen:
             p, r = candidates[position]
@@ -664,7 +664,7 @@ class EmbeddedBackend(SearchBackend):
                     self.analyzer,
                     query,
                     similarity,
-                    evidence.name_phrases(document, self.analyzer, idfs_for),
+                    evidence.name_phrases(document, self.analyzer, idfs_for, n_docs),
                 )
             else:
                 doc_type = parts[p][0].types[int(parts[p][0].doc_type[r])]

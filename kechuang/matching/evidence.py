@@ -28,6 +28,7 @@ names what the record is. See :func:`record_strength`.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,8 +62,17 @@ STRENGTH_BANDS: tuple[tuple[float, str], ...] = (
     (0.15, "fair"),
 )
 
+# A word in at least this share of the index's records is generic *there*, whatever the curated list
+# says: in the demo directory 技术 (46 %), 共享 (45 %), 系统, 材料, 汽车零部件, 控制, 电子 (20 %) — words that
+# would be evidence for nearly any pair of records. Only an index of GENERIC_MIN_DOCS records or more
+# says so (in a handful of records every word is common).
+GENERIC_SHARE = 0.2
+GENERIC_MIN_DOCS = 1000
+
 _NUMBER = re.compile(r"^\d[\d.]*[a-zμ℃°%‰]*$")
 _SHORT_LATIN = re.compile(r"^[a-z]{1,2}$")
+# a unit with its power (mm3 of "120 mm³" once folded, m2, cm3): a measure, not a thing
+_UNIT_POWER = re.compile(r"^[a-zμ]{1,3}[23]$")
 _CJK_CHAR = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
 # A sentence ends after 。；！？ (full or half width), at a line break (one paper, one patent a line), or
 # at a half-width full stop between Chinese characters (imported abstracts write 。 as .).
@@ -83,7 +93,7 @@ def is_key_phrase(
     """Whether a (normalised) whole word may be named as evidence (``generic``: generic words too)."""
     if len(word) < 2 or word in stopwords or (word in GENERIC_WORDS and not generic):
         return False
-    if _NUMBER.match(word) or _SHORT_LATIN.match(word):
+    if _NUMBER.match(word) or _SHORT_LATIN.match(word) or _UNIT_POWER.match(word):
         return False
     return any(c.isalpha() for c in word)
 
@@ -150,10 +160,23 @@ def key_phrase_words(analyzer: Analyzer, query: str) -> list[str]:
     return _idf_words(words, {w: list(w) for w in words if not analyzer.has_term(w)})
 
 
+def df_share(idf: float, n_docs: int) -> float:
+    """The share of an index's ``n_docs`` records that hold a word of BM25 idf ``idf`` (the inverse of
+    :func:`kechuang.matching.ranking.idf`)."""
+    if n_docs <= 0:
+        return 0.0
+    return max(0.0, (n_docs + 1) / math.exp(idf) - 0.5) / n_docs
+
+
 def key_phrases(
-    analyzer: Analyzer, query: str, idfs_for: Callable[[list[str]], Mapping[str, float]]
+    analyzer: Analyzer,
+    query: str,
+    idfs_for: Callable[[list[str]], Mapping[str, float]],
+    n_docs: int = 0,
 ) -> KeyPhrases:
-    """The key phrases of ``query`` weighted by their idf in the index (``idfs_for``)."""
+    """The key phrases of ``query`` weighted by their idf in the index (``idfs_for``; ``n_docs``: the
+    index's size), less the words generic in that index (in :data:`GENERIC_SHARE` of its records or
+    more) while others remain."""
     words = phrases_of(analyzer, query)
     # A joined run of lone characters is no index term: it is as specific as its rarest character.
     runs = {w: list(w) for w in words if not analyzer.has_term(w)}
@@ -162,6 +185,13 @@ def key_phrases(
         w: float(max(idfs.get(c, 0.0) for c in runs[w]) if w in runs else idfs.get(w, 0.0))
         for w in words
     }
+    if n_docs >= GENERIC_MIN_DOCS:
+        common = {
+            w for w in words if w not in runs and df_share(weights[w], n_docs) >= GENERIC_SHARE
+        }
+        if common and len(common) < len(words):
+            words = [w for w in words if w not in common]
+            weights = {w: weights[w] for w in words}
     forms: dict[str, str] = {}
     for word in words:
         forms.setdefault(word, word)
@@ -173,14 +203,17 @@ def key_phrases(
 
 
 def name_phrases(
-    doc: Document, analyzer: Analyzer, idfs_for: Callable[[list[str]], Mapping[str, float]]
+    doc: Document,
+    analyzer: Analyzer,
+    idfs_for: Callable[[list[str]], Mapping[str, float]],
+    n_docs: int = 0,
 ) -> KeyPhrases | None:
     """The key phrases of a capability record's name — its weightiest field — with their idf, or
     ``None`` for another record."""
     if doc.type not in CAPABILITY_TYPES or not doc.fields:
         return None
     name = max(doc.fields, key=lambda field: float(doc.weights.get(field, 1.0)))
-    return key_phrases(analyzer, doc.fields[name], idfs_for)
+    return key_phrases(analyzer, doc.fields[name], idfs_for, n_docs)
 
 
 def record_strength(phrases: KeyPhrases, answered: Sequence[str], name: KeyPhrases | None) -> float:

@@ -1287,9 +1287,13 @@ class PostgresBackend(SearchBackend):
                 self._lookup(cursor, state, words)
                 return state.idfs(words)
 
-            phrases = evidence.key_phrases(self.analyzer, query, idfs_for) if explain else None
+            phrases = (
+                evidence.key_phrases(self.analyzer, query, idfs_for, state.n_docs)
+                if explain
+                else None
+            )
             names = {
-                key: evidence.name_phrases(document, self.analyzer, idfs_for)
+                key: evidence.name_phrases(document, self.analyzer, idfs_for, state.n_docs)
                 for key, document in documents.items()
             }
         hits = []

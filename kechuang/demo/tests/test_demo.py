@@ -196,6 +196,10 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
         == Instrument.objects.count()
         == 1705
     )
+    # the shoe laboratory's abrasion tester takes the place of one copy of a common kind
+    [abrasion] = Instrument.objects.filter(name="橡胶与鞋底耐磨试验机")
+    assert (abrasion.owner.kind, abrasion.owner.region.code) == ("testing", "330381")
+    assert "DIN辊筒式磨耗试验" in abrasion.description
     assert (
         ServiceItem.objects.filter(provider__is_shared=True).count()
         == ServiceItem.objects.count()

@@ -31,3 +31,19 @@ def test_the_map_reads_problems_not_named_tests():
 def test_a_cue_inside_a_longer_cue_counts_once():
     [family] = parse_families(["疲劳 | 早期断裂 断裂 | 疲劳"])
     assert needs_of("台架试验中早期断裂", (family,))[0].cues == ("早期断裂",)
+
+
+def test_cues_are_problems_not_parts_or_outcomes():
+    def labels(text):
+        return [n.family.label for n in needs_of(text)]
+
+    # a cold start is a low-temperature start of any device, tested in a climatic chamber; only the
+    # stack makes it a fuel cell's
+    assert labels("车用进气压力传感器冬季冷启动时输出偏高") == ["环境可靠性"]
+    assert labels("燃料电池重卡冬季电堆冷启动失败") == ["环境可靠性", "燃料电池"]
+    # 密封 names the part (a seal, a sealing design); a leak is the problem
+    assert labels("储氢瓶阀高压密封设计指导") == []
+    assert labels("球阀密封面磨损后内漏") == ["磨损与耐磨", "密封与泄漏"]
+    # 寿命 is an outcome every family shares: no test follows from it alone
+    assert labels("热锻模具寿命短") == []
+    assert labels("运动鞋底减重后DIN磨耗超标") == ["磨损与耐磨"]

@@ -1,0 +1,119 @@
+"""What a match page names as evidence, on the demo's own demands against the demo's catalogue: whole
+technical phrases only — never a lone character, a number, a unit or a generic word of requests and
+profiles (运动 of 运动鞋底, 出口 of 出口客户, 小批量试制) — and the shoe-sole demand finds the abrasion
+tester its DIN abrasion target needs first, above an extruder matched on 填充、配方."""
+
+import re
+
+from kechuang.demands.demo import DEMANDS
+from kechuang.demands.factories import DemandFactory
+from kechuang.demands.queries import demand_matches
+from kechuang.demo import vocabulary as v
+from kechuang.directory.factories import InstrumentFactory, OrganizationFactory, ServiceItemFactory
+from kechuang.matching.evidence import GENERIC_WORDS
+from kechuang.matching.text import normalize
+
+NUMBER_OR_UNIT = re.compile(
+    r"^[\d.]+[a-zμ℃°%‰]*$|^[a-zμ]{1,3}[23]$|^[a-z]{1,2}$|^(min|rpm|mpa|kpa|kwh|khz|mhz|mah)$"
+)
+SHOE_SOLE = next(spec for spec in DEMANDS if spec.key == "shoe-sole-wear")
+
+
+def _catalogue(world):
+    """One record of every instrument kind and service item of the demo catalogue, each at a testing
+    body of its own (the demo's texts: specification and samples, scope)."""
+    records = {}
+    for name, category, models, _value, _unit, _rates, functions, _dirs in (
+        *v.INSTRUMENTS,
+        *v.SPECIAL_INSTRUMENTS,
+    ):
+        owner = OrganizationFactory(kind="testing", region=world.district, name=f"{name}检测中心")
+        records[name] = InstrumentFactory(
+            name=name,
+            category=category,
+            model_number=models[0][0],
+            manufacturer=models[0][1],
+            region=world.district,
+            owner=owner,
+            description=f"{functions}开放共享：工作日预约使用，可申请长三角科技创新券抵扣。",
+        )
+    for title, category, description, _price, _unit, _kinds, _dirs in v.SERVICES:
+        provider = OrganizationFactory(kind="testing", region=world.district, name=f"{title}服务站")
+        records[title] = ServiceItemFactory(
+            provider=provider,
+            region=world.district,
+            title=title,
+            category=category,
+            description=f"{description}服务机构：{provider.name}。",
+        )
+    return records
+
+
+def _demand(world, spec):
+    return DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title=spec.title,
+        description=spec.description,
+    )
+
+
+def test_evidence_names_only_whole_technical_phrases_on_the_demo_demands(world, reindex):
+    _catalogue(world)
+    demands = [_demand(world, spec) for spec in DEMANDS]
+    reindex()
+    named = set()
+    for demand in demands:
+        for group in demand_matches(demand, "own", ["instrument", "service", "organization"]):
+            for match in group.matches + group.more:
+                for evidence in match.hit.evidence:
+                    named.update(normalize(term) for term in evidence.terms)
+    assert len(named) > 100  # the demands do find their instruments and services
+    assert sorted(t for t in named if len(t) < 2) == []
+    assert sorted(t for t in named if NUMBER_OR_UNIT.match(t)) == []
+    assert sorted(named & GENERIC_WORDS) == []
+    for word in ("运动", "体系", "出口", "小批量", "完成", "mm3"):
+        assert word not in named
+
+
+def test_the_shoe_sole_demand_finds_the_abrasion_tester_first(world, reindex):
+    records = _catalogue(world)
+    demand = _demand(world, SHOE_SOLE)
+    reindex()
+    [instruments] = demand_matches(demand, "own", ["instrument"])
+    shown = [m.obj.name for m in instruments.matches]
+    assert shown[0] == "橡胶与鞋底耐磨试验机"
+    assert "鞋类耐折试验机" in shown
+    # the compounding extruder answers the filler system (填充、配方) only: below both shoe testers,
+    # never 强, and never through 小批量
+    extruder = next(m for m in instruments.matches if m.obj.name == "双螺杆挤出造粒机组")
+    assert shown.index("双螺杆挤出造粒机组") > shown.index("鞋类耐折试验机")
+    assert extruder.strength_label == "一般"
+    assert extruder.terms == ["填充", "配方"]
+    first = instruments.matches[0]
+    assert first.obj.pk == records["橡胶与鞋底耐磨试验机"].pk
+    terms = {t for evidence in first.hit.evidence for t in evidence.terms}
+    assert {"磨耗", "鞋底"} <= terms
+    # the sentence that answers DIN 磨耗, marked, is what a reader checks
+    assert any(
+        "<mark>磨耗</mark>" in e.snippet or "<mark>DIN磨耗</mark>" in e.snippet
+        for e in first.hit.evidence
+    )
+
+
+def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
+    lab = OrganizationFactory(kind="testing", region=world.district, name="瑞安鞋材检测站")
+    for model in ("GT-7012-D", "GT-7012-A"):
+        InstrumentFactory(
+            name="橡胶与鞋底耐磨试验机",
+            model_number=model,
+            region=world.district,
+            owner=lab,
+            description="DIN辊筒式磨耗试验；样品：橡胶大底、EVA发泡鞋底。测定磨耗体积与耐磨指数。",
+        )
+    demand = _demand(world, SHOE_SOLE)
+    reindex()
+    [organizations] = demand_matches(demand, "own", ["organization"])
+    [match] = [m for m in organizations.matches + organizations.more if m.obj.pk == lab.pk]
+    quoted = [e.snippet.split("：")[0] for e in match.hit.evidence if e.field.startswith("member_")]
+    assert quoted == ["橡胶与鞋底耐磨试验机"]  # not twice, once per copy
