@@ -8,7 +8,9 @@ enterprise per client holding one large voucher, four active providers (two per 
   booking does;
 - **redemption**: the issuing region approves a submitted redemption (spent → provider payable, plus the
   inter-region debt when the provider is in the other region, half of them) — the money movement of 兑付,
-  with its audit row and the provider's notification, as the decision page does it.
+  with its audit row and the provider's notification, as the decision page does it;
+- **batch approval** (批量审核): the same, ``batch`` redemptions per call in one transaction, as the review
+  desk's selection does it; reported per call and as redemptions approved per second.
 
 The submitted redemptions are written directly for the set-up: their evidence upload and screening are
 not what is measured. Each client approves the redemptions of the uses it made (one enterprise's
