@@ -115,3 +115,21 @@ def record(actor, action: str, target: models.Model, summary: str = "", **data: 
         data=data,
         region_id=region_of(target),
     )
+
+
+def record_many(actor, action: str, rows: list[tuple[models.Model, str, dict]]) -> list[AuditEntry]:
+    """Append one audit row for ``action`` by ``actor`` on each ``(target, summary, data)``, in one
+    statement (a batch of decisions made at once)."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            summary=summary[:300],
+            data=data,
+            region_id=region_of(target),
+        )
+        for target, summary, data in rows
+    )

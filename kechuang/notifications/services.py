@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kechuang.core.inserts import insert_new
 from kechuang.notifications.models import Notification
-from kechuang.notifications.tasks import deliver
+from kechuang.notifications.tasks import deliver, deliver_each
 
 
 @dataclass(frozen=True)
@@ -63,37 +63,60 @@ def notify(
     caller has written. ``key`` names the event; by default the event, its content and its link, so calling
     twice for the same event writes nothing new while the first notification is unread. Returns the number
     of rows written."""
+    key, rows = _rows(recipients, event, title, body, url, key)
+    # One statement: a recipient who already has this event unread is skipped by the unique constraint.
+    written = len(insert_new(rows))
+    if written:
+        transaction.on_commit(partial(deliver.enqueue, key), robust=True)
+    return written
+
+
+def _rows(recipients, event, title, body, url, key) -> tuple[str, list[Notification]]:
+    """The key of the event and the unsaved notification of each active recipient."""
     users = {user.pk: user for user in recipients if user is not None and user.pk is not None}
     users = {pk: user for pk, user in users.items() if getattr(user, "is_active", True)}
-    if not users:
-        return 0
     title_text, title_params = _parts(title)
     body_text, body_params = _parts(body)
     if not key:
         content = [event, title_text, title_params, body_text, body_params, url]
         key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     now = timezone.now()
-    # One statement: a recipient who already has this event unread is skipped by the unique constraint.
-    written = len(
-        insert_new(
-            [
-                Notification(
-                    recipient_id=pk,
-                    event=event,
-                    key=key,
-                    title=title_text[:200],
-                    title_params=title_params,
-                    body=body_text,
-                    body_params=body_params,
-                    url=url,
-                    created_at=now,
-                )
-                for pk in sorted(users)
-            ]
+    return key, [
+        Notification(
+            recipient_id=pk,
+            event=event,
+            key=key,
+            title=title_text[:200],
+            title_params=title_params,
+            body=body_text,
+            body_params=body_params,
+            url=url,
+            created_at=now,
         )
-    )
+        for pk in sorted(users)
+    ]
+
+
+def notify_many(notices: Iterable[dict]) -> int:
+    """:func:`notify` for many events at once (a batch of decisions): each item holds its arguments
+    (``recipients``, ``event``, ``title``, optional ``body``, ``url``, ``key``). All rows are written by one
+    statement, and one task e-mails them all after the transaction commits. Returns the rows written."""
+    keys, rows = [], []
+    for notice in notices:
+        key, more = _rows(
+            notice["recipients"],
+            notice["event"],
+            notice["title"],
+            notice.get("body", ""),
+            notice.get("url", ""),
+            notice.get("key", ""),
+        )
+        if more:
+            keys.append(key)
+            rows += more
+    written = len(insert_new(rows)) if rows else 0
     if written:
-        transaction.on_commit(partial(deliver.enqueue, key), robust=True)
+        transaction.on_commit(partial(deliver_each.enqueue, sorted(set(keys))), robust=True)
     return written
 
 

@@ -14,6 +14,16 @@ def deliver(key: str) -> int:
     """E-mail every not yet delivered notification of the event ``key`` to its recipient, in the recipient's
     language. Each row is claimed (``delivered_at`` set by a conditional update) before its e-mail goes out,
     so a retried or duplicated task sends nothing twice. Returns the number of e-mails sent."""
+    return _deliver(key)
+
+
+@task(queue_name=DEFAULT_QUEUE)
+def deliver_each(keys: list[str]) -> int:
+    """:func:`deliver` for several events at once (what one batch of decisions notified)."""
+    return sum(_deliver(key) for key in keys)
+
+
+def _deliver(key: str) -> int:
     sent = 0
     for notification in (
         Notification.objects.filter(key=key).undelivered().select_related("recipient")

@@ -6,7 +6,8 @@ Public reads: ``GET /programmes``, ``GET /programmes/{id}`` (rules and budget fi
 ``POST /holds/{id}/redemptions`` (multipart: ``contract``, ``invoice``, ``receipt``, ``report``).
 Payment interface (bookings and other callers): ``POST /holds``, ``POST /holds/{id}/settle``,
 ``POST /holds/{id}/release``. Operators: ``POST /applications/{id}/decision``,
-``POST /enrolments/{id}/check``, ``POST /redemptions/{id}/decision``, ``POST /batches/{id}/paid``,
+``POST /enrolments/{id}/check``, ``POST /redemptions/{id}/decision``, ``POST /redemptions/approvals``
+(批量审核: many at once, each approved or refused on its own), ``POST /batches/{id}/paid``,
 ``GET /clearing/{id}``, ``POST /clearing/{id}/close``. Auditors: ``GET /audit/trial-balance``.
 
 Every call that moves money takes an ``Idempotency-Key`` header (required on ``/holds`` and ``/orders``):
@@ -191,6 +192,22 @@ class RedemptionDecisionIn(Schema):
     approve: bool
     reason: str = ""
     override: str = ""
+
+
+class BatchApprovalIn(Schema):
+    ids: list[int]
+    overrides: dict[int, str] = {}
+
+
+class RefusalOut(Schema):
+    id: int
+    code: str
+    message: str
+
+
+class BatchApprovalOut(Schema):
+    approved: list[RedemptionOut]
+    refused: list[RefusalOut]
 
 
 class PaidIn(Schema):
@@ -626,6 +643,37 @@ def decide_redemption(request, redemption_id: int, payload: RedemptionDecisionIn
         now=timezone.now(),
     )
     return _redemption(r)
+
+
+@router.post("/redemptions/approvals", response=BatchApprovalOut, auth=django_auth)
+@idempotent("redemptions.approvals")
+def approve_redemptions(request, payload: BatchApprovalIn):
+    """批量审核: approve up to 200 submitted redemptions at once; each is approved or refused on its own
+    (``refused`` says why: ``forbidden``, ``flagged``, ``decided``, ``insufficient``, ``not_found``)."""
+    ids = sorted(set(payload.ids))
+    if not ids or len(ids) > 200:
+        raise HttpError(422, "ids 须为 1 至 200 个兑付申请编号。")
+    chosen = list(
+        Redemption.objects.select_related(
+            "hold__voucher", "provider", "issuing_region", "provider_region"
+        ).filter(pk__in=ids)
+    )
+    done = redemptions.approve_redemptions(
+        request.auth, chosen, overrides=payload.overrides, now=timezone.now()
+    )
+    found = {r.pk for r in chosen}
+    refused = [
+        {"id": pk, "code": r.code, "message": r.message} for pk, r in sorted(done.refused.items())
+    ]
+    refused += [
+        {"id": pk, "code": "not_found", "message": "兑付申请不存在。"}
+        for pk in ids
+        if pk not in found
+    ]
+    return {
+        "approved": [_redemption(r) for r in done.approved],
+        "refused": sorted(refused, key=lambda row: row["id"]),
+    }
 
 
 @router.post("/batches/{batch_id}/paid", response=BatchOut, auth=django_auth)

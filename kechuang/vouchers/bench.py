@@ -8,7 +8,9 @@ enterprise per client holding one large voucher, four active providers (two per 
   booking does;
 - **redemption**: the issuing region approves a submitted redemption (spent → provider payable, plus the
   inter-region debt when the provider is in the other region, half of them) — the money movement of 兑付,
-  with its audit row and the provider's notification, as the decision page does it.
+  with its audit row and the provider's notification, as the decision page does it;
+- **batch approval** (批量审核): the same, ``batch`` redemptions per call in one transaction, as the review
+  desk's selection does it; reported per call and as redemptions approved per second.
 
 The submitted redemptions are written directly for the set-up: their evidence upload and screening are
 not what is measured. Each client approves the redemptions of the uses it made (one enterprise's
@@ -21,14 +23,17 @@ import uuid
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from kechuang.accounts.models import Membership, OperatorMandate
+from kechuang.core import audit
 from kechuang.core.actions import Refused
 from kechuang.core.models import Federation, Region
 from kechuang.directory.models import Organization
+from kechuang.ledger import services as ledger
 from kechuang.ledger.queries import violations
-from kechuang.vouchers import payments, providers, redemptions, services
+from kechuang.vouchers import accounts, payments, providers, redemptions, services
 from kechuang.vouchers.models import Redemption, VoucherHold
 from kechuang.vouchers.queries import voucher_violations
 
@@ -104,7 +109,9 @@ def _setup(clients: int, now):
     return operator, shops, firms
 
 
-def run_voucher_bench(command, total: int, clients: int) -> bool:
+def run_voucher_bench(
+    command, total: int, clients: int, *, batch: int = 20, batches: int = 10
+) -> bool:
     """Time voucher uses and redemptions; print the voucher invariants; True when they fail."""
     from django.db import connection
 
@@ -146,20 +153,87 @@ def run_voucher_bench(command, total: int, clients: int) -> bool:
         f"voucher use (hold+settle), {parallel}",
         *_threads(command, lambda n, rng: per_client[n](rng), parallel, each),
     )
-    # the submitted redemptions (set-up, untimed)
+    # the submitted redemptions of the uses just made (set-up, untimed)
     holds = list(
         VoucherHold.objects.filter(
             status=VoucherHold.Status.SETTLED, settled_amount__gt=0, redemption__isnull=True
         ).select_related("voucher__programme__region", "provider__region")
     )
     a = firms[0][2].programme.region
-    member_of = {a.pk: a}
+    client_of = {firm[2].pk: n for n, firm in enumerate(firms)}
+    slices = _submitted(holds, a, operator, now, client_of, parallel)
+    loaded = _loader()
+
+    def approve(n, rng):
+        pk = slices[n].pop() if slices[n] else None
+        if pk is None:
+            return "none"
+        redemption = loaded.get(pk=pk)
+        try:
+            redemptions.decide_redemption(operator, redemption, approve=True, now=now)
+        except Refused as refused:
+            return refused.code
+        return "ok"
+
+    command.report(f"plain insert, {parallel}", *_threads(command, _insert(operator), parallel, 50))
+    command.report(
+        f"redemption approval, {parallel}",
+        *_threads(command, approve, parallel, max(len(holds) // parallel, 1)),
+    )
+    # 批量审核: each call approves ``batch`` redemptions of its enterprise in one transaction
+    per_client = max(batches, 1) * batch
+    batched = _bulk_submitted(firms, shops, a, operator, now, per_client)
+
+    def approve_batch(n, rng):
+        chosen, batched[n] = batched[n][:batch], batched[n][batch:]
+        if not chosen:
+            return "none"
+        done = redemptions.approve_redemptions(
+            operator, list(loaded.filter(pk__in=chosen)), now=now
+        )
+        return "ok" if len(done.approved) == len(chosen) else "refused"
+
+    latencies, outcomes, wall = _threads(command, approve_batch, parallel, max(batches, 1))
+    command.report(f"batch approval ×{batch}, {parallel} (calls)", latencies, outcomes, wall)
+    done = sum(1 for o in outcomes if o == "ok") * batch
+    command.stdout.write(f"{'  = redemptions approved/s':<34}{done / wall:>10,.0f}")
+    found = violations() + voucher_violations()
+    command.stdout.write(f"voucher invariants: {len(found)} violations")
+    for line in found[:10]:
+        command.stdout.write(f"  {line}")
+    return bool(found)
+
+
+def _loader():
+    return Redemption.objects.select_related(
+        "hold__voucher", "provider", "issuing_region", "provider_region"
+    )
+
+
+def _insert(operator):
+    """The same-run baseline: one plain insert of an audit row per transaction."""
+
+    def insert(n, rng):
+        with transaction.atomic():
+            audit.record(operator, "bench.insert", operator, str(rng.random()))
+        return "ok"
+
+    return insert
+
+
+def _submitted(holds, region, operator, now, client_of, parallel) -> dict[int, list[int]]:
+    """Submitted redemptions of ``holds`` written directly (their evidence upload and screening are not
+    what is measured): ``{client: [redemption ids of its enterprise's voucher]}``. Client n approves the
+    redemptions of the uses client n made (one enterprise's voucher), as operators work through
+    different enterprises' claims at once: an approval locks its voucher's ``spent`` account (a protected
+    balance it debits), and two approvals of the same voucher queue there, as they must."""
+    member_of = {region.pk: region}
     rows = Redemption.objects.bulk_create(
         [
             Redemption(
                 hold=h,
                 provider_id=h.provider_id,
-                issuing_region=a,
+                issuing_region=region,
                 provider_region=member_of.get(h.provider.region_id, h.provider.region),
                 amount=h.settled_amount,
                 submitted_by=operator,
@@ -168,38 +242,55 @@ def run_voucher_bench(command, total: int, clients: int) -> bool:
             for h in holds
         ]
     )
-    # Client n approves the redemptions of the uses client n made (one enterprise's voucher): the
-    # operators of the issuing region work through different enterprises' claims at once. An approval
-    # locks one row, the voucher's spent account (a protected balance it debits); two approvals of the
-    # same voucher queue there, as they must.
-    client_of = {firm[2].pk: n for n, firm in enumerate(firms)}
     slices: dict[int, list[int]] = {n: [] for n in range(parallel)}
     for h, r in zip(holds, rows, strict=True):
         slices[client_of[h.voucher_id]].append(r.pk)
-    ids = [r.pk for r in rows]
+    return slices
 
-    def approve(n, rng):
-        pk = slices[n].pop() if slices[n] else None
-        if pk is None:
-            return "none"
-        redemption = Redemption.objects.select_related(
-            "hold__voucher", "provider", "issuing_region", "provider_region"
-        ).get(pk=pk)
-        try:
-            redemptions.decide_redemption(operator, redemption, approve=True, now=now)
-        except Refused as refused:
-            return refused.code
-        return "ok"
 
-    command.report(
-        f"redemption approval, {parallel}",
-        *_threads(command, approve, parallel, max(len(ids) // parallel, 1)),
+def _bulk_submitted(firms, shops, region, operator, now, each: int) -> dict[int, list[int]]:
+    """``each`` settled uses of every client's voucher, written in bulk (one ledger entry per voucher
+    moves their sum unspent → spent, as their settlements would have), and their submitted
+    redemptions: the work of the batch approvals."""
+    uses = []
+    for n, (_org, user, voucher) in enumerate(firms):
+        for k in range(each):
+            shop, _shop_user = shops[k % len(shops)]
+            uses.append(
+                VoucherHold(
+                    voucher=voucher,
+                    payer_id=voucher.holder_id,
+                    provider=shop,
+                    item_kind="service",
+                    category="testing",
+                    fee=Decimal("200"),
+                    amount=Decimal("100"),
+                    actual_fee=Decimal("200"),
+                    settled_amount=Decimal("100"),
+                    status=VoucherHold.Status.SETTLED,
+                    reference=f"bench-batch {n}-{k}",
+                    idempotency_key=f"bench-batch-{voucher.pk}-{k}",
+                    created_by=user,
+                    created_at=now,
+                    closed_at=now,
+                )
+            )
+    holds = VoucherHold.objects.bulk_create(uses)
+    for _org, _user, voucher in firms:
+        ledger.transfer(
+            voucher.account,
+            accounts.account(voucher, accounts.SPENT),
+            Decimal("100") * each,
+            actor=operator,
+            event="bench.settled",
+            target=voucher,
+            scope=accounts.SCOPE,
+        )
+    holds = list(
+        VoucherHold.objects.filter(pk__in=[h.pk for h in holds]).select_related("provider__region")
     )
-    found = violations() + voucher_violations()
-    command.stdout.write(f"voucher invariants: {len(found)} violations")
-    for line in found[:10]:
-        command.stdout.write(f"  {line}")
-    return bool(found)
+    client_of = {firm[2].pk: n for n, firm in enumerate(firms)}
+    return _submitted(holds, region, operator, now, client_of, len(firms))
 
 
 def _threads(command, operation, clients: int, each: int):

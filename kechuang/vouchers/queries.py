@@ -6,7 +6,13 @@ from decimal import Decimal
 
 from kechuang.ledger.models import Account
 from kechuang.vouchers import accounts
-from kechuang.vouchers.models import Redemption, Voucher, VoucherHold, VoucherProgramme
+from kechuang.vouchers.models import (
+    Redemption,
+    SettlementBatch,
+    Voucher,
+    VoucherHold,
+    VoucherProgramme,
+)
 
 VOUCHER_TYPE = "vouchers.voucher"
 PROGRAMME_TYPE = "vouchers.voucherprogramme"
@@ -134,9 +140,58 @@ def voucher_violations() -> list[str]:
             found.append(
                 f"enterprise {holder_id} holds {face} above the cap of programme {programme_id}"
             )
-    for pk, status, amount, settled_amount in Redemption.objects.values_list(
-        "pk", "hold__status", "amount", "hold__settled_amount"
+    payable: dict[int, Decimal] = defaultdict(Decimal)
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    for (
+        pk,
+        status,
+        amount,
+        settled_amount,
+        r_status,
+        provider_id,
+        batch_status,
+    ) in Redemption.objects.values_list(
+        "pk",
+        "hold__status",
+        "amount",
+        "hold__settled_amount",
+        "status",
+        "provider_id",
+        "batch__status",
     ):
         if status != VoucherHold.Status.SETTLED or amount > (settled_amount or 0):
             found.append(f"redemption {pk} is not of a settled hold within its amount")
+        if r_status == Redemption.Status.APPROVED:
+            payable[provider_id] += amount
+            if batch_status != SettlementBatch.Status.OPEN:
+                found.append(f"redemption {pk} is approved but its batch is {batch_status}")
+        elif r_status == Redemption.Status.PAID:
+            paid[provider_id] += amount
+            if batch_status != SettlementBatch.Status.PAID:
+                found.append(f"redemption {pk} is paid but its batch is {batch_status}")
+    found += _provider_violations(payable, paid)
+    return found
+
+
+def _provider_violations(payable: dict, paid: dict) -> list[str]:
+    """Each provider's payable account holds its approved redemptions not yet paid, and its settled
+    account the paid ones (both derived: the sums of their lines)."""
+    from kechuang.ledger.services import derived_sums
+
+    found = []
+    rows = list(
+        Account.objects.filter(
+            owner_type="directory.organization", purpose__in=[accounts.PAYABLE, accounts.SETTLED]
+        ).values_list("pk", "owner_id", "purpose")
+    )
+    sums = derived_sums([pk for pk, _owner, _purpose in rows])
+    held = {(int(owner), purpose): sums[pk] for pk, owner, purpose in rows}
+    for provider in set(payable) | set(paid) | {owner for owner, _purpose in held}:
+        for purpose, expected in ((accounts.PAYABLE, payable), (accounts.SETTLED, paid)):
+            balance = held.get((provider, purpose), Decimal(0))
+            if balance != expected.get(provider, Decimal(0)):
+                found.append(
+                    f"provider {provider}: {purpose} {balance} but its redemptions "
+                    f"{expected.get(provider, Decimal(0))}"
+                )
     return found

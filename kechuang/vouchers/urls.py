@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("manage/providers/<int:pk>/check/", views.check_enrolment, name="check_enrolment"),
     path("manage/objections/<int:pk>/resolve/", views.resolve_objection, name="resolve_objection"),
+    path("manage/redemptions/approve/", views.approve_redemptions, name="approve_redemptions"),
     path("manage/batches/<int:pk>/paid/", views.pay_batch, name="pay_batch"),
     path("clearing/", views.clearing_index, name="clearing"),
     path("clearing/<int:pk>/", views.clearing_run, name="clearing_run"),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -616,6 +617,45 @@ def resolve_objection(request, pk: int):
         _("异议已处理。"),
     )
     return redirect("vouchers:manage")
+
+
+@login_required
+@require_POST
+def approve_redemptions(request):
+    """批量审核: approve the redemptions selected on the review desk at once (a flagged one with the
+    written override typed on its row). Each one is approved or refused on its own; the page says how
+    many went through and why each other one did not."""
+    _require_operator(request.user)
+    ids = sorted({int(v) for v in request.POST.getlist("ids") if v.isdigit()})
+    if not ids:
+        messages.error(request, _("请先勾选要批准的兑付申请。"))
+        return redirect("vouchers:manage")
+    chosen = [
+        r
+        for r in Redemption.objects.select_related(
+            "hold__voucher", "provider", "issuing_region", "provider_region"
+        ).filter(pk__in=ids)
+        if operates(request.user, r.issuing_region)
+    ]
+    overrides = {r.pk: request.POST.get(f"override_{r.pk}", "")[:2000] for r in chosen}
+    done = redemptions.approve_redemptions(
+        request.user, chosen, overrides=overrides, now=timezone.now()
+    )
+    if done.approved:
+        messages.success(
+            request, _("已批准 %(count)d 份兑付申请。") % {"count": len(done.approved)}
+        )
+    names = {r.pk: r.provider.name for r in chosen}
+    for pk, refused in sorted(done.refused.items()):
+        messages.error(
+            request,
+            _("%(provider)s（第 %(pk)d 号）未批准：%(reason)s")
+            % {"provider": names[pk], "pk": pk, "reason": refused.message},
+        )
+    missing = len(ids) - len(chosen)
+    if missing:
+        messages.error(request, _("%(count)d 份兑付申请不存在或不归您审核。") % {"count": missing})
+    return redirect(f"{reverse('vouchers:manage')}#redemptions")
 
 
 @login_required

@@ -182,3 +182,38 @@ def test_the_admin_shows_the_ledger_read_only(client, owner, accounts):
     )
     assert Entry.objects.filter(pk=entry.pk).exists()
     assert balances(a) == [Decimal("95.00")]
+
+
+def test_post_many_checks_each_posting_against_the_ones_before_it(owner, accounts):
+    """Several entries at once: each is checked against the balances the earlier ones leave; a refused
+    one writes nothing and the others are posted; a key posted before returns its first entry."""
+    _source, a, b = accounts
+    first = ledger.transfer(
+        a, b, "10.00", actor=owner, event="test.move", target=owner, idempotency_key="k0"
+    )
+    before = Entry.objects.count()
+    results = ledger.post_many(
+        [
+            ledger.Posting([(a, "-60.00"), (b, "60.00")], "test.move", owner, idempotency_key="k1"),
+            ledger.Posting([(a, "-40.00"), (b, "40.00")], "test.move", owner, idempotency_key="k2"),
+            ledger.Posting([(a, "-30.00"), (b, "30.00")], "test.move", owner, idempotency_key="k3"),
+            ledger.Posting([(a, "-1.00"), (b, "2.00")], "test.move", owner),
+            ledger.Posting([(a, "-5.00"), (b, "5.00")], "test.move", owner, idempotency_key="k0"),
+        ],
+        actor=owner,
+    )
+    assert [r.code if isinstance(r, Refused) else "entry" for r in results] == [
+        "entry",
+        "insufficient",  # 90 − 60 leaves 30 < 40
+        "entry",  # … but 30 is enough for the next one
+        "unbalanced",
+        "entry",
+    ]
+    assert results[4].pk == first.pk
+    assert Entry.objects.count() == before + 2
+    assert balances(a, b) == [Decimal("0.00"), Decimal("100.00")]
+    assert list(results[2].lines.values_list("account", "amount")) == [
+        (a.pk, Decimal("-30.00")),
+        (b.pk, Decimal("30.00")),
+    ]
+    assert violations() == []

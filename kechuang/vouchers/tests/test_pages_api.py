@@ -244,3 +244,79 @@ def test_api_quote_bad_input_is_422_or_409(client, world, fee):
 def test_api_programmes_public(client, world):
     rows = client.get("/api/vouchers/programmes").json()
     assert rows[0]["copay_percent"] == "50.00"
+
+
+def _two_submitted(world):
+    made = []
+    for provider, key in ((world.provider, "p1"), (world.suzhou_provider, "p2")):
+        order = delivered(world, provider, fee="2000", key=key)
+        made.append(
+            redemptions.submit_redemption(member(provider), order.hold, files=evidence(), now=NOW)
+        )
+    return made
+
+
+def test_operator_approves_a_selection_on_the_desk(client, world):
+    """批量审核 on the review desk: the ticked rows are approved at once; a flagged row needs its override
+    typed on its row; the page says what was refused and why."""
+    from kechuang.vouchers.models import Redemption
+
+    here, there = _two_submitted(world)
+    Redemption.objects.filter(pk=there.pk).update(flags=[{"rule": "phone", "label": "同一电话"}])
+    client.force_login(operator_of(world.jiading))
+    desk = client.get(reverse("vouchers:manage")).content.decode()
+    assert f'name="ids" value="{here.pk}"' in desk and f'name="override_{there.pk}"' in desk
+    url = reverse("vouchers:approve_redemptions")
+    page = client.post(url, {"ids": [here.pk, there.pk]}, follow=True)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "已批准 1 份兑付申请。" in text and "未批准：该兑付申请存在关联方风险" in text
+    assert dict(Redemption.objects.values_list("pk", "status")) == {
+        here.pk: "approved",
+        there.pk: "submitted",
+    }
+    client.post(url, {"ids": [there.pk], f"override_{there.pk}": "经核查非关联交易"})
+    assert Redemption.objects.get(pk=there.pk).status == "approved"
+    assert "请先勾选" in client.post(url, {}, follow=True).content.decode()
+
+
+def test_batch_approval_is_refused_to_others(client, world):
+    from kechuang.vouchers.models import Redemption
+
+    here, _there = _two_submitted(world)
+    url = reverse("vouchers:approve_redemptions")
+    client.force_login(member(world.provider))
+    assert client.post(url, {"ids": [here.pk]}).status_code == 403
+    client.force_login(operator_of(world.suzhou))  # an operator, but not of the issuing region
+    text = client.post(url, {"ids": [here.pk]}, follow=True).content.decode()
+    assert "不存在或不归您审核" in text
+    assert Redemption.objects.get(pk=here.pk).status == "submitted"
+
+
+def test_api_batch_approval_is_idempotent(client, world):
+    here, there = _two_submitted(world)
+    client.force_login(operator_of(world.jiading))
+    url = "/api/vouchers/redemptions/approvals"
+    body = {"ids": [here.pk, there.pk, 999999]}
+    first = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "batch-1"}
+    )
+    assert first.status_code == 200
+    answer = first.json()
+    assert sorted(r["id"] for r in answer["approved"]) == [here.pk, there.pk]
+    assert answer["refused"] == [{"id": 999999, "code": "not_found", "message": "兑付申请不存在。"}]
+    entries = Entry.objects.count()
+    again = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "batch-1"}
+    )
+    assert again.json() == answer and Entry.objects.count() == entries
+    other_key = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "batch-2"}
+    ).json()
+    assert other_key["approved"] == [] and [r["code"] for r in other_key["refused"]] == [
+        "decided",
+        "decided",
+        "not_found",
+    ]
+    assert Entry.objects.count() == entries
+    assert client.post(url, {"ids": []}, content_type="application/json").status_code == 422

@@ -179,3 +179,154 @@ def test_decisions_racing_on_one_budget_never_exceed_it():
     assert outcomes.count("budget_exhausted") == CLIENTS - 19  # 19 × 50,000 = 950,000 ≤ 980,000
     assert accounts.account(programme, accounts.UNISSUED).balance == Decimal("30000.00")
     assert violations() == [] and voucher_violations() == []
+
+
+def _submitted(world, n: int, provider=None) -> list[Redemption]:
+    """``n`` submitted redemptions of 800-yuan uses of the world's vouchers (400 yuan each)."""
+    provider = provider or world.provider
+    made = []
+    for k in range(n):
+        hold = payments.hold_payment(
+            world.owner,
+            voucher=world.vouchers[k % len(world.vouchers)],
+            provider=provider,
+            item_kind="service",
+            category="testing",
+            fee=Decimal("800"),
+            reference=f"use-{k}",
+            idempotency_key=f"use-{provider.pk}-{k}",
+            now=NOW,
+        )
+        payments.settle_payment(world.owner, hold=hold, actual_fee=Decimal("800"), now=NOW)
+        files = {
+            kind: SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
+            for kind in redemptions.REQUIRED_EVIDENCE
+        }
+        made.append(redemptions.submit_redemption(member(provider), hold, files=files, now=NOW))
+    return made
+
+
+def _waiting_on_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "Lock"
+
+
+def test_an_approval_racing_the_batch_payment_is_paid_with_it_or_goes_to_the_next_batch(
+    monkeypatch,
+):
+    """The interleaving that lost money: an approval has read this month's batch as open when the
+    payment of that batch starts. The payment must wait for the approval and pay it too (or, had it
+    committed first, the approval must go to the next month's batch) — never leave an approved
+    redemption in a paid batch, with its amount stuck in the provider's payable account."""
+    world = make_world()
+    first, racing = _submitted(world, 2)
+    operator = operator_of(world.jiading)
+    redemptions.decide_redemption(operator, first, approve=True, now=NOW)
+    batch = Redemption.objects.get(pk=first.pk).batch
+    has_batch, go_on, paid = threading.Event(), threading.Event(), threading.Event()
+    payer_pid: list[int] = []
+    real = accounts.accounts_of
+
+    def slow_accounts_of(wanted):  # the approval, after it has chosen its batch, before it commits
+        if threading.current_thread().name == "approval":
+            has_batch.set()
+            assert go_on.wait(60)
+        return real(wanted)
+
+    monkeypatch.setattr(accounts, "accounts_of", slow_accounts_of)
+    outcomes: dict[str, object] = {}
+
+    def approve():
+        try:
+            outcomes["approval"] = redemptions.decide_redemption(
+                operator, racing, approve=True, now=NOW
+            )
+        except Exception as error:
+            outcomes["approval"] = error
+        finally:
+            connection.close()
+
+    def pay():
+        try:
+            assert has_batch.wait(60)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                payer_pid.append(cursor.fetchone()[0])
+            outcomes["payment"] = redemptions.mark_batch_paid(
+                operator, batch, reference="PAY-1", now=NOW
+            )
+        except Exception as error:
+            outcomes["payment"] = error
+        finally:
+            paid.set()
+            connection.close()
+
+    threads = [
+        threading.Thread(target=approve, name="approval"),
+        threading.Thread(target=pay, name="payment"),
+    ]
+    for thread in threads:
+        thread.start()
+    # let the approval go on once the payment has finished or waits for a lock the approval holds
+    while not paid.wait(0.05):
+        if payer_pid and _waiting_on_a_lock(payer_pid[0]):
+            break
+    go_on.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a client hung"
+    assert not [o for o in outcomes.values() if isinstance(o, Exception)], outcomes
+    racing.refresh_from_db()
+    if racing.batch_id == batch.pk:  # the payment waited for the approval and paid it
+        assert racing.status == Redemption.Status.PAID
+    else:
+        assert racing.status == Redemption.Status.APPROVED
+        assert racing.batch.status == "open" and racing.batch.month > batch.month
+    assert balance_of(accounts.account(world.provider, accounts.SETTLED)) + balance_of(
+        accounts.account(world.provider, accounts.PAYABLE)
+    ) == Decimal("800.00")
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_batch_approvals_and_payments_racing_leave_every_redemption_accounted_for():
+    """32 clients: 24 approve batches of four (overlapping: every redemption is in two batches), eight
+    mark the batch paid; every redemption is approved once, and none is left in a paid batch."""
+    world = make_world()
+    rows = _submitted(world, 24) + _submitted(world, 24, provider=world.suzhou_provider)
+    operator = operator_of(world.jiading)
+    redemptions.decide_redemption(operator, rows[0], approve=True, override="已核查", now=NOW)
+    batches = list(
+        {r.batch for r in Redemption.objects.filter(pk=rows[0].pk).select_related("batch")}
+    )
+    loaded = {
+        r.pk: r
+        for r in Redemption.objects.select_related(
+            "hold__voucher", "provider", "issuing_region", "provider_region"
+        )
+    }
+    pks = sorted(loaded)
+
+    def client(n):
+        if n >= 24:
+            return attempt(
+                lambda: redemptions.mark_batch_paid(
+                    operator, batches[0], reference=f"PAY-{n}", now=NOW
+                )
+            )
+        chosen = [loaded[pks[(2 * n + k) % len(pks)]] for k in range(4)]
+        done = redemptions.approve_redemptions(
+            operator, chosen[::-1], overrides={r.pk: "已核查往来" for r in chosen}, now=NOW
+        )
+        return sorted(r.pk for r in done.approved), sorted(r.code for r in done.refused.values())
+
+    outcomes = race(client)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    approved = [pk for o in outcomes if isinstance(o, tuple) for pk in o[0]]
+    assert sorted(approved) == pks[1:], outcomes  # each once (the first was approved before)
+    payments_made = [o for o in outcomes if not isinstance(o, tuple | str)]
+    assert len(payments_made) == 1 and outcomes.count("paid") == 7
+    statuses = set(Redemption.objects.values_list("status", flat=True))
+    assert statuses <= {Redemption.Status.APPROVED, Redemption.Status.PAID}
+    assert violations() == [] and voucher_violations() == []

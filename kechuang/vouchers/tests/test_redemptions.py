@@ -178,3 +178,121 @@ def test_cancel_needs_a_reason_and_returns_value(world):
     with pytest.raises(Refused):
         services.cancel_voucher(operator_of(world.jiading), voucher, reason="再次", now=NOW)
     assert voucher_violations() == []
+
+
+def test_batch_approval_approves_each_row_or_refuses_it_untouched(
+    world, django_capture_on_commit_callbacks
+):
+    """批量审核: in-region and cross-region rows are approved, each with its own entry, audit row and
+    notification, in the paying region's batch; a flagged row without an override and an already
+    decided row are refused and left exactly as they were; one task e-mails the whole batch."""
+    from kechuang.core.models import AuditEntry
+    from kechuang.notifications.models import Notification
+
+    def submitted(provider, fee, key):
+        order = delivered(world, provider, fee=fee, key=key)
+        return redemptions.submit_redemption(
+            member(provider), order.hold, files=evidence(), now=NOW
+        )
+
+    here = submitted(world.provider, "2000", "b1")  # 1,000 yuan
+    there = submitted(world.suzhou_provider, "4000", "b2")  # 2,000 yuan, 苏州市
+    flagged = submitted(world.provider, "600", "b3")
+    Redemption.objects.filter(pk=flagged.pk).update(flags=[{"rule": "phone", "label": "同一电话"}])
+    rejected = submitted(world.provider, "800", "b4")
+    operator = operator_of(world.jiading)
+    redemptions.decide_redemption(operator, rejected, approve=False, reason="材料不全", now=NOW)
+    rows = list(
+        Redemption.objects.select_related(
+            "hold__voucher", "provider", "issuing_region", "provider_region"
+        ).order_by("-pk")
+    )
+    untouched = list(
+        Redemption.objects.filter(pk__in=[flagged.pk, rejected.pk])
+        .order_by("pk")
+        .values_list("pk", "status", "batch_id", "override", "decided_at")
+    )
+    audits, notes = AuditEntry.objects.count(), Notification.objects.count()
+    with django_capture_on_commit_callbacks() as callbacks:
+        done = redemptions.approve_redemptions(operator, rows, now=NOW)
+    assert sorted(r.pk for r in done.approved) == [here.pk, there.pk]
+    assert {pk: r.code for pk, r in done.refused.items()} == {
+        flagged.pk: "flagged",
+        rejected.pk: "decided",
+    }
+    assert untouched == list(
+        Redemption.objects.filter(pk__in=[flagged.pk, rejected.pk])
+        .order_by("pk")
+        .values_list("pk", "status", "batch_id", "override", "decided_at")
+    )
+    approved = {
+        r.pk: r for r in Redemption.objects.filter(status="approved").select_related("batch")
+    }
+    assert set(approved) == {here.pk, there.pk}
+    assert approved[here.pk].batch.region == world.jiading
+    assert approved[there.pk].batch.region == world.suzhou
+    for r in approved.values():
+        entry = Entry.objects.get(idempotency_key=f"redemption:{r.pk}:approved")
+        assert entry.event == "vouchers.redemption.approved" and entry.target_id == str(r.pk)
+    assert balance_of(accounts.account(world.provider, accounts.PAYABLE)) == Decimal("1000.00")
+    assert balance_of(accounts.account(world.suzhou_provider, accounts.PAYABLE)) == Decimal(
+        "2000.00"
+    )
+    assert balance_of(accounts.owes(world.jiading, world.suzhou)) == Decimal("-2000.00")
+    assert balance_of(accounts.due(world.suzhou, world.jiading)) == Decimal("2000.00")
+    assert AuditEntry.objects.count() == audits + 2
+    assert set(
+        AuditEntry.objects.filter(action="vouchers.redemption.approved").values_list(
+            "target_id", flat=True
+        )
+    ) == {str(here.pk), str(there.pk)}
+    assert Notification.objects.count() == notes + 2
+    assert len(callbacks) == 1  # one e-mail task for the batch
+    # the flagged one with its written override; the approved ones again: refused, nothing moves
+    entries = Entry.objects.count()
+    again = redemptions.approve_redemptions(
+        operator, rows, overrides={flagged.pk: "经核查非关联交易"}, now=NOW
+    )
+    assert [r.pk for r in again.approved] == [flagged.pk]
+    assert Redemption.objects.get(pk=flagged.pk).override == "经核查非关联交易"
+    assert {pk: r.code for pk, r in again.refused.items()} == {
+        here.pk: "decided",
+        there.pk: "decided",
+        rejected.pk: "decided",
+    }
+    assert Entry.objects.count() == entries + 1
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_batch_approval_by_another_region_refuses_every_row(world):
+    order = delivered(world, world.provider)
+    redemption = redemptions.submit_redemption(
+        member(world.provider), order.hold, files=evidence(), now=NOW
+    )
+    entries = Entry.objects.count()
+    done = redemptions.approve_redemptions(operator_of(world.suzhou), [redemption], now=NOW)
+    assert done.approved == [] and done.refused[redemption.pk].code == "forbidden"
+    assert Redemption.objects.get(pk=redemption.pk).status == "submitted"
+    assert Entry.objects.count() == entries
+
+
+def test_a_paid_batch_takes_no_more_approvals(world):
+    """After the month's batch is paid, approvals of that month go into the next month's batch."""
+    first, second = (
+        redemptions.submit_redemption(
+            member(world.provider),
+            delivered(world, world.provider, fee="1000", key=key).hold,
+            files=evidence(),
+            now=NOW,
+        )
+        for key in ("p1", "p2")
+    )
+    operator = operator_of(world.jiading)
+    batch = redemptions.decide_redemption(operator, first, approve=True, now=NOW).batch
+    redemptions.mark_batch_paid(operator, batch, reference="PAY-1", now=NOW)
+    later = redemptions.decide_redemption(operator, second, approve=True, now=NOW).batch
+    assert later.pk != batch.pk and later.status == "open"
+    assert (later.month.year, later.month.month) == (2019, 1)
+    assert balance_of(accounts.account(world.provider, accounts.SETTLED)) == Decimal("500.00")
+    assert balance_of(accounts.account(world.provider, accounts.PAYABLE)) == Decimal("500.00")
+    assert violations() == [] and voucher_violations() == []

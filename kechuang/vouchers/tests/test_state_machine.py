@@ -1,5 +1,6 @@
 """The voucher invariants over random sequences of applications, holds, settlements, releases, redemptions,
-cancellations and expiry — refused calls and repeated keys included:
+cancellations and expiry, batch approvals (批量审核) and batch payments — refused calls and repeated keys
+included:
 
 - no protected balance below zero, every entry balanced, the trial balance zero (ledger);
 - budget = issued + unissued; for each voucher, face = unspent + held + spent + redeemed + returned;
@@ -26,7 +27,13 @@ from kechuang.ledger.models import Account, Entry
 from kechuang.ledger.queries import violations
 from kechuang.vouchers import clearing, payments, redemptions, services
 from kechuang.vouchers.factories import member, operator_of
-from kechuang.vouchers.models import Redemption, Voucher, VoucherApplication, VoucherHold
+from kechuang.vouchers.models import (
+    Redemption,
+    SettlementBatch,
+    Voucher,
+    VoucherApplication,
+    VoucherHold,
+)
 from kechuang.vouchers.queries import voucher_violations
 from kechuang.vouchers.tests.conftest import NOW, make_world
 
@@ -41,7 +48,7 @@ def snapshot():
         Entry.objects.count(),
         list(VoucherHold.objects.order_by("pk").values_list("pk", "status", "settled_amount")),
         list(Voucher.objects.order_by("pk").values_list("pk", "status", "returned")),
-        list(Redemption.objects.order_by("pk").values_list("pk", "status")),
+        list(Redemption.objects.order_by("pk").values_list("pk", "status", "batch_id")),
         list(VoucherApplication.objects.order_by("pk").values_list("pk", "status", "granted")),
     )
 
@@ -212,6 +219,69 @@ class Vouchers(RuleBasedStateMachine):
             override="已核查" if redemption.flags else "",
             now=self.now,
         )
+
+    @rule(count=st.integers(1, 4), overridden=st.booleans(), again=st.booleans())
+    def approve_batch(self, count, overridden, again):
+        """批量审核: submit up to ``count`` redemptions of settled uses and approve them at once, with or
+        without overrides for the flagged ones, plus one already decided; each row is approved or refused
+        on its own, and a refused row is left exactly as it was."""
+        settled = [
+            x
+            for x in self.holds(VoucherHold.Status.SETTLED)
+            if x.settled_amount and not Redemption.objects.filter(hold=x).exists()
+        ][:count]
+        chosen = [
+            redemptions.submit_redemption(
+                member(h.provider),
+                h,
+                files={
+                    k: SimpleUploadedFile(f"{k}.pdf", PDF) for k in redemptions.REQUIRED_EVIDENCE
+                },
+                now=self.now,
+            )
+            for h in settled
+        ]
+        decided = list(Redemption.objects.exclude(status="submitted").order_by("pk")[:1])
+        if again:
+            chosen += decided
+        if not chosen:
+            return
+        before = {
+            r.pk: (r.status, r.batch_id, r.override)
+            for r in Redemption.objects.filter(pk__in=[r.pk for r in chosen])
+        }
+        done = redemptions.approve_redemptions(
+            operator_of(self.w.jiading),
+            chosen,
+            overrides={r.pk: "已核查" for r in chosen} if overridden else {},
+            now=self.now,
+        )
+        assert {r.pk for r in done.approved} | set(done.refused) == set(before)
+        after = {
+            r.pk: (r.status, r.batch_id, r.override)
+            for r in Redemption.objects.filter(pk__in=list(before)).select_related("batch")
+        }
+        for pk, refusal in done.refused.items():
+            assert after[pk] == before[pk], refusal.code
+            expected = "decided" if before[pk][0] != "submitted" else "flagged"
+            assert refusal.code == expected
+        for r in done.approved:
+            assert after[r.pk][0] == "approved" and after[r.pk][1] is not None
+            assert Entry.objects.filter(idempotency_key=f"redemption:{r.pk}:approved").count() == 1
+
+    @rule()
+    def pay_batches(self):
+        """The paying regions mark their open batches paid: every approved redemption in them is paid."""
+        for batch in SettlementBatch.objects.filter(status="open"):
+            if not batch.redemptions.exists():
+                continue
+            approved = set(batch.redemptions.filter(status="approved").values_list("pk", flat=True))
+            redemptions.mark_batch_paid(
+                operator_of(batch.region), batch, reference=f"PAY-{batch.pk}", now=self.now
+            )
+            assert set(batch.redemptions.filter(status="paid").values_list("pk", flat=True)) == (
+                approved
+            )
 
     @rule(v=st.integers(0, 5))
     def cancel(self, v):

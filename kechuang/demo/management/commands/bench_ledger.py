@@ -14,7 +14,9 @@ be zero, protected balances never negative, the shared total exact), and exits n
 Then the innovation vouchers (:mod:`kechuang.vouchers.bench`): ``--redemptions`` voucher uses (hold and
 settle through the payment interface) and as many redemption approvals (spent → provider payable, and
 the inter-region debt for the cross-region half), from one client and, on PostgreSQL, ``--clients``
-clients, followed by the voucher invariants.
+clients — each approval a call of its own, as the review page's single decision — then batch approvals
+(批量审核: ``--batches`` calls per client of ``--batch`` redemptions each, set up in bulk), with a plain
+insert baseline measured just before, followed by the voucher invariants.
 """
 
 import random
@@ -58,6 +60,12 @@ class Command(BaseCommand):
             "--redemptions", type=int, default=2000, help="voucher uses and redemptions (0: skip)"
         )
         parser.add_argument(
+            "--batch", type=int, default=20, help="redemptions a batch approval (批量审核) approves"
+        )
+        parser.add_argument(
+            "--batches", type=int, default=10, help="batch approvals each client makes"
+        )
+        parser.add_argument(
             "--processes",
             type=int,
             default=1,
@@ -72,6 +80,8 @@ class Command(BaseCommand):
         accounts: int,
         redemptions: int,
         processes: int,
+        batch: int,
+        batches: int,
         **options,
     ):
         self.processes = max(processes, 1) if connection.vendor == "postgresql" else 1
@@ -94,7 +104,10 @@ class Command(BaseCommand):
             if redemptions > 0:
                 from kechuang.vouchers.bench import run_voucher_bench
 
-                failed = run_voucher_bench(self, redemptions, clients) or failed
+                failed = (
+                    run_voucher_bench(self, redemptions, clients, batch=batch, batches=batches)
+                    or failed
+                )
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
         if failed:
