@@ -30,7 +30,7 @@ import ninja.parser
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
@@ -196,7 +196,7 @@ ERROR_CODES = {
 ERROR_RESPONSES = dict.fromkeys(ERROR_CODES, ErrorOut)
 
 
-FRACTION_MESSAGE = _lazy('带小数的数值请写成字符串，如 "12.50"')
+FRACTION_MESSAGE = gettext_lazy('带小数的数值请写成字符串，如 "12.50"')
 
 
 class Parser(ninja.parser.Parser):

@@ -22,6 +22,13 @@ invited consortium member confirms), ``POST /applications/{id}/formal-check`` (o
 公示), ``POST /objections/{id}/resolve`` (operators), ``POST /milestones/{id}/evidence`` (the lead
 organisation) and ``POST /milestones/{id}/review`` (operators). Someone who may not act gets 403, an action
 the record's state does not allow 409 with the reason; nothing changes then.
+
+And the operator's other buttons, with the same services: ``POST /tasks`` (propose; members of the proposing
+organisation, or an operator for a department), ``POST /tasks/{id}/accept`` and ``/reject``, ``POST
+/rounds/{id}/panel``, ``/unseal`` and ``/final``, ``POST /applications/{id}/select`` and ``/agreement``
+(sign the task book), ``GET /agreements/{id}``, ``POST /milestones/{id}/extend``, ``POST
+/agreements/{id}/tranches`` and ``/final-acceptance``. Answers are schemas read from the records (their
+``resolve_*`` methods give foreign keys as ids).
 """
 
 from datetime import date, datetime

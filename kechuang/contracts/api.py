@@ -112,7 +112,7 @@ def _region(code: str | None) -> Region | None:
         return None
     region = Region.objects.filter(code=code).first()
     if region is None:
-        raise HttpError(422, f"未知的区域代码：{code}")
+        raise HttpError(404, f"未知的区域代码：{code}")
     return region
 
 

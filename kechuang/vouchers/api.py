@@ -244,6 +244,20 @@ class TrialBalanceOut(Schema):
 # --- idempotency ------------------------------------------------------------------------------------------
 
 
+def idempotency_header(required: bool) -> dict:
+    """The ``Idempotency-Key`` header in the OpenAPI document (what :func:`idempotent` reads)."""
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": required,
+                "schema": {"type": "string", "maxLength": 80, "pattern": r"^[!-~]+$"},
+            }
+        ]
+    }
+
+
 def idempotent(operation: str, *, required: bool = False):
     """Answer a repeated ``Idempotency-Key`` (same user, same operation and object) with the first answer;
     the service's own state checks keep a racing duplicate from moving money twice."""
@@ -414,7 +428,12 @@ def apply(request, programme_id: int, payload: ApplicationIn):
     return _application(application)
 
 
-@router.post("/applications/{application_id}/decision", response=ApplicationOut, auth=django_auth)
+@router.post(
+    "/applications/{application_id}/decision",
+    response=ApplicationOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("applications.decision")
 def decide(request, application_id: int, payload: DecisionIn):
     application = get_object_or_404(VoucherApplication, pk=application_id)
@@ -479,7 +498,7 @@ def quote(request, payload: QuoteIn):
     return quoted.__dict__
 
 
-@router.post("/holds", response=HoldOut, auth=django_auth)
+@router.post("/holds", response=HoldOut, auth=django_auth, openapi_extra=idempotency_header(True))
 @idempotent("holds", required=True)
 def hold(request, payload: HoldIn):
     made = payments.hold_payment(
@@ -496,7 +515,12 @@ def hold(request, payload: HoldIn):
     return _hold(made)
 
 
-@router.post("/holds/{hold_id}/settle", response=HoldOut, auth=django_auth)
+@router.post(
+    "/holds/{hold_id}/settle",
+    response=HoldOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("holds.settle")
 def settle(request, hold_id: int, payload: SettleIn):
     h = get_object_or_404(VoucherHold.objects.select_related("voucher__programme"), pk=hold_id)
@@ -507,7 +531,12 @@ def settle(request, hold_id: int, payload: SettleIn):
     )
 
 
-@router.post("/holds/{hold_id}/release", response=HoldOut, auth=django_auth)
+@router.post(
+    "/holds/{hold_id}/release",
+    response=HoldOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("holds.release")
 def release(request, hold_id: int):
     h = get_object_or_404(VoucherHold.objects.select_related("voucher__programme"), pk=hold_id)
@@ -517,7 +546,7 @@ def release(request, hold_id: int):
 # --- orders -----------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response=OrderOut, auth=django_auth)
+@router.post("/orders", response=OrderOut, auth=django_auth, openapi_extra=idempotency_header(True))
 @idempotent("orders", required=True)
 def order(request, payload: OrderIn):
     placed = redemptions.place_order(
@@ -534,7 +563,12 @@ def order(request, payload: OrderIn):
     return _order(placed)
 
 
-@router.post("/orders/{order_id}/deliver", response=OrderOut, auth=django_auth)
+@router.post(
+    "/orders/{order_id}/deliver",
+    response=OrderOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("orders.deliver")
 def deliver(request, order_id: int, payload: DeliverIn):
     o = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=order_id)
@@ -545,7 +579,12 @@ def deliver(request, order_id: int, payload: DeliverIn):
     )
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderOut, auth=django_auth)
+@router.post(
+    "/orders/{order_id}/cancel",
+    response=OrderOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("orders.cancel")
 def cancel(request, order_id: int):
     o = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=order_id)
@@ -608,7 +647,12 @@ def redeem(
     )
 
 
-@router.post("/redemptions/{redemption_id}/decision", response=RedemptionOut, auth=django_auth)
+@router.post(
+    "/redemptions/{redemption_id}/decision",
+    response=RedemptionOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("redemptions.decision")
 def decide_redemption(request, redemption_id: int, payload: RedemptionDecisionIn):
     r = get_object_or_404(
@@ -628,7 +672,12 @@ def decide_redemption(request, redemption_id: int, payload: RedemptionDecisionIn
     return _redemption(r)
 
 
-@router.post("/batches/{batch_id}/paid", response=BatchOut, auth=django_auth)
+@router.post(
+    "/batches/{batch_id}/paid",
+    response=BatchOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("batches.paid")
 def pay(request, batch_id: int, payload: PaidIn):
     batch = get_object_or_404(SettlementBatch.objects.select_related("region"), pk=batch_id)
@@ -676,7 +725,12 @@ def clearing_run(request, run_id: int):
     return _clearing(_run_for(request, run_id))
 
 
-@router.post("/clearing/{run_id}/close", response=ClearingOut, auth=django_auth)
+@router.post(
+    "/clearing/{run_id}/close",
+    response=ClearingOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("clearing.close")
 def close(request, run_id: int):
     run = clearing.close_run(request.auth, _run_for(request, run_id), now=timezone.now())
