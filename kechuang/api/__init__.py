@@ -18,6 +18,7 @@ Every operation declares 401, 403, 404, 409 and 422 with :class:`ErrorOut` in th
 accepts an API token (``Authorization: Bearer kc_…``) as well as the session (:mod:`kechuang.api.auth`).
 """
 
+import decimal
 import functools
 import json
 import math
@@ -207,6 +208,11 @@ class Parser(ninja.parser.Parser):
 
 
 def _fraction(text: str):
+    """A JSON number written with a point or an exponent: a whole one (``2.0``, ``1e3``: JSON Schema counts
+    them as integers, and clients write them) is read as that integer; any other is kept apart."""
+    value = decimal.Decimal(text)
+    if value.is_finite() and value.adjusted() < 19 and value == value.to_integral_value():
+        return int(value)
     return _Fraction(text)
 
 
