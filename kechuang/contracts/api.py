@@ -163,7 +163,7 @@ def enter(request, payload: ContractIn):
     if payload.industry_chain:
         chain = IndustryChain.objects.filter(slug=payload.industry_chain).first()
         if chain is None:
-            raise HttpError(422, f"未知的产业链：{payload.industry_chain}")
+            raise HttpError(404, f"未知的产业链：{payload.industry_chain}")
     data = services.ContractInput(
         title=payload.title,
         kind=payload.kind.value,
