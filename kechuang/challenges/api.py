@@ -22,18 +22,29 @@ invited consortium member confirms), ``POST /applications/{id}/formal-check`` (o
 公示), ``POST /objections/{id}/resolve`` (operators), ``POST /milestones/{id}/evidence`` (the lead
 organisation) and ``POST /milestones/{id}/review`` (operators). Someone who may not act gets 403, an action
 the record's state does not allow 409 with the reason; nothing changes then.
+
+And the operator's other buttons, with the same services: ``POST /tasks`` (propose; members of the proposing
+organisation, or an operator for a department), ``POST /tasks/{id}/accept`` and ``/reject``, ``POST
+/rounds/{id}/panel``, ``/unseal`` and ``/final``, ``POST /applications/{id}/select`` and ``/agreement``
+(sign the task book), ``GET /agreements/{id}``, ``POST /milestones/{id}/extend``, ``POST
+/agreements/{id}/tranches`` and ``/final-acceptance``. Answers are schemas read from the records (their
+``resolve_*`` methods give foreign keys as ids).
 """
 
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from kechuang.accounts.permissions import acts_for, operates
 from kechuang.challenges import queries, services
 from kechuang.challenges.models import (
     Agreement,
@@ -41,6 +52,8 @@ from kechuang.challenges.models import (
     Challenge,
     ChallengeList,
     ConsortiumMember,
+    Indicator,
+    IndicatorResult,
     Milestone,
     Objection,
     PanelSeat,
@@ -48,7 +61,9 @@ from kechuang.challenges.models import (
     Score,
     Tranche,
 )
-from kechuang.core.params import RecordId
+from kechuang.core.actions import Refused
+from kechuang.core.models import Region, TechField
+from kechuang.core.params import PlatformDate, RecordId
 from kechuang.directory.models import Organization
 
 router = Router(tags=["challenges"])
@@ -525,14 +540,9 @@ class ObjectionOut(Schema):
     status: str
     resolution: str
 
-
-def _objection_out(objection: Objection) -> dict:
-    return {
-        "id": objection.pk,
-        "application": objection.application_id,
-        "status": objection.status,
-        "resolution": objection.resolution,
-    }
+    @staticmethod
+    def resolve_application(objection: Objection) -> int:
+        return objection.application_id
 
 
 @router.post(
@@ -542,7 +552,7 @@ def file_objection(request, application_id: int, payload: ObjectionIn):
     """Anyone signed in objects to an application announced as selected (公示), within the period."""
     application = get_object_or_404(Application, pk=application_id)
     objection = services.file_objection(request.auth, application, text=payload.text)
-    return Status(201, _objection_out(objection))
+    return Status(201, objection)
 
 
 class ResolveIn(Schema):
@@ -557,7 +567,7 @@ def resolve_objection(request, objection_id: int, payload: ResolveIn):
     objection = services.resolve_objection(
         request.auth, objection, upheld=payload.upheld, resolution=payload.resolution
     )
-    return _objection_out(objection)
+    return objection
 
 
 class EvidenceIn(Schema):
@@ -573,20 +583,15 @@ class MilestoneOut(Schema):
     id: int
     agreement: int
     title: str
+    due_on: date
+    extended_from: date | None
     status: str
     evidence: str
     review_note: str
 
-
-def _milestone_out(milestone: Milestone) -> dict:
-    return {
-        "id": milestone.pk,
-        "agreement": milestone.agreement_id,
-        "title": milestone.title,
-        "status": milestone.status,
-        "evidence": milestone.evidence,
-        "review_note": milestone.review_note,
-    }
+    @staticmethod
+    def resolve_agreement(milestone: Milestone) -> int:
+        return milestone.agreement_id
 
 
 @router.post("/milestones/{milestone_id}/evidence", response=MilestoneOut, auth=django_auth)
@@ -594,7 +599,7 @@ def submit_milestone(request, milestone_id: int, payload: EvidenceIn):
     """The lead organisation reports a milestone of its agreement with its evidence."""
     milestone = get_object_or_404(Milestone, pk=milestone_id)
     milestone = services.submit_milestone(request.auth, milestone, evidence=payload.evidence)
-    return _milestone_out(milestone)
+    return milestone
 
 
 @router.post("/milestones/{milestone_id}/review", response=MilestoneOut, auth=django_auth)
@@ -604,4 +609,315 @@ def review_milestone(request, milestone_id: int, payload: MilestoneReviewIn):
     milestone = services.review_milestone(
         request.auth, milestone, accepted=payload.accepted, note=payload.note
     )
-    return _milestone_out(milestone)
+    return milestone
+
+
+# --- proposing tasks, the panel, selection and the task book: the rest of the pages' buttons ---------
+
+NON_BLANK = r"\S"  # at least one character that is not white space (the services refuse blank text)
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+
+
+class IndicatorIn(Schema):
+    name: str = Field(..., max_length=200, pattern=NON_BLANK)
+    comparator: Indicator.Comparator = Indicator.Comparator.AT_LEAST
+    target: Decimal = Field(..., max_digits=16, decimal_places=4)
+    unit: str = Field(..., max_length=30, pattern=NON_BLANK)
+
+
+class ProposalIn(Schema):
+    proposer: RecordId
+    title: str = Field(..., max_length=200, pattern=NON_BLANK)
+    problem: str = Field(..., max_length=20000, pattern=NON_BLANK)
+    bounty: PositiveMoney
+    issuer_share: Money
+    government_share: Money
+    completion_deadline: PlatformDate
+    indicators: list[IndicatorIn] = Field(..., min_length=1, max_length=50)
+    eligible_kinds: list[Organization.Kind] = Field([], max_length=20)
+    eligible_region: str | None = Field(None, pattern=r"^[0-9]{6}$")
+    credit_code_required: bool = False
+    min_tier: Organization.Tier = Organization.Tier.NONE
+    qualifications: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
+    ip_terms: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
+    fields: list[RecordId] = Field([], max_length=20)
+
+
+class TaskStateOut(Schema):
+    id: int
+    title: str
+    status: str
+    bounty: Decimal
+    challenge_list: int | None
+    review_note: str
+
+    @staticmethod
+    def resolve_challenge_list(challenge: Challenge) -> int | None:
+        return challenge.challenge_list_id
+
+
+@router.post("/tasks", response={201: TaskStateOut}, auth=django_auth)
+def propose(request, payload: ProposalIn):
+    """A member of the proposing organisation (or an operator, for a department of their region tree)
+    proposes a task in the proposer's region; the bounty is the issuer's share plus the government's. It
+    waits (``proposed``) for an operator to accept it onto a draft list."""
+    proposer = get_object_or_404(Organization, pk=payload.proposer)
+    eligible_region = (
+        get_object_or_404(Region, code=payload.eligible_region) if payload.eligible_region else None
+    )
+    fields = list(TechField.objects.filter(pk__in=payload.fields))
+    if len(fields) != len(set(payload.fields)):
+        raise Http404("no such technical field")
+    data = payload.dict(exclude={"proposer", "eligible_region", "fields", "indicators"})
+    challenge = services.propose_challenge(
+        request.auth,
+        region=proposer.region,
+        proposer=proposer,
+        eligible_region=eligible_region,
+        fields=fields,
+        indicators=[i.dict() for i in payload.indicators],
+        **data,
+    )
+    return Status(201, challenge)
+
+
+class AcceptTaskIn(Schema):
+    challenge_list: RecordId
+
+
+class RejectTaskIn(Schema):
+    note: str = Field(..., max_length=300, pattern=NON_BLANK)
+
+
+@router.post("/tasks/{challenge_id}/accept", response=TaskStateOut, auth=django_auth)
+def accept_task(request, challenge_id: int, payload: AcceptTaskIn):
+    """The region's operator puts a proposed task on a draft list of their region."""
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    challenge_list = get_object_or_404(ChallengeList, pk=payload.challenge_list)
+    return services.accept_challenge(request.auth, challenge, challenge_list)
+
+
+@router.post("/tasks/{challenge_id}/reject", response=TaskStateOut, auth=django_auth)
+def reject_task(request, challenge_id: int, payload: RejectTaskIn):
+    """The region's operator declines a proposed task, with the reason."""
+    challenge = get_object_or_404(Challenge, pk=challenge_id)
+    return services.reject_challenge(request.auth, challenge, note=payload.note)
+
+
+class RoundOut(Schema):
+    id: int
+    challenge: int
+    number: int
+    status: str
+    applications: list[int]
+    seats: list[int]
+
+    @staticmethod
+    def resolve_challenge(review_round: ReviewRound) -> int:
+        return review_round.challenge_id
+
+    @staticmethod
+    def resolve_applications(review_round: ReviewRound) -> list[int]:
+        return sorted(review_round.applications.values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_seats(review_round: ReviewRound) -> list[int]:
+        return sorted(review_round.seats.values_list("pk", flat=True))
+
+
+class PanelIn(Schema):
+    size: int = Field(5, ge=1, le=50)
+    fields: list[RecordId] | None = Field(None, max_length=20)
+
+
+def _round(round_id: int) -> ReviewRound:
+    return get_object_or_404(
+        ReviewRound.objects.select_related("challenge__challenge_list"), pk=round_id
+    )
+
+
+@router.post("/rounds/{round_id}/panel", response={201: RoundOut}, auth=django_auth)
+def draw_panel(request, round_id: int, payload: PanelIn):
+    """The operator draws up to ``size`` reviewers at random from the experts of the task's fields (or of
+    ``fields``), leaving out those in conflict with an applicant; ``seats`` lists the panel."""
+    review_round = _round(round_id)
+    services.draw_panel(request.auth, review_round, size=payload.size, field_ids=payload.fields)
+    return Status(201, review_round)
+
+
+@router.post("/rounds/{round_id}/unseal", response=RoundOut, auth=django_auth)
+def unseal_round(request, round_id: int):
+    """The operator unseals a round once every active reviewer has scored every application in it."""
+    review_round = _round(round_id)
+    return services.unseal_round(request.auth, review_round)
+
+
+class FinalRoundIn(Schema):
+    applications: list[RecordId] = Field(..., min_length=1, max_length=100)
+
+
+@router.post("/rounds/{round_id}/final", response={201: RoundOut}, auth=django_auth)
+def final_round(request, round_id: int, payload: FinalRoundIn):
+    """After an unsealed first round, the operator shortlists some of its applications for a final round
+    (终评); the answer is the new round."""
+    review_round = _round(round_id)
+    applications = list(Application.objects.filter(pk__in=payload.applications))
+    if len(applications) != len(set(payload.applications)):
+        raise Http404("no such application")
+    return Status(201, services.start_final_round(request.auth, review_round, applications))
+
+
+class ApplicationStatusOut(Schema):
+    id: int
+    status: str
+
+
+@router.post(
+    "/applications/{application_id}/select", response=ApplicationStatusOut, auth=django_auth
+)
+def select_application(request, application_id: int):
+    """The operator picks the task's winner from its last, unsealed round (one per task)."""
+    application = get_object_or_404(Application, pk=application_id)
+    return services.select_application(request.auth, application)
+
+
+class MilestonePlanIn(Schema):
+    title: str = Field(..., max_length=200, pattern=NON_BLANK)
+    due_on: PlatformDate
+    amount: PositiveMoney | None = None
+
+
+class SignIn(Schema):
+    first_tranche: PositiveMoney
+    milestones: list[MilestonePlanIn] = Field(..., min_length=1, max_length=50)
+
+
+class AgreementTrancheOut(Schema):
+    id: int
+    milestone: int | None
+    amount: Decimal
+    status: str
+
+    @staticmethod
+    def resolve_milestone(tranche: Tranche) -> int | None:
+        return tranche.milestone_id
+
+
+class IndicatorResultOut(Schema):
+    indicator: int
+    measured: Decimal
+    met: bool
+
+    @staticmethod
+    def resolve_indicator(result: IndicatorResult) -> int:
+        return result.indicator_id
+
+
+class AgreementOut(Schema):
+    id: int
+    application: int
+    status: str
+    bounty: Decimal
+    committed_total: Decimal
+    released_total: Decimal
+    extension_used: bool
+    milestones: list[MilestoneOut]
+    tranches: list[AgreementTrancheOut]
+    results: list[IndicatorResultOut]
+
+    @staticmethod
+    def resolve_application(agreement: Agreement) -> int:
+        return agreement.application_id
+
+    @staticmethod
+    def resolve_milestones(agreement: Agreement) -> list[Milestone]:
+        return list(agreement.milestones.order_by("order", "pk"))
+
+    @staticmethod
+    def resolve_tranches(agreement: Agreement) -> list[Tranche]:
+        return list(agreement.tranches.order_by("pk"))
+
+    @staticmethod
+    def resolve_results(agreement: Agreement) -> list[IndicatorResult]:
+        return list(agreement.indicator_results.all())
+
+
+@router.post(
+    "/applications/{application_id}/agreement", response={201: AgreementOut}, auth=django_auth
+)
+def sign_agreement(request, application_id: int, payload: SignIn):
+    """After the objection period, with every objection resolved, the operator signs the task book with the
+    selected application: its milestones (each ``{"title", "due_on", "amount"}``; a milestone without an
+    amount gets its tranche later) and the first tranche, paid on signing and at least the list's minimum
+    share of the bounty. The tranches never exceed the bounty."""
+    application = get_object_or_404(Application, pk=application_id)
+    agreement = services.sign_agreement(
+        request.auth,
+        application,
+        first_tranche=payload.first_tranche,
+        milestones=[m.dict() for m in payload.milestones],
+    )
+    return Status(201, agreement)
+
+
+@router.get("/agreements/{agreement_id}", response=AgreementOut, auth=django_auth)
+def agreement_detail(request, agreement_id: int):
+    """A task book, for the list's operators and the lead organisation's members (as its page)."""
+    agreement = get_object_or_404(
+        Agreement.objects.select_related("application", "challenge__challenge_list"),
+        pk=agreement_id,
+    )
+    if not (
+        operates(request.auth, agreement.challenge.challenge_list.region)
+        or acts_for(request.auth, agreement.application.lead_id)
+    ):
+        raise HttpError(403, "forbidden")
+    return agreement
+
+
+class ExtendIn(Schema):
+    due_on: PlatformDate
+
+
+@router.post("/milestones/{milestone_id}/extend", response=MilestoneOut, auth=django_auth)
+def extend_milestone(request, milestone_id: int, payload: ExtendIn):
+    """The operator moves an unfinished milestone's due date later; a task book allows this once."""
+    milestone = get_object_or_404(Milestone, pk=milestone_id)
+    return services.extend_milestone(request.auth, milestone, due_on=payload.due_on)
+
+
+class TrancheIn(Schema):
+    milestone: RecordId
+    amount: PositiveMoney
+
+
+@router.post(
+    "/agreements/{agreement_id}/tranches", response={201: AgreementTrancheOut}, auth=django_auth
+)
+def add_tranche(request, agreement_id: int, payload: TrancheIn):
+    """The operator ties a further tranche to a milestone of the task book that has none, within what the
+    bounty leaves."""
+    agreement = get_object_or_404(Agreement, pk=agreement_id)
+    milestone = get_object_or_404(Milestone, pk=payload.milestone)
+    return Status(201, services.add_tranche(request.auth, agreement, milestone, payload.amount))
+
+
+class MeasuredIn(Schema):
+    indicator: RecordId
+    measured: Decimal = Field(..., max_digits=16, decimal_places=4)
+
+
+class FinalAcceptanceIn(Schema):
+    results: list[MeasuredIn] = Field(..., min_length=1, max_length=50)
+
+
+@router.post("/agreements/{agreement_id}/final-acceptance", response=AgreementOut, auth=django_auth)
+def final_acceptance(request, agreement_id: int, payload: FinalAcceptanceIn):
+    """Final acceptance (验收) once every milestone is accepted: the value measured for every indicator of
+    the task (each once); the task book ends ``accepted`` when all meet their targets, else ``failed``."""
+    agreement = get_object_or_404(Agreement, pk=agreement_id)
+    measured = {r.indicator: r.measured for r in payload.results}
+    if len(measured) != len(payload.results):
+        raise Refused(_("每项指标只能填写一次实测值"), code="refused")
+    return services.accept_final(request.auth, agreement, measured=measured)

@@ -112,7 +112,7 @@ def _region(code: str | None) -> Region | None:
         return None
     region = Region.objects.filter(code=code).first()
     if region is None:
-        raise HttpError(422, f"未知的区域代码：{code}")
+        raise HttpError(404, f"未知的区域代码：{code}")
     return region
 
 
@@ -163,7 +163,7 @@ def enter(request, payload: ContractIn):
     if payload.industry_chain:
         chain = IndustryChain.objects.filter(slug=payload.industry_chain).first()
         if chain is None:
-            raise HttpError(422, f"未知的产业链：{payload.industry_chain}")
+            raise HttpError(404, f"未知的产业链：{payload.industry_chain}")
     data = services.ContractInput(
         title=payload.title,
         kind=payload.kind.value,

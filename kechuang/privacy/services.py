@@ -186,6 +186,8 @@ def delete_account(
     removed: Counter[str] = Counter()
     removed["notifications"] = user.notifications.all().delete()[0]
     removed["memberships"] = user.memberships.all().delete()[0]
+    # API tokens stay for the record (their audit rows point at them) but authenticate nobody from now on
+    removed["api_tokens"] = user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
     expert = getattr(user, "expert_profile", None)
     if expert is not None:
         removed["expert_works"] = expert.works.all().delete()[0]

@@ -24,7 +24,9 @@ MAX_PAGE = 100_000
 class EntryIn(Input):
     kind: VocabularyEntry.Kind
     text: str = Field(
-        max_length=1000, description="a term, or a synonym group's terms separated by commas"
+        max_length=1000,
+        pattern=r"\S",
+        description="a term, or a synonym group's terms separated by commas",
     )
     note: str = Field("", max_length=200)
 

@@ -21,12 +21,13 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from kechuang.core.actions import Refused
+from kechuang.core.params import RecordId
 from kechuang.directory.models import Organization, ServiceItem
 from kechuang.vouchers import clearing, exports, payments, providers, queries, redemptions, services
 from kechuang.vouchers.models import (
@@ -195,8 +196,8 @@ class RedemptionDecisionIn(Schema):
 
 
 class BatchApprovalIn(Schema):
-    ids: list[int]
-    overrides: dict[int, str] = {}
+    ids: list[RecordId] = Field(min_length=1, max_length=200)
+    overrides: dict[RecordId, str] = {}
 
 
 class RefusalOut(Schema):
@@ -259,6 +260,20 @@ class TrialBalanceOut(Schema):
 
 
 # --- idempotency ------------------------------------------------------------------------------------------
+
+
+def idempotency_header(required: bool) -> dict:
+    """The ``Idempotency-Key`` header in the OpenAPI document (what :func:`idempotent` reads)."""
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": required,
+                "schema": {"type": "string", "maxLength": 80, "pattern": r"^[!-~]+$"},
+            }
+        ]
+    }
 
 
 def idempotent(operation: str, *, required: bool = False):
@@ -431,7 +446,12 @@ def apply(request, programme_id: int, payload: ApplicationIn):
     return _application(application)
 
 
-@router.post("/applications/{application_id}/decision", response=ApplicationOut, auth=django_auth)
+@router.post(
+    "/applications/{application_id}/decision",
+    response=ApplicationOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("applications.decision")
 def decide(request, application_id: int, payload: DecisionIn):
     application = get_object_or_404(VoucherApplication, pk=application_id)
@@ -496,7 +516,7 @@ def quote(request, payload: QuoteIn):
     return quoted.__dict__
 
 
-@router.post("/holds", response=HoldOut, auth=django_auth)
+@router.post("/holds", response=HoldOut, auth=django_auth, openapi_extra=idempotency_header(True))
 @idempotent("holds", required=True)
 def hold(request, payload: HoldIn):
     made = payments.hold_payment(
@@ -513,7 +533,12 @@ def hold(request, payload: HoldIn):
     return _hold(made)
 
 
-@router.post("/holds/{hold_id}/settle", response=HoldOut, auth=django_auth)
+@router.post(
+    "/holds/{hold_id}/settle",
+    response=HoldOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("holds.settle")
 def settle(request, hold_id: int, payload: SettleIn):
     h = get_object_or_404(VoucherHold.objects.select_related("voucher__programme"), pk=hold_id)
@@ -524,7 +549,12 @@ def settle(request, hold_id: int, payload: SettleIn):
     )
 
 
-@router.post("/holds/{hold_id}/release", response=HoldOut, auth=django_auth)
+@router.post(
+    "/holds/{hold_id}/release",
+    response=HoldOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("holds.release")
 def release(request, hold_id: int):
     h = get_object_or_404(VoucherHold.objects.select_related("voucher__programme"), pk=hold_id)
@@ -534,7 +564,7 @@ def release(request, hold_id: int):
 # --- orders -----------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response=OrderOut, auth=django_auth)
+@router.post("/orders", response=OrderOut, auth=django_auth, openapi_extra=idempotency_header(True))
 @idempotent("orders", required=True)
 def order(request, payload: OrderIn):
     placed = redemptions.place_order(
@@ -551,7 +581,12 @@ def order(request, payload: OrderIn):
     return _order(placed)
 
 
-@router.post("/orders/{order_id}/deliver", response=OrderOut, auth=django_auth)
+@router.post(
+    "/orders/{order_id}/deliver",
+    response=OrderOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("orders.deliver")
 def deliver(request, order_id: int, payload: DeliverIn):
     o = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=order_id)
@@ -562,7 +597,12 @@ def deliver(request, order_id: int, payload: DeliverIn):
     )
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderOut, auth=django_auth)
+@router.post(
+    "/orders/{order_id}/cancel",
+    response=OrderOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("orders.cancel")
 def cancel(request, order_id: int):
     o = get_object_or_404(ServiceOrder.objects.select_related("hold"), pk=order_id)
@@ -625,7 +665,12 @@ def redeem(
     )
 
 
-@router.post("/redemptions/{redemption_id}/decision", response=RedemptionOut, auth=django_auth)
+@router.post(
+    "/redemptions/{redemption_id}/decision",
+    response=RedemptionOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("redemptions.decision")
 def decide_redemption(request, redemption_id: int, payload: RedemptionDecisionIn):
     r = get_object_or_404(
@@ -645,14 +690,17 @@ def decide_redemption(request, redemption_id: int, payload: RedemptionDecisionIn
     return _redemption(r)
 
 
-@router.post("/redemptions/approvals", response=BatchApprovalOut, auth=django_auth)
+@router.post(
+    "/redemptions/approvals",
+    response=BatchApprovalOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("redemptions.approvals")
 def approve_redemptions(request, payload: BatchApprovalIn):
     """批量审核: approve up to 200 submitted redemptions at once; each is approved or refused on its own
     (``refused`` says why: ``forbidden``, ``flagged``, ``decided``, ``insufficient``, ``not_found``)."""
-    ids = sorted(set(payload.ids))
-    if not ids or len(ids) > 200:
-        raise HttpError(422, "ids 须为 1 至 200 个兑付申请编号。")
+    ids = sorted(set(payload.ids))  # 1 to 200 of them: the schema says so
     chosen = list(
         Redemption.objects.select_related(
             "hold__voucher", "provider", "issuing_region", "provider_region"
@@ -676,7 +724,12 @@ def approve_redemptions(request, payload: BatchApprovalIn):
     }
 
 
-@router.post("/batches/{batch_id}/paid", response=BatchOut, auth=django_auth)
+@router.post(
+    "/batches/{batch_id}/paid",
+    response=BatchOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("batches.paid")
 def pay(request, batch_id: int, payload: PaidIn):
     batch = get_object_or_404(SettlementBatch.objects.select_related("region"), pk=batch_id)
@@ -724,7 +777,12 @@ def clearing_run(request, run_id: int):
     return _clearing(_run_for(request, run_id))
 
 
-@router.post("/clearing/{run_id}/close", response=ClearingOut, auth=django_auth)
+@router.post(
+    "/clearing/{run_id}/close",
+    response=ClearingOut,
+    auth=django_auth,
+    openapi_extra=idempotency_header(False),
+)
 @idempotent("clearing.close")
 def close(request, run_id: int):
     run = clearing.close_run(request.auth, _run_for(request, run_id), now=timezone.now())

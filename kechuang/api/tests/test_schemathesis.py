@@ -1,14 +1,30 @@
 """schemathesis (the OpenAPI fuzzer) against the whole ``/api/openapi.json``, with all its checks, as an
 anonymous caller and as each demo role (through an API token holding every scope the role allows).
 
-The demo federation (small counts) is loaded once for the module, inside a transaction rolled back at the
-end; each role's run is one test (one savepoint), whose operations schemathesis reports as subtests. The
-number of generated examples per operation is bounded (``SCHEMATHESIS_EXAMPLES``, default 4) so that the
-suite stays fast; CI may raise it. A failure names the check, the operation and a ``curl`` to reproduce.
+The small demo region (``kechuang/demo/tests/small.py``) is loaded once for the module, inside a transaction
+rolled back at the end; each role's run is one test (one savepoint), whose operations schemathesis reports
+as subtests. A failure names the check, the operation and a ``curl`` to reproduce.
 
-Opt-in for now (``KECHUANG_SCHEMATHESIS=1``): on 2026-12-06 the anonymous run passed, the enterprise run still
-reported findings (listed in the README's *API* section) and the other roles had not been run to the end;
-once they pass, drop the skip so that CI runs it.
+Every role runs every check (``not_a_server_error``, ``status_code_conformance``,
+``content_type_conformance``, ``response_headers_conformance``, ``response_schema_conformance``,
+``negative_data_rejection``, ``positive_data_acceptance``, ``missing_required_header``,
+``unsupported_method``, ``use_after_free``, ``ensure_resource_availability``, ``ignored_auth``…: the
+default, ``checks=all``) on every operation. What differs is how many requests each role sends, so that the
+module fits in a few minutes on two cores:
+
+- ``anonymous`` and the operator ``ruian`` run schemathesis's **coverage** phase whole — every boundary
+  value and every violation of every constraint (missing and extra fields, wrong types, strings too long,
+  numbers out of range, unexpected methods), positive and negative — and the **fuzzing** phase (random
+  requests, both modes). Request validation does not depend on who calls, so two callers — one stopped at
+  authentication, one that reaches every service of a region — see all of it;
+- the other roles run the **positive** cases of both phases (every boundary of valid input — empty and
+  longest strings, smallest and largest numbers, each enum value — and random valid requests): what each
+  role may do, and what the services refuse it, for every operation. Their negative cases would repeat
+  the request validation the two callers above already cover.
+
+``SCHEMATHESIS_EXAMPLES`` (default 2) bounds the fuzzing examples per operation; ``SCHEMATHESIS_FULL=1``
+runs every role like the first two. The stateful phase has nothing to run: the document declares no
+links between operations (django-ninja writes none).
 """
 
 import os
@@ -19,6 +35,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from kechuang.accounts import services
 from kechuang.accounts.models import User
@@ -26,13 +43,7 @@ from kechuang.accounts.tokens import allowed_scopes
 from kechuang.demo.generator import load_demo
 from kechuang.demo.tests.small import SMALL
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("KECHUANG_SCHEMATHESIS"),
-    reason="opt-in until the findings listed in the README's API section are fixed: "
-    "KECHUANG_SCHEMATHESIS=1",
-)
-
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "2"))
 # anonymous, then the demo's log-ins: superuser, operator, enterprise and institution members, expert,
 # voucher provider and auditor
 ROLES = [
@@ -45,6 +56,16 @@ ROLES = [
     "provider",
     "auditor",
 ]
+# A check left out for one operation, and why. A vocabulary entry's text is well formed by rules that depend
+# on its kind (a synonym group needs two distinct terms, a term none), on Unicode folding (繁→简,
+# full-width) and on the segmenter and the active entries (a stop word the segmenter would cut is
+# refused): no JSON Schema says that, so a schema-valid text may answer 422 with the reason.
+UNDESCRIBABLE = {"POST /api/vocabulary/": [positive_data_acceptance]}
+# The callers CI runs: anonymous passes on SQLite and PostgreSQL. The signed-in roles run with
+# KECHUANG_SCHEMATHESIS=1: their last run (2026-12-06, under a load of 20) did not finish green in time.
+IN_CI = {"anonymous"}
+# the callers that run the coverage phase whole (see the module's docstring)
+FULL = set(ROLES) if os.environ.get("SCHEMATHESIS_FULL") else {"anonymous", "ruian"}
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +110,10 @@ def api_schema(request, demo, db, wsgi_app):
         request.node._nodeid = request.node.nodeid
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
     schema.config.generation.update(max_examples=EXAMPLES, deterministic=True)
+    schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    if request.node.name.removeprefix("test_schemathesis_as_") not in FULL:
+        schema.config.generation.update(modes=["positive"])
+        schema.config.phases.coverage.unexpected_methods = set()
     return schema
 
 
@@ -105,9 +130,15 @@ def as_role(role: str):
         database=None,
     )
     def test(case, tokens):
-        case.call_and_validate(headers=tokens[role])
+        excluded = UNDESCRIBABLE.get(case.operation.label, [])
+        case.call_and_validate(headers=tokens[role], excluded_checks=excluded)
 
     test.__name__ = f"test_schemathesis_as_{role}"
+    if role not in IN_CI and not os.environ.get("KECHUANG_SCHEMATHESIS"):
+        test = pytest.mark.skip(
+            reason="signed-in roles: opt-in (KECHUANG_SCHEMATHESIS=1) until a whole run is green; "
+            "see the README's API section"
+        )(test)
     return test
 
 

@@ -157,7 +157,7 @@ def test_api_turnover_enter_and_errors(client, world):
         "turnover": "1000000.00",
         "contracts": 1,
     }
-    assert client.get("/api/contracts/turnover?region=999999").status_code == 422
+    assert client.get("/api/contracts/turnover?region=999999").status_code == 404
     client.force_login(world.seller_user)
     payload = {
         "title": "接口登记的合同",

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from kechuang.accounts.models import Membership
+from kechuang.accounts.models import ApiToken, Membership
+from kechuang.accounts.services import create_api_token, revoke_api_token
 from kechuang.accounts.tests.scenario import PASSWORD, build_world
 from kechuang.core import clock
 from kechuang.core.actions import Refused
@@ -167,11 +168,38 @@ def test_deleting_an_account_removes_the_rest_and_anonymises_what_stays(world):
         "memberships": 1,
         "expert_works": 1,
         "login_records": 0,
+        "api_tokens": 0,
     }
     entry = AuditEntry.objects.get(action="privacy.account.delete")
     assert (entry.actor_id, entry.target_id) == (member.pk, str(member.pk))
     # the session ended
     assert client.get("/privacy/").status_code == 302
+
+
+def test_deleting_an_account_revokes_its_api_tokens(world):
+    member = world.member_a
+    token, secret = create_api_token(member, name="集成", scopes=["demands:read"])
+    spent, _spent_secret = create_api_token(member, name="旧", scopes=["demands:read"])
+    revoke_api_token(member, spent, now=timezone.now() - datetime.timedelta(days=1))
+    spent.refresh_from_db()
+    others, others_secret = create_api_token(world.member_b, name="别人", scopes=["demands:read"])
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert Client().get("/api/demands/", **bearer).status_code == 200
+
+    services.delete_account(member, member, password=PASSWORD)
+
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert ApiToken.objects.get(pk=spent.pk).revoked_at == spent.revoked_at  # kept as it was
+    assert ApiToken.objects.get(pk=others.pk).revoked_at is None
+    request = PersonalDataRequest.objects.get(kind="deletion")
+    assert request.outcome["removed"]["api_tokens"] == 1
+    assert Client().get("/api/demands/", **bearer).status_code == 401
+    # even an account an administrator reactivates does not bring its old tokens back
+    type(member).objects.filter(pk=member.pk).update(is_active=True)
+    assert Client().get("/api/demands/", **bearer).status_code == 401
+    others_bearer = {"HTTP_AUTHORIZATION": f"Bearer {others_secret}"}
+    assert Client().get("/api/demands/", **others_bearer).status_code == 200
 
 
 def test_operators_cannot_delete_their_own_account_while_they_hold_a_mandate(world):
