@@ -104,9 +104,8 @@ def _through_loaded_relations(target: models.Model, path: str) -> tuple[bool, in
     return True, getattr(record, f"{last}_id", None)
 
 
-def record(actor, action: str, target: models.Model, summary: str = "", **data: Any) -> AuditEntry:
-    """Append one audit row for ``action`` on ``target`` by ``actor`` (a user, or None for the system)."""
-    return AuditEntry.objects.create(
+def _entry(actor, action: str, target: models.Model, summary: str, data: dict) -> AuditEntry:
+    return AuditEntry(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         target_type=target._meta.label_lower,
@@ -117,19 +116,16 @@ def record(actor, action: str, target: models.Model, summary: str = "", **data: 
     )
 
 
+def record(actor, action: str, target: models.Model, summary: str = "", **data: Any) -> AuditEntry:
+    """Append one audit row for ``action`` on ``target`` by ``actor`` (a user, or None for the system)."""
+    entry = _entry(actor, action, target, summary, data)
+    entry.save(force_insert=True)
+    return entry
+
+
 def record_many(actor, action: str, rows: list[tuple[models.Model, str, dict]]) -> list[AuditEntry]:
     """Append one audit row for ``action`` by ``actor`` on each ``(target, summary, data)``, in one
     statement (a batch of decisions made at once)."""
-    actor = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            summary=summary[:300],
-            data=data,
-            region_id=region_of(target),
-        )
-        for target, summary, data in rows
+        _entry(actor, action, target, summary, data) for target, summary, data in rows
     )

@@ -125,9 +125,8 @@ def test_the_close_reaches_watchers(client, world, django_capture_on_commit_call
     assert closed["ETag"] == f'"{world.single.pk}.2.1.lot.zh-hans"'
 
 
-def test_a_draft_lot_is_watched_by_its_operators_only(
-    client, world, django_capture_on_commit_callbacks
-):
+def draft_lot(world, number: str):
+    """A lot in a session still in draft: only its operators may watch it."""
     session = services.create_session(
         world.operator,
         region=world.region,
@@ -137,15 +136,22 @@ def test_a_draft_lot_is_watched_by_its_operators_only(
         starts_at=STARTS + timedelta(days=10),
         closes_at=STARTS + timedelta(days=11),
     )
-    lot = services.add_lot(
+    return services.add_lot(
         world.operator,
         session,
         title="草稿拍品",
         owner=world.owner,
-        patents=[{"number": valid_number(2017, 1000001)}],
+        patents=[{"number": number}],
         starting_price="1000",
         increment="100",
     )
+
+
+def test_a_draft_lot_is_watched_by_its_operators_only(
+    client, world, django_capture_on_commit_callbacks
+):
+    lot = draft_lot(world, valid_number(2017, 1000001))
+    session = lot.session
     assert poll(client, lot).status_code == 404
     client.force_login(world.operator)
     assert poll(client, lot).status_code == 200
@@ -243,24 +249,7 @@ def test_the_block_comes_in_the_language_of_the_page_it_sits_in(client, world, d
 
 
 def test_a_draft_lot_stays_private_whatever_etag_is_sent(client, world):
-    session = services.create_session(
-        world.operator,
-        region=world.region,
-        title="草稿专场",
-        organizer="上海技术交易所",
-        terms="须知",
-        starts_at=STARTS + timedelta(days=10),
-        closes_at=STARTS + timedelta(days=11),
-    )
-    lot = services.add_lot(
-        world.operator,
-        session,
-        title="草稿拍品",
-        owner=world.owner,
-        patents=[{"number": valid_number(2017, 1000002)}],
-        starting_price="1000",
-        increment="100",
-    )
+    lot = draft_lot(world, valid_number(2017, 1000002))
     for tag in (f'"{lot.pk}.0.0.lot.zh-hans"', f'"{lot.pk}.9.9.lot.zh-hans"', '"x.lot.zh-hans"'):
         assert poll(client, lot, tag).status_code == 404
     huge = reverse("auctions:live", args=[2**70])
