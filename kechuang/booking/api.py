@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from kechuang.accounts.permissions import acts_for, is_operator, managed_regions, operates
 from kechuang.booking import queries, services
 from kechuang.booking.models import Booking, BookingRules, Closure, Training
+from kechuang.core.params import PlatformDateTime
 from kechuang.core.schemas import Input
 from kechuang.directory.models import Instrument, Organization
 from kechuang.vouchers.models import Voucher
@@ -74,8 +75,8 @@ class RulesOut(Schema):
 class BookingIn(Input):
     instrument_id: int
     organization_id: int = Field(description="the paying organisation; the user must be its member")
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: PlatformDateTime
+    ends_at: PlatformDateTime
     kind: Booking.Kind = Booking.Kind.SLOT
     samples: int = Field(0, ge=0, le=1000)
     purpose: str = Field("", max_length=300)
@@ -164,8 +165,8 @@ class InstrumentOut(Schema):
 
 
 class FreeQuery(Input):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: PlatformDateTime
+    ends_at: PlatformDateTime
     q: str = Field("", max_length=50)
     limit: int = Field(50, ge=1, le=200)
 
@@ -179,8 +180,8 @@ class CancelIn(Input):
 
 
 class UseIn(Input):
-    actual_start: datetime | None = None
-    actual_end: datetime | None = None
+    actual_start: PlatformDateTime | None = None
+    actual_end: PlatformDateTime | None = None
     samples: int | None = Field(None, ge=0, le=1000)
 
 
@@ -201,8 +202,8 @@ class TrainingOut(Schema):
 
 
 class ClosureIn(Input):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: PlatformDateTime
+    ends_at: PlatformDateTime
     reason: str = Field(min_length=1, max_length=200)
 
 

@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from kechuang.accounts.permissions import acts_for
-from kechuang.core.params import PlatformDate, RecordId
+from kechuang.core.params import PlatformDate, PlatformDateTime, RecordId
 from kechuang.core.schemas import Input
 from kechuang.demands import services
 from kechuang.demands.disclosure import Contact, contact_for
@@ -150,7 +150,7 @@ class EngagementDetailOut(EngagementOut):
 
 
 class MeetingIn(Input):
-    at: datetime
+    at: PlatformDateTime
     place: str = Field("", max_length=200)
     link: str = Field("", max_length=200)
 
