@@ -14,6 +14,7 @@ Every call that moves money takes an ``Idempotency-Key`` header (required on ``/
 repeating it returns the first answer and moves nothing. Refusals answer 409 with the reason.
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
@@ -197,7 +198,10 @@ class RedemptionDecisionIn(Schema):
 
 class BatchApprovalIn(Schema):
     ids: list[RecordId] = Field(min_length=1, max_length=200)
-    overrides: dict[RecordId, str] = {}
+    # JSON object keys are strings: the ids of flagged rows, with the operator's written review
+    overrides: dict[RecordId, str] = Field(
+        {}, json_schema_extra={"propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"}}
+    )
 
 
 class RefusalOut(Schema):
@@ -262,6 +266,9 @@ class TrialBalanceOut(Schema):
 # --- idempotency ------------------------------------------------------------------------------------------
 
 
+KEY_PATTERN = re.compile(r"^[!-~]{1,80}$")  # an Idempotency-Key: visible ASCII, 1 to 80 characters
+
+
 def idempotency_header(required: bool) -> dict:
     """The ``Idempotency-Key`` header in the OpenAPI document (what :func:`idempotent` reads)."""
     return {
@@ -270,7 +277,7 @@ def idempotency_header(required: bool) -> dict:
                 "in": "header",
                 "name": "Idempotency-Key",
                 "required": required,
-                "schema": {"type": "string", "maxLength": 80, "pattern": r"^[!-~]+$"},
+                "schema": {"type": "string", "maxLength": 80, "pattern": KEY_PATTERN.pattern},
             }
         ]
     }
@@ -283,14 +290,14 @@ def idempotent(operation: str, *, required: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            key = request.headers.get("Idempotency-Key", "").strip()
-            if not key:
+            key = request.headers.get("Idempotency-Key")
+            if key is None:
                 if required:
                     raise HttpError(422, "缺少 Idempotency-Key 请求头。")
                 request.idempotency_key = ""
                 return view(request, *args, **kwargs)
-            if len(key) > 80:
-                raise HttpError(422, "Idempotency-Key 最长 80 个字符。")
+            if not KEY_PATTERN.fullmatch(key):  # what the OpenAPI says (idempotency_header)
+                raise HttpError(422, "Idempotency-Key 须为 1 至 80 个可见 ASCII 字符。")
             name = f"{operation}:{':'.join(str(v) for v in kwargs.values() if isinstance(v, int | str))}"
             first = IdempotentRequest.objects.filter(
                 user=request.auth, key=key, operation=name

@@ -298,6 +298,17 @@ def test_api_batch_approval_is_idempotent(client, world):
     client.force_login(operator_of(world.jiading))
     url = "/api/vouchers/redemptions/approvals"
     body = {"ids": [here.pk, there.pk, 999999]}
+    entries = Entry.objects.count()
+    # keys and overrides outside what the schema says are refused before anything moves
+    for key in (" ", "", "键", "k" * 81):
+        bad = client.post(
+            url, body, content_type="application/json", headers={"Idempotency-Key": key}
+        )
+        assert bad.status_code == 422, key
+    odd = client.post(url, {**body, "overrides": {"x": ""}}, content_type="application/json")
+    assert odd.status_code == 422
+    assert Entry.objects.count() == entries
+    assert here.__class__.objects.filter(status="approved").count() == 0
     first = client.post(
         url, body, content_type="application/json", headers={"Idempotency-Key": "batch-1"}
     )
