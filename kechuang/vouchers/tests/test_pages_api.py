@@ -117,7 +117,7 @@ def test_provider_redeems_and_operator_approves(client, world):
 def test_the_operator_of_the_holders_district_reads_its_redemptions(client, world):
     """The pilot indicators count spent vouchers by the holder's district and link each to its redemption:
     that district's operator reads it (not decides it); an operator elsewhere still may not."""
-    town = RegionFactory(code="310114102", name="安亭镇", level="town", parent=world.jiading)
+    town = RegionFactory(code="310191", name="嘉定工业区", level="district", parent=world.jiading)
     world.enterprise.region = town
     world.enterprise.save(update_fields=["region"])
     order = delivered(world, world.provider)
