@@ -50,6 +50,9 @@ def open_run(
     if period_end < period_start:
         raise Refused(_("期间结束不能早于开始。"), "period")
     with transaction.atomic():
+        # the federation's row serialises openings: two overlapping periods opened at once would
+        # otherwise both find no overlap
+        list(Federation.objects.select_for_update().filter(pk=federation.pk).values_list("pk"))
         if ClearingRun.objects.filter(
             federation=federation, period_start__lte=period_end, period_end__gte=period_start
         ).exists():
@@ -183,7 +186,10 @@ def close_run(actor, run: ClearingRun, *, now: datetime) -> ClearingRun:
             period_start__lt=run.period_start,
         ).exists():
             raise Refused(_("请先轧差更早的清算期间。"), "earlier_open")
-        redemptions = list(run_redemptions(locked).select_for_update().values_list("pk", flat=True))
+        # redemptions by id before any account, the order approvals and batch payments take them too
+        redemptions = list(
+            run_redemptions(locked).order_by("pk").select_for_update().values_list("pk", flat=True)
+        )
         rows = Redemption.objects.filter(pk__in=redemptions)
         owed = bilateral(rows)
         codes = list(run.federation.members.values_list("code", flat=True))

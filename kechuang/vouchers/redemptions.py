@@ -489,10 +489,15 @@ def mark_batch_paid(
             paid_at=now,
         )
         require(moved == 1, _("该批次已经支付。"), "paid")
-        by_provider: dict = defaultdict(Decimal)
+        # the batch's redemptions by id before the providers' accounts: the order approvals and
+        # clearing runs lock them in, so none of the three can wait for another in a circle
         redemptions = list(
-            batch.redemptions.filter(status=Redemption.Status.APPROVED).select_related("provider")
+            batch.redemptions.filter(status=Redemption.Status.APPROVED)
+            .select_related("provider")
+            .order_by("pk")
+            .select_for_update(of=("self",))
         )
+        by_provider: dict = defaultdict(Decimal)
         for redemption in redemptions:
             by_provider[redemption.provider] += redemption.amount
         for provider, amount in sorted(by_provider.items(), key=lambda item: item[0].pk):
@@ -507,7 +512,7 @@ def mark_batch_paid(
                 scope=accounts.SCOPE,
                 idempotency_key=f"batch:{batch.pk}:provider:{provider.pk}",
             )
-        batch.redemptions.filter(status=Redemption.Status.APPROVED).update(
+        Redemption.objects.filter(pk__in=[r.pk for r in redemptions]).update(
             status=Redemption.Status.PAID
         )
         audit.record(

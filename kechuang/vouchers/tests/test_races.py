@@ -3,6 +3,8 @@ a hold settled or released by all moves once, a redemption decided by all is app
 invariants hold afterwards."""
 
 import threading
+from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,9 +13,9 @@ from django.db import close_old_connections, connection
 
 from kechuang.core.actions import Refused
 from kechuang.ledger.queries import balance_of, violations
-from kechuang.vouchers import accounts, payments, redemptions, services
+from kechuang.vouchers import accounts, clearing, payments, redemptions, services
 from kechuang.vouchers.factories import member, operator_of
-from kechuang.vouchers.models import Redemption, VoucherHold
+from kechuang.vouchers.models import ClearingRun, Redemption, VoucherHold
 from kechuang.vouchers.queries import voucher_violations
 from kechuang.vouchers.tests.conftest import NOW, make_world
 
@@ -329,4 +331,82 @@ def test_batch_approvals_and_payments_racing_leave_every_redemption_accounted_fo
     assert len(payments_made) == 1 and outcomes.count("paid") == 7
     statuses = set(Redemption.objects.values_list("status", flat=True))
     assert statuses <= {Redemption.Status.APPROVED, Redemption.Status.PAID}
+    assert violations() == [] and voucher_violations() == []
+
+
+def test_approvals_payments_and_closings_racing_leave_every_cross_region_debt_cleared_once():
+    """32 clients on one federation's money at once: 12 approve cross-region redemptions (overlapping
+    pairs), 8 pay the paying region's batch, 8 close the open clearing run and 4 open overlapping next
+    periods. Nobody deadlocks or fails; the run is closed once and its statements are exactly its
+    redemptions; what it did not take is still owed between the regions, to be cleared next period;
+    one next period opens."""
+    world = make_world()
+    rows = _submitted(world, 24, provider=world.suzhou_provider)
+    operator = operator_of(world.jiading)
+    for row in rows[:8]:
+        redemptions.decide_redemption(operator, row, approve=True, override="已核查", now=NOW)
+    batch = Redemption.objects.get(pk=rows[0].pk).batch  # the paying region's (苏州市)
+    payer = operator_of(world.suzhou)
+    run = clearing.open_run(
+        operator,
+        world.federation,
+        period_start=date(2018, 12, 1),
+        period_end=date(2018, 12, 31),
+        now=NOW,
+    )
+    waiting = {
+        r.pk: r
+        for r in Redemption.objects.filter(pk__in=[r.pk for r in rows[8:]]).select_related(
+            "hold__voucher", "provider", "issuing_region", "provider_region"
+        )
+    }
+    pks = sorted(waiting)
+
+    def client(n):
+        if n < 12:
+            chosen = [waiting[pks[(n + k) % len(pks)]] for k in range(2)]
+            done = redemptions.approve_redemptions(
+                operator, chosen, overrides={r.pk: "已核查往来" for r in chosen}, now=NOW
+            )
+            return "approval", sorted(r.pk for r in done.approved)
+        if n < 20:
+            return "payment", attempt(
+                lambda: redemptions.mark_batch_paid(payer, batch, reference=f"PAY-{n}", now=NOW)
+            )
+        if n < 28:
+            return "closing", attempt(lambda: clearing.close_run(operator, run, now=NOW))
+        return "opening", attempt(
+            lambda: clearing.open_run(
+                operator,
+                world.federation,
+                period_start=date(2019, 1, 1 + n % 4),
+                period_end=date(2019, 1, 31),
+                now=NOW,
+            )
+        )
+
+    outcomes = race(client)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    by_kind = defaultdict(list)
+    for kind, outcome in outcomes:
+        by_kind[kind].append(outcome)
+    approved = sorted(pk for done in by_kind["approval"] for pk in done)
+    assert approved == pks[:13]  # clients 0–11 take pairs (n, n + 1): each row approved once
+    assert sorted(o for o in by_kind["payment"] if isinstance(o, str)) == ["paid"] * 7
+    assert sorted(o for o in by_kind["closing"] if isinstance(o, str)) == ["closed"] * 7
+    assert sorted(o for o in by_kind["opening"] if isinstance(o, str)) == ["overlap"] * 3
+    assert ClearingRun.objects.filter(period_start__gte=date(2019, 1, 1)).count() == 1
+    run.refresh_from_db()
+    assert run.status == ClearingRun.Status.CLOSED
+    cleared = Redemption.objects.filter(clearing_run=run)
+    cleared_sum = sum(r.amount for r in cleared)
+    assert cleared.count() >= 8  # those approved before the race, and any approval that beat it
+    assert run.bilateral == [{"debtor": "310114", "creditor": "320500", "amount": str(cleared_sum)}]
+    left = Redemption.objects.filter(
+        status__in=[Redemption.Status.APPROVED, Redemption.Status.PAID], clearing_run__isnull=True
+    )
+    assert cleared.count() + left.count() == 8 + len(approved)
+    owed = sum((r.amount for r in left), Decimal("0.00"))
+    assert balance_of(accounts.owes(world.jiading, world.suzhou)) == -owed
+    assert balance_of(accounts.due(world.suzhou, world.jiading)) == owed
     assert violations() == [] and voucher_violations() == []
