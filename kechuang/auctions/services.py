@@ -3,11 +3,31 @@ on the floor), closing by the clock or the hammer.
 
 Every function runs in one transaction, checks who may act, refuses with
 :class:`~kechuang.core.actions.Refused` (changing nothing) and writes an audit row. A bid locks its lot row
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers) and re-reads it,
-so of concurrent bids each sees the one before it: prices strictly increase by at least the increment, no
-two bids share a price (also a unique constraint), an extension is computed from the latest close, and
-closing — which takes the same lock — never accepts a bid after it or picks two winners. Deposits move on
-the ledger with idempotency keys.
+(``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers) and
+re-reads it, so of concurrent bids each sees the one before it: prices strictly increase by at least the
+increment, no two bids share a price (also a unique constraint), an extension is computed from the latest
+close, and closing — which takes the same lock — never accepts a bid after it or picks two winners.
+Deposits move on the ledger with idempotency keys.
+
+Lock order. Every transaction here takes its row locks in this order, and none in another, so none waits
+for a lock held by one that waits for it:
+
+1. lots: one lot on the bid paths (online bid with its extension, proxy bid, floor bid) and on the close
+   paths (the clock's close, the hammer); publishing takes all of its session's lots, by primary key;
+2. the session: only where its status must not change under us — closing a lot (which concludes the
+   session with its last lot), publishing, adding a lot, recording a deposit;
+3. registrations: the winner's when a lot is sold, the one whose deposit is recorded (then the others
+   released when the session concludes, all under the session's lock);
+4. ledger accounts, by primary key (:mod:`kechuang.ledger.services`).
+
+The lot lock reads the session with the lot but locks the lot alone (``of=("self",)``; a plain
+``FOR UPDATE`` on the join would lock the session row too, and every bid of a session would queue on it):
+a lot open under its lock is in a published session, which concludes only once that lot is closed, under
+the same lock, and whose other columns never change once published. So bids and closes of different lots
+of one session do not wait for each other — closes of one session do, on the session, so that the last
+one concludes it. The locks are ``FOR NO KEY UPDATE``: they conflict with each other and with updates, not
+with the key-share locks that rows referring to them take (a bid's row takes one on the bidder's
+registration, a new registration on its session).
 """
 
 from collections.abc import Sequence
@@ -140,7 +160,7 @@ def add_lot(
 ) -> Lot:
     """Add a lot to a draft session: one patent or a portfolio (``patents``: ``{"number", "title",
     "legal_status", "ipc"}``, numbers validated, none repeated, none already in another open lot)."""
-    session = AuctionSession.objects.select_for_update().get(pk=session.pk)
+    session = AuctionSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     _require_operator(actor, session)
     if session.status != SS.DRAFT:
         raise Refused(_("专场已提交审核，不能再添加拍品"), "state")
@@ -268,11 +288,15 @@ def publish_session(
     _require_operator(actor, session)
     if session.closes_at <= now:
         raise Refused(_("竞价截止时间已过，请调整时间后再发布"), "window")
+    # The lots before the session (the lock order): they open with it.
+    lots = list(
+        session.lots.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True)
+    )
     session = _move_session(
         actor, session, (SS.IN_REVIEW,), SS.PUBLISHED, "auctions.session.publish", published_at=now
     )
-    session.lots.filter(status=LS.DRAFT).update(status=LS.OPEN)
-    live.forget(session.lots.values_list("pk", flat=True))
+    Lot.objects.filter(pk__in=lots, status=LS.DRAFT).update(status=LS.OPEN)
+    live.forget(lots)
     return session
 
 
@@ -338,10 +362,14 @@ def record_deposit(
     """An operator records a deposit paid offline (bank transfer): it moves on the ledger from the
     bidder's payment to held, once per ``idempotency_key``."""
     now = _now(now)
-    session = registration.session
+    # The session, then the registration, then (in the transfer) the accounts — the lock order: a
+    # deposit is not recorded in a session that a close is concluding (releasing every deposit), and a
+    # close applying the same bidder's deposit (registration, then accounts) is waited for, not deadlocked.
+    session = AuctionSession.objects.select_for_update(no_key=True).get(pk=registration.session_id)
     _require_operator(actor, session)
     if session.status != SS.PUBLISHED:
         raise Refused(_("专场未在进行中"), "state")
+    registration = Registration.objects.select_for_update(no_key=True).get(pk=registration.pk)
     amount = _money(amount, _("保证金"))
     key = idempotency_key or f"deposit:{registration.pk}:{now.isoformat()}"
     ledger.transfer(
@@ -407,8 +435,13 @@ def add_document(actor, lot: Lot, title: str, uploaded) -> DataRoomDocument:
 # --- bids ------------------------------------------------------------------------------------------------
 
 
+def _locking_lot():
+    """Lots read with their session, locking the lot's row alone (see the lock order above)."""
+    return Lot.objects.select_for_update(no_key=True, of=("self",)).select_related("session")
+
+
 def _locked(lot: Lot) -> Lot:
-    return Lot.objects.select_for_update().select_related("session").get(pk=lot.pk)
+    return _locking_lot().get(pk=lot.pk)
 
 
 def _check_open(lot: Lot, now: datetime, *, floor: bool = False) -> None:
@@ -559,7 +592,7 @@ def place_bid(
                 "too_low",
             )
     with transaction.atomic():
-        locked = Lot.objects.select_for_update().select_related("session")
+        locked = _locking_lot()
         if registration is not None and key:
             repeated = Bid.objects.filter(registration=registration, idempotency_key=key)
             locked = locked.annotate(repeated=Subquery(repeated.values("pk")[:1]))
@@ -634,6 +667,9 @@ def _close(lot: Lot, now: datetime, actor=None) -> Lot:
     """Close a locked open lot: sold to the leader at the current price if it reaches the reserve, else
     unsold (post-auction negotiation). A sold lot applies the winner's deposit to the price and becomes a
     patent-transfer contract."""
+    # The session next (the lock order): closes of one session queue here, so that the last one to
+    # commit sees every other lot closed and concludes the session.
+    AuctionSession.objects.select_for_update(no_key=True).filter(pk=lot.session_id).exists()
     sold = lot.leader_id is not None and (
         lot.reserve_price is None or lot.current_price >= lot.reserve_price
     )
@@ -641,7 +677,7 @@ def _close(lot: Lot, now: datetime, actor=None) -> Lot:
         Lot.objects.filter(pk=lot.pk, status=LS.OPEN).update(
             status=LS.SOLD, winner_id=lot.leader_id, hammer_price=lot.current_price, closed_at=now
         )
-        winner = Registration.objects.select_for_update().get(pk=lot.leader_id)
+        winner = Registration.objects.select_for_update(no_key=True).get(pk=lot.leader_id)
         applied = min(lot.deposit, winner.deposit_held)
         if applied > 0:
             ledger.transfer(
