@@ -35,7 +35,8 @@ def login(page, base, user):
     page.wait_for_load_state()
 
 
-def test_bidder_bids_and_sees_a_rival_bid_arrive(page, live_server):
+def open_lot():
+    """An open online lot (starting price 10万, increment 1万) and two bidders with their deposits."""
     region = RegionFactory(code="310114", name="嘉定区")
     operator = person()
     OperatorMandateFactory(user=operator, region=region)
@@ -70,7 +71,11 @@ def test_bidder_bids_and_sees_a_rival_bid_arrive(page, live_server):
         registration = services.register_bidder(user, session, org, accept_terms=True)
         services.record_deposit(operator, registration, Decimal("1000"), idempotency_key=f"b{n}")
         bidders.append(user)
+    return lot, bidders
 
+
+def test_bidder_bids_and_sees_a_rival_bid_arrive(page, live_server):
+    lot, bidders = open_lot()
     login(page, live_server.url, bidders[0])
     page.goto(f"{live_server.url}{lot.get_absolute_url()}")
     page.fill("#bid-amount", "100000")
@@ -82,6 +87,59 @@ def test_bidder_bids_and_sees_a_rival_bid_arrive(page, live_server):
     # No reload: the polled live block brings the rival's bid within a few seconds.
     expect(page.locator("#live-price")).to_have_text("12万元", timeout=10000)
     expect(page.locator("#live-leader")).to_contain_text("102")
+
+
+def test_the_bid_amount_follows_the_live_minimum_unless_the_bidder_typed_more(
+    page, live_server, artifacts_dir
+):
+    lot, bidders = open_lot()
+    amount = page.locator("#bid-amount")
+    login(page, live_server.url, bidders[0])
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}{lot.get_absolute_url()}")
+    expect(amount).to_have_value("100000.00")
+    expect(amount).to_have_attribute("min", "100000.00")
+    page.screenshot(path=str(artifacts_dir / "auctions-lot-bidder-1366.png"), full_page=True)
+
+    # A rival's bid arrives with the live block: the suggested amount and the minimum move with it.
+    services.place_bid(bidders[1], lot, "100000")
+    expect(amount).to_have_attribute("min", "110000.00", timeout=10000)
+    expect(amount).to_have_value("110000.00")
+
+    # An amount the bidder typed above the minimum stays as typed when the minimum moves under it.
+    amount.fill("150000")
+    services.place_bid(bidders[0], lot, "110000")  # from another device of the same bidder
+    services.place_bid(bidders[1], lot, "125000")
+    expect(amount).to_have_attribute("min", "135000.00", timeout=10000)
+    expect(amount).to_have_value("150000")
+
+    # Typed above the old minimum but below the new one: left as typed (never raised behind the
+    # bidder's back), and the browser refuses to send it — no bid reaches the server.
+    amount.fill("140000")
+    services.place_bid(bidders[0], lot, "135000")
+    services.place_bid(bidders[1], lot, "145000")
+    expect(amount).to_have_attribute("min", "155000.00", timeout=10000)
+    expect(amount).to_have_value("140000")
+    assert amount.evaluate("el => el.validity.rangeUnderflow")
+    posted = []
+    page.on("request", lambda request: posted.append(request) if request.method == "POST" else None)
+    page.click("#bid-form button[type=submit]")
+    assert posted == []
+    lot.refresh_from_db()
+    assert (lot.bid_count, lot.current_price) == (5, Decimal("145000"))
+    expect(page.locator("#live-price")).to_have_text("14.5万元")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    amount.fill("")
+    services.place_bid(bidders[0], lot, "160000")
+    expect(amount).to_have_value("170000.00", timeout=10000)
+    page.screenshot(path=str(artifacts_dir / "auctions-lot-bidder-390.png"), full_page=True)
+
+    # The lot closes: the live block says so and the forms are disabled.
+    services.close_lot(lot, now=timezone.now() + timedelta(days=2))
+    expect(amount).to_be_disabled(timeout=10000)
+    expect(page.locator("#bid-form button[type=submit]")).to_be_disabled()
+    expect(page.locator("#proxy-max")).to_be_disabled()
 
 
 def test_operator_registers_a_contract_from_the_queue(page, live_server, settings, tmp_path):

@@ -4,7 +4,13 @@
    server renders the same block for every watcher and version, so it holds no "seconds left". The block
    in the page as first served also carries data-server-now, the server clock: the countdown runs on the
    server's time (the viewer's clock may be wrong), as the difference measured when the page loaded.
-   The chart is drawn from the json_script "bid-history" whenever a new block arrives. */
+   The chart is drawn from the json_script "bid-history" whenever a new block arrives.
+
+   The bid form sits outside the block, so its amount ([data-follows-minimum]) follows the block's
+   data-next-minimum: its min moves with every new block, and so does its value unless the bidder has typed
+   a higher amount than the last minimum (an amount typed above it, now too low, is left for the browser
+   to refuse by its min: raising it silently would bid more than the bidder chose). Once the lot is
+   closed (no data-next-minimum) the bid and proxy forms ([data-while-open]) are disabled. */
 (function () {
   "use strict";
   var skew = 0;        // the viewer's clock minus the server's, in ms
@@ -45,6 +51,25 @@
     });
   }
 
+  function follow(live) {
+    var input = document.querySelector("[data-follows-minimum]");
+    if (!input) return;
+    var minimum = live.dataset.nextMinimum;
+    if (!minimum) {
+      document.querySelectorAll("form[data-while-open] input, form[data-while-open] button")
+        .forEach(function (el) { el.disabled = true; });
+      return;
+    }
+    if (Number(minimum) === Number(input.min)) return;
+    if (input.value === "" || Number(input.value) <= Number(input.min)) {
+      input.value = minimum;
+      input.classList.remove("bid-moved");
+      void input.offsetWidth; // restart the highlight
+      input.classList.add("bid-moved");
+    }
+    input.min = minimum;
+  }
+
   function refresh() {
     var live = document.getElementById("lot-live");
     shown = live;
@@ -53,6 +78,7 @@
     deadline = "counting" in live.dataset ? Number(live.dataset.endsAt) + skew : null;
     tick();
     chart();
+    follow(live);
   }
 
   document.addEventListener("DOMContentLoaded", refresh);
