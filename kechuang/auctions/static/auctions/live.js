@@ -16,6 +16,7 @@
   var skew = 0;        // the viewer's clock minus the server's, in ms
   var deadline = null; // the close in the viewer's clock, while counting
   var shown = null;    // the block the countdown and chart were set up for
+  var drawn = false;   // the chart was drawn once: a new block redraws it without the opening animation
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -42,6 +43,7 @@
     var title = el.dataset.title || "";
     if (el.dataset.unitLabel) title += "（" + el.dataset.unitLabel + "）";
     instance.setOption({
+      animation: !drawn,
       title: {text: title, textStyle: {fontSize: 15}},
       tooltip: {trigger: "axis"},
       grid: {left: 56, right: 16},
@@ -49,6 +51,7 @@
       yAxis: {type: "value", scale: true},
       series: [{type: "line", step: "end", data: rows.map(function (r) { return Number(r[1]) / unit; })}]
     });
+    drawn = true;
   }
 
   function follow(live) {
