@@ -24,11 +24,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, File, Router, Schema
 from ninja.errors import HttpError
-from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from kechuang.core.actions import Refused
 from kechuang.core.params import RecordId
+from kechuang.core.uploads import Attachment
 from kechuang.directory.models import Organization, ServiceItem
 from kechuang.vouchers import clearing, exports, payments, providers, queries, redemptions, services
 from kechuang.vouchers.models import (
@@ -658,10 +658,10 @@ def check(request, enrolment_id: int, payload: CheckIn):
 def redeem(
     request,
     hold_id: int,
-    contract: File[UploadedFile],
-    invoice: File[UploadedFile],
-    receipt: File[UploadedFile],
-    report: File[UploadedFile],
+    contract: File[Attachment],
+    invoice: File[Attachment],
+    receipt: File[Attachment],
+    report: File[Attachment],
 ):
     h = get_object_or_404(
         VoucherHold.objects.select_related("voucher__programme", "provider", "payer"), pk=hold_id
