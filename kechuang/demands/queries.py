@@ -23,7 +23,7 @@ from kechuang.directory.models import (
 )
 from kechuang.directory.search import region_codes
 from kechuang.matching.base import Evidence, Hit
-from kechuang.matching.evidence import STRENGTH_BANDS, band
+from kechuang.matching.evidence import STRENGTH_BANDS, band, phrases_of, properties_only
 from kechuang.matching.text import normalize
 
 SCOPES = {
@@ -350,6 +350,11 @@ def capability_need(kind: str, text: str, analyzer=None) -> tuple[str, float]:
     return " ".join(need), min(1.0, len(need) / min(FULL_MATCH_PHRASES, len(phrases))) ** 0.5
 
 
+def _terms(hit: Hit) -> list[str]:
+    """The demand's phrases a hit's evidence answers."""
+    return list(dict.fromkeys(t for ev in hit.evidence for t in ev.terms))
+
+
 def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
     """The share of a record's name phrases (count) that the hit's evidence answers in the name: 1 for
     空压机性能试验台 found by 空压机, ¼ for 皮革物理性能与收缩温度检测 found by 温度 — how much of what
@@ -651,11 +656,14 @@ def demand_matches(
             if need:
                 focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
                 name_field = CAPABILITY_NAMES[kind][1]
-                # only records whose name answers the need: what they are, not a word of their text
+                asked = phrases_of(analyzer, demand.search_text)
+                # only records whose name answers the need: what they are, not a word of their text;
+                # nor a quantity alone (温度 of 收缩温度检测) when the demand names something else
                 focused = [
                     replace(hit, strength=hit.strength * share * named**0.5)
                     for hit in focused
                     if (named := _named_share(hit, name_field, analyzer)) > 0
+                    and not properties_only(_terms(hit), asked)
                 ]
                 hits, lifted = _merged(hits, focused)
             if kind in CAPABILITY_NAMES:
@@ -664,8 +672,6 @@ def demand_matches(
                 context = _context_words(demand.search_text, analyzer) if raised else frozenset()
                 loaded = _in_context(_load(hits), raised, context, analyzer)
                 if kind == MatchType.SERVICE and lifted:
-                    from kechuang.matching.evidence import phrases_of
-
                     phrases = frozenset(phrases_of(analyzer, demand.search_text))
                     loaded = _answers_more(loaded, lifted, phrases, analyzer)
             else:

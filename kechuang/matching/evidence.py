@@ -30,7 +30,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kechuang.matching.base import Document, Evidence
@@ -44,6 +44,8 @@ from kechuang.matching.text import (
 )
 
 GENERIC_WORDS = frozenset(normalize(w) for w in read_word_list(DATA_DIR / "generic_words.txt"))
+# Quantities every device, material or process has (温度, 压力, 寿命…): evidence only beside another phrase
+PROPERTY_WORDS = frozenset(normalize(w) for w in read_word_list(DATA_DIR / "property_words.txt"))
 FULL_MATCH_PHRASES = 8
 CAPABILITY_TYPES = frozenset({"instrument", "service", "organization"})
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
@@ -216,11 +218,21 @@ def name_phrases(
     return key_phrases(analyzer, doc.fields[name], idfs_for, n_docs)
 
 
+def properties_only(answered: Sequence[str], phrases: Iterable[str]) -> bool:
+    """Whether ``answered`` are property words only (:data:`PROPERTY_WORDS`: 温度, 压力, 寿命…) while the
+    query's key phrases ``phrases`` name something else too: a quantity every device has, answered
+    alone, says nothing of whether the record knows the demand's thing or technique."""
+    return bool(answered) and set(answered) <= PROPERTY_WORDS and not set(phrases) <= PROPERTY_WORDS
+
+
 def record_strength(phrases: KeyPhrases, answered: Sequence[str], name: KeyPhrases | None) -> float:
     """The strength of a hit: the demand coverage and, for a capability record (``name``: its name's
     key phrases, see :func:`name_phrases`), the geometric mean of it and the idf-weighted share of the
     name that the demand asks for, when that is higher — if the record answers two phrases of the
-    demand at least, or one that is most of its name (:data:`NAMED_SHARE`)."""
+    demand at least, or one that is most of its name (:data:`NAMED_SHARE`). None for a record that
+    answers property words only (:func:`properties_only`)."""
+    if properties_only(answered, phrases.weights):
+        return 0.0
     coverage = phrases.strength(answered)
     if name is None:
         return coverage

@@ -117,3 +117,20 @@ def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
     [match] = [m for m in organizations.matches + organizations.more if m.obj.pk == lab.pk]
     quoted = [e.snippet.split("：")[0] for e in match.hit.evidence if e.field.startswith("member_")]
     assert quoted == ["橡胶与鞋底耐磨试验机"]  # not twice, once per copy
+
+
+def test_a_quantity_alone_brings_no_service_to_an_overheating_controller(world, reindex):
+    _catalogue(world)
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="电机控制器高温降额",
+        description="电机控制器夏季满载运行时IGBT温度过高，频繁降额，希望改进散热设计。",
+    )
+    reindex()
+    [services] = demand_matches(demand, "own", ["service"])
+    assert [m.obj.title for m in services.matches] == ["驱动电机与控制器性能测试"]
+    # 温度 of 皮革物理性能与收缩温度检测 is a quantity every device has, not the controller's problem:
+    # still named as evidence, folded with no strength
+    [leather] = [m for m in services.more if m.obj.title == "皮革物理性能与收缩温度检测"]
+    assert (leather.terms, leather.hit.strength) == (["温度"], 0.0)

@@ -361,6 +361,25 @@ class BackendContract:
             "<mark>永磁同步电机</mark> <mark>滑模观测器</mark>"
         )
 
+    def test_a_property_word_alone_makes_no_match(self, backend):
+        backend.rebuild(
+            [
+                doc("expert:51", {"title": "皮革收缩温度测定"}),
+                doc("expert:52", {"title": "包装机 横封 温度"}),
+                doc("expert:53", {"title": "减速器齿轮"}),
+            ]
+        )
+        hits = {h.id: h for h in backend.search("包装机横封温度", k=5)}
+        # 温度 alone, while the demand names 包装机 and 横封: shown as evidence, no strength
+        assert [e.terms for e in hits["expert:51"].evidence] == [["温度"]]
+        assert hits["expert:51"].strength == 0.0
+        # beside the phrases naming the thing, 温度 counts
+        assert [e.terms for e in hits["expert:52"].evidence] == [["包装机", "横封", "温度"]]
+        assert hits["expert:52"].strength == 1.0
+        # a query of property words only is answered by them
+        [hit] = [h for h in backend.search("温度", k=5) if h.id == "expert:51"]
+        assert hit.strength == 1.0
+
     def test_a_capability_record_weighs_how_much_of_its_name_the_demand_asks_for(self, backend):
         weights = {"name": 3.0, "description": 1.0}
         text = {"description": "镀层 盐雾 腐蚀"}
