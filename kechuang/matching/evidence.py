@@ -28,6 +28,7 @@ names what the record is. See :func:`record_strength`.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -151,6 +152,28 @@ def phrases_of(analyzer: Analyzer, text: str) -> list[str]:
     return words
 
 
+def compounds_of(analyzer: Analyzer, text: str) -> dict[str, str]:
+    """The compounds of ``text`` that a key phrase forms with the generic noun written right after it —
+    导热系数 (导热 + 系数), 铬鞣工艺, 电池系统 — each with its generic noun. 系数 alone would be evidence
+    for any pair of records; after 导热 it heads the measurand, and a record writing 导热系数 answers
+    it. A verb or qualifier after a phrase (寿命提高, 强度不足) or a word before it (出口欧洲) is no
+    compound."""
+    normalized = normalize((text or "")[:MAX_QUERY_CHARS])
+    whole = whole_words(analyzer, normalized)
+    stop = analyzer.stopwords
+    found: dict[str, str] = {}
+    for (key, _start, end), (head, start, _end) in itertools.pairwise(whole):
+        if (
+            end == start
+            and head in GENERIC_WORDS
+            and is_key_phrase(key, stop)
+            and is_key_phrase(head, stop, generic=True)
+            and analyzer.is_noun(head)
+        ):
+            found.setdefault(key + head, head)
+    return found
+
+
 def _idf_words(words: Sequence[str], runs: Mapping[str, list[str]]) -> list[str]:
     return list(dict.fromkeys([*words, *(c for r in runs.values() for c in r)]))
 
@@ -159,7 +182,8 @@ def key_phrase_words(analyzer: Analyzer, query: str) -> list[str]:
     """The words whose idf :func:`key_phrases` asks for on ``query`` (a backend that reads its
     statistics from a database fetches them with the query's own terms, in one round trip)."""
     words = phrases_of(analyzer, query)
-    return _idf_words(words, {w: list(w) for w in words if not analyzer.has_term(w)})
+    runs = {w: list(w) for w in words if not analyzer.has_term(w)}
+    return _idf_words([*words, *compounds_of(analyzer, query).values()], runs)
 
 
 def df_share(idf: float, n_docs: int) -> float:
@@ -178,11 +202,14 @@ def key_phrases(
 ) -> KeyPhrases:
     """The key phrases of ``query`` weighted by their idf in the index (``idfs_for``; ``n_docs``: the
     index's size), less the words generic in that index (in :data:`GENERIC_SHARE` of its records or
-    more) while others remain."""
+    more) while others remain, plus the compounds a generic noun heads (:func:`compounds_of`) at that
+    noun's idf — in an index of :data:`GENERIC_MIN_DOCS` records or more."""
     words = phrases_of(analyzer, query)
+    # in a handful of records a generic word is rare, and its compounds would weigh like rare words
+    compounds = compounds_of(analyzer, query) if n_docs >= GENERIC_MIN_DOCS else {}
     # A joined run of lone characters is no index term: it is as specific as its rarest character.
     runs = {w: list(w) for w in words if not analyzer.has_term(w)}
-    idfs = idfs_for(_idf_words(words, runs))
+    idfs = idfs_for(_idf_words([*words, *compounds.values()], runs))
     weights = {
         w: float(max(idfs.get(c, 0.0) for c in runs[w]) if w in runs else idfs.get(w, 0.0))
         for w in words
@@ -194,6 +221,11 @@ def key_phrases(
         if common and len(common) < len(words):
             words = [w for w in words if w not in common]
             weights = {w: weights[w] for w in words}
+    # a compound adds what its generic word says there (系数 of 导热系数), answered only whole
+    for compound, generic in compounds.items():
+        if compound not in weights:
+            words.append(compound)
+            weights[compound] = float(idfs.get(generic, 0.0))
     forms: dict[str, str] = {}
     for word in words:
         forms.setdefault(word, word)
@@ -292,11 +324,19 @@ def evidence_for(
         for sentence in sentences(text):
             folded, offsets = normalize_with_offsets(sentence)
             spans, answered = [], []
+            previous = None
             for word, start, end in whole_words(analyzer, folded):
                 phrase = phrases.forms.get(word)
                 if phrase is not None:
                     spans.append((offsets[start], offsets[end - 1] + 1))
                     answered.append(phrase)
+                if previous is not None and previous[2] == start:
+                    # a compound of the query written whole here (导热 + 系数)
+                    compound = phrases.forms.get(previous[0] + word)
+                    if compound is not None:
+                        spans.append((offsets[previous[1]], offsets[end - 1] + 1))
+                        answered.append(compound)
+                previous = (word, start, end)
             if answered:
                 found.append((name, sentence, spans, list(dict.fromkeys(answered))))
     answered_all = list(dict.fromkeys(p for *_rest, answered in found for p in answered))

@@ -153,6 +153,11 @@ class Analyzer:
             words.extend((m.group(), m.start(), m.end()) for m in _COMPOUND.finditer(normalized))
         return words
 
+    def is_noun(self, word: str) -> bool:
+        """Whether the segmenter's dictionary tags a (normalised) word as a common noun (系数, 系统,
+        工艺 — not 提高, 不足, 等级 of its distinguishing words)."""
+        return self._jieba.tag(word, self.hmm) == [(word, "n")]
+
     def has_term(self, word: str) -> bool:
         """Whether a (normalised) word can be an index term: a dictionary word, a word the segmenter
         knows, or a Latin/digit run; a run of lone CJK characters it splits is not."""

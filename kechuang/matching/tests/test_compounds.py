@@ -1,0 +1,44 @@
+"""A generic noun written right after a key phrase heads a compound (导热系数, 铬鞣工艺) that counts
+whole; a verb or qualifier after a phrase, or a word before it, forms none."""
+
+from kechuang.matching.base import Document
+from kechuang.matching.evidence import GENERIC_MIN_DOCS, compounds_of, evidence_for, key_phrases
+from kechuang.matching.text import Analyzer
+
+
+def test_a_generic_noun_after_a_key_phrase_heads_a_compound():
+    analyzer = Analyzer.from_files()
+    assert compounds_of(analyzer, "导热硅脂的导热系数只有设计值的一半") == {"导热系数": "系数"}
+    assert compounds_of(analyzer, "现用铬鞣工艺") == {"铬鞣工艺": "工艺"}
+    assert compounds_of(analyzer, "电池系统") == {"电池系统": "系统"}
+    # 提高 (a verb), 不足 (a qualifier) and 等级 (a distinguishing word) head nothing; 出口 comes first
+    assert compounds_of(analyzer, "寿命提高一倍，剥离强度不足，气味等级，出口欧洲") == {}
+    # a number with its unit is no key phrase
+    assert compounds_of(analyzer, "空压机 80 dB") == {}
+
+
+def _idfs(words):
+    return {w: {"导热": 5.0, "系数": 4.0, "填料": 6.0}.get(w, 1.0) for w in words}
+
+
+def test_a_compound_counts_whole_at_its_generic_nouns_weight():
+    analyzer = Analyzer.from_files()
+    phrases = key_phrases(analyzer, "填料导热系数偏低", _idfs, n_docs=GENERIC_MIN_DOCS)
+    assert dict(phrases.weights) == {"导热": 5.0, "填料": 6.0, "导热系数": 4.0}
+    assert phrases.full == 15.0
+    whole = Document(id="expert:1", type="expert", fields={"title": "导热系数测定"})
+    evidence, answered = evidence_for(whole, phrases, analyzer)
+    assert answered == ["导热", "导热系数"]
+    assert [(e.terms, e.snippet) for e in evidence] == [
+        (["导热", "导热系数"], "<mark>导热系数</mark>测定")
+    ]
+    # 系数 elsewhere in the record answers nothing: only the compound written whole counts
+    apart = Document(id="expert:2", type="expert", fields={"title": "导热填料 摩擦系数"})
+    assert evidence_for(apart, phrases, analyzer)[1] == ["导热", "填料"]
+
+
+def test_a_small_index_has_no_compounds():
+    # in a handful of records 系数 is rare: its compounds would weigh like rare words
+    analyzer = Analyzer.from_files()
+    phrases = key_phrases(analyzer, "填料导热系数偏低", _idfs, n_docs=GENERIC_MIN_DOCS - 1)
+    assert dict(phrases.weights) == {"导热": 5.0, "填料": 6.0}
