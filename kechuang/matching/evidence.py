@@ -323,6 +323,10 @@ def evidence_for(
             continue  # background fields (industry chain, affiliation) are no answer to a demand
         for sentence in sentences(text):
             folded, offsets = normalize_with_offsets(sentence)
+            # Every whole word is a slice of the folded sentence: one holding none of the forms
+            # answers nothing, and segmenting it (most of the cost of a hit's evidence) is skipped.
+            if not any(form in folded for form in phrases.forms):
+                continue
             spans, answered = [], []
             previous = None
             for word, start, end in whole_words(analyzer, folded):

@@ -55,12 +55,27 @@ def normalize(text: str) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
 
 
+class _FoldedChars(dict):
+    """Each character's NFKC form, lower-cased (never empty), keyed by code point and computed once:
+    ``str.translate`` table of :func:`normalize_with_offsets`."""
+
+    def __missing__(self, code: int) -> str:
+        piece = self[code] = unicodedata.normalize("NFKC", chr(code)).lower()
+        return piece
+
+
+_FOLDED_CHARS = _FoldedChars()
+
+
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """:func:`normalize` with the offset in ``text`` of every output character, so that a match in the
     normalised text can be highlighted in the original."""
-    pieces = [unicodedata.normalize("NFKC", char).lower() for char in text]
-    offsets = [i for i, piece in enumerate(pieces) for _ in piece]
-    folded = "".join(pieces)
+    folded = text.translate(_FOLDED_CHARS)
+    if len(folded) == len(text):  # no piece is empty, so each is one character: offsets are 0, 1, …
+        offsets = list(range(len(text)))
+    else:
+        pieces = [_FOLDED_CHARS[ord(char)] for char in text]
+        offsets = [i for i, piece in enumerate(pieces) for _ in piece]
     convert = _t2s().convert
     simplified = convert(folded)
     if len(simplified) != len(folded):  # a phrase conversion changed the length: go char by char
