@@ -1,4 +1,4 @@
-from kechuang.matching.text import Analyzer, highlight, normalize
+from kechuang.matching.text import Analyzer, highlight, normalize, normalize_with_offsets
 
 
 def test_normalize_folds_width_case_and_traditional_characters():
@@ -68,3 +68,8 @@ def test_tokens_match_segmentation_then_stop_word_filtering():
                 t for t in analyzer._segment(normalize(text)) if t not in analyzer.stopwords
             ]
             assert analyzer.tokens(text) == expected
+
+
+def test_offsets_follow_characters_that_fold_into_several():
+    assert normalize_with_offsets("Ｘ㎡臺灣ΣＡ") == ("xm2台湾σa", [0, 1, 1, 2, 3, 4, 5])
+    assert normalize_with_offsets("电机控制") == ("电机控制", [0, 1, 2, 3])
