@@ -214,7 +214,7 @@ class EmbeddedBackend(SearchBackend):
 
     compact_after = 5000
     parallel_from = 20000
-    # The first pass of a dense search over this many principal axes, then the best
+    # The first pass of a dense search over this many principal axes (int8), then the best
     # ``reduced_rescore`` rows (at least) scored exactly; 0 turns it off. Only from ``reduce_from``
     # ready vectors (below that a full pass is as fast).
     reduced_dim = 128
@@ -430,8 +430,8 @@ class EmbeddedBackend(SearchBackend):
 
     def _write_reduced(self, folder: Path, sample: int = 20000) -> None:
         """The ready vectors projected on their :attr:`reduced_dim` leading principal axes (from a
-        sample of them), for the first, approximate pass of a dense search; written to a new file and
-        renamed into place. Rows not ready hold zeros."""
+        sample of them), one byte per axis, for the first, approximate pass of a dense search; written
+        to a new file and renamed into place. Rows not ready hold zeros."""
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         ready_rows = np.flatnonzero(np.load(folder / "vector_ready.npy") == 1)
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
