@@ -650,20 +650,20 @@ def demand_matches(
             if kind in CAPABILITY_NAMES:
                 if "analyzer" not in shared:  # built from the vocabulary tables: once per page
                     shared["analyzer"] = current_analyzer()
+                    shared["asked"] = phrases_of(shared["analyzer"], demand.search_text)
                 analyzer = shared["analyzer"]
             need, share = capability_need(kind, demand.search_text, analyzer)
             lifted: dict[str, float] = {}
             if need:
                 focused = search(need, types=[kind], filters=filters, k=MATCH_POOL)
                 name_field = CAPABILITY_NAMES[kind][1]
-                asked = phrases_of(analyzer, demand.search_text)
                 # only records whose name answers the need: what they are, not a word of their text;
                 # nor a quantity alone (温度 of 收缩温度检测) when the demand names something else
                 focused = [
                     replace(hit, strength=hit.strength * share * named**0.5)
                     for hit in focused
                     if (named := _named_share(hit, name_field, analyzer)) > 0
-                    and not properties_only(_terms(hit), asked)
+                    and not properties_only(_terms(hit), shared["asked"])
                 ]
                 hits, lifted = _merged(hits, focused)
             if kind in CAPABILITY_NAMES:
@@ -672,8 +672,7 @@ def demand_matches(
                 context = _context_words(demand.search_text, analyzer) if raised else frozenset()
                 loaded = _in_context(_load(hits), raised, context, analyzer)
                 if kind == MatchType.SERVICE and lifted:
-                    phrases = frozenset(phrases_of(analyzer, demand.search_text))
-                    loaded = _answers_more(loaded, lifted, phrases, analyzer)
+                    loaded = _answers_more(loaded, lifted, frozenset(shared["asked"]), analyzer)
             else:
                 loaded = _load(hits)
             found[kind] = [
