@@ -779,9 +779,8 @@ class EmbeddedBackend(SearchBackend):
                 )
                 moved = pipeline.rocchio(q, [v for _, v in feedback], settings.dense_prf, weights)
                 among = None
-                if (
-                    exact
-                ):  # after a reduced first pass: the moved vector's lookup stays near the pool
+                # after a reduced first pass: the moved vector's lookup stays near the pool
+                if exact:
                     graph = generation.graph()
                     around = np.array([r for p, r in pool if p == 0], dtype=np.int64)
                     near = (
@@ -807,10 +806,11 @@ class EmbeddedBackend(SearchBackend):
         known: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """Dense similarities of the base segment's rows, -1 for all but those scored exactly, and the
-        rows whose vectors it read, with those vectors: the best :attr:`reduced_rescore` allowed ready rows by their
-        reduced vectors (a pass over a twelfth of the bytes: 128 axes of one byte each instead of 384
-        floats) and the lexical candidates, scored with their full vectors — or, given ``among``,
-        those rows only, without the pass (``known``: rows and vectors already read, not read again).
+        rows whose vectors it read, with those vectors: the best :attr:`reduced_rescore` allowed ready
+        rows by their reduced vectors (a pass over a twelfth of the bytes: 128 axes of one byte each
+        instead of 384 floats) and the lexical candidates, scored with their full vectors — or, given
+        ``among``, those rows only, without the pass (``known``: rows and vectors already read, not read
+        again).
         """
         reduced_vectors, basis, offset = reduced
         size = len(allowed)
