@@ -305,11 +305,20 @@ CAPABILITY_NAMES = {
     MatchType.SERVICE: (ServiceItem, "title"),
 }
 _NAME_VOCABULARY: dict[str, tuple[tuple, frozenset[str]]] = {}
+# An instrument's description says what it is for after 用于 (用于皮革六价铬、水质指标与药物含量测定): as much
+# what it is as its name, and more than the samples it takes (样品：金属、塑料、橡胶).
+USE_STATEMENT = re.compile(r"用于([^。；;]+)")
+
+
+def use_statements(text: str) -> list[str]:
+    """The 用于 clauses of a record's description."""
+    return USE_STATEMENT.findall(text or "")
 
 
 def name_vocabulary(kind: str) -> frozenset[str]:
-    """The key phrases of the names of the published records of a capability type — what records of
-    that type can be asked for — cached until a record of the type changes."""
+    """The key phrases of the names (and an instrument's use statements, :data:`USE_STATEMENT`) of
+    the published records of a capability type — what records of that type can be asked for — cached
+    until a record of the type changes."""
     model, field_name = CAPABILITY_NAMES[kind]
     records = model.objects.published()
     stamp = (
@@ -324,6 +333,9 @@ def name_vocabulary(kind: str) -> frozenset[str]:
 
     analyzer = current_analyzer()
     names = set(records.values_list(field_name, flat=True).distinct())
+    if kind == MatchType.INSTRUMENT:
+        for description in records.values_list("description", flat=True).distinct():
+            names.update(use_statements(description))
     words = frozenset(w for name in names for w in phrases_of(analyzer, name))
     _NAME_VOCABULARY[kind] = (stamp, words)
     return words
@@ -362,12 +374,22 @@ def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
     from kechuang.matching.evidence import phrases_of
     from kechuang.search.indexing import current_analyzer
 
-    answered = {t for ev in hit.evidence if ev.field == name_field for t in ev.terms}
-    if not answered:
-        return 0.0
-    name = re.sub(r"<[^>]+>", "", next(ev.snippet for ev in hit.evidence if ev.field == name_field))
-    words = phrases_of(analyzer or current_analyzer(), html.unescape(name))
-    return min(1.0, len(answered) / len(words)) if words else 0.0
+    best = 0.0
+    for ev in hit.evidence:
+        text = html.unescape(re.sub(r"<[^>]+>", "", ev.snippet))
+        if ev.field == name_field:
+            parts = [text]
+        elif ev.field == "description" and hit.type == MatchType.INSTRUMENT:
+            parts = use_statements(text)  # what it is for, said in its description
+        else:
+            continue
+        answered = set(ev.terms)
+        for part in parts:
+            words = phrases_of(analyzer or current_analyzer(), part)
+            asked = answered & set(words)
+            if words and asked:
+                best = max(best, min(1.0, len(asked) / len(words)))
+    return best
 
 
 # An instrument or service item found only through the tests a demand's problem usually needs
@@ -565,6 +587,8 @@ def _with_members(
                 continue
             if not any(ev.terms for ev in hit.evidence):
                 continue  # only the dense side found it: no phrase a reader could check
+            if kind == MatchType.INSTRUMENT and obj.state == Instrument.State.RETIRED:
+                continue  # a capability the organisation no longer has
             by_owner.setdefault(owner, []).append((kind, hit, obj))
     if not by_owner:
         return loaded

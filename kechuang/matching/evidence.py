@@ -1,7 +1,7 @@
 """Evidence a reader can check in ten seconds, and the match strength derived from it.
 
 The query's *key phrases* are its whole words (the segmenter's precise cut) that name something: not a
-lone character, not a number or a number with its unit (80, 20μm, 70℃), not a one- or two-letter Latin
+lone character, not a number or a number with its unit (80, 20μm, 70℃, 一倍), not a one- or two-letter Latin
 unit (dB, mm), not a stop word and not a generic word of technical writing (``data/generic_words.txt``:
 汽车、系统、结构…) — unless the query has nothing else (a keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one paper,
 one patent a line) contains the phrase, or a synonym of it, as a whole word: 转向 is no evidence in
@@ -73,6 +73,10 @@ GENERIC_SHARE = 0.2
 GENERIC_MIN_DOCS = 1000
 
 _NUMBER = re.compile(r"^\d[\d.]*[a-zμ℃°%‰]*$")
+# a number written in Chinese with its measure (一倍, 两成, 三个, 十年): a quantity, not a thing
+_CHINESE_NUMBER = re.compile(
+    r"^[零一二两三四五六七八九十百千万亿半几]+[倍成个次年月周天日件台套批份]?$"
+)
 _SHORT_LATIN = re.compile(r"^[a-z]{1,2}$")
 # a unit with its power (mm3 of "120 mm³" once folded, m2, cm3): a measure, not a thing
 _UNIT_POWER = re.compile(r"^[a-zμ]{1,3}[23]$")
@@ -96,7 +100,7 @@ def is_key_phrase(
     """Whether a (normalised) whole word may be named as evidence (``generic``: generic words too)."""
     if len(word) < 2 or word in stopwords or (word in GENERIC_WORDS and not generic):
         return False
-    if _NUMBER.match(word) or _SHORT_LATIN.match(word) or _UNIT_POWER.match(word):
+    if any(p.match(word) for p in (_NUMBER, _CHINESE_NUMBER, _SHORT_LATIN, _UNIT_POWER)):
         return False
     return any(c.isalpha() for c in word)
 

@@ -134,3 +134,24 @@ def test_a_quantity_alone_brings_no_service_to_an_overheating_controller(world, 
     # still named as evidence, folded with no strength
     [leather] = [m for m in services.more if m.obj.title == "皮革物理性能与收缩温度检测"]
     assert (leather.terms, leather.hit.strength) == (["温度"], 0.0)
+
+
+def test_an_instrument_whose_use_statement_the_demand_asks_for_is_shown(world, reindex):
+    """The UV-visible spectrophotometer's name says nothing of leather; its description's 用于 clause
+    (用于皮革六价铬…测定) says what it is for, and that is what the demand asks: it counts like its name."""
+    _catalogue(world)
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="皮革六价铬超标被退货",
+        description="公司出口皮鞋因皮革六价铬超标被欧盟退货。需要六价铬检测与成因分析，制定工艺控制方案。",
+    )
+    reindex()
+    [instruments] = demand_matches(demand, "own", ["instrument"])
+    shown = [m.obj.name for m in instruments.matches]
+    # first, above the leather tester whose name says 皮革 and nothing of chromium
+    assert shown[0] == "紫外可见分光光度计"
+    assert shown.index("皮革物理性能测试系统") > 0
+    uv = instruments.matches[0]
+    assert {"皮革", "六价铬"} <= set(uv.terms)
+    assert any("用于<mark>皮革六价铬</mark>" in e.snippet for e in uv.hit.evidence)

@@ -2,7 +2,13 @@
 whole; a verb or qualifier after a phrase, or a word before it, forms none."""
 
 from kechuang.matching.base import Document
-from kechuang.matching.evidence import GENERIC_MIN_DOCS, compounds_of, evidence_for, key_phrases
+from kechuang.matching.evidence import (
+    GENERIC_MIN_DOCS,
+    compounds_of,
+    evidence_for,
+    key_phrases,
+    phrases_of,
+)
 from kechuang.matching.text import Analyzer
 
 
@@ -42,3 +48,14 @@ def test_a_small_index_has_no_compounds():
     analyzer = Analyzer.from_files()
     phrases = key_phrases(analyzer, "填料导热系数偏低", _idfs, n_docs=GENERIC_MIN_DOCS - 1)
     assert dict(phrases.weights) == {"导热": 5.0, "填料": 6.0}
+
+
+def test_a_number_written_in_chinese_is_no_key_phrase():
+    analyzer = Analyzer.from_files()
+    # 一倍 and 两成 are quantities like 2倍 and 20%: evidence for any record that states one
+    assert phrases_of(analyzer, "密封面磨损寿命提高一倍，不良率降低两成") == [
+        "密封面",
+        "磨损",
+        "寿命",
+        "不良率",
+    ]
