@@ -82,6 +82,11 @@ from kechuang.matching.embedded import (
 )
 from kechuang.matching.segment import analyse, build_segment, document_from_json, document_to_json
 
+try:
+    import psycopg as _psycopg
+except ImportError:  # any DB-API driver works; psycopg's binary results are a speed-up
+    _psycopg = None
+
 TABLE = "matching_document"
 BATCH = 500
 BLOCK = 128  # postings per impact block
@@ -93,6 +98,8 @@ GRAPH_CHUNK = 4096
 GRAPH_BLOCK = 2048
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,50}$")
 _SWAPPED = "_new"  # suffix of the shadow tables a rebuild writes
+_FLOAT4, _INT8 = ">f4", ">i8"  # how vectors, similarities and neighbour keys are stored in bytea
+_NO_KEYS = np.zeros(0, dtype=np.int64)
 
 
 class _Swapped(Exception):
@@ -125,9 +132,9 @@ def _tables(base: str) -> list[str]:
             filters text[] NOT NULL,
             grp text NOT NULL,
             seq bigint NOT NULL DEFAULT 0,
-            vector real[],
-            neighbours text[],
-            neighbour_sims real[]
+            vec bytea,
+            links bytea,
+            link_sims bytea
         )""",
         f"CREATE TABLE {n['term']} (term text NOT NULL, tid integer NOT NULL, df integer NOT NULL)",
         f"""CREATE TABLE {n["block"]} (
@@ -156,29 +163,70 @@ def _indexes(base: str) -> list[tuple[str, str]]:
     ]
 
 
-def _vector(data: bytes | memoryview | None) -> np.ndarray | None:
-    """A ``real[]`` read through ``array_send``: a 20-byte header (one dimension), then each element as
-    a 4-byte length and a big-endian float4."""
-    if data is None:
-        return None
-    return np.frombuffer(data, dtype=">f4", offset=20)[1::2].astype(np.float32)
+def _pack(values: np.ndarray, dtype: str) -> bytes:
+    """Values as a ``bytea``: big-endian, as PostgreSQL's own ``float4send``/``int8send`` write them (so
+    SQL can build and read them too, see :meth:`PostgresBackend._upgrade`)."""
+    return np.asarray(values).astype(dtype).tobytes()
+
+
+def _matrix(blobs: Sequence[bytes | memoryview]) -> np.ndarray:
+    """Stored vectors (``vec``, big-endian float4, all of one size) as one float32 matrix."""
+    return np.frombuffer(b"".join(blobs), dtype=_FLOAT4).astype(np.float32).reshape(len(blobs), -1)
 
 
 def _vectors(blobs: Sequence[bytes | memoryview | None]) -> list[np.ndarray | None]:
-    """:func:`_vector` of each of ``blobs``, those of one size read as one matrix (a few hundred
-    vectors a search: one array operation instead of three per vector)."""
+    """Each stored vector (``None`` where there is none yet), those present read as one matrix."""
     found: list[np.ndarray | None] = [None] * len(blobs)
-    by_size: dict[int, list[int]] = {}
-    for i, blob in enumerate(blobs):
-        if blob is not None:
-            by_size.setdefault(len(blob), []).append(i)
-    for size, positions in by_size.items():
-        width = size // 4  # float4 slots: 5 of header, then a length and a value per element
-        matrix = np.frombuffer(b"".join([blobs[i] for i in positions]), dtype=">f4")
-        values = matrix.reshape(len(positions), width)[:, 6::2].astype(np.float32)
-        for i, row in zip(positions, values, strict=True):
+    present = [i for i, blob in enumerate(blobs) if blob]
+    if present:
+        for i, row in zip(present, _matrix([blobs[i] for i in present]), strict=True):
             found[i] = row
     return found
+
+
+def _keys(blob: bytes | memoryview | None) -> np.ndarray:
+    """A stored neighbour list (``links``: the neighbours' keys as big-endian int8, most similar
+    first)."""
+    if not blob:
+        return _NO_KEYS
+    return np.frombuffer(blob, dtype=_INT8).astype(np.int64)
+
+
+def _sims(blob: bytes | memoryview | None) -> np.ndarray:
+    """A stored list's similarities (``link_sims``, big-endian float4)."""
+    return np.frombuffer(blob or b"", dtype=_FLOAT4).astype(np.float32)
+
+
+def _binary(cursor):
+    """psycopg's own cursor on ``cursor``'s connection (``cursor`` may be Django's wrapper of it),
+    which binds parameters on the server and can ask for binary results; None for another driver."""
+    connection = getattr(getattr(cursor, "cursor", cursor), "connection", None)
+    if _psycopg is not None and isinstance(connection, _psycopg.Connection):
+        return _psycopg.Cursor(connection)
+    return None
+
+
+def _fetch(cursor, sql: str, params: Sequence[object]) -> list[tuple]:
+    """Run a read and return its rows; with psycopg in binary: the ``bytea`` columns (postings,
+    terms, vectors, neighbour lists) then come as their bytes instead of twice as many hex digits to
+    write and parse — half the time of a hybrid search's reads. Any other DB-API cursor reads text."""
+    binary = _binary(cursor)
+    if binary is None:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    with binary:
+        binary.execute(sql, params, binary=True, prepare=False)
+        return binary.fetchall()
+
+
+def _execute(cursor, sql: str, params: Sequence[object]) -> None:
+    """Run a write; with psycopg its ``bytea`` parameters go as their bytes (no escaped text)."""
+    binary = _binary(cursor)
+    if binary is None:
+        cursor.execute(sql, params)
+        return
+    with binary:
+        binary.execute(sql, params, prepare=False)
 
 
 @dataclass
@@ -192,7 +240,7 @@ class _Row:
     group: str
     key: int = 0
     vector: np.ndarray | None = None
-    neighbours: list[str] = field(default_factory=list)
+    links: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # its neighbours' keys
     document: str | None = None  # its JSON, when the search read it with the candidates
 
 
@@ -449,9 +497,9 @@ class PostgresBackend(SearchBackend):
                 ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, doc = EXCLUDED.doc,
                     doc_len = EXCLUDED.doc_len, terms = EXCLUDED.terms, tfs = EXCLUDED.tfs,
                     filters = EXCLUDED.filters, grp = EXCLUDED.grp, seq = EXCLUDED.seq,
-                    vector = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.vector END,
-                    neighbours = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.neighbours END,
-                    neighbour_sims = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.neighbour_sims END""",
+                    vec = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.vec END,
+                    links = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.links END,
+                    link_sims = CASE WHEN {t}.doc = EXCLUDED.doc THEN {t}.link_sims END""",
             rows,
         )
         if postings:
@@ -555,14 +603,9 @@ class PostgresBackend(SearchBackend):
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
             for statement in _tables(shadow["doc"]):
                 cursor.execute(statement)
-            first = 1
-            if n:
-                cursor.execute(f"SELECT nextval('{self.table}_keys')")
-                first = int(cursor.fetchone()[0])
-                cursor.execute(f"SELECT setval('{self.table}_keys', %s)", [first + n - 1])
             cursor.execute(f"SELECT nextval('{self.table}_gens')")
             gen = int(cursor.fetchone()[0])
-            keys = (first + np.arange(n, dtype=np.int64)).astype("<i8")
+            keys = self._reused_keys(cursor, segment.ids)
             # Each document's terms (ascending term ids) and frequencies: the postings by document.
             by_doc = _stable_order(post_doc)
             doc_ptr = np.zeros(n + 1, dtype=np.int64)
@@ -672,6 +715,28 @@ class PostgresBackend(SearchBackend):
             for name in shadow.values():
                 cursor.execute(f"ANALYZE {name}")
 
+    def _reused_keys(self, cursor, ids: Sequence[str]) -> np.ndarray:
+        """The key of each of ``ids`` in the new generation: the live row's where there is one (so the
+        neighbour lists, which name rows by key, stay valid across rebuilds), else a fresh one."""
+        cursor.execute(
+            """SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s)
+                AND attname = 'key' AND NOT attisdropped""",
+            [self.live["doc"]],
+        )
+        live = (
+            dict(_fetch(cursor, f"SELECT id, key FROM {self.live['doc']}", []))
+            if cursor.fetchone()[0]
+            else {}
+        )
+        keys = np.array([live.get(doc_id, -1) for doc_id in ids], dtype=np.int64)
+        fresh = np.flatnonzero(keys < 0)
+        if len(fresh):
+            cursor.execute(f"SELECT nextval('{self.table}_keys')")
+            first = int(cursor.fetchone()[0])
+            cursor.execute(f"SELECT setval('{self.table}_keys', %s)", [first + len(fresh) - 1])
+            keys[fresh] = first + np.arange(len(fresh), dtype=np.int64)
+        return keys.astype("<i8")
+
     def _keep_vectors(self, shadow: Mapping[str, str]) -> None:
         """Give the shadow rows whose record is unchanged the live row's vector and neighbours, so a
         rebuild or re-impact does not send every record back to the encoder (a record changed after
@@ -683,6 +748,7 @@ class PostgresBackend(SearchBackend):
             )
             if not cursor.fetchone()[0]:
                 return
+            self._upgrade(cursor)
             # A table of an earlier release holds the document as jsonb.
             cursor.execute(
                 "SELECT atttypid::regtype::text FROM pg_attribute "
@@ -691,10 +757,10 @@ class PostgresBackend(SearchBackend):
             )
             same = "n.doc::jsonb = o.doc" if cursor.fetchone()[0] == "jsonb" else "n.doc = o.doc"
             cursor.execute(
-                f"""UPDATE {shadow["doc"]} AS n SET vector = o.vector, neighbours = o.neighbours,
-                        neighbour_sims = o.neighbour_sims
+                f"""UPDATE {shadow["doc"]} AS n SET vec = o.vec, links = o.links,
+                        link_sims = o.link_sims
                     FROM {self.live["doc"]} AS o
-                    WHERE n.id = o.id AND {same} AND o.vector IS NOT NULL"""
+                    WHERE n.id = o.id AND {same} AND o.vec IS NOT NULL"""
             )
 
     def _swap(self, shadow: Mapping[str, str], started: int) -> None:
@@ -741,21 +807,21 @@ class PostgresBackend(SearchBackend):
         if self.encoder is None or not self._ready():
             return 0
         with self._cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {self.table} WHERE vector IS NULL")
+            cursor.execute(f"SELECT count(*) FROM {self.table} WHERE vec IS NULL")
             total = int(cursor.fetchone()[0])
         if limit is not None:
             total = min(total, limit)
         done = 0
-        last = ""
+        last = 0
         while limit is None or done < limit:
             page = GRAPH_CHUNK if limit is None else min(GRAPH_CHUNK, limit - done)
             with self._cursor() as cursor:
-                cursor.execute(
-                    f"""SELECT id, doc FROM {self.table} WHERE vector IS NULL AND id > %s
-                        ORDER BY id LIMIT %s""",
+                pending = _fetch(
+                    cursor,
+                    f"""SELECT key, doc FROM {self.table} WHERE vec IS NULL AND key > %s
+                        ORDER BY key LIMIT %s""",
                     [last, page],
                 )
-                pending = cursor.fetchall()
             if not pending:
                 break
             last = pending[-1][0]
@@ -764,11 +830,14 @@ class PostgresBackend(SearchBackend):
                 docs = [document_from_json(_json_text(doc)) for _, doc in chunk]
                 vectors = self.encoder.encode_passages([passage_text(d) for d in docs])
                 with self._cursor() as cursor:
-                    cursor.executemany(
-                        f"UPDATE {self.table} SET vector = %s WHERE id = %s",
-                        [[v.tolist(), i] for (i, _), v in zip(chunk, vectors, strict=True)],
+                    _execute(
+                        cursor,
+                        f"""UPDATE {self.table} AS t SET vec = u.v
+                            FROM unnest(%s::bigint[], %s::bytea[]) AS u(key, v)
+                            WHERE t.key = u.key""",
+                        [[key for key, _ in chunk], [_pack(v, _FLOAT4) for v in vectors]],
                     )
-            self._link([doc_id for doc_id, _ in pending])
+            self._link([key for key, _ in pending])
             done += len(pending)
             if progress is not None:
                 progress(done, max(total, done))
@@ -777,124 +846,149 @@ class PostgresBackend(SearchBackend):
     def build_graph(self) -> int:
         """Recompute every embedded row's neighbours from scratch; returns how many rows were linked.
         :meth:`embed_pending` keeps the graph up to date as documents are added; this also drops what
-        deletions and re-encoded documents left behind in other rows' lists."""
-        if not self._ready():
+        deletions and re-encoded documents left behind in other rows' lists. Exact: every row against
+        every other, the vectors read once and held (4 bytes per dimension and row), the lists written
+        a chunk at a time in one statement each."""
+        if not self._ready() or self.settings.graph_k <= 0:
             return 0
-        linked = 0
-        last = ""
-        while True:
-            with self._cursor() as cursor:
-                cursor.execute(
-                    f"""SELECT id FROM {self.table} WHERE vector IS NOT NULL AND id > %s
-                        ORDER BY id LIMIT %s""",
-                    [last, GRAPH_CHUNK],
-                )
-                ids = [doc_id for (doc_id,) in cursor.fetchall()]
-            if not ids:
-                return linked
-            self._link(ids, refresh_others=False)
-            linked += len(ids)
-            last = ids[-1]
+        blocks = [(keys, vectors) for keys, vectors, _ in self._blocks()]
+        if not blocks:
+            return 0
+        all_keys = np.concatenate([keys for keys, _ in blocks])
+        all_vectors = np.concatenate([vectors for _, vectors in blocks])
+        del blocks
+        # Wider blocks than a streamed pass: fewer, larger products and merges.
+        wide = [
+            (all_keys[i : i + 4 * GRAPH_BLOCK], all_vectors[i : i + 4 * GRAPH_BLOCK], None)
+            for i in range(0, len(all_keys), 4 * GRAPH_BLOCK)
+        ]
+        for start in range(0, len(all_keys), GRAPH_CHUNK):
+            keys = all_keys[start : start + GRAPH_CHUNK]
+            updates, _ = self._nearest(keys, all_vectors[start : start + GRAPH_CHUNK], iter(wide))
+            self._store_lists(updates)
+        return len(all_keys)
 
-    def _blocks(self, extra_columns: str = "") -> Iterator[tuple[list[str], np.ndarray, list]]:
-        """Every embedded row's id and vector (plus ``extra_columns``), :data:`GRAPH_BLOCK` rows at a
-        time in id order (keyset pagination, so memory stays bounded and any DB-API cursor works)."""
-        last = ""
+    def _blocks(
+        self, with_lists: bool = False
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, list[tuple]]]:
+        """Every embedded row's key and vector (with its stored list when ``with_lists``),
+        :data:`GRAPH_BLOCK` rows at a time in key order (keyset pagination, so memory stays bounded and
+        any DB-API cursor works): ``(keys, vectors, records)``."""
+        extra = ", links, link_sims" if with_lists else ""
+        last = 0
         while True:
             with self._cursor() as cursor:
-                cursor.execute(
-                    f"""SELECT id, array_send(vector){extra_columns} FROM {self.table}
-                        WHERE vector IS NOT NULL AND id > %s ORDER BY id LIMIT %s""",
+                records = _fetch(
+                    cursor,
+                    f"""SELECT key, vec{extra} FROM {self.table}
+                        WHERE vec IS NOT NULL AND key > %s ORDER BY key LIMIT %s""",
                     [last, GRAPH_BLOCK],
                 )
-                records = cursor.fetchall()
             if not records:
                 return
             last = records[-1][0]
-            yield [r[0] for r in records], np.stack([_vector(r[1]) for r in records]), records
+            keys = np.array([r[0] for r in records], dtype=np.int64)
+            yield keys, _matrix([r[1] for r in records]), records
 
-    def _link(self, ids: Sequence[str], refresh_others: bool = True) -> None:
-        """Give the embedded rows among ``ids`` their ``graph_k`` nearest embedded rows (one pass over
+    def _link(self, keys: Sequence[int], refresh_others: bool = True) -> None:
+        """Give the embedded rows among ``keys`` their ``graph_k`` nearest embedded rows (one pass over
         the table's vectors). With ``refresh_others`` every other row whose own list one of them now
         belongs in takes it in as well, so adding documents keeps the graph exact."""
-        k = self.settings.graph_k
-        if k <= 0 or not ids:
+        if self.settings.graph_k <= 0 or not keys:
             return
         with self._cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, array_send(vector) FROM {self.table} "
-                "WHERE id = ANY(%s) AND vector IS NOT NULL",
-                [list(ids)],
+            records = _fetch(
+                cursor,
+                f"SELECT key, vec FROM {self.table} "
+                "WHERE key = ANY(%s::bigint[]) AND vec IS NOT NULL ORDER BY key",
+                [_int_array(keys)],
             )
-            records = cursor.fetchall()
         if not records:
             return
-        new_ids = np.array([r[0] for r in records], dtype=object)
-        position = {doc_id: i for i, doc_id in enumerate(new_ids)}
-        queries = np.stack([_vector(r[1]) for r in records])
-        best_ids, best_sims = pipeline.empty_nearest(len(new_ids), k)
-        refreshed: list[list[object]] = []
-        extra = ", neighbours, neighbour_sims" if refresh_others else ""
-        for block_ids, vectors, block in self._blocks(extra):
+        new_keys = np.array([r[0] for r in records], dtype=np.int64)
+        updates, refreshed = self._nearest(
+            new_keys, _matrix([r[1] for r in records]), self._blocks(refresh_others), refresh_others
+        )
+        self._store_lists(updates + refreshed)
+
+    def _nearest(
+        self, new_keys: np.ndarray, queries: np.ndarray, blocks, refresh_others: bool = False
+    ) -> tuple[list[tuple[int, bytes, bytes]], list[tuple[int, bytes, bytes]]]:
+        """The lists of the rows ``new_keys`` (ascending, vectors ``queries``) over the ``blocks`` of
+        :meth:`_blocks`, and with ``refresh_others`` the other rows' lists that gain one of them."""
+        k = self.settings.graph_k
+        best_keys = np.full((len(new_keys), k), -1, dtype=np.int64)
+        best_sims = np.full((len(new_keys), k), -np.inf, dtype=np.float32)
+        refreshed: list[tuple[int, bytes, bytes]] = []
+        for block_keys, vectors, block in blocks:
             sims = queries @ vectors.T
-            own = [(position[d], j) for j, d in enumerate(block_ids) if d in position]
-            if own:
-                rows, columns = zip(*own, strict=True)
-                sims[list(rows), list(columns)] = -np.inf  # a row is not its own neighbour
-            best_ids, best_sims = pipeline.merge_nearest(
-                best_ids, best_sims, np.array(block_ids, dtype=object), sims, k
-            )
+            at = np.clip(np.searchsorted(new_keys, block_keys), 0, len(new_keys) - 1)
+            own = np.flatnonzero(new_keys[at] == block_keys)
+            sims[at[own], own] = -np.inf  # a row is not its own neighbour
+            best_keys, best_sims = pipeline.merge_nearest(best_keys, best_sims, block_keys, sims, k)
             if refresh_others:
-                refreshed += self._refreshed_lists(block, new_ids, position, sims, k)
+                refreshed += self._refreshed_lists(block, new_keys, sims, k)
         updates = [
-            [doc_id, *self._list(best_ids[i], best_sims[i])] for i, doc_id in enumerate(new_ids)
+            (int(key), *self._list(best_keys[i], best_sims[i])) for i, key in enumerate(new_keys)
         ]
+        return updates, refreshed
+
+    def _store_lists(self, updates: Sequence[tuple[int, bytes, bytes]]) -> None:
+        """Write neighbour lists ``(key, links, link_sims)`` in one statement."""
+        if not updates:
+            return
+        keys, links, sims = zip(*updates, strict=True)
         with self._cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {self.table} SET neighbours = %s, neighbour_sims = %s WHERE id = %s",
-                [[names, sims, doc_id] for doc_id, names, sims in updates + refreshed],
+            _execute(
+                cursor,
+                f"""UPDATE {self.table} AS t SET links = u.l, link_sims = u.s
+                    FROM unnest(%s::bigint[], %s::bytea[], %s::bytea[]) AS u(key, l, s)
+                    WHERE t.key = u.key""",
+                [list(keys), list(links), list(sims)],
             )
 
-    def _refreshed_lists(self, block, new_ids, position, sims, k: int) -> list[list[object]]:
+    def _refreshed_lists(
+        self, block, new_keys: np.ndarray, sims: np.ndarray, k: int
+    ) -> list[tuple[int, bytes, bytes]]:
         """For the streamed rows not being linked, the lists that gain one of the new rows: those whose
         weakest neighbour is less similar than their best new row (or that have room left)."""
-        others = [j for j, record in enumerate(block) if record[0] not in position]
+        new = set(new_keys.tolist())
+        others = [j for j, record in enumerate(block) if record[0] not in new]
         if not others:
             return []
         # A re-encoded row may still be listed with its old similarity: it is offered afresh instead.
-        lists = [
-            [
-                (name, value)
-                for name, value in zip(block[j][2] or (), block[j][3] or (), strict=False)
-                if name not in position
-            ][:k]
-            for j in others
-        ]
+        lists = []
+        for j in others:
+            keys, values = _keys(block[j][2]), _sims(block[j][3])
+            keep = ~np.isin(keys, new_keys)
+            lists.append((keys[keep][:k], values[: len(keys)][keep][:k]))
         kth = np.array(
-            [min(v for _, v in pairs) if len(pairs) >= k else -np.inf for pairs in lists],
+            [values.min() if len(values) >= k else -np.inf for _, values in lists],
             dtype=np.float32,
         )
         gains = np.flatnonzero(sims[:, others].max(axis=0) > kth)
         if not len(gains):
             return []
         changed = [others[g] for g in gains]
-        current_ids, current_sims = pipeline.empty_nearest(len(changed), k)
+        current_keys = np.full((len(changed), k), -1, dtype=np.int64)
+        current_sims = np.full((len(changed), k), -np.inf, dtype=np.float32)
         for row, g in enumerate(gains):
-            for column, (name, value) in enumerate(lists[g]):
-                current_ids[row, column], current_sims[row, column] = name, value
-        merged_ids, merged_sims = pipeline.merge_nearest(
-            current_ids, current_sims, new_ids, sims[:, changed].T, k
+            keys, values = lists[g]
+            current_keys[row, : len(keys)], current_sims[row, : len(values)] = keys, values
+        merged_keys, merged_sims = pipeline.merge_nearest(
+            current_keys, current_sims, new_keys, sims[:, changed].T, k
         )
         return [
-            [block[j][0], *self._list(merged_ids[row], merged_sims[row])]
+            (int(block[j][0]), *self._list(merged_keys[row], merged_sims[row]))
             for row, j in enumerate(changed)
         ]
 
     @staticmethod
-    def _list(ids: np.ndarray, sims: np.ndarray) -> tuple[list[str], list[float]]:
-        """A neighbour list as stored: the filled entries, most similar first."""
+    def _list(keys: np.ndarray, sims: np.ndarray) -> tuple[bytes, bytes]:
+        """A neighbour list as stored: the filled entries' keys and similarities, most similar
+        first."""
         filled = np.isfinite(sims)
-        return [str(i) for i in ids[filled]], [float(s) for s in sims[filled]]
+        return _pack(keys[filled], _INT8), _pack(sims[filled], _FLOAT4)
 
     def count(self, types: Sequence[str] | None = None) -> int:
         if not self.exists():
@@ -922,7 +1016,7 @@ class PostgresBackend(SearchBackend):
         if not self._ready():
             return {"backend": "postgres", "documents": 0}
         with self._cursor() as cursor:
-            cursor.execute(f"SELECT count(*), count(vector), count(neighbours) FROM {self.table}")
+            cursor.execute(f"SELECT count(*), count(vec), count(links) FROM {self.table}")
             documents, vectors, linked = cursor.fetchone()
             cursor.execute(f"SELECT gen, built_n, delta_docs FROM {self.live['stats']}")
             gen, built_n, delta_docs = cursor.fetchone()
@@ -942,23 +1036,61 @@ class PostgresBackend(SearchBackend):
     # --- search ---------------------------------------------------------------------------------
 
     def _ready(self) -> bool:
-        """Whether the index exists; a documents table without the graph columns gains them first."""
+        """Whether the index exists; a documents table of an earlier layout is upgraded first."""
         with self._cursor() as cursor:
             cursor.execute(
                 """SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL,
                     (SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s)
-                    AND NOT attisdropped AND attname IN ('neighbours', 'neighbour_sims'))""",
+                    AND NOT attisdropped AND attname = 'vec')""",
                 [self.table, self.live["stats"], self.table],
             )
-            exists, graph_columns = cursor.fetchone()
-            if exists and graph_columns < 2:
-                cursor.execute(
-                    f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS neighbours text[]"
-                )
-                cursor.execute(
-                    f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS neighbour_sims real[]"
-                )
+            exists, current = cursor.fetchone()
+            if exists and not current:
+                self._upgrade(cursor)
         return bool(exists)
+
+    def _upgrade(self, cursor) -> None:
+        """Bring the live documents table of an earlier release to this layout, in place and in one
+        transaction: vectors stored as ``real[]`` become ``vec`` bytes, and neighbour lists of document
+        ids (``neighbours text[]`` with ``neighbour_sims real[]``) become ``links``, the neighbours'
+        keys, with ``link_sims`` (a table from before the graph gains empty ones). Searches read rows
+        by their key, and keys outlive rebuilds, so a list of keys stays valid as ids do."""
+        t = self.table
+        with self._atomic():
+            self._lock(cursor)
+            cursor.execute(
+                """SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s)
+                    AND attnum > 0 AND NOT attisdropped""",
+                [t],
+            )
+            columns = {name for (name,) in cursor.fetchall()}
+            if not columns or "vec" in columns:
+                return  # gone, or upgraded by another process meanwhile
+            cursor.execute(
+                f"ALTER TABLE {t} ADD COLUMN vec bytea, ADD COLUMN links bytea, "
+                "ADD COLUMN link_sims bytea"
+            )
+            if "vector" in columns:
+                cursor.execute(
+                    f"""UPDATE {t} SET vec = (SELECT string_agg(float4send(x), ''::bytea ORDER BY o)
+                        FROM unnest(vector) WITH ORDINALITY AS u(x, o)) WHERE vector IS NOT NULL"""
+                )
+            if {"neighbours", "neighbour_sims", "key"} <= columns:
+                cursor.execute(
+                    f"""UPDATE {t} AS d SET links = g.links, link_sims = g.sims FROM (
+                            SELECT n.id, string_agg(int8send(m.key), ''::bytea ORDER BY u.o) AS links,
+                                string_agg(float4send(coalesce(u.s, 0)), ''::bytea ORDER BY u.o) AS sims
+                            FROM {t} AS n
+                            CROSS JOIN LATERAL unnest(n.neighbours, n.neighbour_sims)
+                                WITH ORDINALITY AS u(id, s, o)
+                            JOIN {t} AS m ON m.id = u.id
+                            WHERE n.vector IS NOT NULL GROUP BY n.id
+                        ) AS g WHERE d.id = g.id"""
+                )
+            cursor.execute(
+                f"ALTER TABLE {t} DROP COLUMN IF EXISTS vector, DROP COLUMN IF EXISTS neighbours, "
+                "DROP COLUMN IF EXISTS neighbour_sims"
+            )
 
     def _begin(self, cursor, words: Sequence[str]) -> _Query:
         """The generation, statistics and vocabulary entries of ``words``, read in one statement."""
@@ -1016,7 +1148,8 @@ class PostgresBackend(SearchBackend):
         n = self.live
         words = list(dict.fromkeys(words)) or [""]
         scored_words = [w for w in words if w in scored]
-        cursor.execute(
+        records = _fetch(
+            cursor,
             # Each branch reads the statistics table first, as every statement of a search does
             # (parsed or prepared): the swap locks it first, so the two never deadlock.
             f"""SELECT g.gen, g.n, g.total_len, u.w, t.tid, t.df,
@@ -1037,7 +1170,6 @@ class PostgresBackend(SearchBackend):
                 WHERE t.term = ANY(%s::text[])""",
             [words, -(-depth // BLOCK), scored_words, depth, scored_words],
         )
-        records = cursor.fetchall()
         head = [r for r in records if r[0] is not None]
         if not head:  # no statistics row: the index is being replaced by an older release's setup
             raise _Swapped
@@ -1102,13 +1234,13 @@ class PostgresBackend(SearchBackend):
             if dropped:
                 best = np.argpartition(-partial, rescore - 1)[:rescore]
                 keys = keys[best]
-            cursor.execute(
+            rows = _fetch(
+                cursor,
                 f"""SELECT id, type, grp, key, g.gen{document_column}, doc_len, terms, tfs
                     FROM {n["stats"]} AS g LEFT JOIN {n["doc"]}
                     ON key = ANY(%s::bigint[]) {restriction}""",
                 [_int_array(keys), *restriction_params],
             )
-            rows = cursor.fetchall()
             # The statistics row comes back even when no document does: its generation is checked.
             self._check_gen(cursor, query, rows[0][4])
             rows = [row for row in rows if row[0] is not None]
@@ -1133,31 +1265,35 @@ class PostgresBackend(SearchBackend):
         ]
 
     def _with_vectors(self, cursor, rows: list[_Row]) -> None:
-        """Fill in the vector and stored neighbours of each row."""
+        """Fill in the vector and stored neighbours of each row (read by key: keys outlive rebuilds)."""
         if not rows:
             return
-        cursor.execute(
-            f"SELECT id, array_send(vector), neighbours FROM {self.table} WHERE id = ANY(%s)",
-            [[row.id for row in rows]],
-        )
-        found = {doc_id: (vector, neighbours) for doc_id, vector, neighbours in cursor.fetchall()}
-        records = [found.get(row.id, (None, None)) for row in rows]
+        found = {
+            key: (vector, links)
+            for key, vector, links in _fetch(
+                cursor,
+                f"SELECT key, vec, links FROM {self.table} WHERE key = ANY(%s::bigint[])",
+                [_int_array([row.key for row in rows])],
+            )
+        }
+        records = [found.get(row.key, (None, None)) for row in rows]
         vectors = _vectors([vector for vector, _ in records])
-        for row, vector, (_, neighbours) in zip(rows, vectors, records, strict=True):
-            row.vector, row.neighbours = vector, list(neighbours or ())
+        for row, vector, (_, links) in zip(rows, vectors, records, strict=True):
+            row.vector, row.links = vector, _keys(links)
 
-    def _by_ids(
-        self, cursor, query: _Query, weighted: Mapping[str, float], ids, types, filters
+    def _by_keys(
+        self, cursor, query: _Query, weighted: Mapping[str, float], keys, types, filters
     ) -> list[_Row]:
-        """The allowed documents among ``ids`` with their BM25F for ``weighted``, vectors and
-        neighbours (the graph's additions to the pool)."""
+        """The allowed documents among ``keys`` with their BM25F for ``weighted``, vectors and
+        neighbours (the graph's additions to the pool), in id order."""
         restriction, params = self._restrict(types, filters)
-        cursor.execute(
-            f"""SELECT id, type, grp, key, array_send(vector), neighbours, doc_len, terms, tfs
-                FROM {self.table} WHERE id = ANY(%s) {restriction}""",
-            [list(ids), *params],
+        records = _fetch(
+            cursor,
+            f"""SELECT id, type, grp, key, vec, links, doc_len, terms, tfs
+                FROM {self.table} WHERE key = ANY(%s::bigint[]) {restriction}""",
+            [_int_array(keys), *params],
         )
-        records = cursor.fetchall()
+        records.sort(key=lambda r: r[0])
         idfs = query.idfs(weighted)
         weights = {
             query.terms[t][0]: w * idfs[t]
@@ -1167,21 +1303,25 @@ class PostgresBackend(SearchBackend):
         scores = _exact(records, weights, query.avg_len)
         vectors = _vectors([r[4] for r in records])
         return [
-            _Row(r[0], r[1], float(score), r[2], int(r[3]), vector, list(r[5] or ()))
+            _Row(r[0], r[1], float(score), r[2], int(r[3]), vector, _keys(r[5]))
             for r, score, vector in zip(records, scores, vectors, strict=True)
         ]
 
-    def _documents(
-        self, cursor, ids: Sequence[str], rows: Sequence[_Row] = ()
-    ) -> dict[str, Document]:
-        """The documents ``ids`` (those deleted meanwhile left out): from ``rows`` where a search
-        brought them with its candidates, else read in one statement."""
+    def _documents(self, cursor, rows: Sequence[_Row]) -> dict[str, Document]:
+        """The documents of ``rows`` by id (those deleted meanwhile left out): as the search brought
+        them with its candidates, else read in one statement."""
         texts = {row.id: row.document for row in rows if row.document is not None}
-        missing = [doc_id for doc_id in ids if doc_id not in texts]
+        missing = [row.key for row in rows if row.id not in texts]
         if missing:
-            cursor.execute(f"SELECT id, doc FROM {self.table} WHERE id = ANY(%s)", [missing])
-            texts.update((doc_id, _json_text(doc)) for doc_id, doc in cursor.fetchall())
-        return {doc_id: document_from_json(texts[doc_id]) for doc_id in ids if doc_id in texts}
+            texts.update(
+                (doc_id, _json_text(doc))
+                for doc_id, doc in _fetch(
+                    cursor,
+                    f"SELECT id, doc FROM {self.table} WHERE key = ANY(%s::bigint[])",
+                    [_int_array(missing)],
+                )
+            )
+        return {row.id: document_from_json(texts[row.id]) for row in rows if row.id in texts}
 
     def search(
         self,
@@ -1237,19 +1377,19 @@ class PostgresBackend(SearchBackend):
             weighted: Mapping[str, float] = terms
             if feedback:
                 best = rows[0].lexical
-                chosen_ids = [
-                    row.id
+                chosen_rows = [
+                    row
                     for row in rows[: settings.prf_docs]
                     if row.lexical >= settings.prf_min_share * best
                 ]
-                documents = self._documents(cursor, chosen_ids, rows)
+                documents = self._documents(cursor, chosen_rows)
 
                 def feedback_idfs(words):
                     self._lookup(cursor, state, words)
                     return state.idfs(words)
 
                 extra = ranking.expansion_terms(
-                    [documents[i] for i in chosen_ids if i in documents],
+                    [documents[row.id] for row in chosen_rows if row.id in documents],
                     self.analyzer,
                     feedback_idfs,
                     terms,
@@ -1279,9 +1419,7 @@ class PostgresBackend(SearchBackend):
                 fused = np.array([row.lexical for row in rows], dtype=np.float32)
             order = np.argsort(-fused, kind="stable")
             chosen = ranking.diversify(list(order), [row.group for row in rows], diversify, k)
-            documents = (
-                self._documents(cursor, [rows[i].id for i in chosen], rows) if explain else {}
-            )
+            documents = self._documents(cursor, [rows[i] for i in chosen]) if explain else {}
 
             def idfs_for(words):
                 self._lookup(cursor, state, words)
@@ -1349,17 +1487,17 @@ class PostgresBackend(SearchBackend):
             if settings.graph_k <= 0:
                 return rows, semantic
             seeds = max(settings.candidates // settings.graph_k, settings.dense_prf_docs, 1)
-            known = {row.id for row in rows}
+            known = {row.key for row in rows}
             wanted = [
-                name
+                key
                 for i in np.argsort(-fused(rows, semantic), kind="stable")[:seeds]
-                for name in rows[i].neighbours[: settings.graph_k]
-                if name not in known
+                for key in rows[i].links[: settings.graph_k].tolist()
+                if key not in known
             ]
             if not wanted:
                 return rows, semantic
-            ids = list(dict.fromkeys(wanted))
-            rows = rows + self._by_ids(cursor, state, weighted, ids, types, filters)
+            keys = list(dict.fromkeys(wanted))
+            rows = rows + self._by_keys(cursor, state, weighted, keys, types, filters)
             return rows, _similarities(rows, vector)
 
         q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
@@ -1382,10 +1520,11 @@ class PostgresBackend(SearchBackend):
 
 def _similarities(rows: Sequence[_Row], query_vector: np.ndarray) -> np.ndarray:
     """Dense similarity of each row to the query vector, -1 where the row has no vector yet."""
-    return np.array(
-        [-1.0 if row.vector is None else float(row.vector @ query_vector) for row in rows],
-        dtype=np.float32,
-    )
+    semantic = np.full(len(rows), -1.0, dtype=np.float32)
+    present = [i for i, row in enumerate(rows) if row.vector is not None]
+    if present:
+        semantic[present] = np.stack([rows[i].vector for i in present]) @ query_vector
+    return semantic
 
 
 def _local_graph(rows: Sequence[_Row], k: int) -> np.ndarray:
@@ -1393,12 +1532,15 @@ def _local_graph(rows: Sequence[_Row], k: int) -> np.ndarray:
     :func:`~kechuang.matching.ranking.propagate`: ``(n, k)`` positions, -1 where the neighbour is not in
     the pool (it counts as scoring 0, as on the embedded backend). Every neighbour counts the same, as
     there (weighting them by similarity gained nothing on the CSL sets)."""
-    position = {row.id: i for i, row in enumerate(rows)}
-    graph = np.full((len(rows), max(k, 1)), -1, dtype=np.int64)
+    k = max(k, 1)
+    links = np.full((len(rows), k), -1, dtype=np.int64)
     for i, row in enumerate(rows):
-        for j, name in enumerate(row.neighbours[:k]):
-            graph[i, j] = position.get(name, -1)
-    return graph
+        found = row.links[:k]
+        links[i, : len(found)] = found
+    keys = np.array([row.key for row in rows], dtype=np.int64)
+    order = np.argsort(keys)
+    at = np.clip(np.searchsorted(keys[order], links), 0, len(rows) - 1)
+    return np.where((keys[order][at] == links) & (links >= 0), order[at], -1)
 
 
 # Binary COPY pieces (big-endian): the header, a row's field count and first field's length, an int8
