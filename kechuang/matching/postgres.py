@@ -93,9 +93,12 @@ BLOCK = 128  # postings per impact block
 DEPTH = 1024  # postings read per query term before rescoring (option POSTINGS_DEPTH)
 RESCORE = 600  # documents rescored exactly per search (option RESCORE)
 MAX_DEPTH = 1 << 20  # deepening stops here (narrow filters)
-# Rows per graph pass: the rows being linked are held at once, the others stream by in blocks.
+# Graph passes: every embedded vector held, the rows being linked compared GRAPH_CHUNK at a time.
 GRAPH_CHUNK = 4096
-GRAPH_BLOCK = 2048
+GRAPH_BLOCK = 2048  # rows read per statement
+GRAPH_WIDE = 8192  # columns of one similarity block
+LINK_EVERY = 16 * GRAPH_CHUNK  # rows encoded between two graph passes of embed_pending
+LIST_BATCH = 10000  # neighbour lists written per statement
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,50}$")
 _SWAPPED = "_new"  # suffix of the shadow tables a rebuild writes
 _FLOAT4, _INT8 = ">f4", ">i8"  # how vectors, similarities and neighbour keys are stored in bytea
@@ -801,9 +804,10 @@ class PostgresBackend(SearchBackend):
         batch: int = 16,
         progress: ProgressCallback | None = None,
     ) -> int:
-        """Encode rows without a vector, a page at a time, and link each page into the document graph
-        (see :meth:`_link`); returns how many were encoded, reporting ``progress(done, total)`` after
-        each page. Searches use each vector once written."""
+        """Encode rows without a vector, a page at a time, and link them into the document graph (see
+        :meth:`_link`) once :data:`LINK_EVERY` are encoded and at the end; returns how many were
+        encoded, reporting ``progress(done, total)`` after each page. Searches use each vector once
+        written, and its neighbours once linked."""
         if self.encoder is None or not self._ready():
             return 0
         with self._cursor() as cursor:
@@ -813,6 +817,7 @@ class PostgresBackend(SearchBackend):
             total = min(total, limit)
         done = 0
         last = 0
+        unlinked: list[int] = []
         while limit is None or done < limit:
             page = GRAPH_CHUNK if limit is None else min(GRAPH_CHUNK, limit - done)
             with self._cursor() as cursor:
@@ -837,43 +842,28 @@ class PostgresBackend(SearchBackend):
                             WHERE t.key = u.key""",
                         [[key for key, _ in chunk], [_pack(v, _FLOAT4) for v in vectors]],
                     )
-            self._link([key for key, _ in pending])
+            unlinked += [key for key, _ in pending]
+            if len(unlinked) >= LINK_EVERY:
+                self._link(unlinked)
+                unlinked = []
             done += len(pending)
             if progress is not None:
                 progress(done, max(total, done))
+        self._link(unlinked)
         return done
 
     def build_graph(self) -> int:
         """Recompute every embedded row's neighbours from scratch; returns how many rows were linked.
         :meth:`embed_pending` keeps the graph up to date as documents are added; this also drops what
-        deletions and re-encoded documents left behind in other rows' lists. Exact: every row against
-        every other, the vectors read once and held (4 bytes per dimension and row), the lists written
-        a chunk at a time in one statement each."""
-        if not self._ready() or self.settings.graph_k <= 0:
+        deletions and re-encoded documents left behind in other rows' lists."""
+        if not self._ready():
             return 0
-        blocks = [(keys, vectors) for keys, vectors, _ in self._blocks()]
-        if not blocks:
-            return 0
-        all_keys = np.concatenate([keys for keys, _ in blocks])
-        all_vectors = np.concatenate([vectors for _, vectors in blocks])
-        del blocks
-        # Wider blocks than a streamed pass: fewer, larger products and merges.
-        wide = [
-            (all_keys[i : i + 4 * GRAPH_BLOCK], all_vectors[i : i + 4 * GRAPH_BLOCK], None)
-            for i in range(0, len(all_keys), 4 * GRAPH_BLOCK)
-        ]
-        for start in range(0, len(all_keys), GRAPH_CHUNK):
-            keys = all_keys[start : start + GRAPH_CHUNK]
-            updates, _ = self._nearest(keys, all_vectors[start : start + GRAPH_CHUNK], iter(wide))
-            self._store_lists(updates)
-        return len(all_keys)
+        return self._link(None, refresh_others=False)
 
-    def _blocks(
-        self, with_lists: bool = False
-    ) -> Iterator[tuple[np.ndarray, np.ndarray, list[tuple]]]:
+    def _blocks(self, with_lists: bool = False) -> Iterator[list[tuple]]:
         """Every embedded row's key and vector (with its stored list when ``with_lists``),
         :data:`GRAPH_BLOCK` rows at a time in key order (keyset pagination, so memory stays bounded and
-        any DB-API cursor works): ``(keys, vectors, records)``."""
+        any DB-API cursor works)."""
         extra = ", links, link_sims" if with_lists else ""
         last = 0
         while True:
@@ -887,51 +877,72 @@ class PostgresBackend(SearchBackend):
             if not records:
                 return
             last = records[-1][0]
-            keys = np.array([r[0] for r in records], dtype=np.int64)
-            yield keys, _matrix([r[1] for r in records]), records
+            yield records
 
-    def _link(self, keys: Sequence[int], refresh_others: bool = True) -> None:
-        """Give the embedded rows among ``keys`` their ``graph_k`` nearest embedded rows (one pass over
-        the table's vectors). With ``refresh_others`` every other row whose own list one of them now
-        belongs in takes it in as well, so adding documents keeps the graph exact."""
-        if self.settings.graph_k <= 0 or not keys:
-            return
-        with self._cursor() as cursor:
-            records = _fetch(
-                cursor,
-                f"SELECT key, vec FROM {self.table} "
-                "WHERE key = ANY(%s::bigint[]) AND vec IS NOT NULL ORDER BY key",
-                [_int_array(keys)],
-            )
-        if not records:
-            return
-        new_keys = np.array([r[0] for r in records], dtype=np.int64)
-        updates, refreshed = self._nearest(
-            new_keys, _matrix([r[1] for r in records]), self._blocks(refresh_others), refresh_others
-        )
-        self._store_lists(updates + refreshed)
+    def _link(self, keys: Sequence[int] | None, refresh_others: bool = True) -> int:
+        """Give the embedded rows among ``keys`` (every embedded row when None) their ``graph_k``
+        nearest embedded rows, exactly; with ``refresh_others`` every other row whose own list one of
+        them now belongs in takes it in as well, so adding documents keeps the graph exact. Returns how
+        many rows were linked.
 
-    def _nearest(
-        self, new_keys: np.ndarray, queries: np.ndarray, blocks, refresh_others: bool = False
-    ) -> tuple[list[tuple[int, bytes, bytes]], list[tuple[int, bytes, bytes]]]:
-        """The lists of the rows ``new_keys`` (ascending, vectors ``queries``) over the ``blocks`` of
-        :meth:`_blocks`, and with ``refresh_others`` the other rows' lists that gain one of them."""
+        Every embedded vector is read once and held (4 bytes per dimension and row); the rows being
+        linked are compared with all of them :data:`GRAPH_CHUNK` at a time, in blocks of
+        :data:`GRAPH_WIDE` columns (one matrix product and one partial sort each), the other rows'
+        best new neighbours kept as the blocks go by; the changed lists are written
+        :data:`LIST_BATCH` rows a statement."""
         k = self.settings.graph_k
-        best_keys = np.full((len(new_keys), k), -1, dtype=np.int64)
-        best_sims = np.full((len(new_keys), k), -np.inf, dtype=np.float32)
-        refreshed: list[tuple[int, bytes, bytes]] = []
-        for block_keys, vectors, block in blocks:
-            sims = queries @ vectors.T
-            at = np.clip(np.searchsorted(new_keys, block_keys), 0, len(new_keys) - 1)
-            own = np.flatnonzero(new_keys[at] == block_keys)
-            sims[at[own], own] = -np.inf  # a row is not its own neighbour
-            best_keys, best_sims = pipeline.merge_nearest(best_keys, best_sims, block_keys, sims, k)
-            if refresh_others:
-                refreshed += self._refreshed_lists(block, new_keys, sims, k)
+        if k <= 0 or (keys is not None and not len(keys)):
+            return 0
+        records = [record for block in self._blocks(refresh_others) for record in block]
+        if not records:
+            return 0
+        all_keys = np.array([r[0] for r in records], dtype=np.int64)  # ascending
+        vectors = _matrix([r[1] for r in records])
+        if keys is None:
+            new = np.arange(len(all_keys))
+        else:
+            new = np.flatnonzero(np.isin(all_keys, np.asarray(keys, dtype=np.int64)))
+        if not len(new):
+            return 0
+        is_new = np.zeros(len(all_keys), dtype=bool)
+        is_new[new] = True
+        others = np.flatnonzero(~is_new) if refresh_others else np.zeros(0, dtype=np.int64)
+        other_at = np.full(len(all_keys), -1, dtype=np.int64)
+        other_at[others] = np.arange(len(others))
+        best_keys = np.full((len(new), k), -1, dtype=np.int64)
+        best_sims = np.full((len(new), k), -np.inf, dtype=np.float32)
+        gain_keys = np.full((len(others), k), -1, dtype=np.int64)
+        gain_sims = np.full((len(others), k), -np.inf, dtype=np.float32)
+        for a in range(0, len(new), GRAPH_CHUNK):
+            rows = new[a : a + GRAPH_CHUNK]
+            queries = vectors[rows]
+            chunk_keys, chunk_sims = best_keys[a : a + GRAPH_CHUNK], best_sims[a : a + GRAPH_CHUNK]
+            for b in range(0, len(all_keys), GRAPH_WIDE):
+                z = min(b + GRAPH_WIDE, len(all_keys))
+                sims = queries @ vectors[b:z].T
+                inside = np.flatnonzero((rows >= b) & (rows < z))
+                sims[inside, rows[inside] - b] = -np.inf  # a row is not its own neighbour
+                chunk_keys, chunk_sims = pipeline.merge_nearest(
+                    chunk_keys, chunk_sims, all_keys[b:z], sims, k
+                )
+                columns = np.flatnonzero(~is_new[b:z])
+                if len(others) and len(columns):
+                    at = other_at[b + columns]
+                    gain_keys[at], gain_sims[at] = pipeline.merge_nearest(
+                        gain_keys[at], gain_sims[at], all_keys[rows], sims[:, columns].T, k
+                    )
+            best_keys[a : a + GRAPH_CHUNK], best_sims[a : a + GRAPH_CHUNK] = chunk_keys, chunk_sims
         updates = [
-            (int(key), *self._list(best_keys[i], best_sims[i])) for i, key in enumerate(new_keys)
+            (int(all_keys[i]), *self._list(best_keys[row], best_sims[row]))
+            for row, i in enumerate(new.tolist())
         ]
-        return updates, refreshed
+        if len(others):
+            updates += self._refreshed(
+                [records[i] for i in others.tolist()], all_keys[new], gain_keys, gain_sims, k
+            )
+        for start in range(0, len(updates), LIST_BATCH):
+            self._store_lists(updates[start : start + LIST_BATCH])
+        return len(new)
 
     def _store_lists(self, updates: Sequence[tuple[int, bytes, bytes]]) -> None:
         """Write neighbour lists ``(key, links, link_sims)`` in one statement."""
@@ -947,40 +958,42 @@ class PostgresBackend(SearchBackend):
                 [list(keys), list(links), list(sims)],
             )
 
-    def _refreshed_lists(
-        self, block, new_keys: np.ndarray, sims: np.ndarray, k: int
+    def _refreshed(
+        self,
+        records: Sequence[tuple],
+        new_keys: np.ndarray,
+        gain_keys: np.ndarray,
+        gain_sims: np.ndarray,
+        k: int,
     ) -> list[tuple[int, bytes, bytes]]:
-        """For the streamed rows not being linked, the lists that gain one of the new rows: those whose
-        weakest neighbour is less similar than their best new row (or that have room left)."""
-        new = set(new_keys.tolist())
-        others = [j for j, record in enumerate(block) if record[0] not in new]
-        if not others:
-            return []
+        """The lists of the rows not linked (``records``: key, vector, links, link_sims) that gain one
+        of the new rows (their best ones ``gain_keys``/``gain_sims``): those whose weakest neighbour is
+        less similar than their best new row, or that have room left."""
+        current_keys = np.full((len(records), k), -1, dtype=np.int64)
+        current_sims = np.full((len(records), k), -np.inf, dtype=np.float32)
+        lengths = np.array([len(r[2] or b"") // 8 for r in records], dtype=np.int64)
+        if lengths.any():
+            flat_keys = np.frombuffer(b"".join(r[2] or b"" for r in records), dtype=_INT8)
+            flat_sims = np.frombuffer(b"".join(r[3] or b"" for r in records), dtype=_FLOAT4)
+            owner = np.repeat(np.arange(len(records)), lengths)
+            column = np.arange(len(owner)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            fits = column < k
+            current_keys[owner[fits], column[fits]] = flat_keys[fits]
+            current_sims[owner[fits], column[fits]] = flat_sims[fits]
         # A re-encoded row may still be listed with its old similarity: it is offered afresh instead.
-        lists = []
-        for j in others:
-            keys, values = _keys(block[j][2]), _sims(block[j][3])
-            keep = ~np.isin(keys, new_keys)
-            lists.append((keys[keep][:k], values[: len(keys)][keep][:k]))
-        kth = np.array(
-            [values.min() if len(values) >= k else -np.inf for _, values in lists],
-            dtype=np.float32,
-        )
-        gains = np.flatnonzero(sims[:, others].max(axis=0) > kth)
+        stale = np.isin(current_keys, new_keys)
+        current_keys[stale], current_sims[stale] = -1, -np.inf
+        full = np.isfinite(current_sims).all(axis=1)
+        kth = np.where(full, current_sims.min(axis=1), -np.inf)
+        gains = np.flatnonzero(gain_sims[:, 0] > kth)
         if not len(gains):
             return []
-        changed = [others[g] for g in gains]
-        current_keys = np.full((len(changed), k), -1, dtype=np.int64)
-        current_sims = np.full((len(changed), k), -np.inf, dtype=np.float32)
-        for row, g in enumerate(gains):
-            keys, values = lists[g]
-            current_keys[row, : len(keys)], current_sims[row, : len(values)] = keys, values
         merged_keys, merged_sims = pipeline.merge_nearest(
-            current_keys, current_sims, new_keys, sims[:, changed].T, k
+            current_keys[gains], current_sims[gains], gain_keys[gains], gain_sims[gains], k
         )
         return [
-            (int(block[j][0]), *self._list(merged_keys[row], merged_sims[row]))
-            for row, j in enumerate(changed)
+            (int(records[g][0]), *self._list(merged_keys[row], merged_sims[row]))
+            for row, g in enumerate(gains.tolist())
         ]
 
     @staticmethod
@@ -1476,6 +1489,8 @@ class PostgresBackend(SearchBackend):
         if self.encoder is None or not any(row.vector is not None for row in rows):
             return None
 
+        similarities = _Similarities()
+
         def fused(rows: list[_Row], semantic: np.ndarray) -> np.ndarray:
             lexical = np.array([row.lexical for row in rows], dtype=np.float32)
             return ranking.fuse(lexical, semantic, settings.fusion_alpha)
@@ -1483,7 +1498,7 @@ class PostgresBackend(SearchBackend):
         def with_neighbours(rows: list[_Row], vector: np.ndarray) -> tuple[list[_Row], np.ndarray]:
             """The pool grown by the stored neighbours of its best fused rows, scored against
             ``vector``."""
-            semantic = _similarities(rows, vector)
+            semantic = similarities(rows, vector)
             if settings.graph_k <= 0:
                 return rows, semantic
             seeds = max(settings.candidates // settings.graph_k, settings.dense_prf_docs, 1)
@@ -1498,7 +1513,7 @@ class PostgresBackend(SearchBackend):
                 return rows, semantic
             keys = list(dict.fromkeys(wanted))
             rows = rows + self._by_keys(cursor, state, weighted, keys, types, filters)
-            return rows, _similarities(rows, vector)
+            return rows, similarities(rows, vector)
 
         q = self.encoder.encode_queries([query[:QUERY_CHARS]])[0]
         rows, semantic = with_neighbours(rows, q)
@@ -1518,13 +1533,27 @@ class PostgresBackend(SearchBackend):
         return rows, semantic
 
 
-def _similarities(rows: Sequence[_Row], query_vector: np.ndarray) -> np.ndarray:
-    """Dense similarity of each row to the query vector, -1 where the row has no vector yet."""
-    semantic = np.full(len(rows), -1.0, dtype=np.float32)
-    present = [i for i, row in enumerate(rows) if row.vector is not None]
-    if present:
-        semantic[present] = np.stack([rows[i].vector for i in present]) @ query_vector
-    return semantic
+class _Similarities:
+    """Dense similarities of a growing pool (rows are only ever appended to it): its vectors are
+    stacked into one matrix once, each call adding the rows appended since the last."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.present: list[int] = []
+        self.matrix: np.ndarray | None = None
+
+    def __call__(self, rows: Sequence[_Row], query_vector: np.ndarray) -> np.ndarray:
+        """Each row's similarity to ``query_vector``, -1 where the row has no vector yet."""
+        new = [i for i in range(self.seen, len(rows)) if rows[i].vector is not None]
+        if new:
+            block = np.stack([rows[i].vector for i in new])
+            self.matrix = block if self.matrix is None else np.concatenate([self.matrix, block])
+            self.present += new
+        self.seen = len(rows)
+        semantic = np.full(len(rows), -1.0, dtype=np.float32)
+        if self.present:
+            semantic[self.present] = self.matrix @ query_vector
+        return semantic
 
 
 def _local_graph(rows: Sequence[_Row], k: int) -> np.ndarray:

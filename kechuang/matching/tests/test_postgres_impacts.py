@@ -301,3 +301,65 @@ def test_vectors_and_lists_read_as_arrays_are_what_the_server_stored():
     assert all(v.dtype.name == "float32" for v in read if v is not None)
     assert [_keys(row[1]).tolist() for row in rows] == [[3, 9000000000], [], []]
     assert _sims(rows[0][0]).tolist() == [1.5, -2.0, 0.25]
+
+
+def test_the_graph_holds_the_exact_nearest_rows_whatever_the_chunks_and_batches(monkeypatch):
+    """Linked in two rounds (the second refreshing the first round's lists) and rebuilt in full, with
+    chunks, blocks and write batches smaller than the table: each row's lists are its exact nearest
+    rows."""
+    import numpy as np
+
+    from kechuang.matching import postgres
+    from kechuang.matching.bench import LookupEncoder
+    from kechuang.matching.embedded import passage_text
+
+    for name, value in [("GRAPH_CHUNK", 7), ("GRAPH_BLOCK", 6), ("GRAPH_WIDE", 5)]:
+        monkeypatch.setattr(postgres, name, value)
+    monkeypatch.setattr(postgres, "LINK_EVERY", 14)
+    monkeypatch.setattr(postgres, "LIST_BATCH", 4)
+    docs = corpus(40)
+    vectors = np.random.default_rng(3).normal(size=(len(docs), 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    encoder = LookupEncoder({passage_text(d): v for d, v in zip(docs, vectors, strict=True)}, {})
+    pg = load_backend(
+        "postgres",
+        {
+            "ENCODER": encoder,
+            "CURSOR": lambda: connection.cursor(),
+            "ATOMIC": transaction.atomic,
+            "TABLE": "matching_graph_test",
+            "GRAPH_K": 3,
+        },
+    )
+    pg.drop()
+    try:
+        pg.rebuild(docs)
+
+        def stored():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT id, key, links, link_sims FROM matching_graph_test")
+                rows = cursor.fetchall()
+            ids = {key: doc_id for doc_id, key, _, _ in rows}
+            return {
+                doc_id: (
+                    [ids[key] for key in postgres._keys(links).tolist()],
+                    postgres._sims(sims).round(5).tolist(),
+                )
+                for doc_id, _, links, sims in rows
+                if links is not None
+            }
+
+        sims = vectors @ vectors.T
+        np.fill_diagonal(sims, -np.inf)
+        nearest = np.argsort(-sims, axis=1)[:, :3]
+        exact = {
+            doc.id: ([docs[j].id for j in nearest[i]], sims[i, nearest[i]].round(5).tolist())
+            for i, doc in enumerate(docs)
+        }
+        assert pg.embed_pending(limit=17) == 17
+        assert pg.embed_pending() == len(docs) - 17
+        assert stored() == exact
+        assert pg.build_graph() == len(docs)
+        assert stored() == exact
+    finally:
+        pg.drop()
