@@ -11,9 +11,12 @@ managed PostgreSQL works), and SQLite deployments never see them.
 
 Layout (``T`` is the table option):
 
-- ``T`` — one row per document: its id, a numeric ``key``, the document JSON as text (for evidence), its
-  weighted length, its analysed terms (``terms``: int4 term ids, ascending; ``tfs``: float4 weighted
-  frequencies), filters, group, a change number ``seq``, and the dense ``vector`` with its graph ``neighbours``.
+- ``T`` — one row per document: its id, a numeric ``key`` (kept by a rebuild for the ids it already
+  had), the document JSON as text (for evidence), its weighted length, its analysed terms (``terms``:
+  int4 term ids, ascending; ``tfs``: float4 weighted frequencies), filters, group, a change number
+  ``seq``, and the dense vector ``vec`` with its graph neighbours ``links`` (their keys) and
+  ``link_sims``, each as big-endian bytes. Rows are kept whole in the heap (``toast_tuple_target``
+  8160): a search reads a few hundred vectors, and fetching each from the TOAST table cost 8 µs.
 - ``T_term`` — the vocabulary: term → ``tid`` and its document frequency ``df`` (kept exact as documents
   come and go, so idf is always current).
 - ``T_block`` — impact-ordered postings, written by a rebuild: each term's documents sorted by their
@@ -48,12 +51,13 @@ generation number; if a swap fell between two of them, the search starts again.
 
 Without a vector index (pgvector is not available everywhere; :attr:`PostgresBackend.pgvector` reports
 whether the server has it), the dense side works from the graph: each embedded row stores its ``graph_k``
-nearest embedded rows (``neighbours``) and their similarities (``neighbour_sims``, which keep the lists
-exact as documents are added), computed by :meth:`PostgresBackend.embed_pending` as rows are encoded. A
-search's candidate pool is the lexical candidates plus the stored neighbours of the best fused ones —
-documents of the query's field that share no word with it — fetched in one query; dense query feedback
+nearest embedded rows (``links``) and their similarities (``link_sims``, which keep the lists exact as
+documents are added), computed by :meth:`PostgresBackend.embed_pending` as rows are encoded (exactly, or
+through clusters beyond :data:`EXACT_PAIRS` comparisons: see :func:`_comparisons`). A search's
+candidate pool is the lexical candidates plus the stored neighbours of the best fused ones — documents
+of the query's field that share no word with it — fetched by key in one query; dense query feedback
 then re-scores the pool with the moved query vector and scores propagate along the stored neighbours
-within the pool.
+within the pool. Reads that bring bytes ask psycopg for binary results (see :func:`_fetch`).
 """
 
 from __future__ import annotations
@@ -99,6 +103,8 @@ GRAPH_BLOCK = 2048  # rows read per statement
 GRAPH_WIDE = 8192  # columns of one similarity block
 LINK_EVERY = 16 * GRAPH_CHUNK  # rows encoded between two graph passes of embed_pending
 LIST_BATCH = 10000  # neighbour lists written per statement
+EXACT_PAIRS = 2 * 10**10  # beyond, the graph is approximate (see _comparisons)
+PROBES = 12  # clusters each row searches in an approximate graph pass
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,50}$")
 _SWAPPED = "_new"  # suffix of the shadow tables a rebuild writes
 _FLOAT4, _INT8 = ">f4", ">i8"  # how vectors, similarities and neighbour keys are stored in bytea
@@ -138,7 +144,7 @@ def _tables(base: str) -> list[str]:
             vec bytea,
             links bytea,
             link_sims bytea
-        )""",
+        ) WITH (toast_tuple_target = 8160)""",
         f"CREATE TABLE {n['term']} (term text NOT NULL, tid integer NOT NULL, df integer NOT NULL)",
         f"""CREATE TABLE {n["block"]} (
             tid integer NOT NULL, block integer NOT NULL, keys bytea NOT NULL, s bytea NOT NULL)""",
@@ -909,29 +915,26 @@ class PostgresBackend(SearchBackend):
         others = np.flatnonzero(~is_new) if refresh_others else np.zeros(0, dtype=np.int64)
         other_at = np.full(len(all_keys), -1, dtype=np.int64)
         other_at[others] = np.arange(len(others))
+        slot = np.full(len(all_keys), -1, dtype=np.int64)
+        slot[new] = np.arange(len(new))
         best_keys = np.full((len(new), k), -1, dtype=np.int64)
         best_sims = np.full((len(new), k), -np.inf, dtype=np.float32)
         gain_keys = np.full((len(others), k), -1, dtype=np.int64)
         gain_sims = np.full((len(others), k), -np.inf, dtype=np.float32)
-        for a in range(0, len(new), GRAPH_CHUNK):
-            rows = new[a : a + GRAPH_CHUNK]
-            queries = vectors[rows]
-            chunk_keys, chunk_sims = best_keys[a : a + GRAPH_CHUNK], best_sims[a : a + GRAPH_CHUNK]
-            for b in range(0, len(all_keys), GRAPH_WIDE):
-                z = min(b + GRAPH_WIDE, len(all_keys))
-                sims = queries @ vectors[b:z].T
-                inside = np.flatnonzero((rows >= b) & (rows < z))
-                sims[inside, rows[inside] - b] = -np.inf  # a row is not its own neighbour
-                chunk_keys, chunk_sims = pipeline.merge_nearest(
-                    chunk_keys, chunk_sims, all_keys[b:z], sims, k
-                )
-                columns = np.flatnonzero(~is_new[b:z])
-                if len(others) and len(columns):
-                    at = other_at[b + columns]
-                    gain_keys[at], gain_sims[at] = pipeline.merge_nearest(
-                        gain_keys[at], gain_sims[at], all_keys[rows], sims[:, columns].T, k
-                    )
-            best_keys[a : a + GRAPH_CHUNK], best_sims[a : a + GRAPH_CHUNK] = chunk_keys, chunk_sims
+        for rows, columns in _comparisons(vectors, new):
+            sims = vectors[rows] @ vectors[columns].T
+            column_rows = (
+                np.arange(columns.start, columns.stop) if isinstance(columns, slice) else columns
+            )
+            where = np.clip(np.searchsorted(column_rows, rows), 0, len(column_rows) - 1)
+            itself = np.flatnonzero(column_rows[where] == rows)
+            sims[itself, where[itself]] = -np.inf  # a row is not its own neighbour
+            _merge(best_keys, best_sims, slot[rows], all_keys[columns], sims)
+            if len(others):
+                old = np.flatnonzero(~is_new[columns])
+                if len(old):
+                    o = other_at[column_rows[old]]
+                    _merge(gain_keys, gain_sims, o, all_keys[rows], sims[:, old].T)
         updates = [
             (int(all_keys[i]), *self._list(best_keys[row], best_sims[row]))
             for row, i in enumerate(new.tolist())
@@ -1081,7 +1084,7 @@ class PostgresBackend(SearchBackend):
                 return  # gone, or upgraded by another process meanwhile
             cursor.execute(
                 f"ALTER TABLE {t} ADD COLUMN vec bytea, ADD COLUMN links bytea, "
-                "ADD COLUMN link_sims bytea"
+                "ADD COLUMN link_sims bytea, SET (toast_tuple_target = 8160)"
             )
             if "vector" in columns:
                 cursor.execute(
@@ -1531,6 +1534,86 @@ class PostgresBackend(SearchBackend):
                 moved = pipeline.rocchio(q, [v for _, v in feedback], settings.dense_prf, weights)
                 rows, semantic = with_neighbours(rows, moved)
         return rows, semantic
+
+
+def _merge(
+    best_keys: np.ndarray,
+    best_sims: np.ndarray,
+    at: np.ndarray,
+    keys: np.ndarray,
+    sims: np.ndarray,
+) -> None:
+    """Merge a block of similarities ``sims`` (rows ``at`` of the running lists ``best_keys`` /
+    ``best_sims``, most similar first, -inf where empty; columns ``keys``) into those lists, in place.
+    Only the pairs above a row's current weakest neighbour count, so once the lists fill up a block
+    costs one comparison per pair; among equal similarities the earlier one stays (the list's, then
+    the block's in column order)."""
+    k = best_keys.shape[1]
+    row, column = np.nonzero(sims > best_sims[at, k - 1][:, None])
+    if not len(row):
+        return
+    touched, row = np.unique(row, return_inverse=True)
+    slots = at[touched]
+    # Candidates: each touched row's current list, then its pairs from the block.
+    cand_row = np.concatenate([np.repeat(np.arange(len(touched)), k), row])
+    cand_key = np.concatenate([best_keys[slots].ravel(), keys[column]])
+    cand_sim = np.concatenate([best_sims[slots].ravel(), sims[touched[row], column]])
+    order = np.lexsort((-cand_sim, cand_row))  # stable: ties keep their order
+    cand_row, cand_key, cand_sim = cand_row[order], cand_key[order], cand_sim[order]
+    start = np.searchsorted(cand_row, np.arange(len(touched)))
+    rank = np.arange(len(cand_row)) - start[cand_row]
+    keep = rank < k
+    new_keys = best_keys[slots]
+    new_sims = best_sims[slots]
+    new_keys[cand_row[keep], rank[keep]] = cand_key[keep]
+    new_sims[cand_row[keep], rank[keep]] = cand_sim[keep]
+    best_keys[slots], best_sims[slots] = new_keys, new_sims
+
+
+def _comparisons(vectors: np.ndarray, new: np.ndarray) -> Iterator[tuple[np.ndarray, object]]:
+    """Which rows to compare with which for the graph of the rows ``new`` (positions in ``vectors``,
+    ascending): ``(rows, columns)`` pairs, ``columns`` ascending positions or a slice, so that each
+    row of ``new`` meets every row it may list.
+
+    Exact (every row meets every row, :data:`GRAPH_CHUNK` rows against :data:`GRAPH_WIDE` columns at a
+    time) while the pairs number at most :data:`EXACT_PAIRS`; beyond, approximate, as an inverted-file
+    index does it: the rows are clustered around ``sqrt(n)`` centroids (spherical k-means on a sample),
+    each row belongs to the cluster of its nearest centroid, and each row of ``new`` meets the members of
+    the :data:`PROBES` clusters whose centroids are nearest to it — a row then misses a true neighbour
+    only when that neighbour sits in a cluster it did not probe (recall measured in the README)."""
+    n = len(vectors)
+    if len(new) * n <= EXACT_PAIRS:
+        for a in range(0, len(new), GRAPH_CHUNK):
+            for b in range(0, n, GRAPH_WIDE):
+                yield new[a : a + GRAPH_CHUNK], slice(b, min(b + GRAPH_WIDE, n))
+        return
+    rng = np.random.default_rng(0)
+    clusters = max(int(np.sqrt(n)), PROBES)
+    sample = vectors[rng.choice(n, min(n, 40 * clusters), replace=False)]
+    centroids = sample[rng.choice(len(sample), clusters, replace=False)]
+    for _ in range(8):
+        nearest = np.argmax(sample @ centroids.T, axis=1)
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, nearest, sample)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centroids = np.where(norms > 0, sums / np.maximum(norms, 1e-12), centroids)
+    home = np.empty(n, dtype=np.int64)  # each row's cluster
+    probes = np.empty((len(new), PROBES), dtype=np.int64)  # the clusters each new row searches
+    for a in range(0, n, GRAPH_CHUNK):
+        home[a : a + GRAPH_CHUNK] = np.argmax(vectors[a : a + GRAPH_CHUNK] @ centroids.T, axis=1)
+    for a in range(0, len(new), GRAPH_CHUNK):
+        scores = vectors[new[a : a + GRAPH_CHUNK]] @ centroids.T
+        probes[a : a + GRAPH_CHUNK] = np.argpartition(-scores, PROBES - 1, axis=1)[:, :PROBES]
+    members = np.argsort(home, kind="stable")
+    bounds = np.searchsorted(home[members], np.arange(clusters + 1))
+    searching = np.argsort(probes.ravel(), kind="stable")
+    edges = np.searchsorted(probes.ravel()[searching], np.arange(clusters + 1))
+    for c in range(clusters):
+        columns = members[bounds[c] : bounds[c + 1]]
+        rows = new[searching[edges[c] : edges[c + 1]] // PROBES]
+        if len(columns) and len(rows):
+            for a in range(0, len(rows), GRAPH_CHUNK):
+                yield rows[a : a + GRAPH_CHUNK], columns
 
 
 class _Similarities:

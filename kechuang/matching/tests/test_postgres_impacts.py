@@ -305,8 +305,8 @@ def test_vectors_and_lists_read_as_arrays_are_what_the_server_stored():
 
 def test_the_graph_holds_the_exact_nearest_rows_whatever_the_chunks_and_batches(monkeypatch):
     """Linked in two rounds (the second refreshing the first round's lists) and rebuilt in full, with
-    chunks, blocks and write batches smaller than the table: each row's lists are its exact nearest
-    rows."""
+    chunks, blocks and write batches smaller than the table, and through the approximate pass's
+    clusters: each row's lists are its exact nearest rows."""
     import numpy as np
 
     from kechuang.matching import postgres
@@ -359,6 +359,10 @@ def test_the_graph_holds_the_exact_nearest_rows_whatever_the_chunks_and_batches(
         assert pg.embed_pending(limit=17) == 17
         assert pg.embed_pending() == len(docs) - 17
         assert stored() == exact
+        assert pg.build_graph() == len(docs)
+        assert stored() == exact
+        # The approximate pass, probing as many clusters as there are (sqrt(40) < PROBES): exact too.
+        monkeypatch.setattr(postgres, "EXACT_PAIRS", 0)
         assert pg.build_graph() == len(docs)
         assert stored() == exact
     finally:
