@@ -1549,14 +1549,24 @@ def _merge(
     costs one comparison per pair; among equal similarities the earlier one stays (the list's, then
     the block's in column order)."""
     k = best_keys.shape[1]
-    row, column = np.nonzero(sims > best_sims[at, k - 1][:, None])
+    weakest = best_sims[at, k - 1][:, None]
+    passing = sims > weakest
+    if sims.shape[1] > k and np.count_nonzero(passing) > 2 * k * len(at):
+        # Lists still filling: first each row's k best of the block (a partial sort per row).
+        best = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        best.sort(axis=1)  # column order, for the ties
+        keys, sims = keys[best], np.take_along_axis(sims, best, axis=1)
+        passing = sims > weakest
+    else:
+        keys = np.broadcast_to(keys, sims.shape)
+    row, column = np.nonzero(passing)
     if not len(row):
         return
     touched, row = np.unique(row, return_inverse=True)
     slots = at[touched]
     # Candidates: each touched row's current list, then its pairs from the block.
     cand_row = np.concatenate([np.repeat(np.arange(len(touched)), k), row])
-    cand_key = np.concatenate([best_keys[slots].ravel(), keys[column]])
+    cand_key = np.concatenate([best_keys[slots].ravel(), keys[touched[row], column]])
     cand_sim = np.concatenate([best_sims[slots].ravel(), sims[touched[row], column]])
     order = np.lexsort((-cand_sim, cand_row))  # stable: ties keep their order
     cand_row, cand_key, cand_sim = cand_row[order], cand_key[order], cand_sim[order]
