@@ -172,15 +172,16 @@ def test_a_rebuild_keeps_the_vectors_and_graph_of_unchanged_records():
     pg.rebuild(FIELDS)
     assert pg.embed_pending() == len(FIELDS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, neighbours FROM matching_impacts_test")
-        graph = dict(cursor.fetchall())
+        cursor.execute("SELECT id, links FROM matching_impacts_test")
+        graph = {doc_id: bytes(links) for doc_id, links in cursor.fetchall()}
     changed = Document(id=FIELDS[0].id, type="expert", fields={"title": "全新的内容"})
     pg.rebuild([changed, *FIELDS[1:]])
     assert pg.status()["vectors_pending"] == 1  # only the changed record waits for the encoder
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, neighbours FROM matching_impacts_test")
-        kept = dict(cursor.fetchall())
+        cursor.execute("SELECT id, links FROM matching_impacts_test")
+        kept = {doc_id: links and bytes(links) for doc_id, links in cursor.fetchall()}
     assert kept.pop(changed.id) is None
+    # Keys outlive a rebuild, so the kept lists (which name their neighbours by key) stay valid.
     assert kept == {doc_id: graph[doc_id] for doc_id in kept}
     pg.drop()
 
@@ -238,7 +239,17 @@ class CountingCursor:
         return getattr(self.cursor, name)
 
 
-def test_a_lexical_search_with_its_evidence_runs_in_two_statements(tmp_path):
+def test_a_lexical_search_with_its_evidence_runs_in_two_statements(tmp_path, monkeypatch):
+    from kechuang.matching import postgres
+
+    # Reads that want binary results go through a psycopg cursor of the same connection: count them.
+    fetch = postgres._fetch
+
+    def counted(cursor, sql, params):
+        CountingCursor.statements += 1
+        return fetch(getattr(cursor, "cursor", cursor), sql, params)
+
+    monkeypatch.setattr(postgres, "_fetch", counted)
     pg = load_backend(
         "postgres",
         {
@@ -266,23 +277,93 @@ def test_a_lexical_search_with_its_evidence_runs_in_two_statements(tmp_path):
         pg.drop()
 
 
-def test_vectors_read_as_one_matrix_are_the_vectors_the_server_sent():
-    from kechuang.matching.postgres import _vector, _vectors
+def test_vectors_and_lists_read_as_arrays_are_what_the_server_stored():
+    from kechuang.matching.postgres import _fetch, _keys, _sims, _vectors
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT array_send(v) FROM (VALUES (1, ARRAY[1.5, -2, 0.25]::real[]), (2, NULL),"
-            " (3, ARRAY[4, 5, 6e-3]::real[]), (4, ARRAY[7, 8.25]::real[])) AS t(n, v) ORDER BY n"
+        rows = _fetch(
+            cursor,
+            """SELECT (SELECT string_agg(float4send(x), ''::bytea ORDER BY o)
+                    FROM unnest(v) WITH ORDINALITY AS u(x, o)),
+                (SELECT string_agg(int8send(x), ''::bytea ORDER BY o)
+                    FROM unnest(l) WITH ORDINALITY AS u(x, o))
+            FROM (VALUES (1, ARRAY[1.5, -2, 0.25]::real[], ARRAY[3, 9000000000]::bigint[]),
+                (2, NULL, NULL), (3, ARRAY[4, 5, 6e-3]::real[], ARRAY[]::bigint[]))
+                AS t(n, v, l) ORDER BY n""",
+            [],
         )
-        blobs = [row[0] for row in cursor.fetchall()]
-    read = _vectors(blobs)
+    read = _vectors([row[0] for row in rows])
     assert [None if v is None else v.tolist() for v in read] == [
         [1.5, -2.0, 0.25],
         None,
         [4.0, 5.0, pytest.approx(6e-3)],
-        [7.0, 8.25],
     ]
     assert all(v.dtype.name == "float32" for v in read if v is not None)
-    assert [None if v is None else v.tolist() for v in map(_vector, blobs)] == [
-        None if v is None else v.tolist() for v in read
-    ]
+    assert [_keys(row[1]).tolist() for row in rows] == [[3, 9000000000], [], []]
+    assert _sims(rows[0][0]).tolist() == [1.5, -2.0, 0.25]
+
+
+def test_the_graph_holds_the_exact_nearest_rows_whatever_the_chunks_and_batches(monkeypatch):
+    """Linked in two rounds (the second refreshing the first round's lists) and rebuilt in full, with
+    chunks, blocks and write batches smaller than the table, and through the approximate pass's
+    clusters: each row's lists are its exact nearest rows."""
+    import numpy as np
+
+    from kechuang.matching import postgres
+    from kechuang.matching.bench import LookupEncoder
+    from kechuang.matching.embedded import passage_text
+
+    for name, value in [("GRAPH_CHUNK", 7), ("GRAPH_BLOCK", 6), ("GRAPH_WIDE", 5)]:
+        monkeypatch.setattr(postgres, name, value)
+    monkeypatch.setattr(postgres, "LINK_EVERY", 14)
+    monkeypatch.setattr(postgres, "LIST_BATCH", 4)
+    docs = corpus(40)
+    vectors = np.random.default_rng(3).normal(size=(len(docs), 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    encoder = LookupEncoder({passage_text(d): v for d, v in zip(docs, vectors, strict=True)}, {})
+    pg = load_backend(
+        "postgres",
+        {
+            "ENCODER": encoder,
+            "CURSOR": lambda: connection.cursor(),
+            "ATOMIC": transaction.atomic,
+            "TABLE": "matching_graph_test",
+            "GRAPH_K": 3,
+        },
+    )
+    pg.drop()
+    try:
+        pg.rebuild(docs)
+
+        def stored():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT id, key, links, link_sims FROM matching_graph_test")
+                rows = cursor.fetchall()
+            ids = {key: doc_id for doc_id, key, _, _ in rows}
+            return {
+                doc_id: (
+                    [ids[key] for key in postgres._keys(links).tolist()],
+                    postgres._sims(sims).round(5).tolist(),
+                )
+                for doc_id, _, links, sims in rows
+                if links is not None
+            }
+
+        sims = vectors @ vectors.T
+        np.fill_diagonal(sims, -np.inf)
+        nearest = np.argsort(-sims, axis=1)[:, :3]
+        exact = {
+            doc.id: ([docs[j].id for j in nearest[i]], sims[i, nearest[i]].round(5).tolist())
+            for i, doc in enumerate(docs)
+        }
+        assert pg.embed_pending(limit=17) == 17
+        assert pg.embed_pending() == len(docs) - 17
+        assert stored() == exact
+        assert pg.build_graph() == len(docs)
+        assert stored() == exact
+        # The approximate pass, probing as many clusters as there are (sqrt(40) < PROBES): exact too.
+        monkeypatch.setattr(postgres, "EXACT_PAIRS", 0)
+        assert pg.build_graph() == len(docs)
+        assert stored() == exact
+    finally:
+        pg.drop()

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from kechuang.matching import load_backend
 from kechuang.matching.embedded import IndexUnavailable
+from kechuang.matching.postgres import _FLOAT4, _keys, _pack, _sims, _vectors
 from kechuang.matching.tests.contract import (
     CORPUS,
     FIELDS,
@@ -82,9 +83,16 @@ def dense_backend(**options):
 
 
 def stored_graph() -> dict[str, list[str]]:
+    """Each linked row's neighbours by id (``key:N`` for a key no row has any more)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, neighbours FROM matching_document WHERE neighbours IS NOT NULL")
-        return dict(cursor.fetchall())
+        cursor.execute("SELECT id, key, links FROM matching_document")
+        rows = cursor.fetchall()
+    ids = {key: doc_id for doc_id, key, _ in rows}
+    return {
+        doc_id: [ids.get(key, f"key:{key}") for key in _keys(links).tolist()]
+        for doc_id, _, links in rows
+        if links is not None
+    }
 
 
 def fresh_table():
@@ -92,25 +100,68 @@ def fresh_table():
         cursor.execute("DROP TABLE IF EXISTS matching_document")
 
 
-def test_a_table_of_the_previous_release_gains_the_graph_columns_and_keeps_its_rows():
+def graph_columns() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'matching_document' AND column_name IN "
+            "('vector', 'neighbours', 'neighbour_sims', 'vec', 'links', 'link_sims')"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_a_table_of_the_release_before_the_graph_gains_the_graph_columns_and_keeps_its_rows():
     fresh_table()
     backend = dense_backend()
     backend.rebuild(FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "ALTER TABLE matching_document DROP COLUMN neighbours, DROP COLUMN neighbour_sims"
+            "ALTER TABLE matching_document DROP COLUMN vec, DROP COLUMN links, "
+            "DROP COLUMN link_sims, ADD COLUMN vector real[]"
         )
     upgraded = dense_backend()
     assert upgraded.search("滑模观测器")[0].id == "expert:11"  # searching upgrades the table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = "
-            "'matching_document' AND column_name IN ('neighbours', 'neighbour_sims')"
-        )
-        assert cursor.fetchone()[0] == 2
+    assert graph_columns() == {"vec", "links", "link_sims"}
     assert upgraded.count() == len(FIELDS)
     assert upgraded.embed_pending() == len(FIELDS)
     assert stored_graph()[SAME_FIELD] == ["expert:11", "expert:12"]
+
+
+def test_vectors_and_id_lists_of_the_previous_release_become_bytes_and_key_lists_in_place():
+    fresh_table()
+    backend = dense_backend()
+    backend.rebuild(FIELDS)
+    backend.embed_pending()
+    graph = stored_graph()
+    before = [(h.id, round(h.score, 5)) for h in backend.search("滑模观测器", k=5)]
+    # The previous release's layout: vectors as real[], neighbours as lists of ids.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, vec, links, link_sims FROM matching_document")
+        rows = cursor.fetchall()
+        cursor.execute("SELECT key, id FROM matching_document")
+        ids = dict(cursor.fetchall())
+        cursor.execute(
+            "ALTER TABLE matching_document DROP COLUMN vec, DROP COLUMN links, "
+            "DROP COLUMN link_sims, ADD COLUMN vector real[], ADD COLUMN neighbours text[], "
+            "ADD COLUMN neighbour_sims real[]"
+        )
+        for doc_id, vec, links, sims in rows:
+            cursor.execute(
+                "UPDATE matching_document SET vector = %s, neighbours = %s, neighbour_sims = %s "
+                "WHERE id = %s",
+                [
+                    None if vec is None else _vectors([bytes(vec)])[0].tolist(),
+                    None if links is None else [ids[key] for key in _keys(links).tolist()],
+                    None if sims is None else _sims(bytes(sims)).tolist(),
+                    doc_id,
+                ],
+            )
+    upgraded = dense_backend()
+    assert [(h.id, round(h.score, 5)) for h in upgraded.search("滑模观测器", k=5)] == before
+    assert graph_columns() == {"vec", "links", "link_sims"}
+    assert stored_graph() == graph
+    assert upgraded.status()["vectors_pending"] == 0
+    assert bytes(_pack([1.5], _FLOAT4)) == b"\x3f\xc0\x00\x00"  # as float4send writes it
 
 
 def test_a_graph_build_on_an_empty_table_links_nothing():
@@ -129,12 +180,7 @@ def test_a_partly_embedded_table_links_only_the_rows_with_vectors():
     backend.rebuild(FIELDS)
     assert backend.embed_pending(limit=4) == 4
     graph = stored_graph()
-    ready = {
-        "achievement:11",
-        "achievement:12",
-        "achievement:13",
-        "expert:11",
-    }  # first ids in order
+    ready = {d.id for d in FIELDS[:4]}  # encoded in key order: the order they were indexed in
     assert set(graph) == ready
     assert all(set(neighbours) <= ready - {doc_id} for doc_id, neighbours in graph.items())
     assert backend.build_graph() == 4
@@ -177,8 +223,11 @@ def test_a_deleted_neighbour_is_simply_not_found():
     backend = dense_backend()
     backend.rebuild(FIELDS)
     backend.embed_pending()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM matching_document WHERE id = 'expert:12'")
+        gone = f"key:{cursor.fetchone()[0]}"
     backend.delete(["expert:12"])
-    assert "expert:12" in stored_graph()[SAME_FIELD]  # stale until a full graph build
+    assert gone in stored_graph()[SAME_FIELD]  # stale until a full graph build
     ranked = [h.id for h in backend.search("滑模观测器", k=3)]
     assert "expert:12" not in ranked
     assert ranked[0] == "expert:11" and SAME_FIELD in ranked
