@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from kechuang.core import clock
+from kechuang.core.lifeline import watch_parent
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         if not once:
             # SIGTERM (the demo stopping, a service manager) ends the loop after the current job.
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            watch_parent()  # started by the demo: end with it
         while True:
             for name, outcome in clock.tick().items():
                 if options["verbosity"] >= 1:  # the demo runs it at 0; failures are logged anyway

@@ -11,6 +11,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from kechuang.core import workers
+from kechuang.core.lifeline import watch_parent
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class Command(DatabaseWorkerCommand):
         # whoever reads the heartbeat table, and stays unique when several workers start together.
         if not options.get("reload") and worker_id and len(worker_id) == 32:
             worker_id = f"{socket.gethostname()[:30]}-{os.getpid()}-{get_random_string(8)}"
+        watch_parent()  # started by the demo: end with it
         workers.beat(worker_id, queue_name)  # before the first claim
         stop = threading.Event()
         heart = threading.Thread(

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from kechuang.core.lifeline import parent_environment
 from kechuang.core.queues import EMBEDDING_QUEUE
 from kechuang.demo.accounts import DEMO_PASSWORD, demo_logins
 from kechuang.demo.generator import (
@@ -68,7 +69,7 @@ class DemoWorker:
     ) -> dict[str, str]:
         """``environ`` for the worker; the background one gets ``threads`` encoder threads (by
         default all cores but one)."""
-        env = dict(environ)
+        env = parent_environment(dict(environ))  # ends with the demo, however the demo ends
         if self.background:
             env["OMP_NUM_THREADS"] = threads or str(max(1, (os.cpu_count() or 1) - 1))
             env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -281,7 +282,12 @@ class Command(BaseCommand):
                 )
                 for worker in workers
             ),
-            subprocess.Popen(CLOCK_COMMAND, cwd=settings.BASE_DIR, process_group=0),
+            subprocess.Popen(
+                CLOCK_COMMAND,
+                cwd=settings.BASE_DIR,
+                process_group=0,
+                env=parent_environment(dict(os.environ)),
+            ),
         ]
 
 
