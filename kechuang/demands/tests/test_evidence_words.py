@@ -49,13 +49,14 @@ def _catalogue(world):
     return records
 
 
-def _demand(world, spec):
+def _posted(world, title: str, description: str):
     return DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title=spec.title,
-        description=spec.description,
+        organization=world.enterprise, region=world.district, title=title, description=description
     )
+
+
+def _demand(world, spec):
+    return _posted(world, spec.title, spec.description)
 
 
 def test_evidence_names_only_whole_technical_phrases_on_the_demo_demands(world, reindex):
@@ -121,11 +122,10 @@ def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
 
 def test_a_quantity_alone_brings_no_service_to_an_overheating_controller(world, reindex):
     _catalogue(world)
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="电机控制器高温降额",
-        description="电机控制器夏季满载运行时IGBT温度过高，频繁降额，希望改进散热设计。",
+    demand = _posted(
+        world,
+        "电机控制器高温降额",
+        "电机控制器夏季满载运行时IGBT温度过高，频繁降额，希望改进散热设计。",
     )
     reindex()
     [services] = demand_matches(demand, "own", ["service"])
@@ -140,11 +140,10 @@ def test_an_instrument_whose_use_statement_the_demand_asks_for_is_shown(world, r
     """The UV-visible spectrophotometer's name says nothing of leather; its description's 用于 clause
     (用于皮革六价铬…测定) says what it is for, and that is what the demand asks: it counts like its name."""
     _catalogue(world)
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="皮革六价铬超标被退货",
-        description="公司出口皮鞋因皮革六价铬超标被欧盟退货。需要六价铬检测与成因分析，制定工艺控制方案。",
+    demand = _posted(
+        world,
+        "皮革六价铬超标被退货",
+        "公司出口皮鞋因皮革六价铬超标被欧盟退货。需要六价铬检测与成因分析，制定工艺控制方案。",
     )
     reindex()
     [instruments] = demand_matches(demand, "own", ["instrument"])
