@@ -370,10 +370,12 @@ def _terms(hit: Hit) -> list[str]:
 def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
     """The share of a record's name phrases (count) that the hit's evidence answers in the name: 1 for
     空压机性能试验台 found by 空压机, ¼ for 皮革物理性能与收缩温度检测 found by 温度 — how much of what
-    the record is the demand asks for. 0 when the name answers nothing (a word of its description)."""
+    the record is the demand asks for; an instrument's 用于 clause (:func:`use_statements`) counts like
+    its name, and the best of them is taken. 0 when neither answers (a word of its samples or specs)."""
     from kechuang.matching.evidence import phrases_of
     from kechuang.search.indexing import current_analyzer
 
+    analyzer = analyzer or current_analyzer()
     best = 0.0
     for ev in hit.evidence:
         text = html.unescape(re.sub(r"<[^>]+>", "", ev.snippet))
@@ -385,7 +387,7 @@ def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
             continue
         answered = set(ev.terms)
         for part in parts:
-            words = phrases_of(analyzer or current_analyzer(), part)
+            words = phrases_of(analyzer, part)
             asked = answered & set(words)
             if words and asked:
                 best = max(best, min(1.0, len(asked) / len(words)))
@@ -587,8 +589,6 @@ def _with_members(
                 continue
             if not any(ev.terms for ev in hit.evidence):
                 continue  # only the dense side found it: no phrase a reader could check
-            if kind == MatchType.INSTRUMENT and obj.state == Instrument.State.RETIRED:
-                continue  # a capability the organisation no longer has
             by_owner.setdefault(owner, []).append((kind, hit, obj))
     if not by_owner:
         return loaded
@@ -699,8 +699,12 @@ def demand_matches(
                     loaded = _answers_more(loaded, lifted, frozenset(shared["asked"]), analyzer)
             else:
                 loaded = _load(hits)
+            # a retired instrument is no capability: neither a match nor an organisation's member
             found[kind] = [
-                (hit, obj) for hit, obj in loaded if obj.owner_id != demand.organization_id
+                (hit, obj)
+                for hit, obj in loaded
+                if obj.owner_id != demand.organization_id
+                and not (kind == MatchType.INSTRUMENT and obj.state == Instrument.State.RETIRED)
             ]
         return found[kind]
 
