@@ -360,3 +360,155 @@ def calibrate_strength(
         }
         for floor, (n, relevant, exact) in zip(floors, counts, strict=True)
     ]
+
+
+@dataclass
+class SharedIndex:
+    """One PostgreSQL index as another process opens it: a libpq connection string, the table and the
+    engine options (picklable, so each process of :func:`evaluate_shared` gets its own connection)."""
+
+    dsn: str
+    table: str
+    options: Mapping[str, object]
+
+    def open(self) -> SearchBackend:
+        import psycopg
+
+        from kechuang.matching import load_backend
+
+        connection = psycopg.connect(self.dsn, autocommit=True)
+        return load_backend(
+            "postgres",
+            {
+                **self.options,
+                "CURSOR": connection.cursor,
+                "ATOMIC": connection.transaction,
+                "TABLE": self.table,
+            },
+        )
+
+
+def update_record(number: int) -> Document:
+    """The ``number``-th record a writer adds during :func:`evaluate_shared`: findable by its code word
+    alone (``kcupd`` and the number), which no other record holds."""
+    return Document(
+        id=f"update:{number}",
+        type="doc",
+        fields={"title": f"新登记成果 kcupd{number:05d}", "text": "共享索引更新校验记录"},
+        weights={"title": 2.0},
+    )
+
+
+def _shared_reader(index: SharedIndex, queries, stop, written, results) -> None:
+    """Search ``queries`` in turn until ``stop``; between two searches look for the records written
+    so far (``written``: when each was indexed, 0 while not yet): when each first appeared, and any
+    that disappeared again after it had been seen (a reader that served a half-built index)."""
+    backend = index.open()
+    latencies, seen, lost, errors = [], {}, [], []
+    turn = 0
+    while not stop.is_set():
+        query = queries[turn % len(queries)]
+        turn += 1
+        started = time.perf_counter()
+        try:
+            backend.search(query, k=10)
+        except Exception as exc:  # reported, not raised: the run counts them
+            errors.append(repr(exc)[:200])
+            continue
+        latencies.append((time.perf_counter() - started) * 1000)
+        for number in range(len(written)):
+            if not written[number] or (number in seen and turn % len(written) != number):
+                continue  # not written yet, or seen and not this turn's recheck
+            hits = backend.search(f"kcupd{number:05d}", k=1, explain=False)
+            found = bool(hits) and hits[0].id == f"update:{number}"
+            if found and number not in seen:
+                seen[number] = time.time()
+            elif not found and number in seen:
+                lost.append(number)
+    results.put({"latencies": latencies, "seen": seen, "lost": lost, "errors": errors})
+
+
+def _shared_writer(index: SharedIndex, written, interval: float) -> None:
+    backend = index.open()
+    for number in range(len(written)):
+        time.sleep(interval)
+        backend.index([update_record(number)])
+        written[number] = time.time()
+
+
+def _shared_rebuilder(index: SharedIndex, after: float, took) -> None:
+    time.sleep(after)
+    started = time.perf_counter()
+    index.open().compact()
+    took.value = time.perf_counter() - started
+
+
+def evaluate_shared(
+    index: SharedIndex,
+    queries: Sequence[str],
+    readers: int = 4,
+    updates: int = 10,
+    interval: float = 1.0,
+    rebuild: bool = True,
+) -> dict[str, float]:
+    """Several processes on one PostgreSQL index, as a province runs it: ``readers`` web-like processes
+    searching ``queries`` without pause, a writer indexing ``updates`` new records ``interval`` seconds
+    apart, and (``rebuild``) a worker rebuilding the whole index from its stored records meanwhile
+    (shadow tables swapped in). Reports the readers' query p50/p95 and searches per second, the
+    rebuild's duration, how long
+    each update took to be seen by every reader (``visible_*``), and what must be zero: updates a reader
+    never saw, updates that disappeared after being seen (a half-built index served), and errors."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    stop, results = context.Event(), context.Queue()
+    written = context.Array("d", updates)
+    rebuild_took = context.Value("d", 0.0)
+    reading = [
+        context.Process(target=_shared_reader, args=(index, list(queries), stop, written, results))
+        for _ in range(readers)
+    ]
+    working = [context.Process(target=_shared_writer, args=(index, written, interval))]
+    if rebuild:
+        working.append(
+            context.Process(target=_shared_rebuilder, args=(index, interval, rebuild_took))
+        )
+    started = time.perf_counter()
+    reports, rebuilt = [], False
+    try:
+        for process in reading + working:
+            process.start()
+        for process in working:
+            process.join()
+        rebuilt = rebuild and all(p.exitcode == 0 for p in working)
+        time.sleep(max(3.0, interval))  # the last update's visibility
+        stop.set()
+        reports = [results.get(timeout=120) for _ in reading]
+    finally:
+        stop.set()
+        for process in reading + working:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+    elapsed = time.perf_counter() - started
+    latencies = [ms for report in reports for ms in report["latencies"]]
+    lags = [
+        max(report["seen"][number] for report in reports) - written[number]
+        for number in range(updates)
+        if written[number] and all(number in report["seen"] for report in reports)
+    ]
+    return {
+        "readers": readers,
+        "searches_per_s": round(len(latencies) / elapsed, 1),
+        "query_p50_ms": round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0,
+        "query_p95_ms": round(float(np.percentile(latencies, 95)), 2) if latencies else 0.0,
+        "updates": updates,
+        "rebuilt": bool(rebuilt),
+        "rebuild_s": round(rebuild_took.value, 1),
+        "visible_p50_s": round(float(np.percentile(lags, 50)), 2) if lags else 0.0,
+        "visible_max_s": round(max(lags), 2) if lags else 0.0,
+        "updates_not_seen": updates - len(lags),
+        "updates_lost_after_seen": sum(len(report["lost"]) for report in reports),
+        "errors": sum(len(report["errors"]) for report in reports),
+        "worker_failures": sum(p.exitcode != 0 for p in working),
+    }

@@ -13,8 +13,10 @@ import psycopg
 import pytest
 from django.db import connection
 
+from kechuang.demo.management.commands.bench_matching import django_dsn
 from kechuang.matching import load_backend
 from kechuang.matching.base import Document
+from kechuang.matching.bench import SharedIndex, evaluate_shared, update_record
 
 pytestmark = [
     pytest.mark.postgres_race,
@@ -86,14 +88,7 @@ def writer(dsn: str, written_at) -> None:
 
 
 def test_readers_see_an_update_within_seconds_and_never_a_half_built_index():
-    settings = connection.settings_dict
-    dsn = psycopg.conninfo.make_conninfo(
-        dbname=settings["NAME"],
-        user=settings["USER"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        password=settings["PASSWORD"] or None,
-    )
+    dsn = django_dsn()
     setup = backend_for(dsn)
     setup.drop()
     setup.rebuild(generation("a"))
@@ -132,3 +127,29 @@ def test_readers_see_an_update_within_seconds_and_never_a_half_built_index():
     assert [hit.id for hit in setup.search("量子隧穿", k=5, explain=False)] == [NEW.id]
     assert setup.count() == SIZE + 1
     setup.drop()
+
+
+def test_the_shared_index_bench_counts_what_every_reader_saw():
+    """``kechuang bench matching --processes``' run on a small index: readers, a writer and a
+    rebuilding worker; every update is seen by every reader, none lost after it was seen, no error."""
+    index = SharedIndex(django_dsn(), TABLE, {"ENCODER": "none"})
+    setup = index.open()
+    setup.drop()
+    setup.rebuild(generation("a"))
+    try:
+        run = evaluate_shared(index, ["电机控制", "变频调速"], readers=2, updates=3, interval=0.5)
+        assert run["readers"] == 2
+        assert run["updates"] == 3
+        assert run["rebuilt"] is True
+        assert run["worker_failures"] == 0
+        assert run["updates_not_seen"] == 0
+        assert run["updates_lost_after_seen"] == 0
+        assert run["errors"] == 0
+        assert 0 <= run["visible_max_s"] < 5.0
+        assert run["searches_per_s"] > 0
+        assert setup.count() == SIZE + 3
+        assert [hit.id for hit in setup.search("kcupd00002", k=3, explain=False)] == [
+            update_record(2).id
+        ]
+    finally:
+        setup.drop()

