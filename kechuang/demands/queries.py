@@ -23,7 +23,13 @@ from kechuang.directory.models import (
 )
 from kechuang.directory.search import region_codes
 from kechuang.matching.base import Evidence, Hit
-from kechuang.matching.evidence import STRENGTH_BANDS, band, phrases_of, properties_only
+from kechuang.matching.evidence import (
+    STRENGTH_BANDS,
+    band,
+    calibrated_strength,
+    phrases_of,
+    properties_only,
+)
 from kechuang.matching.text import normalize
 
 SCOPES = {
@@ -65,7 +71,10 @@ def labelled_evidence(hit: Hit) -> list[tuple[str, object]]:
 
 # What the match strength means, shown as a legend beside every match list. The bands come from the
 # engine (kechuang.matching.evidence.STRENGTH_BANDS): the share of the demand's key technical phrases —
-# weighted by how specific each is — that the record answers in its own sentences.
+# weighted by how specific each is — that the record answers in its own sentences, mapped for an
+# instrument to the experts' scale (kechuang.matching.evidence.STRENGTH_CALIBRATION). The meanings say
+# how often a match of the band was relevant on the product benchmark (106 demands, experts: 强 100 %,
+# 较强 92 %, 一般 52 %; below 一般 19 %).
 STRENGTH_LABELS = {
     "strong": _("强"),
     "good": _("较强"),
@@ -73,9 +82,9 @@ STRENGTH_LABELS = {
     "weak": _("较弱"),
 }
 STRENGTH_MEANINGS = {
-    "strong": _("记录回答了需求中一半以上的关键技术要点"),
-    "good": _("记录回答了需求中约三成的关键技术要点"),
-    "fair": _("记录只回答了需求中的个别要点，请看依据后判断"),
+    "strong": _("记录回答了需求的大部分关键技术要点，几乎都与需求对口"),
+    "good": _("记录回答了需求的多项关键技术要点，约九成与需求对口"),
+    "fair": _("记录只回答了需求中的个别要点，约一半与需求对口，请看依据后判断"),
 }
 STRENGTH_LEGEND = [
     (name, STRENGTH_LABELS[name], STRENGTH_MEANINGS[name]) for _floor, name in STRENGTH_BANDS
@@ -150,6 +159,9 @@ class Match(ExplainedHit):
     # other holders of the same instrument model or providers of the same service item, nearest first:
     # the list shows one line per model or item and names them there
     also: list = field(default_factory=list)
+    # the engine's strength before calibration to the experts' scale (``hit.strength`` is calibrated,
+    # see kechuang.matching.evidence.calibrated_strength); the product bench reads it
+    raw_strength: float | None = None
 
     @property
     def also_holders(self) -> list[str]:
@@ -730,7 +742,10 @@ def demand_matches(
         ]
         matches = []
         for hit, obj, also in _collapsed(demand, kind, loaded):
-            match = Match(kind, obj, hit, open_engagements.get((kind, obj.pk)), also=also)
+            # one scale for every type: a band means as likely relevant as an expert of that band
+            shown = replace(hit, strength=calibrated_strength(kind, hit.strength))
+            match = Match(kind, obj, shown, open_engagements.get((kind, obj.pk)), also=also)
+            match.raw_strength = hit.strength
             if kind == MatchType.EXPERT and obj.pk in pool:
                 match.pool_specialities = pool[obj.pk]
             if kind == MatchType.ORGANIZATION and obj.kind == Organization.Kind.ENTERPRISE:

@@ -20,12 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kechuang.demands.models import Demand, MatchType
-from kechuang.demands.queries import AVAILABILITY_ORDER, BAND_ORDER, demand_matches
+from kechuang.demands.queries import (
+    AVAILABILITY_ORDER,
+    BAND_ORDER,
+    MATCH_POOL,
+    Role,
+    demand_matches,
+)
 from kechuang.demo import vocabulary as v
 from kechuang.demo.generator import DemoPlan
 from kechuang.demo.specialties import DIRECTIONS, SPECIALTIES
 from kechuang.directory.models import Expert
-from kechuang.matching.bench import graded_ndcg
+from kechuang.matching.bench import fit_strength_map, graded_ndcg, relevance_by_strength
+from kechuang.matching.evidence import STRENGTH_BANDS
 
 DEMANDS_FILE = Path(__file__).resolve().parent.parent / "matching/data/product/demands.jsonl"
 TYPES = [t.value for t in MatchType]
@@ -213,9 +220,14 @@ def evaluate_product(
     *,
     baseline: bool = True,
     spot_check: int = 0,
+    calibrate: bool = False,
 ) -> dict:
     """Engine (the demand page's order) and plain BM25 figures per record type; with ``spot_check``
-    the engine's top 5 per type of that many demands with their grades, for reading."""
+    the engine's top 5 per type of that many demands with their grades, for reading; with
+    ``calibrate`` per type the share of relevant records by raw strength bucket and by shown band over
+    every record of the page's pool (shown and folded), and the map to the experts' scale those shares
+    give (:func:`~kechuang.matching.bench.fit_strength_map`: what
+    :data:`~kechuang.matching.evidence.STRENGTH_CALIBRATION` is read from)."""
     from kechuang.core.models import IndustryChain, Region
     from kechuang.demands.queries import MATCH_MODELS
     from kechuang.demo.generator import RUIAN
@@ -238,13 +250,26 @@ def evaluate_product(
     ranker = Bm25(all_documents()) if baseline else None
     unavailable = {"good_folded": 0, "above_available": 0}
     spots = []
+    raw: dict[str, list[tuple[float, int]]] = {kind: [] for kind in TYPES}  # (raw strength, grade)
+    banded: dict[str, list[tuple[str, int]]] = {kind: [] for kind in TYPES}  # (shown band, grade)
     for number, demand in enumerate(demands):
         ideal = {
             kind: [judge.grade(demand, kind, obj) for obj in everything[kind]] for kind in TYPES
         }
-        groups = demand_matches(bench_demand(demand, region, chains), scope="all", k=10)
+        # the whole pool (the first 10 are those of k=10), for the calibration
+        groups = demand_matches(bench_demand(demand, region, chains), scope="all", k=MATCH_POOL)
         spot = {"id": demand.id, "title": demand.title, "types": {}}
         for group in groups:
+            if calibrate:
+                # organisations: solvers only — the labels grade every enterprise 0 by construction
+                # (the page shows enterprises by their role, never as solvers)
+                for m in group.matches + group.more:
+                    if group.type == MatchType.ORGANIZATION and m.role != Role.SOLVER:
+                        continue
+                    grade = judge.grade(demand, group.type, m.obj)
+                    raw[group.type].append((m.raw_strength, grade))
+                    banded[group.type].append((m.band, grade))
+            group.matches, group.more = group.matches[:10], group.more[:10]
             grades = [judge.grade(demand, group.type, m.obj) for m in group.matches]
             engine[group.type].add(grades, ideal[group.type], demand.id)
             weak = [m for m in group.more if not m.unavailable]
@@ -280,7 +305,32 @@ def evaluate_product(
         report["bm25"] = {kind: bm25[kind].figures() for kind in TYPES}
     if spot_check:
         report["spot_check"] = spots
+    if calibrate:
+        report["calibration"] = {
+            kind: {
+                "raw": relevance_by_strength(raw[kind]),
+                "bands": _band_shares(banded[kind]),
+                "map": fit_strength_map(raw[kind], raw[MatchType.EXPERT])
+                if kind != MatchType.EXPERT
+                else None,
+            }
+            for kind in TYPES
+        }
     return report
+
+
+def _band_shares(samples: Sequence[tuple[str, int]]) -> dict[str, dict[str, float]]:
+    """Per shown band: records, and the share graded relevant (≥ 1) and clearly good (2)."""
+    shares = {}
+    for name in [*(name for _floor, name in STRENGTH_BANDS), "weak"]:
+        grades = [grade for band, grade in samples if band == name]
+        n = len(grades)
+        shares[name] = {
+            "hits": n,
+            "relevant": round(sum(g >= 1 for g in grades) / n, 3) if n else 0.0,
+            "good": round(sum(g == 2 for g in grades) / n, 3) if n else 0.0,
+        }
+    return shares
 
 
 def _unavailable_above(matches: Sequence) -> int:

@@ -10,6 +10,7 @@ process's peak memory.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import re
@@ -512,3 +513,101 @@ def evaluate_shared(
         "errors": sum(len(report["errors"]) for report in reports),
         "worker_failures": sum(p.exitcode != 0 for p in working),
     }
+
+
+# Bucket floors of raw match strength for :func:`relevance_by_strength` (the product bench's
+# ``--calibrate``): fine where short records sit (an instrument answering one phrase of eight reads
+# 0.05–0.15), coarse above.
+STRENGTH_BUCKETS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+
+
+def relevance_by_strength(
+    samples: Iterable[tuple[float, int]], floors: Sequence[float] = STRENGTH_BUCKETS
+) -> list[dict[str, float]]:
+    """Judged hits ``(strength, grade)`` bucketed by strength (``floors``): per bucket the number of
+    hits, their mean strength, and the share graded relevant (≥ 1) and clearly good (2)."""
+    rows = [[0, 0.0, 0, 0] for _ in floors]  # hits, summed strength, relevant, good
+    for strength, grade in samples:
+        row = rows[max(i for i, floor in enumerate(floors) if strength >= floor)]
+        row[0] += 1
+        row[1] += strength
+        row[2] += grade >= 1
+        row[3] += grade == 2
+    return [
+        {
+            "strength_from": floor,
+            "hits": n,
+            "mean_strength": round(total / n, 4) if n else 0.0,
+            "relevant": round(relevant / n, 3) if n else 0.0,
+            "good": round(good / n, 3) if n else 0.0,
+        }
+        for floor, (n, total, relevant, good) in zip(floors, rows, strict=True)
+    ]
+
+
+def _isotonic(points: Sequence[tuple[float, float, int]]) -> list[tuple[float, float]]:
+    """Pool-adjacent-violators over ``(x, y, weight)`` sorted by x: the non-decreasing weighted fit,
+    one ``(x, y)`` per point."""
+    blocks: list[list[float]] = []  # [summed weight × y, weight, number of points]
+    for _x, y, weight in points:
+        blocks.append([y * weight, float(weight), 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            last = blocks.pop()
+            blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2] + last[2]]
+    fitted = [block[0] / block[1] for block in blocks for _ in range(int(block[2]))]
+    return [(x, y) for (x, _y, _w), y in zip(points, fitted, strict=True)]
+
+
+def relevance_curve(
+    samples: Iterable[tuple[float, int]], min_hits: int = 15
+) -> list[tuple[float, float]]:
+    """The share of relevant hits as a non-decreasing function of strength: one point per bucket of
+    :data:`STRENGTH_BUCKETS` with at least ``min_hits`` hits (its mean strength, its share), made
+    monotone by pool-adjacent-violators."""
+    rows = [r for r in relevance_by_strength(samples) if r["hits"] >= min_hits]
+    return _isotonic([(r["mean_strength"], r["relevant"], int(r["hits"])) for r in rows])
+
+
+def _at(curve: Sequence[tuple[float, float]], x: float) -> float:
+    """A piecewise-linear curve's value at ``x`` (flat beyond its ends)."""
+    if x <= curve[0][0]:
+        return curve[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(curve):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return curve[-1][1]
+
+
+def _first_reaching(curve: Sequence[tuple[float, float]], y: float) -> float | None:
+    """The least x where a non-decreasing piecewise-linear curve reaches ``y`` (None if it never
+    does; its first x if it starts there)."""
+    if curve[0][1] >= y:
+        return curve[0][0]
+    for (x0, y0), (x1, y1) in itertools.pairwise(curve):
+        if y1 >= y:
+            return x0 + (x1 - x0) * (y - y0) / (y1 - y0)
+    return None
+
+
+def fit_strength_map(
+    samples: Iterable[tuple[float, int]],
+    reference: Iterable[tuple[float, int]],
+    floors: Sequence[float] = (0.15, 0.3, 0.5),
+) -> tuple[tuple[float, float], ...]:
+    """Knots of a monotone piecewise-linear map from one record type's raw strength to the
+    ``reference`` type's scale (experts'): each band floor ``f`` of the reference is placed at the
+    least raw strength where this type is as often relevant as a reference hit of strength ``f``
+    (both shares read off :func:`relevance_curve`), between (0, 0) and (1, 1). A floor this type never
+    reaches that often gets no knot (the map runs straight to (1, 1)); knots that would not increase
+    strictly are dropped. At most ``len(floors) + 2`` knots."""
+    curve, ref = relevance_curve(samples), relevance_curve(reference)
+    knots = [(0.0, 0.0)]
+    if curve and ref:
+        for floor in floors:
+            raw = _first_reaching(curve, _at(ref, floor))
+            if raw is not None:
+                raw = round(min(max(raw, 0.0), 1.0), 3)
+                if raw > knots[-1][0] and floor > knots[-1][1] and raw < 1.0:
+                    knots.append((raw, floor))
+    knots.append((1.0, 1.0))
+    return tuple(knots)

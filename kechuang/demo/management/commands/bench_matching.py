@@ -145,7 +145,9 @@ class Command(BaseCommand):
             "--calibrate",
             action="store_true",
             help="with --beir: also print the share of relevant top-10 hits per match-strength "
-            "bucket (what the 强/较强/一般 bands are read off)",
+            "bucket (what the 强/较强/一般 bands are read off); with --product: per record type the "
+            "share of relevant records per raw-strength bucket and per shown band, and the map to "
+            "the experts' scale they give (what STRENGTH_CALIBRATION is read from)",
         )
         parser.add_argument(
             "--cached-only",
@@ -271,6 +273,7 @@ class Command(BaseCommand):
                 )
                 argv += ["--max-queries", str(max_queries)] if max_queries else []
                 argv += ["--no-baseline"] if no_baseline else []
+                argv += ["--calibrate"] if options["calibrate"] else []
                 argv += ["--json"] if options["json"] else []
                 done = subprocess.run([sys.executable, "-m", "kechuang.cli", *argv], env=env)
             if done.returncode:
@@ -298,7 +301,11 @@ class Command(BaseCommand):
         path = Path(options["demands"]) if options["demands"] else DEMANDS_FILE
         demands = load_product_demands(path)[:max_queries]
         report = evaluate_product(
-            demands, plan, baseline=not no_baseline, spot_check=options["spot_check"]
+            demands,
+            plan,
+            baseline=not no_baseline,
+            spot_check=options["spot_check"],
+            calibrate=options["calibrate"],
         )
         if quiet:
             self.stdout.write(json.dumps(report, ensure_ascii=False))
@@ -312,6 +319,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name:11} {kind:12} {cells}")
         for kind, ids in report["misses"].items():
             self.stdout.write(f"  no clearly good {kind} in the top 5: {' '.join(ids) or '-'}")
+        for kind, table in report.get("calibration", {}).items():
+            self.stdout.write(f"\n{kind}: relevant share by raw strength (hits, mean, ≥1, =2)")
+            for row in table["raw"]:
+                self.stdout.write(
+                    f"  from {row['strength_from']:<5} {row['hits']:5} {row['mean_strength']:7.4f} "
+                    f"{row['relevant']:6.3f} {row['good']:6.3f}"
+                )
+            bands = "; ".join(
+                f"{name} {row['hits']} {row['relevant']:.3f}/{row['good']:.3f}"
+                for name, row in table["bands"].items()
+            )
+            self.stdout.write(f"  shown bands (hits ≥1/=2): {bands}")
+            if table["map"] is not None:
+                self.stdout.write(f"  map to the experts' scale: {table['map']}")
         for spot in report.get("spot_check", []):
             self.stdout.write(f"\n{spot['id']} {spot['title']}")
             for kind, rows in spot["types"].items():
