@@ -23,27 +23,18 @@ def test_an_instrument_answering_one_phrase_of_the_demand_is_shown_as_fair(world
         ),
     )
     station = OrganizationFactory(name="温州材料检测站", kind="testing", region=world.district)
-    InstrumentFactory(
-        name="盐雾腐蚀试验箱",
-        model_number="YWX-750",
-        region=world.district,
-        owner=station,
-        description="用于金属镀层与涂层的中性盐雾试验",
-    )
-    InstrumentFactory(
-        name="扫描电子显微镜",
-        model_number="SU3500",
-        region=world.district,
-        owner=station,
-        description="用于金属断口形貌与点蚀观察",
-    )
-    InstrumentFactory(
-        name="电液伺服疲劳试验机",
-        model_number="PLD-100",
-        region=world.district,
-        owner=station,
-        description="用于零部件疲劳寿命试验",
-    )
+    for name, model_number, description in (
+        ("盐雾腐蚀试验箱", "YWX-750", "用于金属镀层与涂层的中性盐雾试验"),
+        ("扫描电子显微镜", "SU3500", "用于金属断口形貌与点蚀观察"),
+        ("电液伺服疲劳试验机", "PLD-100", "用于零部件疲劳寿命试验"),
+    ):
+        InstrumentFactory(
+            name=name,
+            model_number=model_number,
+            region=world.district,
+            owner=station,
+            description=description,
+        )
     reindex()
     [instruments] = demand_matches(demand, "own", ["instrument"])
     shown = [(m.obj.name, m.band, band(m.raw_strength)) for m in instruments.matches]
