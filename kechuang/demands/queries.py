@@ -744,8 +744,14 @@ def demand_matches(
         for hit, obj, also in _collapsed(demand, kind, loaded):
             # one scale for every type: a band means as likely relevant as an expert of that band
             shown = replace(hit, strength=calibrated_strength(kind, hit.strength))
-            match = Match(kind, obj, shown, open_engagements.get((kind, obj.pk)), also=also)
-            match.raw_strength = hit.strength
+            match = Match(
+                kind,
+                obj,
+                shown,
+                open_engagements.get((kind, obj.pk)),
+                also=also,
+                raw_strength=hit.strength,
+            )
             if kind == MatchType.EXPERT and obj.pk in pool:
                 match.pool_specialities = pool[obj.pk]
             if kind == MatchType.ORGANIZATION and obj.kind == Organization.Kind.ENTERPRISE:

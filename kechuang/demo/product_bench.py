@@ -31,7 +31,12 @@ from kechuang.demo import vocabulary as v
 from kechuang.demo.generator import DemoPlan
 from kechuang.demo.specialties import DIRECTIONS, SPECIALTIES
 from kechuang.directory.models import Expert
-from kechuang.matching.bench import fit_strength_map, graded_ndcg, relevance_by_strength
+from kechuang.matching.bench import (
+    fit_strength_map,
+    graded_ndcg,
+    graded_shares,
+    relevance_by_strength,
+)
 from kechuang.matching.evidence import STRENGTH_BANDS
 
 DEMANDS_FILE = Path(__file__).resolve().parent.parent / "matching/data/product/demands.jsonl"
@@ -321,16 +326,10 @@ def evaluate_product(
 
 def _band_shares(samples: Sequence[tuple[str, int]]) -> dict[str, dict[str, float]]:
     """Per shown band: records, and the share graded relevant (≥ 1) and clearly good (2)."""
-    shares = {}
-    for name in [*(name for _floor, name in STRENGTH_BANDS), "weak"]:
-        grades = [grade for band, grade in samples if band == name]
-        n = len(grades)
-        shares[name] = {
-            "hits": n,
-            "relevant": round(sum(g >= 1 for g in grades) / n, 3) if n else 0.0,
-            "good": round(sum(g == 2 for g in grades) / n, 3) if n else 0.0,
-        }
-    return shares
+    return {
+        name: graded_shares([grade for band, grade in samples if band == name])
+        for name in [*(name for _floor, name in STRENGTH_BANDS), "weak"]
+    }
 
 
 def _unavailable_above(matches: Sequence) -> int:

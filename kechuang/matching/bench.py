@@ -25,6 +25,7 @@ import numpy as np
 from kechuang.matching.base import Document, SearchBackend
 from kechuang.matching.embedded import passage_text
 from kechuang.matching.encoders import Encoder
+from kechuang.matching.evidence import piecewise_linear
 
 Ranker = Callable[[str, int], list[str]]
 
@@ -341,25 +342,21 @@ def calibrate_strength(
     the share of judged-relevant hits (any grade) and of exact answers (the highest grade). The bands of
     :data:`kechuang.matching.evidence.STRENGTH_BANDS` are read off this table."""
     backend.rebuild(data.corpus, total=len(data.corpus))
-    floors = [0.0, *edges]
-    counts = [[0, 0, 0] for _ in floors]  # hits, relevant, exact
+    samples = []  # (strength, 2 for an exact answer, 1 for another relevant hit, else 0)
     for query_id, text in data.queries.items():
         judged = data.qrels[query_id]
         best = max(judged.values())
         for hit in backend.search(text, k=10):
-            bucket = max(i for i, floor in enumerate(floors) if hit.strength >= floor)
             grade = judged.get(hit.id, 0)
-            counts[bucket][0] += 1
-            counts[bucket][1] += grade > 0
-            counts[bucket][2] += grade == best
+            samples.append((hit.strength, 2 if grade == best else int(grade > 0)))
     return [
         {
-            "strength_from": floor,
-            "hits": n,
-            "relevant": round(relevant / n, 3) if n else 0.0,
-            "exact": round(exact / n, 3) if n else 0.0,
+            "strength_from": row["strength_from"],
+            "hits": row["hits"],
+            "relevant": row["relevant"],
+            "exact": row["good"],
         }
-        for floor, (n, relevant, exact) in zip(floors, counts, strict=True)
+        for row in relevance_by_strength(samples, [0.0, *edges])
     ]
 
 
@@ -521,27 +518,33 @@ def evaluate_shared(
 STRENGTH_BUCKETS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
 
+def graded_shares(grades: Sequence[int]) -> dict[str, float]:
+    """Of judged hits' grades: how many, and the share graded relevant (≥ 1) and clearly good (2)."""
+    n = len(grades)
+    return {
+        "hits": n,
+        "relevant": round(sum(g >= 1 for g in grades) / n, 3) if n else 0.0,
+        "good": round(sum(g == 2 for g in grades) / n, 3) if n else 0.0,
+    }
+
+
 def relevance_by_strength(
     samples: Iterable[tuple[float, int]], floors: Sequence[float] = STRENGTH_BUCKETS
 ) -> list[dict[str, float]]:
     """Judged hits ``(strength, grade)`` bucketed by strength (``floors``): per bucket the number of
     hits, their mean strength, and the share graded relevant (≥ 1) and clearly good (2)."""
-    rows = [[0, 0.0, 0, 0] for _ in floors]  # hits, summed strength, relevant, good
+    buckets: list[list[tuple[float, int]]] = [[] for _ in floors]
     for strength, grade in samples:
-        row = rows[max(i for i, floor in enumerate(floors) if strength >= floor)]
-        row[0] += 1
-        row[1] += strength
-        row[2] += grade >= 1
-        row[3] += grade == 2
+        buckets[max(i for i, floor in enumerate(floors) if strength >= floor)].append(
+            (strength, grade)
+        )
     return [
         {
             "strength_from": floor,
-            "hits": n,
-            "mean_strength": round(total / n, 4) if n else 0.0,
-            "relevant": round(relevant / n, 3) if n else 0.0,
-            "good": round(good / n, 3) if n else 0.0,
+            "mean_strength": round(sum(s for s, _ in bucket) / len(bucket), 4) if bucket else 0.0,
+            **graded_shares([grade for _, grade in bucket]),
         }
-        for floor, (n, total, relevant, good) in zip(floors, rows, strict=True)
+        for floor, bucket in zip(floors, buckets, strict=True)
     ]
 
 
@@ -566,16 +569,6 @@ def relevance_curve(
     monotone by pool-adjacent-violators."""
     rows = [r for r in relevance_by_strength(samples) if r["hits"] >= min_hits]
     return _isotonic([(r["mean_strength"], r["relevant"], int(r["hits"])) for r in rows])
-
-
-def _at(curve: Sequence[tuple[float, float]], x: float) -> float:
-    """A piecewise-linear curve's value at ``x`` (flat beyond its ends)."""
-    if x <= curve[0][0]:
-        return curve[0][1]
-    for (x0, y0), (x1, y1) in itertools.pairwise(curve):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
-    return curve[-1][1]
 
 
 def _first_reaching(curve: Sequence[tuple[float, float]], y: float) -> float | None:
@@ -604,7 +597,7 @@ def fit_strength_map(
     knots = [(0.0, 0.0)]
     if curve and ref:
         for floor in floors:
-            raw = _first_reaching(curve, _at(ref, floor))
+            raw = _first_reaching(curve, piecewise_linear(ref, floor))
             if raw is not None:
                 raw = round(min(max(raw, 0.0), 1.0), 3)
                 if raw > knots[-1][0] and floor > knots[-1][1] and raw < 1.0:

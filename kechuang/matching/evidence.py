@@ -113,6 +113,17 @@ def band(strength: float) -> str:
     return "weak"
 
 
+def piecewise_linear(knots: Sequence[tuple[float, float]], x: float) -> float:
+    """The value at ``x`` of the curve through ``knots`` (``(x, y)``, x non-decreasing): linear between
+    them, flat beyond the first and the last."""
+    if x <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return knots[-1][1]
+
+
 def calibrated_strength(kind: str, strength: float) -> float:
     """``strength`` of a record of type ``kind`` on the experts' scale (:data:`STRENGTH_CALIBRATION`,
     linear between the knots), so that a band means the same share of relevant records whatever the
@@ -120,11 +131,7 @@ def calibrated_strength(kind: str, strength: float) -> float:
     knots = STRENGTH_CALIBRATION.get(kind)
     if not knots:
         return strength
-    strength = min(max(strength, 0.0), 1.0)
-    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
-        if strength <= x1:
-            return y0 + (y1 - y0) * (strength - x0) / (x1 - x0)
-    return knots[-1][1]
+    return piecewise_linear(knots, min(max(strength, 0.0), 1.0))
 
 
 def is_key_phrase(
