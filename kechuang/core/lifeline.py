@@ -24,6 +24,16 @@ def parent_environment(environ: dict[str, str]) -> dict[str, str]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs. A process killed whose parent has not reaped it yet (a zombie: the demo
+    killed with ``uv run`` above it, waiting for init) still answers signal 0, but has died."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # "pid (comm) state …": the state follows the last parenthesis (comm may hold any)
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (not Linux): signal 0 tells whether it exists
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -81,6 +81,28 @@ def test_a_child_whose_parent_died_while_it_started_ends_at_once(tmp_path: Path)
     assert marker.read_text() == "term"
 
 
+def test_a_child_whose_parent_is_dead_but_not_yet_reaped_ends_at_once(tmp_path: Path):
+    """The demo killed with `uv run` above it: until init reaps it, the dead demo is a zombie, which
+    still answers signal 0; the worker must not take it for a live ancestor and keep running (seen
+    once: the worker and the clock outlived a demo killed eight seconds after it started them)."""
+    marker = tmp_path / "terminated"
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while not _gone(zombie.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # exited, and not reaped: this test has not waited for it
+    assert Path(f"/proc/{zombie.pid}").exists()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(marker=str(marker))],
+        env={**os.environ, PARENT_ENV: str(zombie.pid)},
+        cwd=settings.BASE_DIR,
+    )
+    try:
+        assert child.wait(timeout=30) == -signal.SIGKILL
+        assert marker.read_text() == "term"
+    finally:
+        zombie.wait()
+
+
 def test_nothing_is_watched_without_the_variable_or_for_a_live_ancestor(monkeypatch):
     monkeypatch.delenv(PARENT_ENV, raising=False)
     assert watch_parent() is None
