@@ -91,7 +91,8 @@ STRENGTH_CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
 GENERIC_SHARE = 0.2
 GENERIC_MIN_DOCS = 1000
 
-_NUMBER = re.compile(r"^\d[\d.]*[a-zμ℃°%‰]*$")
+# a number with its unit, a compound unit too (0.1mg/l, 300l/min)
+_NUMBER = re.compile(r"^\d[\d.]*[a-zμ℃°%‰]*(/[a-zμ℃°%‰]+)?$")
 # a number written in Chinese with its measure (一倍, 两成, 三个, 十年): a quantity, not a thing
 _CHINESE_NUMBER = re.compile(
     r"^[零一二两三四五六七八九十百千万亿半几]+[倍成个次年月周天日件台套批份]?$"
@@ -100,6 +101,10 @@ _SHORT_LATIN = re.compile(r"^[a-z]{1,2}$")
 # a unit with its power (mm3 of "120 mm³" once folded, m2, cm3): a measure, not a thing
 _UNIT_POWER = re.compile(r"^[a-zμ]{1,3}[23]$")
 _CJK_CHAR = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
+# One-character adjectives a problem statement puts after what it is about (回差大, 温漂大, 产率低): a
+# run of lone characters (a word the segmenter does not know) that ends in one is that thing and the
+# adjective, so 回差大 answers a record's 回差测试装置.
+_PREDICATE_ADJECTIVES = frozenset("大小高低长短多少差快慢重轻强弱")
 # A sentence ends after 。；！？ (full or half width), at a line break (one paper, one patent a line), or
 # at a half-width full stop between Chinese characters (imported abstracts write 。 as .).
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])|\n|(?<=[\u3400-\u9fff）)])\.(?=[\u3400-\u9fff])")
@@ -162,12 +167,17 @@ class KeyPhrases:
 
 def whole_words(analyzer: Analyzer, normalized: str) -> list[tuple[str, int, int]]:
     """:meth:`Analyzer.words`, with each run of lone CJK characters in a row (an unknown word the
-    segmenter split: 滑 + 模) joined back into one word (滑模) — on both sides, so it matches only whole."""
+    segmenter split: 滑 + 模) joined back into one word (滑模) — less a predicate adjective it ends in
+    (回差大: 回差 + 大) — on both sides, so a phrase matches only whole."""
     joined: list[tuple[str, int, int]] = []
     run: list[tuple[str, int, int]] = []
 
     def close_run() -> None:
-        if len(run) > 1:
+        if len(run) > 2 and run[-1][0] in _PREDICATE_ADJECTIVES:
+            adjective = run.pop()
+            close_run()
+            joined.append(adjective)
+        elif len(run) > 1:
             joined.append(("".join(w for w, _s, _e in run), run[0][1], run[-1][2]))
         else:
             joined.extend(run)

@@ -59,3 +59,31 @@ def test_a_number_written_in_chinese_is_no_key_phrase():
         "寿命",
         "不良率",
     ]
+
+
+def test_an_adjective_after_a_word_the_segmenter_does_not_know_is_cut_off():
+    analyzer = Analyzer.from_files()
+    # 回差大 and 温漂大 are runs of lone characters joined back: the thing is 回差, 大 says how it is
+    assert phrases_of(analyzer, "瑞安汽配企业的机器人关节减速器回差大、温漂大") == [
+        "汽配",
+        "机器人",
+        "关节",
+        "减速器",
+        "回差",
+        "温漂",
+    ]
+    phrases = key_phrases(
+        analyzer, "机器人关节减速器回差大", lambda words: dict.fromkeys(words, 1.0)
+    )
+    rig = Document(id="instrument:1", type="instrument", fields={"name": "减速器回差测试装置"})
+    evidence, answered = evidence_for(rig, phrases, analyzer)
+    assert answered == ["减速器", "回差"]
+    assert [e.snippet for e in evidence] == ["<mark>减速器回差</mark>测试装置"]
+
+
+def test_places_circumstances_and_numbers_with_compound_units_are_no_key_phrases():
+    analyzer = Analyzer.from_files()
+    # where the demand is written (温州), what it costs (费用, 万元, 每年), how it compares (只有,
+    # 超过) and a concentration with its unit (0.1mg/L) name nothing a record could answer
+    text = "温州某企业废水出水COD只有0.1mg/L，超过排放标准，每年处理费用超过50万元"
+    assert phrases_of(analyzer, text) == ["废水", "出水", "cod", "排放", "标准"]
