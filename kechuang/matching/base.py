@@ -48,7 +48,8 @@ class Evidence:
 @dataclass
 class Hit:
     """A ranked result: its score (higher is better, comparable only within one search), the evidence,
-    the dense similarity when a dense encoder contributed (``semantic`` in [-1, 1], else ``None``), and
+    the record's dense similarity to the query itself when a dense encoder contributed (``semantic`` in
+    [-1, 1], else ``None``; not to the query as feedback moved it for ranking), and
     ``strength`` in [0, 1], the share of the query's key phrases the record answers (see
     :mod:`kechuang.matching.evidence`; 0 without ``explain``)."""
 

@@ -655,13 +655,13 @@ class EmbeddedBackend(SearchBackend):
         ]
         dense = self._dense(generation, query, candidates, scores, parts, settings)
         if dense is not None:
-            candidates, lexical_scores, semantic = dense
+            candidates, lexical_scores, semantic, similar = dense
             fused = ranking.fuse(lexical_scores, semantic, settings.fusion_alpha)
             graph = generation.graph() if settings.graph_weight > 0 else None
             if graph is not None:
                 fused = ranking.propagate(fused, candidates, graph, settings.graph_weight)
         else:
-            semantic, fused = None, lexical_scores
+            semantic, similar, fused = None, None, lexical_scores
         order = np.argsort(-fused, kind="stable")
         groups = [parts[p][0].groups[int(parts[p][0].doc_group[r])] for p, r in candidates]
         chosen = ranking.diversify(list(order), groups, diversify, k)
@@ -671,7 +671,7 @@ class EmbeddedBackend(SearchBackend):
             p, r = candidates[position]
             # -1 marks a candidate whose vector is not ready: no similarity to report.
             similarity = (
-                None if semantic is None or semantic[position] <= -1 else float(semantic[position])
+                None if similar is None or similar[position] <= -1 else float(similar[position])
             )
             if explain:
                 document = parts[p][0].document(r)
@@ -698,10 +698,11 @@ class EmbeddedBackend(SearchBackend):
         scores: list[np.ndarray],
         parts: list[tuple[Segment, np.ndarray]],
         settings: Settings,
-    ) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray] | None:
+    ) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray, np.ndarray] | None:
         """The candidate pool — the lexical candidates plus the documents nearest the query vector — with
-        the lexical score and dense similarity of each (-1 where no vector is ready), or None when no
-        encoder is configured or no vector is ready yet.
+        the lexical score and dense similarity of each (-1 where no vector is ready), and each one's
+        similarity to the query itself (the dense similarity is to the query moved by feedback, when
+        ``dense_prf`` moves it), or None when no encoder is configured or no vector is ready yet.
 
         With ``dense_prf`` the query vector moves towards the mean vector of the best fused documents
         (Rocchio feedback in the dense space) and the nearest documents are looked up again: documents of
@@ -792,7 +793,12 @@ class EmbeddedBackend(SearchBackend):
                 sims, best = nearest(moved, among)
                 pool = list(dict.fromkeys([*candidates, *best]))
                 lexical, semantic = pool_scores(sims, pool)
-        return pool, lexical, semantic
+                vectors = [self._vector(segment_vectors, *key) for key in pool]
+                similar = np.array(
+                    [-1.0 if v is None else float(v @ q) for v in vectors], dtype=np.float32
+                )
+                return pool, lexical, semantic, similar
+        return pool, lexical, semantic, semantic
 
     def _two_pass(
         self,

@@ -1454,7 +1454,7 @@ class PostgresBackend(SearchBackend):
                 self._with_vectors(cursor, rows)
                 dense = self._dense(cursor, state, weighted, query, rows, types, filters)
             if dense is not None:
-                rows, semantic = dense
+                rows, semantic, similar = dense
                 lexical = np.array([row.lexical for row in rows], dtype=np.float32)
                 fused = ranking.fuse(lexical, semantic, settings.fusion_alpha)
                 if settings.graph_weight > 0:
@@ -1463,7 +1463,7 @@ class PostgresBackend(SearchBackend):
                         fused, [(0, i) for i in range(len(rows))], graph, settings.graph_weight
                     )
             else:
-                semantic = None
+                semantic = similar = None
                 fused = np.array([row.lexical for row in rows], dtype=np.float32)
             order = np.argsort(-fused, kind="stable")
             chosen = ranking.diversify(list(order), [row.group for row in rows], diversify, k)
@@ -1487,7 +1487,7 @@ class PostgresBackend(SearchBackend):
             row = rows[position]
             # -1 marks a candidate whose vector is not ready: no similarity to report.
             similarity = (
-                None if semantic is None or semantic[position] <= -1 else float(semantic[position])
+                None if similar is None or similar[position] <= -1 else float(similar[position])
             )
             if not explain:
                 hits.append(Hit(row.id, row.type, float(fused[position]), [], similarity))
@@ -1507,10 +1507,12 @@ class PostgresBackend(SearchBackend):
 
     def _dense(
         self, cursor, state: _Query, weighted, query: str, rows: list[_Row], types, filters
-    ) -> tuple[list[_Row], np.ndarray] | None:
+    ) -> tuple[list[_Row], np.ndarray, np.ndarray] | None:
         """The candidate pool — the lexical candidates plus the stored graph neighbours of the best
-        fused ones — with the dense similarity of each (-1 where no vector is ready), or None when no
-        encoder is configured or no candidate has a vector yet.
+        fused ones — with the dense similarity of each (-1 where no vector is ready) and each one's
+        similarity to the query itself (the first is to the query moved by feedback, when
+        ``dense_prf`` moves it), or None when no encoder is configured or no candidate has a vector
+        yet.
 
         The neighbours of the best ``candidates // graph_k`` fused candidates join the pool (so at most
         ``candidates`` documents come from the graph, as many as the embedded backend's nearest-vector
@@ -1565,7 +1567,8 @@ class PostgresBackend(SearchBackend):
                 )
                 moved = pipeline.rocchio(q, [v for _, v in feedback], settings.dense_prf, weights)
                 rows, semantic = with_neighbours(rows, moved)
-        return rows, semantic
+                return rows, semantic, similarities(rows, q)
+        return rows, semantic, semantic
 
 
 def _merge(

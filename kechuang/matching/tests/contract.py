@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kechuang.matching.base import Document
+from kechuang.matching.embedded import passage_text
 from kechuang.matching.encoders import Encoder
 from kechuang.matching.ranking import idf
 
@@ -264,6 +265,22 @@ class BackendContract:
         ranked = [h.id for h in backend.search("滑模观测器", k=10)]
         assert WEAK_MATCH in ranked
         assert all(ranked.index(SAME_FIELD) < ranked.index(o) for o in OTHER_FIELDS if o in ranked)
+
+    def test_the_similarity_reported_is_to_the_query_itself(self, dense_backend):
+        # Feedback moves the query towards the best matches to rank; the similarity a hit reports
+        # (what a reader and the match strength may trust) stays the record's to the query as asked.
+        backend = dense_backend(DENSE_PRF=2.0, GRAPH_WEIGHT=0.0, GRAPH_K=2)
+        hits = backend.search("滑模观测器", k=10)
+        encoder = CharacterEncoder()
+        query = encoder.encode_queries(["滑模观测器"])[0]
+        records = {d.id: d for d in FIELDS}
+        expected = {
+            h.id: float(encoder.encode_passages([passage_text(records[h.id])])[0] @ query)
+            for h in hits
+        }
+        assert {h.id: h.semantic for h in hits} == pytest.approx(expected, abs=1e-5)
+        # the record feedback brought in shares no character with the query
+        assert expected[SAME_FIELD] == 0.0
 
     def test_without_feedback_or_propagation_it_ranks_below_a_weak_lexical_match(
         self, dense_backend
