@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -27,6 +28,8 @@ from kechuang.matching.evidence import (
     STRENGTH_BANDS,
     band,
     calibrated_strength,
+    closest_sentence,
+    dense_strength,
     phrases_of,
     properties_only,
 )
@@ -72,7 +75,8 @@ def labelled_evidence(hit: Hit) -> list[tuple[str, object]]:
 # What the match strength means, shown as a legend beside every match list. The bands come from the
 # engine (kechuang.matching.evidence.STRENGTH_BANDS): the share of the demand's key technical phrases —
 # weighted by how specific each is — that the record answers in its own sentences, mapped for an
-# instrument to the experts' scale (kechuang.matching.evidence.STRENGTH_CALIBRATION). The meanings say
+# instrument to the experts' scale (kechuang.matching.evidence.STRENGTH_CALIBRATION), or for an expert or
+# an achievement the band its dense similarity to the demand reaches (DENSE_CALIBRATION). The meanings say
 # how often a match of the band was relevant on the product benchmark (106 demands, experts: 强 100 %,
 # 较强 92 %, 一般 52 %; below 一般 19 %).
 STRENGTH_LABELS = {
@@ -84,7 +88,10 @@ STRENGTH_LABELS = {
 STRENGTH_MEANINGS = {
     "strong": _("记录回答了需求的大部分关键技术要点，几乎都与需求对口"),
     "good": _("记录回答了需求的多项关键技术要点，约九成与需求对口"),
-    "fair": _("记录只回答了需求中的个别要点，约一半与需求对口，请看依据后判断"),
+    "fair": _(
+        "记录只回答了需求中的个别要点，或整体内容与需求相近（依据中附最接近的一句），"
+        "约一半与需求对口，请看依据后判断"
+    ),
 }
 STRENGTH_LEGEND = [
     (name, STRENGTH_LABELS[name], STRENGTH_MEANINGS[name]) for _floor, name in STRENGTH_BANDS
@@ -742,8 +749,7 @@ def demand_matches(
         ]
         matches = []
         for hit, obj, also in _collapsed(demand, kind, loaded):
-            # one scale for every type: a band means as likely relevant as an expert of that band
-            shown = replace(hit, strength=calibrated_strength(kind, hit.strength))
+            shown = shown_hit(demand, kind, hit, obj)
             match = Match(
                 kind,
                 obj,
@@ -769,6 +775,26 @@ def demand_matches(
         group.matches, group.more, group.peers = group.matches[:k], group.more[:k], group.peers[:k]
         groups.append(group)
     return groups
+
+
+def shown_hit(demand: Demand, kind: str, hit: Hit, obj) -> Hit:
+    """``hit`` with its strength on one scale for every type (a band means as likely relevant as an
+    expert of that band): its phrase strength (calibrated for the type), or what its dense similarity
+    to the demand says (:func:`~kechuang.matching.evidence.dense_strength`) where that lifts it into a
+    higher band — and then the record's sentence nearest the demand joins its evidence, so the reader
+    sees what it says that is near."""
+    from kechuang.search.indexing import registrations
+
+    phrase = calibrated_strength(kind, hit.strength)
+    dense = dense_strength(str(settings.MATCHING.get("ENCODER", "")), kind, hit.semantic)
+    if dense <= phrase or band(dense) == band(phrase):
+        return replace(hit, strength=phrase)
+    evidence = hit.evidence
+    if all(ev.terms for ev in evidence):  # not yet shown its nearest sentence
+        document = registrations()[kind].to_document(obj)
+        nearest = closest_sentence(document, demand.search_text, evidence)
+        evidence = [*evidence, nearest] if nearest is not None else evidence
+    return replace(hit, strength=dense, evidence=evidence)
 
 
 def pool_specialities(demand: Demand) -> dict[int, str]:

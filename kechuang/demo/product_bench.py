@@ -32,12 +32,13 @@ from kechuang.demo.generator import DemoPlan
 from kechuang.demo.specialties import DIRECTIONS, SPECIALTIES
 from kechuang.directory.models import Expert
 from kechuang.matching.bench import (
+    SIMILARITY_BUCKETS,
     fit_strength_map,
     graded_ndcg,
     graded_shares,
     relevance_by_strength,
 )
-from kechuang.matching.evidence import STRENGTH_BANDS
+from kechuang.matching.evidence import STRENGTH_BANDS, calibrated_strength
 
 DEMANDS_FILE = Path(__file__).resolve().parent.parent / "matching/data/product/demands.jsonl"
 TYPES = [t.value for t in MatchType]
@@ -257,6 +258,8 @@ def evaluate_product(
     spots = []
     raw: dict[str, list[tuple[float, int]]] = {kind: [] for kind in TYPES}  # (raw strength, grade)
     banded: dict[str, list[tuple[str, int]]] = {kind: [] for kind in TYPES}  # (shown band, grade)
+    # (dense similarity, grade) of the records whose phrase strength is below the lowest band
+    near: dict[str, list[tuple[float, int]]] = {kind: [] for kind in TYPES}
     for number, demand in enumerate(demands):
         ideal = {
             kind: [judge.grade(demand, kind, obj) for obj in everything[kind]] for kind in TYPES
@@ -274,6 +277,9 @@ def evaluate_product(
                     grade = judge.grade(demand, group.type, m.obj)
                     raw[group.type].append((m.raw_strength, grade))
                     banded[group.type].append((m.band, grade))
+                    phrase = calibrated_strength(group.type, m.raw_strength)
+                    if m.hit.semantic is not None and phrase < STRENGTH_BANDS[-1][0]:
+                        near[group.type].append((m.hit.semantic, grade))
             group.matches, group.more = group.matches[:10], group.more[:10]
             grades = [judge.grade(demand, group.type, m.obj) for m in group.matches]
             engine[group.type].add(grades, ideal[group.type], demand.id)
@@ -317,6 +323,12 @@ def evaluate_product(
                 "bands": _band_shares(banded[kind]),
                 "map": fit_strength_map(raw[kind], raw[MatchType.EXPERT])
                 if kind != MatchType.EXPERT
+                else None,
+                # what evidence.DENSE_CALIBRATION is read from (a hybrid run only)
+                "dense_map": fit_strength_map(
+                    near[kind], raw[MatchType.EXPERT], buckets=SIMILARITY_BUCKETS, bounded=True
+                )
+                if near[kind]
                 else None,
             }
             for kind in TYPES

