@@ -13,3 +13,11 @@ def test_property_words_alone_are_no_match_unless_the_query_has_nothing_else():
     assert not properties_only(["横封", "温度"], ["横封", "温度"])
     assert not properties_only(["温度"], ["温度", "压力"])  # the query asks for quantities only
     assert not properties_only([], ["控制器", "温度"])
+
+
+def test_a_dimension_alone_is_no_match():
+    # a leather tester's 高度 of its sample and a laser tracker's 半径 of its range were the only
+    # evidence for a crimp-height check and a ready-meal shelf life (product bench, 2026-12-07)
+    assert {"高度", "半径", "宽度", "角度", "距离"} <= PROPERTY_WORDS
+    assert properties_only(["高度"], ["线束", "端子", "压接", "高度"])
+    assert not properties_only(["压接", "高度"], ["线束", "端子", "压接", "高度"])
