@@ -1,6 +1,8 @@
 """A generic noun written right after a key phrase heads a compound (导热系数, 铬鞣工艺) that counts
 whole; a verb or qualifier after a phrase, or a word before it, forms none."""
 
+import pytest
+
 from kechuang.matching.base import Document
 from kechuang.matching.evidence import (
     GENERIC_MIN_DOCS,
@@ -50,28 +52,31 @@ def test_a_small_index_has_no_compounds():
     assert dict(phrases.weights) == {"导热": 5.0, "填料": 6.0}
 
 
-def test_a_number_written_in_chinese_is_no_key_phrase():
-    analyzer = Analyzer.from_files()
-    # 一倍 and 两成 are quantities like 2倍 and 20%: evidence for any record that states one
-    assert phrases_of(analyzer, "密封面磨损寿命提高一倍，不良率降低两成") == [
-        "密封面",
-        "磨损",
-        "寿命",
-        "不良率",
-    ]
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        # 一倍 and 两成 are quantities like 2倍 and 20%: evidence for any record that states one
+        ("密封面磨损寿命提高一倍，不良率降低两成", ["密封面", "磨损", "寿命", "不良率"]),
+        # 回差大 and 温漂大 are runs of lone characters joined back: the thing is 回差, 大 says how it is
+        (
+            "瑞安汽配企业的机器人关节减速器回差大、温漂大",
+            ["汽配", "机器人", "关节", "减速器", "回差", "温漂"],
+        ),
+        # where the demand is written (温州), what it costs (费用, 万元, 每年), how it compares (只有,
+        # 超过) and a concentration with its unit (0.1mg/L) name nothing a record could answer
+        (
+            "温州某企业废水出水COD只有0.1mg/L，超过排放标准，每年处理费用超过50万元",
+            ["废水", "出水", "cod", "排放", "标准"],
+        ),
+    ],
+    ids=["chinese-numbers", "predicate-adjectives", "places-and-circumstances"],
+)
+def test_what_names_nothing_is_no_key_phrase(text, phrases):
+    assert phrases_of(Analyzer.from_files(), text) == phrases
 
 
-def test_an_adjective_after_a_word_the_segmenter_does_not_know_is_cut_off():
+def test_an_adjective_cut_off_leaves_the_thing_a_record_answers():
     analyzer = Analyzer.from_files()
-    # 回差大 and 温漂大 are runs of lone characters joined back: the thing is 回差, 大 says how it is
-    assert phrases_of(analyzer, "瑞安汽配企业的机器人关节减速器回差大、温漂大") == [
-        "汽配",
-        "机器人",
-        "关节",
-        "减速器",
-        "回差",
-        "温漂",
-    ]
     phrases = key_phrases(
         analyzer, "机器人关节减速器回差大", lambda words: dict.fromkeys(words, 1.0)
     )
@@ -79,11 +84,3 @@ def test_an_adjective_after_a_word_the_segmenter_does_not_know_is_cut_off():
     evidence, answered = evidence_for(rig, phrases, analyzer)
     assert answered == ["减速器", "回差"]
     assert [e.snippet for e in evidence] == ["<mark>减速器回差</mark>测试装置"]
-
-
-def test_places_circumstances_and_numbers_with_compound_units_are_no_key_phrases():
-    analyzer = Analyzer.from_files()
-    # where the demand is written (温州), what it costs (费用, 万元, 每年), how it compares (只有,
-    # 超过) and a concentration with its unit (0.1mg/L) name nothing a record could answer
-    text = "温州某企业废水出水COD只有0.1mg/L，超过排放标准，每年处理费用超过50万元"
-    assert phrases_of(analyzer, text) == ["废水", "出水", "cod", "排放", "标准"]
