@@ -746,7 +746,7 @@ def demand_matches(
         ]
         matches = []
         for hit, obj, also in _collapsed(demand, kind, loaded):
-            shown = shown_hit(demand, kind, hit, obj)
+            shown = replace(hit, strength=shown_strength(kind, hit))
             match = Match(
                 kind,
                 obj,
@@ -770,19 +770,17 @@ def demand_matches(
             else:
                 group.matches.append(match)
         group.matches, group.more, group.peers = group.matches[:k], group.more[:k], group.peers[:k]
+        for match in group.matches + group.more:
+            with_nearest_sentence(demand, match)
         groups.append(group)
     return groups
 
 
-def shown_hit(demand: Demand, kind: str, hit: Hit, obj) -> Hit:
-    """``hit`` with its strength on one scale for every type (a band means as likely relevant as an
-    expert of that band): its phrase strength (calibrated for the type), or — for a record answering
-    at least one phrase of the demand — what its dense similarity to the demand says
-    (:func:`~kechuang.matching.evidence.dense_strength`) where that lifts it into a higher band; then
-    the record's sentence nearest the demand joins its evidence, so the reader sees what it says that
-    is near."""
-    from kechuang.search.indexing import registrations
-
+def shown_strength(kind: str, hit: Hit) -> float:
+    """A hit's strength on one scale for every type (a band means as likely relevant as an expert of
+    that band): its phrase strength (calibrated for the type), or — for a record answering at least
+    one phrase of the demand — what its dense similarity to the demand says
+    (:func:`~kechuang.matching.evidence.dense_strength`) where that lifts it into a higher band."""
     phrase = calibrated_strength(kind, hit.strength)
     # only a record answering a phrase of the demand: the demand's words and the record's meaning
     # both point to it (a record near in meaning alone was less often relevant)
@@ -791,14 +789,23 @@ def shown_hit(demand: Demand, kind: str, hit: Hit, obj) -> Hit:
         if hit.strength > 0
         else 0.0
     )
-    if dense <= phrase or band(dense) == band(phrase):
-        return replace(hit, strength=phrase)
-    evidence = hit.evidence
-    if all(ev.terms for ev in evidence):  # not yet shown its nearest sentence
-        document = registrations()[kind].to_document(obj)
-        nearest = closest_sentence(document, demand.search_text, evidence)
-        evidence = [*evidence, nearest] if nearest is not None else evidence
-    return replace(hit, strength=dense, evidence=evidence)
+    return dense if dense > phrase and band(dense) != band(phrase) else phrase
+
+
+def with_nearest_sentence(demand: Demand, match: Match) -> None:
+    """Where a match's dense similarity lifted its band (:func:`shown_strength`), the record's
+    sentence nearest the demand joins its evidence, so the reader sees what it says that is near.
+    Called for the matches listed only: reading a record's text costs a query or two."""
+    from kechuang.search.indexing import registrations
+
+    hit = match.hit
+    lifted = band(hit.strength) != band(calibrated_strength(match.type, match.raw_strength))
+    if not lifted or not all(ev.terms for ev in hit.evidence):  # or it shows one already
+        return
+    document = registrations()[match.type].to_document(match.obj)
+    nearest = closest_sentence(document, demand.search_text, hit.evidence)
+    if nearest is not None:
+        match.hit = replace(hit, evidence=[*hit.evidence, nearest])
 
 
 def pool_specialities(demand: Demand) -> dict[int, str]:

