@@ -40,7 +40,14 @@ from kechuang.demands.demo import load_demo_demands
 from kechuang.demo import vocabulary as v
 from kechuang.demo.accounts import create_demo_users, demo_operators
 from kechuang.demo.papers import Paper, disciplines_by_category, load_papers
-from kechuang.demo.specialties import DIRECTION, SPECIALTIES, SPECIALTIES_OF, SPECIALTY, Specialty
+from kechuang.demo.specialties import (
+    DIRECTION,
+    LATE_SPECIALTIES,
+    SPECIALTIES,
+    SPECIALTIES_OF,
+    SPECIALTY,
+    Specialty,
+)
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -315,7 +322,7 @@ class DemoBuilder:
                 for p in self.papers_by_discipline[s.discipline]
                 if sum(t in p.title + " ".join(p.keywords) for t in s.terms) >= 2
             ]
-            for s in SPECIALTIES
+            for s in SPECIALTIES + LATE_SPECIALTIES
         }
         self.used_strong: set[str] = set()
         self.achieved_papers: set[str] = set()
@@ -378,7 +385,52 @@ class DemoBuilder:
         load_demo_bookings(institution=institution, enterprise=enterprise)
         load_demo_indicators()  # after the records its formulas read (contracts' turnover)
         self.special_instruments()
+        self.late_specialists()
         return federation
+
+    def late_specialists(self) -> None:
+        """The people of each :data:`~kechuang.demo.specialties.LATE_SPECIALTIES`: as many as a
+        specialty of its weight got in the main run, each a scholar of another discipline whom no other
+        record refers to (no achievement, engagement, pool, team or panel seat) turned into one of its
+        specialists — a new person with an affiliation, keywords, profile and works of the specialty,
+        in place of the old — and achievements of their inventions in the share the main run gives
+        its experts, so every other record stays as it was. Run after everything else, with a
+        generator of its own; the progress bar counts :class:`DemoCounts`' records only."""
+        main, self.rng = self.rng, random.Random(SEED + 2)
+        progress, self.progress = self.progress, lambda n: None
+        weights = sum(s.weight for s in SPECIALTIES)
+        specialists = sum(1 for key in self.expert_specialty.values() if key)
+        scholars = [pk for pk, key in self.expert_specialty.items() if key is None]
+        free = list(
+            Expert.objects.filter(
+                pk__in=scholars,
+                talent__in=[Expert.Talent.SCHOLAR, Expert.Talent.HIGH_LEVEL],
+                achievements=None,
+                engagements=None,
+                invited_demands=None,
+                pool_memberships=None,
+                service_teams=None,
+                panel_seats=None,
+            ).order_by("pk")
+        )
+        try:
+            for specialty in LATE_SPECIALTIES:
+                people = []
+                for _ in range(min(len(free), round(specialists * specialty.weight / weights))):
+                    old = free.pop(self.rng.randrange(len(free)))
+                    expert = self.specialist(old.talent, specialty)
+                    expert.pk, expert.created_at = old.pk, old.created_at
+                    expert.save()
+                    ExpertWork.objects.filter(expert=expert).delete()
+                    ExpertWork.objects.bulk_create(self.works_of(expert))
+                    expert.fields.set([self.fields[expert.demo_discipline]])
+                    expert.industry_chains.set([self.chains[slug] for slug in expert.demo_chains])
+                    self.expert_specialty[expert.pk] = specialty.key
+                    people.append(expert)
+                share = self.counts.achievements / self.counts.experts
+                self.achievements(people, round(len(people) * share))
+        finally:
+            self.rng, self.progress = main, progress
 
     def submissions_awaiting_review(self, region: Region, exclude: Organization) -> None:
         """A few Ruian records submitted by their organisations, so the operator's review queue has work."""

@@ -29,7 +29,7 @@ from kechuang.demands.queries import (
 )
 from kechuang.demo import vocabulary as v
 from kechuang.demo.generator import DemoPlan
-from kechuang.demo.specialties import DIRECTIONS, SPECIALTIES
+from kechuang.demo.specialties import DIRECTIONS, SPECIALTY
 from kechuang.directory.models import Expert
 from kechuang.matching.bench import (
     SIMILARITY_BUCKETS,
@@ -42,7 +42,7 @@ from kechuang.matching.evidence import STRENGTH_BANDS, calibrated_strength
 
 DEMANDS_FILE = Path(__file__).resolve().parent.parent / "matching/data/product/demands.jsonl"
 TYPES = [t.value for t in MatchType]
-SPECIALTY_DIRECTION = {s.key: s.direction for s in SPECIALTIES}
+SPECIALTY_DIRECTION = {key: s.direction for key, s in SPECIALTY.items()}
 DIRECTION_KEYS = {d.key for d in DIRECTIONS}
 INSTRUMENT_DIRECTIONS = {
     entry[0]: set(entry[7]) for entry in [*v.INSTRUMENTS, *v.SPECIAL_INSTRUMENTS]

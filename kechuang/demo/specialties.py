@@ -868,6 +868,33 @@ SPECIALTIES = [
         weight=3,
     ),
 ]
-SPECIALTY = {s.key: s for s in SPECIALTIES}
+# Specialties added after the demo's records were settled: the generator gives each its experts by turning
+# scholars nobody refers to into its people, with a random generator of its own
+# (``generator.late_specialists``), so every other record of the demo stays as it was.
+LATE_SPECIALTIES = [
+    S(
+        "contact",
+        "电连接器接触可靠性与端子镀层",
+        "electrical",
+        "电气工程",
+        ("auto-parts", "electrical"),
+        ("接触电阻", "电接触", "连接器", "微动", "镀层", "插拔", "端子"),
+        ("电接触", "接触电阻", "微动磨损", "微动腐蚀", "连接器端子", "镀银镀锡层", "接触正压力"),
+        (
+            "一种高压连接器端子银石墨复合镀层及其制备方法",
+            "一种连接器端子微动磨损试验装置",
+            "一种连接器接触电阻在线监测方法",
+            "一种低插拔力高压连接器端子结构",
+            "一种耐微动腐蚀的端子镀锡层后处理工艺",
+            "一种线束连接器振动与温度循环复合试验方法",
+        ),
+        "连接器端子在振动与温度循环下微动磨损、镀层失效，接触电阻升高甚至断路",
+        "振动与温度循环后接触电阻变化不超过1 mΩ，插拔寿命达到500次",
+        "新能源汽车高压连接器、线束端子、充电接口",
+        ("新能源汽车高压连接器接触可靠性研究",),
+        weight=2,
+    ),
+]
+SPECIALTY = {s.key: s for s in SPECIALTIES + LATE_SPECIALTIES}
 DIRECTION = {d.key: d for d in DIRECTIONS}
 SPECIALTIES_OF = {d.key: [s for s in SPECIALTIES if s.direction == d.key] for d in DIRECTIONS}

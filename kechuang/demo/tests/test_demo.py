@@ -25,6 +25,7 @@ from kechuang.demands.models import (
     ServiceTeam,
     ServiceVisit,
 )
+from kechuang.demands.queries import demand_matches
 from kechuang.demo import vocabulary
 from kechuang.demo.accounts import DEMO_PASSWORD
 from kechuang.demo.generator import (
@@ -404,6 +405,16 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     hits = search("汽车零部件", types=["organization"], filters={"region": ["330381"]}, k=5)
     assert len(hits) == 5
     assert all(hit.id.startswith("organization:") for hit in hits)
+
+    # Every demo demand has people who would solve it: the connector demand's experts and
+    # achievements are of connector contacts and terminal plating (a late specialty, whose people
+    # take the place of scholars nothing referred to, so the count stays 800).
+    assert Expert.objects.count() == 800
+    connector = Demand.objects.get(title="汽车线束连接器端子镀层耐微动磨损研究")
+    experts, achievements = demand_matches(connector, "all", ["expert", "achievement"])
+    assert len(experts.matches) == len(achievements.matches) == 5
+    assert all("接触电阻" in m.obj.keywords for m in experts.matches)
+    assert all("连接器" in m.obj.title for m in achievements.matches)
 
     # A second run creates nothing new and says so; another scale is refused with the way out.
     before = row_counts()

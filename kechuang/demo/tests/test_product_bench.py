@@ -11,7 +11,7 @@ from kechuang.demo.product_bench import (
     evaluate_product,
     load_product_demands,
 )
-from kechuang.demo.specialties import SPECIALTIES
+from kechuang.demo.specialties import SPECIALTY
 from kechuang.directory.models import Achievement, Expert, Instrument, Organization, ServiceItem
 from kechuang.matching.bench import graded_ndcg as ndcg
 
@@ -32,7 +32,7 @@ def test_the_demands_are_labelled_with_known_specialties_instruments_and_service
     demands = load_product_demands()
     assert len(demands) >= 100
     assert len({d.id for d in demands}) == len(demands)
-    keys = {s.key for s in SPECIALTIES}
+    keys = set(SPECIALTY)
     instruments = {entry[0] for entry in v.INSTRUMENTS}
     services = {entry[0] for entry in v.SERVICES}
     for demand in demands:
