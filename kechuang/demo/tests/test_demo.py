@@ -40,6 +40,7 @@ from kechuang.demo.generator import (
 )
 from kechuang.demo.management.commands.demo import Command
 from kechuang.demo.papers import load_papers
+from kechuang.demo.specialties import SPECIALTY
 from kechuang.demo.tests.small import SMALL
 from kechuang.directory.models import (
     Achievement,
@@ -406,15 +407,21 @@ def test_the_command_prepares_the_scale_one_demo_once(monkeypatch):
     assert len(hits) == 5
     assert all(hit.id.startswith("organization:") for hit in hits)
 
-    # Every demo demand has people who would solve it: the connector demand's experts and
-    # achievements are of connector contacts and terminal plating (a late specialty, whose people
-    # take the place of scholars nothing referred to, so the count stays 800).
+    # Every demo demand has people who would solve it: the connector and the brake-disc demands'
+    # experts and achievements are of their late specialties, whose people take the place of
+    # scholars nothing referred to (so the count stays 800).
     assert Expert.objects.count() == 800
-    connector = Demand.objects.get(title="汽车线束连接器端子镀层耐微动磨损研究")
-    experts, achievements = demand_matches(connector, "all", ["expert", "achievement"])
-    assert len(experts.matches) == len(achievements.matches) == 5
-    assert all("接触电阻" in m.obj.keywords for m in experts.matches)
-    assert all("连接器" in m.obj.title for m in achievements.matches)
+    for title, key, keyword in [
+        ("汽车线束连接器端子镀层耐微动磨损研究", "contact", "接触电阻"),
+        ("新能源乘用车制动盘轻量化与防锈", "brake-disc", "制动盘"),
+    ]:
+        demand = Demand.objects.get(title=title)
+        experts, achievements = demand_matches(demand, "all", ["expert", "achievement"])
+        assert len(experts.matches) == 5, title
+        assert all(keyword in m.obj.keywords for m in experts.matches), title
+        inventions = " ".join(SPECIALTY[key].inventions)
+        strong = [m.obj.title for m in achievements.matches if m.band == "strong"]
+        assert len(strong) >= 3 and all(t.removeprefix("一种") in inventions for t in strong)
 
     # A second run creates nothing new and says so; another scale is refused with the way out.
     before = row_counts()
