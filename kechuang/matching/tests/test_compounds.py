@@ -68,8 +68,14 @@ def test_a_small_index_has_no_compounds():
             "温州某企业废水出水COD只有0.1mg/L，超过排放标准，每年处理费用超过50万元",
             ["废水", "出水", "cod", "排放", "标准"],
         ),
+        # a test bench (测试台, like 试验台) is a kind of apparatus, not what it tests: said of the
+        # enterprise's own line it was the whole evidence of a fuel-cell test bench for an ECU demand
+        (
+            "ECU下线检测依靠人工插拔与半自动测试台",
+            ["ecu", "下线", "插拔", "半自动"],
+        ),
     ],
-    ids=["chinese-numbers", "predicate-adjectives", "places-and-circumstances"],
+    ids=["chinese-numbers", "predicate-adjectives", "places-and-circumstances", "apparatus-kind"],
 )
 def test_what_names_nothing_is_no_key_phrase(text, phrases):
     assert phrases_of(Analyzer.from_files(), text) == phrases
