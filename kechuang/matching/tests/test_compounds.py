@@ -74,8 +74,20 @@ def test_a_small_index_has_no_compounds():
             "ECU下线检测依靠人工插拔与半自动测试台",
             ["ecu", "下线", "插拔", "半自动"],
         ),
+        # the body issuing a standard names no test (ISO 26262 is functional safety, ISO 9227 salt
+        # spray), nor does 总成 (any assembly); ASTM B117 names salt spray by its number
+        (
+            "EPB卡钳总成满足ISO 26262，依据GB/T 10125与ASTM B117开展盐雾试验",
+            ["epb", "卡钳", "b117", "盐雾"],
+        ),
     ],
-    ids=["chinese-numbers", "predicate-adjectives", "places-and-circumstances", "apparatus-kind"],
+    ids=[
+        "chinese-numbers",
+        "predicate-adjectives",
+        "places-and-circumstances",
+        "apparatus-kind",
+        "standard-bodies-and-assemblies",
+    ],
 )
 def test_what_names_nothing_is_no_key_phrase(text, phrases):
     assert phrases_of(Analyzer.from_files(), text) == phrases
