@@ -30,6 +30,8 @@ from kechuang.matching.evidence import (
     calibrated_strength,
     closest_sentence,
     dense_strength,
+    is_key_phrase,
+    kind_modifiers,
     phrases_of,
     properties_only,
 )
@@ -352,7 +354,14 @@ def name_vocabulary(kind: str) -> frozenset[str]:
     if kind == MatchType.INSTRUMENT:
         for description in records.values_list("description", flat=True).distinct():
             names.update(use_statements(description))
-    words = frozenset(w for name in names for w in phrases_of(analyzer, name))
+    # and the phrase of a name's word of its kind (注塑 of 注塑模流分析): a demand asks for it so
+    words = frozenset(
+        form
+        for name in names
+        for word in phrases_of(analyzer, name)
+        for form in (word, *kind_modifiers(word))
+        if is_key_phrase(form, analyzer.stopwords)
+    )
     _NAME_VOCABULARY[kind] = (stamp, words)
     return words
 
@@ -404,7 +413,7 @@ def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
         answered = set(ev.terms)
         for part in parts:
             words = phrases_of(analyzer, part)
-            asked = answered & set(words)
+            asked = [w for w in words if w in answered or answered.intersection(kind_modifiers(w))]
             if words and asked:
                 best = max(best, min(1.0, len(asked) / len(words)))
     return best

@@ -5,7 +5,9 @@ lone character, not a number or a number with its unit (80, 20μm, 70℃, 一倍
 unit (dB, mm), not a stop word and not a generic word of technical writing (``data/generic_words.txt``:
 汽车、系统、结构…) — unless the query has nothing else (a keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one paper,
 one patent a line) contains the phrase, or a synonym of it, as a whole word: 转向 is no evidence in
-转向节, 丙烯 none in 丙烯酸. Each evidence item is one such sentence with the phrases it answers marked.
+转向节, 丙烯 none in 丙烯酸. A whole word that is the phrase followed by a word naming only its kind
+answers it too (:func:`kind_modifiers`): 注塑模 answers 注塑, 视觉检测 answers 视觉 — the segmenter keeps
+such compounds whole. Each evidence item is one such sentence with the phrases it answers marked.
 
 The *strength* of a match is the share of the query's information that the record answers: the summed
 idf of the phrases answered, over the summed idf of the query's :data:`FULL_MATCH_PHRASES` most specific
@@ -52,6 +54,9 @@ GENERIC_WORDS = frozenset(normalize(w) for w in read_word_list(DATA_DIR / "gener
 # Quantities every device, material or process has (温度, 压力, 寿命…): evidence only beside another phrase
 PROPERTY_WORDS = frozenset(normalize(w) for w in read_word_list(DATA_DIR / "property_words.txt"))
 FULL_MATCH_PHRASES = 8
+# Characters that, written after a phrase in one word, name only what kind of thing it is: the machine,
+# instrument, device, mould, part, agent or bench of the phrase (注塑机, 测温仪, 注塑模, 阻燃剂, 试验台)
+KIND_CHARACTERS = frozenset("机仪器模件剂台")
 CAPABILITY_TYPES = frozenset({"instrument", "service", "organization"})
 MAX_ITEMS = 4  # evidence sentences per hit: the ones answering most of the query
 SNIPPET_CHARS = 90
@@ -186,6 +191,19 @@ def is_key_phrase(
     return any(c.isalpha() for c in word)
 
 
+def kind_modifiers(word: str) -> list[str]:
+    """The phrases a (normalised) whole word is made of followed by a word naming only its kind — a
+    generic word (视觉检测: 视觉 + 检测) or a :data:`KIND_CHARACTERS` character (注塑模: 注塑 + 模) —
+    shortest first: what the word answers besides itself. A longer word that merely begins with a phrase
+    names something else (转向节 is a steering knuckle, 丙烯酸 no propylene, 深度学习 no 深度) and gives
+    none."""
+    return [
+        word[:cut]
+        for cut in range(2, len(word))
+        if word[cut:] in GENERIC_WORDS or word[cut:] in KIND_CHARACTERS
+    ]
+
+
 @dataclass(frozen=True)
 class KeyPhrases:
     """A query's key phrases with their idf, the forms that count for each (itself and its synonyms),
@@ -194,6 +212,17 @@ class KeyPhrases:
     weights: Mapping[str, float]
     forms: Mapping[str, str]  # normalised word → the key phrase it answers
     full: float
+
+    def answered_by(self, word: str) -> str | None:
+        """The key phrase a record's (normalised) whole word answers — as itself or a synonym, or as a
+        compound of one with a word of its kind (:func:`kind_modifiers`) — or ``None``."""
+        phrase = self.forms.get(word)
+        if phrase is not None:
+            return phrase
+        return next(
+            (self.forms[m] for m in kind_modifiers(word) if m in self.forms),
+            None,
+        )
 
     def strength(self, answered: Sequence[str]) -> float:
         if self.full <= 0:
@@ -361,7 +390,9 @@ def record_strength(phrases: KeyPhrases, answered: Sequence[str], name: KeyPhras
     total = sum(name.weights.values())
     if total <= 0:
         return coverage
-    share = sum(weight for word, weight in name.weights.items() if word in phrases.forms) / total
+    share = (
+        sum(weight for word, weight in name.weights.items() if phrases.answered_by(word)) / total
+    )
     if len(set(answered)) < 2 and share < NAMED_SHARE:
         return coverage  # one word in common is a coincidence as often as a topic
     return max(coverage, (coverage * share) ** 0.5)
@@ -425,7 +456,7 @@ def evidence_for(
             spans, answered = [], []
             previous = None
             for word, start, end in whole_words(analyzer, folded):
-                phrase = phrases.forms.get(word)
+                phrase = phrases.answered_by(word)
                 if phrase is not None:
                     spans.append((offsets[start], offsets[end - 1] + 1))
                     answered.append(phrase)

@@ -154,3 +154,21 @@ def test_an_instrument_whose_use_statement_the_demand_asks_for_is_shown(world, r
     uv = instruments.matches[0]
     assert {"皮革", "六价铬"} <= set(uv.terms)
     assert any("用于<mark>皮革六价铬</mark>" in e.snippet for e in uv.hit.evidence)
+
+
+def test_a_service_named_by_a_word_of_the_phrases_kind_is_shown(world, reindex):
+    """注塑模 is one word to the segmenter: the thin-wall moulding demand's 注塑 finds the mould-flow
+    service by it, and the service's name is what the demand asks for."""
+    _catalogue(world)
+    demand = _posted(
+        world,
+        "薄壁件注塑短射与熔接痕",
+        "我厂注塑电器外壳薄壁件，短射和熔接痕明显影响外观。需要浇口布置与工艺窗口优化。",
+    )
+    reindex()
+    [services] = demand_matches(demand, "own", ["service"])
+    first = services.matches[0]
+    assert first.obj.title == "注塑模流分析与工艺优化"
+    assert first.terms == ["注塑"]
+    assert first.band == "good"
+    assert [e.snippet for e in first.hit.evidence] == ["<mark>注塑模</mark>流分析与工艺优化"]

@@ -9,7 +9,9 @@ from kechuang.matching.evidence import (
     compounds_of,
     evidence_for,
     key_phrases,
+    kind_modifiers,
     phrases_of,
+    record_strength,
 )
 from kechuang.matching.text import Analyzer
 
@@ -43,6 +45,10 @@ def test_a_compound_counts_whole_at_its_generic_nouns_weight():
     # 系数 elsewhere in the record answers nothing: only the compound written whole counts
     apart = Document(id="expert:2", type="expert", fields={"title": "导热填料 摩擦系数"})
     assert evidence_for(apart, phrases, analyzer)[1] == ["导热", "填料"]
+
+
+def _even(words):
+    return dict.fromkeys(words, 1.0)
 
 
 def test_a_small_index_has_no_compounds():
@@ -102,3 +108,42 @@ def test_an_adjective_cut_off_leaves_the_thing_a_record_answers():
     evidence, answered = evidence_for(rig, phrases, analyzer)
     assert answered == ["减速器", "回差"]
     assert [e.snippet for e in evidence] == ["<mark>减速器回差</mark>测试装置"]
+
+
+@pytest.mark.parametrize(
+    ("demand", "record", "answered", "snippet"),
+    [
+        # the segmenter keeps 注塑模 and 视觉检测 whole: the phrase with a word of its kind after it
+        (
+            "薄壁件注塑短射",
+            "注塑模流分析与工艺优化",
+            ["注塑"],
+            "<mark>注塑模</mark>流分析与工艺优化",
+        ),
+        ("视觉定位自动缝制", "工业视觉检测算法定制", ["视觉"], "工业<mark>视觉检测</mark>算法定制"),
+        # a longer word that only begins with the phrase names something else
+        ("希望转向无铬鞣工艺", "转向节疲劳寿命", [], None),
+        ("聚丙烯改性", "丙烯酸树脂", [], None),
+    ],
+    ids=["mould", "inspection", "knuckle", "acrylic"],
+)
+def test_a_word_of_the_phrases_kind_answers_it(demand, record, answered, snippet):
+    analyzer = Analyzer.from_files()
+    phrases = key_phrases(analyzer, demand, _even)
+    service = Document(id="service:1", type="service", fields={"title": record})
+    evidence, found = evidence_for(service, phrases, analyzer)
+    assert found == answered
+    assert [e.snippet for e in evidence] == ([snippet] if snippet else [])
+
+
+def test_a_name_of_the_phrases_kind_counts_as_asked_for():
+    analyzer = Analyzer.from_files()
+    phrases = key_phrases(analyzer, "薄壁件注塑短射", _even)
+    assert dict(phrases.weights) == {"薄壁": 1.0, "注塑": 1.0, "短射": 1.0}
+    name = key_phrases(analyzer, "注塑模流分析", _even)
+    assert dict(name.weights) == {"注塑模": 1.0}
+    # the demand asks for the whole name: one phrase of three, read as the geometric mean with 1
+    assert record_strength(phrases, ["注塑"], name) == pytest.approx((1 / 3) ** 0.5)
+    assert kind_modifiers("注塑模") == ["注塑"]
+    assert kind_modifiers("视觉检测") == ["视觉"]
+    assert kind_modifiers("转向节") == kind_modifiers("深度学习") == kind_modifiers("丙烯酸") == []
