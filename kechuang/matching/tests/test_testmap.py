@@ -24,6 +24,10 @@ def test_the_map_reads_problems_not_named_tests():
         ("力学性能", ("开裂",)),
     ]
     assert [n.family.label for n in needs_of("即食凉拌菜抽检致病菌阳性")] == ["微生物"]
+    # a food's shelf life ends where microbes grow: 货架期 is one word (not 货架 + 期短)
+    assert [(n.family.label, n.cues) for n in needs_of("冷藏预制菜货架期短")] == [
+        ("微生物", ("货架期",))
+    ]
     assert [n.family.label for n in needs_of("控制器装车后干扰收音机")] == ["电磁兼容"]
     assert needs_of("开发一套企业资源计划的审批流程") == []
 
