@@ -86,6 +86,10 @@ def test_a_small_index_has_no_compounds():
             "EPB卡钳总成满足ISO 26262，依据GB/T 10125与ASTM B117开展盐雾试验",
             ["epb", "卡钳", "b117", "盐雾"],
         ),
+        # a change (升高), any making (加工) and a request's means (手段) name nothing; 机加工 does
+        ("出水COD升高，靠日常手段加工，机加工节拍90秒", ["出水", "cod", "机加工", "节拍"]),
+        # 中性盐雾 stays whole (the segmenter cut it into 中性盐 + 雾)
+        ("主机厂要求通过480小时中性盐雾试验", ["中性盐雾"]),
     ],
     ids=[
         "chinese-numbers",
@@ -93,6 +97,8 @@ def test_a_small_index_has_no_compounds():
         "places-and-circumstances",
         "apparatus-kind",
         "standard-bodies-and-assemblies",
+        "changes-limits-making",
+        "neutral-salt-spray",
     ],
 )
 def test_what_names_nothing_is_no_key_phrase(text, phrases):
@@ -147,3 +153,18 @@ def test_a_name_of_the_phrases_kind_counts_as_asked_for():
     assert kind_modifiers("注塑模") == ["注塑"]
     assert kind_modifiers("视觉检测") == ["视觉"]
     assert kind_modifiers("转向节") == kind_modifiers("深度学习") == kind_modifiers("丙烯酸") == []
+
+
+def test_neutral_salt_spray_is_salt_spray():
+    analyzer = Analyzer.from_files()
+    phrases = key_phrases(analyzer, "车灯支架盐雾试验不合格", _even)
+    lab = Document(
+        id="service:1",
+        type="service",
+        fields={"description": "依据GB/T 10125开展中性盐雾、交变湿热试验"},
+    )
+    evidence, answered = evidence_for(lab, phrases, analyzer)
+    assert answered == ["盐雾"]
+    assert [e.snippet for e in evidence] == [
+        "依据GB/T 10125开展<mark>中性盐雾</mark>、交变湿热试验"
+    ]

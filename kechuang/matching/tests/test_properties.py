@@ -21,3 +21,13 @@ def test_a_dimension_alone_is_no_match():
     assert {"高度", "半径", "宽度", "角度", "距离"} <= PROPERTY_WORDS
     assert properties_only(["高度"], ["线束", "端子", "压接", "高度"])
     assert not properties_only(["压接", "高度"], ["线束", "端子", "压接", "高度"])
+
+
+def test_a_cycle_time_or_a_limit_met_alone_is_no_match():
+    # 节拍 (the ECU line's 90 s a part) is a quantity of every production line, like 产量; 达标 (a
+    # limit met) is a target of every standard: alone it was a TOC analyser's evidence for a car
+    # interior's odour, beside 出水 and 废水 it marks a treatment that meets its discharge limit
+    assert properties_only(["达标"], ["内饰", "气味", "达标"])
+    assert not properties_only(["出水", "达标"], ["废水", "出水", "达标"])
+    assert properties_only(["节拍"], ["ecu", "下线", "节拍"])
+    assert not properties_only(["下线", "节拍"], ["ecu", "下线", "节拍"])
