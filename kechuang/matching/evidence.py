@@ -136,6 +136,13 @@ _CJK_CHAR = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
 # run of lone characters (a word the segmenter does not know) that ends in one is that thing and the
 # adjective, so 回差大 answers a record's 回差测试装置.
 _PREDICATE_ADJECTIVES = frozenset("大小高低长短多少差快慢重轻强弱")
+# Characters of a sentence's grammar — when (后, 时), need and intent (需, 要, 拟), amount (仅, 约, 每),
+# reach (达), means (靠, 做), contrast (但), now (现), future and past (将, 已) — that the segmenter leaves
+# alone beside an unknown word: at a run's start (后温升, 做飞织) or end (槽满率仅, 溢胶靠) they are no
+# part of it. Not 偏 or 未 at the start (偏磨, 未熔合 are defects); 易 and 偏 at the end say how it is
+# (桥部易开裂, 铜损偏高).
+_RUN_LEADING = frozenset("后时需要拟仅约每达靠做但现将已")
+_RUN_TRAILING = frozenset("后时需要拟仅约达靠做但易偏") | _PREDICATE_ADJECTIVES
 # A sentence ends after 。；！？ (full or half width), at a line break (one paper, one patent a line), or
 # at a half-width full stop between Chinese characters (imported abstracts write 。 as .).
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])|\n|(?<=[\u3400-\u9fff）)])\.(?=[\u3400-\u9fff])")
@@ -232,20 +239,23 @@ class KeyPhrases:
 
 def whole_words(analyzer: Analyzer, normalized: str) -> list[tuple[str, int, int]]:
     """:meth:`Analyzer.words`, with each run of lone CJK characters in a row (an unknown word the
-    segmenter split: 滑 + 模) joined back into one word (滑模) — less a predicate adjective it ends in
-    (回差大: 回差 + 大) — on both sides, so a phrase matches only whole."""
+    segmenter split: 滑 + 模) joined back into one word (滑模) — less the characters of grammar it
+    starts or ends with and a predicate adjective it ends in (后温升: 后 + 温升; 回差大: 回差 + 大) — on
+    both sides, so a phrase matches only whole."""
     joined: list[tuple[str, int, int]] = []
     run: list[tuple[str, int, int]] = []
 
     def close_run() -> None:
-        if len(run) > 2 and run[-1][0] in _PREDICATE_ADJECTIVES:
-            adjective = run.pop()
-            close_run()
-            joined.append(adjective)
-        elif len(run) > 1:
+        tail: list[tuple[str, int, int]] = []
+        while len(run) > 2 and run[0][0] in _RUN_LEADING:
+            joined.append(run.pop(0))
+        while len(run) > 2 and run[-1][0] in _RUN_TRAILING:
+            tail.insert(0, run.pop())
+        if len(run) > 1:
             joined.append(("".join(w for w, _s, _e in run), run[0][1], run[-1][2]))
         else:
             joined.extend(run)
+        joined.extend(tail)
         run.clear()
 
     for word, start, end in analyzer.words(normalized):
