@@ -124,9 +124,9 @@ GENERIC_MIN_DOCS = 1000
 
 # a number with its unit, a compound unit too (0.1mg/l, 300l/min)
 _NUMBER = re.compile(r"^\d[\d.]*[a-zμ℃°%‰]*(/[a-zμ℃°%‰]+)?$")
-# a number written in Chinese with its measure (一倍, 两成, 三个, 十年): a quantity, not a thing
+# a number written in Chinese with its measure (一倍, 两成, 三个, 十年, 三级): a quantity, not a thing
 _CHINESE_NUMBER = re.compile(
-    r"^[零一二两三四五六七八九十百千万亿半几]+[倍成个次年月周天日件台套批份]?$"
+    r"^[零一二两三四五六七八九十百千万亿半几]+[倍成个次年月周天日件台套批份级]?$"
 )
 _SHORT_LATIN = re.compile(r"^[a-z]{1,2}$")
 # a unit with its power (mm3 of "120 mm³" once folded, m2, cm3): a measure, not a thing
