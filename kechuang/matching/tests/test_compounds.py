@@ -88,8 +88,9 @@ def test_a_small_index_has_no_compounds():
         ),
         # a change (升高), any making (加工) and a request's means (手段) name nothing; 机加工 does
         ("出水COD升高，靠日常手段加工，机加工节拍90秒", ["出水", "cod", "机加工", "节拍"]),
-        # a level (三级) is a quantity; 等保 stays whole (等 alone is a stop word)
-        ("通过等保三级测评", ["等保", "测评"]),
+        # a level (三级) is a quantity; 等保 stays whole (等 alone is a stop word); a service's
+        # boilerplate (出具, 配套) and the segmenter's 从小 of 从小罐放大 name nothing
+        ("通过等保三级测评，出具报告并配套整改，从小罐放大", ["等保", "测评", "整改", "放大"]),
         # 中性盐雾 stays whole (the segmenter cut it into 中性盐 + 雾)
         ("主机厂要求通过480小时中性盐雾试验", ["中性盐雾"]),
         # a character of grammar beside an unknown word is no part of it (后温升, 槽满率仅, 做飞织),
