@@ -38,3 +38,12 @@ def test_a_cause_is_asked_of_a_named_problem():
     # was the only evidence for a leather chromium demand
     assert properties_only(["成因"], ["皮革", "六价铬", "成因"])
     assert not properties_only(["断裂", "原因"], ["断裂", "原因", "断口"])
+
+
+def test_what_every_instrument_states_or_device_does_is_no_match_alone():
+    # a TEM's 分辨率 for a corner radar's 角分辨率, a fuel-cell bench's 启动 for a brushless
+    # controller's 无感启动, a software-adaptation platform's 国产化 for diagnostic reagents
+    assert properties_only(["分辨率"], ["角雷达", "虚警率", "分辨率"])
+    assert properties_only(["启动"], ["无刷", "控制器", "启动"])
+    assert properties_only(["国产化"], ["化学发光", "试剂", "国产化"])
+    assert not properties_only(["燃料电池", "启动"], ["燃料电池", "冷启动", "启动"])
