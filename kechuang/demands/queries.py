@@ -3,6 +3,7 @@ funnel and stalled engagements."""
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -253,15 +254,50 @@ def _load(hits: list[Hit]) -> list[tuple[Hit, object]]:
     return pairs
 
 
+def _copy_key(name: str) -> str:
+    return normalize(name).replace(" ", "")
+
+
 def _duplicate_key(kind: str, obj) -> str | None:
     """Records a list shows once: one kind of instrument (its name: two owners' 疲劳试验机 of different
     makes read as the same line twice), one service item or achievement (its title) — the copies
     different owners or imports made of one thing; the line names the other holders."""
     if kind == MatchType.INSTRUMENT:
-        return normalize(obj.name).replace(" ", "")
+        return _copy_key(obj.name)
     if kind == MatchType.SERVICE or kind == MatchType.ACHIEVEMENT:
-        return normalize(obj.title).replace(" ", "")
+        return _copy_key(obj.title)
     return None
+
+
+# A list shows one line per instrument kind or service item (see _collapsed), yet the copies of one
+# are as near the demand as each other: 39 qPCR instruments filled a pool of MATCH_POOL for a
+# shelf-life demand's microbial tests and left out the microbial identifier the same tests call for.
+# A capability search reads CAPABILITY_DEPTH × MATCH_POOL hits and keeps COPIES_PER_KIND of each kind.
+CAPABILITY_DEPTH = 4
+COPIES_PER_KIND = 5
+
+
+def capability_search(
+    query: str, kind: str, filters: dict[str, list[str]] | None, diversify: int | None = None
+) -> list[Hit]:
+    """:func:`~kechuang.search.indexing.search` of instruments or service items (``kind``) for a
+    demand's pool: the best :data:`MATCH_POOL`, at most :data:`COPIES_PER_KIND` of one kind."""
+    from kechuang.search.indexing import search
+
+    model, name_field = CAPABILITY_NAMES[kind]
+    hits = search(
+        query, types=[kind], filters=filters, k=MATCH_POOL * CAPABILITY_DEPTH, diversify=diversify
+    )
+    pks = {hit.id: int(hit.id.split(":", 1)[1]) for hit in hits}
+    names = dict(model.objects.filter(pk__in=pks.values()).values_list("pk", name_field))
+    per_kind: Counter[str] = Counter()
+    kept = []
+    for hit in hits:
+        key = _copy_key(names.get(pks[hit.id], ""))
+        if per_kind[key] < COPIES_PER_KIND:
+            per_kind[key] += 1
+            kept.append(hit)
+    return kept[:MATCH_POOL]
 
 
 def _distance(demand: Demand, obj) -> int:
@@ -277,9 +313,11 @@ def _distance(demand: Demand, obj) -> int:
 def _collapsed(
     demand: Demand, kind: str, loaded: list[tuple[Hit, object]]
 ) -> list[tuple[Hit, object, list]]:
-    """One entry per instrument model, service item or achievement title: the nearest copy to the
-    demand (then the engine's best), at the place of the engine's best copy, with the other copies
-    nearest first."""
+    """One entry per instrument model, service item or achievement title: of the copies in the
+    strongest band, the nearest to the demand (then the engine's best), at the place of the engine's
+    best copy, with the other copies nearest first. A near copy the dense side found without a phrase
+    of the demand does not stand for one whose own text answers it (a microbial identifier whose
+    description names the tests a shelf-life demand needs)."""
     copies: dict[str, list[int]] = {}
     for i, (_hit, obj) in enumerate(loaded):
         key = _duplicate_key(kind, obj)
@@ -294,7 +332,14 @@ def _collapsed(
         group = copies[key]
         if group[0] != i:
             continue  # listed with the first copy
-        ordered = sorted(group, key=lambda j: (_distance(demand, loaded[j][1]), j))
+        ordered = sorted(
+            group,
+            key=lambda j: (
+                BAND_ORDER[band(shown_strength(kind, loaded[j][0]))],
+                _distance(demand, loaded[j][1]),
+                j,
+            ),
+        )
         shown = loaded[ordered[0]]
         result.append((*shown, [loaded[j][1] for j in ordered[1:]]))
     return result
@@ -446,7 +491,7 @@ def inferred_hits(
         return []
     from kechuang.matching.evidence import FULL_MATCH_PHRASES, phrases_of
     from kechuang.matching.testmap import needs_of
-    from kechuang.search.indexing import current_analyzer, search
+    from kechuang.search.indexing import current_analyzer
 
     needs = needs_of(text)
     if not needs:
@@ -457,7 +502,7 @@ def inferred_hits(
     cue_share = min(1.0, len(cues) / max(1, min(FULL_MATCH_PHRASES, len(phrases)))) ** 0.5
     name_field = CAPABILITY_NAMES[kind][1]
     result = []
-    for hit in search(" ".join(tests), types=[kind], filters=filters, k=MATCH_POOL):
+    for hit in capability_search(" ".join(tests), kind, filters):
         answered = {t for ev in hit.evidence for t in ev.terms}
         met = [need for need in needs if answered & set(need.tests)]
         if not met:

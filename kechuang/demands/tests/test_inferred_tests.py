@@ -115,3 +115,51 @@ def test_one_model_one_line_the_nearest_copy_naming_the_others(world, reindex):
     line = shown[0]
     assert [o.pk for o in line.also] == [city.pk, far.pk]
     assert line.also_holders == ["温州检测所（温州市）", "嘉定检测所（嘉定区）"]
+
+
+def test_the_line_is_the_nearest_copy_of_the_strongest_band(world, reindex):
+    """A near copy whose own text says less does not stand for a farther one whose text answers the
+    demand: the line shows the copy of the strongest band, then the nearest."""
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="空压机噪声测试",
+        description="需要测量空气压缩机噪声与振动，评价异响。",
+    )
+    far = _instrument(
+        world, "多通道分析仪", "空气压缩机噪声、振动与异响测量", world.partner, "A1", "嘉定检测所"
+    )
+    near = _instrument(world, "多通道分析仪", "通用振动测量", None, "A1", "瑞安检测所")
+    reindex()
+    [instruments] = demand_matches(demand, "all", ["instrument"])
+    [line] = instruments.matches + instruments.more
+    assert line.obj.pk == far.pk
+    assert [o.pk for o in line.also] == [near.pk]
+
+
+def test_copies_of_one_kind_leave_room_for_another_the_tests_call_for(world, reindex):
+    """Fifty-five qPCR instruments answer the microbial tests of a pathogen demand better than the one
+    microbial identifier does; the list shows the qPCR kind once, so the identifier must still be in
+    the pool the list is read from (kechuang.demands.queries.capability_search)."""
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="凉拌菜出厂抽检偶发致病菌阳性",
+        description="抽检偶发致病菌阳性，需要查明来源。",
+    )
+    for number in range(55):
+        _instrument(
+            world,
+            "实时荧光定量PCR仪",
+            "qPCR检测食品致病菌与微生物，替代培养法快速鉴定。",
+            model=f"Q{number}",
+            owner_name=f"第{number}检测站",
+        )
+    identifier = _instrument(
+        world, "微生物鉴定系统", "可对培养后的细菌进行鉴定与药敏分析，配套试剂卡与数据库。"
+    )
+    reindex()
+    [instruments] = demand_matches(demand, "own", ["instrument"], k=10)
+    shown = instruments.matches + instruments.more
+    assert [m.obj.name for m in shown] == ["实时荧光定量PCR仪", "微生物鉴定系统"]
+    assert shown[1].obj.pk == identifier.pk

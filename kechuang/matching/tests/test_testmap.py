@@ -51,3 +51,12 @@ def test_cues_are_problems_not_parts_or_outcomes():
     # 寿命 is an outcome every family shares: no test follows from it alone
     assert labels("热锻模具寿命短") == []
     assert labels("运动鞋底减重后DIN磨耗超标") == ["磨损与耐磨"]
+
+
+def test_a_test_word_names_the_test_not_a_technique_or_a_trades_own_test():
+    # 荧光 named a small-animal imager and a confocal microscope for a shelf-life demand's microbial
+    # tests; 耐折 (a shoe's flex test) named the shoe flex tester for a rubber seal's compression set
+    tests = {family.label: family.tests for family in load_families()}
+    assert "荧光" not in tests["微生物"]
+    assert "耐折" not in tests["力学性能"]
+    assert {"pcr", "qpcr", "鉴定", "培养"} <= set(tests["微生物"])
