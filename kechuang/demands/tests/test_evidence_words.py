@@ -120,15 +120,23 @@ def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
     assert quoted == ["橡胶与鞋底耐磨试验机"]  # not twice, once per copy
 
 
-def test_a_quantity_alone_brings_no_service_to_an_overheating_controller(world, reindex):
+def _against_catalogue(world, reindex, kind: str, title: str, description: str):
+    """One type's matches of a demand posted against the demo catalogue."""
     _catalogue(world)
-    demand = _posted(
+    demand = _posted(world, title, description)
+    reindex()
+    [group] = demand_matches(demand, "own", [kind])
+    return group
+
+
+def test_a_quantity_alone_brings_no_service_to_an_overheating_controller(world, reindex):
+    services = _against_catalogue(
         world,
+        reindex,
+        "service",
         "电机控制器高温降额",
         "电机控制器夏季满载运行时IGBT温度过高，频繁降额，希望改进散热设计。",
     )
-    reindex()
-    [services] = demand_matches(demand, "own", ["service"])
     assert [m.obj.title for m in services.matches] == ["驱动电机与控制器性能测试"]
     # 温度 of 皮革物理性能与收缩温度检测 is a quantity every device has, not the controller's problem:
     # still named as evidence, folded with no strength
@@ -139,14 +147,13 @@ def test_a_quantity_alone_brings_no_service_to_an_overheating_controller(world, 
 def test_an_instrument_whose_use_statement_the_demand_asks_for_is_shown(world, reindex):
     """The UV-visible spectrophotometer's name says nothing of leather; its description's 用于 clause
     (用于皮革六价铬…测定) says what it is for, and that is what the demand asks: it counts like its name."""
-    _catalogue(world)
-    demand = _posted(
+    instruments = _against_catalogue(
         world,
+        reindex,
+        "instrument",
         "皮革六价铬超标被退货",
         "公司出口皮鞋因皮革六价铬超标被欧盟退货。需要六价铬检测与成因分析，制定工艺控制方案。",
     )
-    reindex()
-    [instruments] = demand_matches(demand, "own", ["instrument"])
     shown = [m.obj.name for m in instruments.matches]
     # first, above the leather tester whose name says 皮革 and nothing of chromium
     assert shown[0] == "紫外可见分光光度计"
@@ -159,14 +166,13 @@ def test_an_instrument_whose_use_statement_the_demand_asks_for_is_shown(world, r
 def test_a_service_named_by_a_word_of_the_phrases_kind_is_shown(world, reindex):
     """注塑模 is one word to the segmenter: the thin-wall moulding demand's 注塑 finds the mould-flow
     service by it, and the service's name is what the demand asks for."""
-    _catalogue(world)
-    demand = _posted(
+    services = _against_catalogue(
         world,
+        reindex,
+        "service",
         "薄壁件注塑短射与熔接痕",
         "我厂注塑电器外壳薄壁件，短射和熔接痕明显影响外观。需要浇口布置与工艺窗口优化。",
     )
-    reindex()
-    [services] = demand_matches(demand, "own", ["service"])
     first = services.matches[0]
     assert first.obj.title == "注塑模流分析与工艺优化"
     assert first.terms == ["注塑"]

@@ -22,10 +22,14 @@ def _instrument(world, name, description, region=None, model="M1", owner_name=No
     )
 
 
-def test_a_demand_that_names_no_test_finds_the_tests_its_problem_needs(world, reindex):
-    demand = DemandFactory(
-        organization=world.enterprise, region=world.district, title=RUBBER, description=RUBBER_TEXT
+def _posted(world, title: str, description: str):
+    return DemandFactory(
+        organization=world.enterprise, region=world.district, title=title, description=description
     )
+
+
+def test_a_demand_that_names_no_test_finds_the_tests_its_problem_needs(world, reindex):
+    demand = _posted(world, RUBBER, RUBBER_TEXT)
     dsc = _instrument(world, "差示扫描量热仪", "测定塑料、橡胶的玻璃化转变温度与熔点。")
     ageing = _instrument(world, "热老化试验箱", "依据GB/T 3512开展橡胶热空气加速老化试验。")
     _instrument(world, "电子天平", "称量范围220 g，读数0.1 mg。")  # no test the problem needs
@@ -50,12 +54,7 @@ def test_a_demand_that_names_no_test_finds_the_tests_its_problem_needs(world, re
 
 
 def test_a_named_test_stays_above_an_inferred_one(world, reindex):
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="橡胶膜片盐雾试验后开裂",
-        description="膜片金属骨架经盐雾试验后锈蚀，橡胶开裂。",
-    )
+    demand = _posted(world, "橡胶膜片盐雾试验后开裂", "膜片金属骨架经盐雾试验后锈蚀，橡胶开裂。")
     salt = _instrument(world, "盐雾试验箱", "中性盐雾试验，工作室容积850 L。")
     ageing = _instrument(world, "热老化试验箱", "橡胶热空气加速老化试验。")
     reindex()
@@ -65,11 +64,10 @@ def test_a_named_test_stays_above_an_inferred_one(world, reindex):
 
 
 def test_services_are_expanded_too_and_experts_never(world, reindex):
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="凉拌菜出厂抽检偶发致病菌阳性",
-        description="现用传统培养法，结果出来时产品已上架，希望当天出结果。",
+    demand = _posted(
+        world,
+        "凉拌菜出厂抽检偶发致病菌阳性",
+        "现用传统培养法，结果出来时产品已上架，希望当天出结果。",
     )
     provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安食品检测站")
     qpcr = ServiceItemFactory(
@@ -94,12 +92,7 @@ def test_services_are_expanded_too_and_experts_never(world, reindex):
 
 
 def test_one_model_one_line_the_nearest_copy_naming_the_others(world, reindex):
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="空压机噪声测试",
-        description="需要测量空气压缩机噪声。",
-    )
+    demand = _posted(world, "空压机噪声测试", "需要测量空气压缩机噪声。")
     far = _instrument(
         world, "噪声振动分析仪", "空气压缩机噪声测量", world.partner, "A1", "嘉定检测所"
     )
@@ -120,12 +113,7 @@ def test_one_model_one_line_the_nearest_copy_naming_the_others(world, reindex):
 def test_the_line_is_the_nearest_copy_of_the_strongest_band(world, reindex):
     """A near copy whose own text says less does not stand for a farther one whose text answers the
     demand: the line shows the copy of the strongest band, then the nearest."""
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="空压机噪声测试",
-        description="需要测量空气压缩机噪声与振动，评价异响。",
-    )
+    demand = _posted(world, "空压机噪声测试", "需要测量空气压缩机噪声与振动，评价异响。")
     far = _instrument(
         world, "多通道分析仪", "空气压缩机噪声、振动与异响测量", world.partner, "A1", "嘉定检测所"
     )
@@ -141,12 +129,7 @@ def test_copies_of_one_kind_leave_room_for_another_the_tests_call_for(world, rei
     """Fifty-five qPCR instruments answer the microbial tests of a pathogen demand better than the one
     microbial identifier does; the list shows the qPCR kind once, so the identifier must still be in
     the pool the list is read from (kechuang.demands.queries.capability_search)."""
-    demand = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        title="凉拌菜出厂抽检偶发致病菌阳性",
-        description="抽检偶发致病菌阳性，需要查明来源。",
-    )
+    demand = _posted(world, "凉拌菜出厂抽检偶发致病菌阳性", "抽检偶发致病菌阳性，需要查明来源。")
     for number in range(55):
         _instrument(
             world,
