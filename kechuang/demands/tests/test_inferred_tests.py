@@ -146,3 +146,30 @@ def test_copies_of_one_kind_leave_room_for_another_the_tests_call_for(world, rei
     shown = instruments.matches + instruments.more
     assert [m.obj.name for m in shown] == ["实时荧光定量PCR仪", "微生物鉴定系统"]
     assert shown[1].obj.pk == identifier.pk
+
+
+def test_a_service_for_another_trade_answers_no_inferred_test(world, reindex):
+    """A service item's scope is a trade's: a chip burn-in service runs an ageing test, but not on a
+    rubber membrane — the inference gives it nothing, while an instrument of another trade's samples
+    keeps half (its test serves any sample)."""
+    demand = _posted(world, RUBBER, RUBBER_TEXT)
+    provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安综合检测站")
+    rubber = ServiceItemFactory(
+        provider=provider,
+        region=world.district,
+        title="橡胶老化试验",
+        description="橡胶热空气老化试验",
+    )
+    chip = ServiceItemFactory(
+        provider=provider,
+        region=world.district,
+        title="芯片可靠性试验",
+        description="芯片高温老化试验",
+    )
+    oven = _instrument(world, "老化试验箱", "芯片与电子元件高温老化试验。")
+    reindex()
+    services, instruments = demand_matches(demand, "own", ["service", "instrument"])
+    assert [m.obj.pk for m in services.matches] == [rubber.pk]
+    assert [(m.obj.pk, m.hit.strength) for m in services.more] == [(chip.pk, 0.0)]
+    [line] = instruments.matches + instruments.more
+    assert line.obj.pk == oven.pk and line.raw_strength > 0
