@@ -23,10 +23,12 @@ from kechuang.directory.models import (
     Organization,
     ServiceItem,
 )
+from kechuang.directory.queries import hit_pk
 from kechuang.directory.search import region_codes
 from kechuang.matching.base import Evidence, Hit
 from kechuang.matching.evidence import (
     STRENGTH_BANDS,
+    answering_form,
     band,
     calibrated_strength,
     closest_sentence,
@@ -288,12 +290,13 @@ def capability_search(
     hits = search(
         query, types=[kind], filters=filters, k=MATCH_POOL * CAPABILITY_DEPTH, diversify=diversify
     )
-    pks = {hit.id: int(hit.id.split(":", 1)[1]) for hit in hits}
-    names = dict(model.objects.filter(pk__in=pks.values()).values_list("pk", name_field))
+    names = dict(
+        model.objects.filter(pk__in=[hit_pk(hit) for hit in hits]).values_list("pk", name_field)
+    )
     per_kind: Counter[str] = Counter()
     kept = []
     for hit in hits:
-        key = _copy_key(names.get(pks[hit.id], ""))
+        key = _copy_key(names.get(hit_pk(hit), ""))
         if per_kind[key] < COPIES_PER_KIND:
             per_kind[key] += 1
             kept.append(hit)
@@ -458,7 +461,7 @@ def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
         answered = set(ev.terms)
         for part in parts:
             words = phrases_of(analyzer, part)
-            asked = [w for w in words if w in answered or answered.intersection(kind_modifiers(w))]
+            asked = [w for w in words if answering_form(w, answered) is not None]
             if words and asked:
                 best = max(best, min(1.0, len(asked) / len(words)))
     return best

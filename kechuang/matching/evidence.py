@@ -37,7 +37,7 @@ import html
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kechuang.matching.base import Document, Evidence
@@ -211,6 +211,14 @@ def kind_modifiers(word: str) -> list[str]:
     ]
 
 
+def answering_form(word: str, forms: Container[str]) -> str | None:
+    """The one of ``forms`` a (normalised) whole word of a record answers: the word itself, or the
+    phrase it is made of with a word of its kind after it (:func:`kind_modifiers`); ``None``."""
+    if word in forms:
+        return word
+    return next((m for m in kind_modifiers(word) if m in forms), None)
+
+
 @dataclass(frozen=True)
 class KeyPhrases:
     """A query's key phrases with their idf, the forms that count for each (itself and its synonyms),
@@ -223,13 +231,8 @@ class KeyPhrases:
     def answered_by(self, word: str) -> str | None:
         """The key phrase a record's (normalised) whole word answers — as itself or a synonym, or as a
         compound of one with a word of its kind (:func:`kind_modifiers`) — or ``None``."""
-        phrase = self.forms.get(word)
-        if phrase is not None:
-            return phrase
-        return next(
-            (self.forms[m] for m in kind_modifiers(word) if m in self.forms),
-            None,
-        )
+        form = answering_form(word, self.forms)
+        return None if form is None else self.forms[form]
 
     def strength(self, answered: Sequence[str]) -> float:
         if self.full <= 0:

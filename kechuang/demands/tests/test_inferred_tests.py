@@ -22,6 +22,12 @@ def _instrument(world, name, description, region=None, model="M1", owner_name=No
     )
 
 
+def _service(world, provider, title: str, description: str):
+    return ServiceItemFactory(
+        provider=provider, region=world.district, title=title, description=description
+    )
+
+
 def _posted(world, title: str, description: str):
     return DemandFactory(
         organization=world.enterprise, region=world.district, title=title, description=description
@@ -70,15 +76,8 @@ def test_services_are_expanded_too_and_experts_never(world, reindex):
         "现用传统培养法，结果出来时产品已上架，希望当天出结果。",
     )
     provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安食品检测站")
-    qpcr = ServiceItemFactory(
-        provider=provider,
-        region=world.district,
-        title="食品qPCR快速检测",
-        description="荧光定量PCR，适用于凉拌菜等即食食品",
-    )
-    ServiceItemFactory(
-        provider=provider, region=world.district, title="专利导航", description="专利布局分析"
-    )
+    qpcr = _service(world, provider, "食品qPCR快速检测", "荧光定量PCR，适用于凉拌菜等即食食品")
+    _service(world, provider, "专利导航", "专利布局分析")
     reindex()
     services, experts = demand_matches(demand, "own", ["service", "expert"])
     assert [m.obj.pk for m in services.matches + services.more] == [qpcr.pk]
@@ -154,18 +153,8 @@ def test_a_service_for_another_trade_answers_no_inferred_test(world, reindex):
     keeps half (its test serves any sample)."""
     demand = _posted(world, RUBBER, RUBBER_TEXT)
     provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安综合检测站")
-    rubber = ServiceItemFactory(
-        provider=provider,
-        region=world.district,
-        title="橡胶老化试验",
-        description="橡胶热空气老化试验",
-    )
-    chip = ServiceItemFactory(
-        provider=provider,
-        region=world.district,
-        title="芯片可靠性试验",
-        description="芯片高温老化试验",
-    )
+    rubber = _service(world, provider, "橡胶老化试验", "橡胶热空气老化试验")
+    chip = _service(world, provider, "芯片可靠性试验", "芯片高温老化试验")
     oven = _instrument(world, "老化试验箱", "芯片与电子元件高温老化试验。")
     reindex()
     services, instruments = demand_matches(demand, "own", ["service", "instrument"])
