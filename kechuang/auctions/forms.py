@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kechuang.auctions.models import AuctionSession, LotPatent
 from kechuang.contracts.forms import Grouped
+from kechuang.core.money import AmountField
 from kechuang.core.rows import Column, RowsField
 
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -76,23 +77,14 @@ class LotForm(Grouped, forms.Form):
         label=_("拍品介绍"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     patents = RowsField(PATENT_COLUMNS, label=_("专利"), add_label=_("添加专利"), blank_rows=1)
-    starting_price = forms.DecimalField(
-        label=_("起拍价（元）"), max_digits=14, decimal_places=2, min_value=0
-    )
-    increment = forms.DecimalField(
-        label=_("加价幅度（元）"), max_digits=14, decimal_places=2, min_value=0
-    )
-    reserve_price = forms.DecimalField(
+    starting_price = AmountField(label=_("起拍价（元）"))
+    increment = AmountField(label=_("加价幅度（元）"))
+    reserve_price = AmountField(
         label=_("保留价（元）"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         required=False,
         help_text=_("不向竞买人公开；留空表示无保留价"),
     )
-    deposit = forms.DecimalField(
-        label=_("保证金（元）"), max_digits=14, decimal_places=2, min_value=0, initial=0
-    )
+    deposit = AmountField(label=_("保证金（元）"), initial=0)
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from kechuang.accounts.permissions import managed_regions
 from kechuang.challenges.models import Application, Indicator
 from kechuang.challenges.services import deadline_problem
 from kechuang.core.models import Region
+from kechuang.core.money import AmountField
 from kechuang.core.params import validate_platform_date
 from kechuang.core.rows import Column, RowsField
 from kechuang.directory.models import Organization
@@ -79,17 +80,6 @@ MILESTONE_COLUMNS = (
 )
 
 
-def _money(label, **kwargs) -> forms.DecimalField:
-    """An amount in yuan, typed as digits with a hint."""
-    return forms.DecimalField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "class": "input-money"}),
-        **kwargs,
-    )
-
-
 class Grouped:
     """A form whose ``fieldsets`` — (legend, field names) pairs — the page shows as groups."""
 
@@ -149,10 +139,14 @@ class ProposalForm(Grouped, forms.Form):
         help_text=_("每项指标须可测量，验收时逐项实测，如：额定排气量 ≥ 300 L/min。"),
         error_messages={"required": _("至少需要一项可量化的技术指标")},
     )
-    bounty = _money(_("榜金（元）"), help_text=_("如：8000000（即 800 万元）"))
-    issuer_share = _money(_("出题单位出资（元）"), min_value=0)
-    government_share = _money(
-        _("政府资助（元）"), min_value=0, help_text=_("出题单位出资与政府资助之和应等于榜金。")
+    # the form's own check says why zero or less is refused (榜金必须大于零)
+    bounty = AmountField(
+        label=_("榜金（元）"), min_value=None, help_text=_("如：8000000（即 800 万元）")
+    )
+    issuer_share = AmountField(label=_("出题单位出资（元）"))
+    government_share = AmountField(
+        label=_("政府资助（元）"),
+        help_text=_("出题单位出资与政府资助之和应等于榜金。"),
     )
     completion_deadline = forms.DateField(
         validators=[validate_platform_date],
@@ -323,7 +317,7 @@ class ApplicationForm(Grouped, forms.Form):
             "好的申请写清：技术方案及其先进性、已有基础（专利、样机、论文）、如何逐项达到指标、主要风险与对策。"
         ),
     )
-    budget_total = _money(_("总预算（元）"), min_value=0, help_text=_("如：4000000（即 400 万元）"))
+    budget_total = AmountField(label=_("总预算（元）"), help_text=_("如：4000000（即 400 万元）"))
     team = RowsField(
         TEAM_COLUMNS,
         label=_("团队成员"),
@@ -389,7 +383,7 @@ class MemberForm(forms.Form):
         max_value=100,
         widget=forms.NumberInput(attrs={"placeholder": _("如：30"), "class": "input-short"}),
     )
-    budget_share = _money(_("预算份额（元）"), min_value=0)
+    budget_share = AmountField(label=_("预算份额（元）"))
 
     def __init__(self, *args, application=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -424,7 +418,7 @@ class ScoreForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    first_tranche = _money(_("首期拨付（元，签约即拨付）"))
+    first_tranche = AmountField(label=_("首期拨付（元，签约即拨付）"))
     milestones = RowsField(
         MILESTONE_COLUMNS,
         label=_("里程碑与拨付"),

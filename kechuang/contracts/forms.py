@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kechuang.contracts.models import ContractKind, TechContract
 from kechuang.contracts.services import ContractInput
 from kechuang.core.models import IndustryChain, Region
+from kechuang.core.money import AmountField
 from kechuang.core.rows import Column, RowsField
 from kechuang.core.uploads import ALLOWED_EXTENSIONS
 
@@ -83,18 +84,12 @@ class ContractForm(Grouped, forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    total_amount = forms.DecimalField(
+    total_amount = AmountField(
         label=_("合同成交额（元）"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         help_text=_("如：1200000"),
     )
-    tech_amount = forms.DecimalField(
+    tech_amount = AmountField(
         label=_("技术交易额（元）"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         help_text=_("合同成交额中技术部分的金额，不含设备、原材料等非技术费用"),
     )
     signed_on = forms.DateField(label=_("签订日期"), widget=DATE)

@@ -2,7 +2,9 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 FEN = Decimal("0.01")
 
@@ -26,6 +28,49 @@ class MoneyField(models.DecimalField):
         name, path, args, kwargs = super().deconstruct()
         path = "kechuang.core.money.MoneyField"
         return name, path, args, kwargs
+
+
+def plain_amount(value: Decimal | int | str) -> str:
+    """An amount as typed into a form: digits and at most two decimals, trailing zeros dropped
+    (``170000``, ``8500.5``) — what a person would type, not the database's ``170000.00``."""
+    text = f"{to_yuan(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class AmountInput(forms.NumberInput):
+    """A yuan amount typed as digits: steps of a fen, never negative, shown as :func:`plain_amount`,
+    with how people read what is typed under it (``即 17万元``, ``js/amounts.js``): a zero more or
+    less is seen before the form is sent."""
+
+    def __init__(self, attrs=None):
+        # Translators: under an amount input, how the typed amount reads, e.g. 即17万元
+        base = {"step": "0.01", "min": "0", "inputmode": "decimal", "data-amount": _("即{}")}
+        super().__init__({**base, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return plain_amount(value)
+        return super().format_value(value)
+
+
+class AmountField(forms.DecimalField):
+    """A form's amount in yuan: as :class:`MoneyField` holds it (14 digits, fen), never negative,
+    typed into an :class:`AmountInput`."""
+
+    widget = AmountInput
+    default_error_messages = {
+        "invalid": _("请输入金额数字（元），如：300000。"),
+        "min_value": _("金额不能小于 %(limit_value)s 元。"),
+        "max_digits": _("金额位数过多，请核对。"),
+        "max_whole_digits": _("金额位数过多，请核对。"),
+        "max_decimal_places": _("金额最多精确到分（两位小数）。"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(*args, **kwargs)
 
 
 WAN = Decimal(10_000)

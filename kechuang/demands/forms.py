@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import IndustryChain, Region, TechField
+from kechuang.core.money import AmountField, AmountInput
 from kechuang.core.params import validate_platform_date
 from kechuang.demands.attachments import ALLOWED_EXTENSIONS, check_attachment
 from kechuang.demands.models import CooperationMode, Demand, MatchType
@@ -114,29 +115,23 @@ class DemandForm(forms.Form):
         error_messages={"invalid_choice": _("请从列表中选择技术领域。")},
         widget=forms.Select(attrs={"data-searchable": "", "data-search-label": _("筛选技术领域")}),
     )
-    budget_min = forms.DecimalField(
+    budget_min = AmountField(
         label=_("预算下限（元）"),
         required=False,
-        min_value=0,
-        decimal_places=2,
-        max_digits=14,
         error_messages={
             "invalid": _("请输入金额数字，例如 300000。"),
             "min_value": _("预算不能为负数。"),
         },
-        widget=forms.NumberInput(attrs={"placeholder": _("例如 300000"), "step": "0.01"}),
+        widget=AmountInput(attrs={"placeholder": _("例如 300000")}),
     )
-    budget_max = forms.DecimalField(
+    budget_max = AmountField(
         label=_("预算上限（元）"),
         required=False,
-        min_value=0,
-        decimal_places=2,
-        max_digits=14,
         error_messages={
             "invalid": _("请输入金额数字，例如 600000。"),
             "min_value": _("预算不能为负数。"),
         },
-        widget=forms.NumberInput(attrs={"placeholder": _("例如 600000"), "step": "0.01"}),
+        widget=AmountInput(attrs={"placeholder": _("例如 600000")}),
     )
     deadline = forms.DateField(
         validators=[validate_platform_date],
@@ -309,9 +304,7 @@ class MinutesForm(forms.Form):
 
 class AgreementForm(forms.Form):
     cooperation_mode = forms.ChoiceField(label=_("合作方式"), choices=CooperationMode.choices)
-    amount = forms.DecimalField(
-        label=_("合作金额（元）"), min_value=0, decimal_places=2, max_digits=14
-    )
+    amount = AmountField(label=_("合作金额（元）"))
 
 
 class MessageForm(forms.Form):

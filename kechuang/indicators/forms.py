@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.money import AmountField
 from kechuang.indicators import registry
 from kechuang.indicators.models import Indicator, SignedProject
 
@@ -83,9 +84,7 @@ class ProjectForm(forms.Form):
         max_length=300,
         help_text=_("用顿号分隔，如：瑞安市人民政府、中国汽车工程学会"),
     )
-    amount = forms.DecimalField(
-        label=_("签约金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
-    )
+    amount = AmountField(label=_("签约金额（元）"), required=False)
     region = forms.IntegerField(label=_("落地区域"))
 
 

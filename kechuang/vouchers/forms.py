@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kechuang.core.models import Federation, Region
+from kechuang.core.money import AmountField
 from kechuang.directory.models import Instrument, Organization, ServiceItem
 from kechuang.vouchers.models import RedemptionEvidence
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+MONEY = {"min_value": Decimal("0.01")}
 
 
 class ProgrammeForm(forms.Form):
@@ -25,10 +26,8 @@ class ProgrammeForm(forms.Form):
     description = forms.CharField(
         label=_("方案说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    budget = forms.DecimalField(label=_("总预算（元）"), **MONEY, help_text=_("如：5000000"))
-    annual_cap = forms.DecimalField(
-        label=_("每家企业年度上限（元）"), **MONEY, help_text=_("如：300000")
-    )
+    budget = AmountField(label=_("总预算（元）"), **MONEY, help_text=_("如：5000000"))
+    annual_cap = AmountField(label=_("每家企业年度上限（元）"), **MONEY, help_text=_("如：300000"))
     copay_percent = forms.DecimalField(
         label=_("创新券支付比例（%）"),
         max_digits=5,
@@ -105,8 +104,8 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("拟购买的服务或仪器机时，如：材料成分检测 10 批次、扫描电镜 20 机时"),
     )
-    estimated_fee = forms.DecimalField(label=_("预计费用（元）"), **MONEY)
-    requested = forms.DecimalField(label=_("申请金额（元）"), **MONEY)
+    estimated_fee = AmountField(label=_("预计费用（元）"), **MONEY)
+    requested = AmountField(label=_("申请金额（元）"), **MONEY)
     legal_representative = forms.CharField(label=_("法定代表人"), max_length=50)
 
     def __init__(self, *args, organizations=(), **kwargs):
@@ -117,11 +116,8 @@ class ApplicationForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    granted = forms.DecimalField(
+    granted = AmountField(
         label=_("批准金额（元）"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         help_text=_("等于申请金额为全额批准，小于为部分批准，0 为不批准"),
     )
     reason = forms.CharField(label=_("审核意见"), max_length=300, required=False)
@@ -165,7 +161,7 @@ class ObjectionForm(forms.Form):
 
 class OrderForm(forms.Form):
     voucher = forms.ModelChoiceField(None, label=_("使用的创新券"), empty_label=None)
-    fee = forms.DecimalField(label=_("约定费用（元）"), **MONEY)
+    fee = AmountField(label=_("约定费用（元）"), **MONEY)
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
 
     def __init__(self, *args, vouchers=None, **kwargs):
@@ -182,7 +178,7 @@ class OrderForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    actual_fee = forms.DecimalField(label=_("实际费用（元）"), **MONEY)
+    actual_fee = AmountField(label=_("实际费用（元）"), **MONEY)
 
 
 class RedemptionForm(forms.Form):

@@ -97,20 +97,25 @@ def test_the_bid_amount_follows_the_live_minimum_unless_the_bidder_typed_more(
     login(page, live_server.url, bidders[0])
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{live_server.url}{lot.get_absolute_url()}")
-    expect(amount).to_have_value("100000.00")
-    expect(amount).to_have_attribute("min", "100000.00")
+    expect(amount).to_have_value("100000")
+    expect(amount).to_have_attribute("min", "100000")
+    # under the amount, how it reads: a zero more or less is seen before the bid is sent
+    reading = page.locator("#bid-amount + output.amount-reading")
+    expect(reading).to_have_text("即10万元")
     page.screenshot(path=str(artifacts_dir / "auctions-lot-bidder-1366.png"), full_page=True)
 
     # A rival's bid arrives with the live block: the suggested amount and the minimum move with it.
     services.place_bid(bidders[1], lot, "100000")
-    expect(amount).to_have_attribute("min", "110000.00", timeout=10000)
-    expect(amount).to_have_value("110000.00")
+    expect(amount).to_have_attribute("min", "110000", timeout=10000)
+    expect(amount).to_have_value("110000")
+    expect(reading).to_have_text("即11万元")
 
     # An amount the bidder typed above the minimum stays as typed when the minimum moves under it.
     amount.fill("150000")
+    expect(reading).to_have_text("即15万元")
     services.place_bid(bidders[0], lot, "110000")  # from another device of the same bidder
     services.place_bid(bidders[1], lot, "125000")
-    expect(amount).to_have_attribute("min", "135000.00", timeout=10000)
+    expect(amount).to_have_attribute("min", "135000", timeout=10000)
     expect(amount).to_have_value("150000")
 
     # Typed above the old minimum but below the new one: left as typed (never raised behind the
@@ -118,7 +123,7 @@ def test_the_bid_amount_follows_the_live_minimum_unless_the_bidder_typed_more(
     amount.fill("140000")
     services.place_bid(bidders[0], lot, "135000")
     services.place_bid(bidders[1], lot, "145000")
-    expect(amount).to_have_attribute("min", "155000.00", timeout=10000)
+    expect(amount).to_have_attribute("min", "155000", timeout=10000)
     expect(amount).to_have_value("140000")
     assert amount.evaluate("el => el.validity.rangeUnderflow")
     posted = []
@@ -132,7 +137,7 @@ def test_the_bid_amount_follows_the_live_minimum_unless_the_bidder_typed_more(
     page.set_viewport_size({"width": 390, "height": 844})
     amount.fill("")
     services.place_bid(bidders[0], lot, "160000")
-    expect(amount).to_have_value("170000.00", timeout=10000)
+    expect(amount).to_have_value("170000", timeout=10000)
     page.screenshot(path=str(artifacts_dir / "auctions-lot-bidder-390.png"), full_page=True)
 
     # The lot closes: the live block says so and the forms are disabled.

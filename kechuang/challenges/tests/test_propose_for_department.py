@@ -87,7 +87,7 @@ def test_operator_proposes_for_a_department_of_their_region(world, department, c
     [
         ({"bounty": "0"}, "bounty", "榜金必须大于零"),
         ({"bounty": "-5"}, "bounty", "榜金必须大于零"),
-        ({"bounty": "abc"}, "bounty", "输入一个数字。"),
+        ({"bounty": "abc"}, "bounty", "请输入金额数字（元），如：300000。"),
         (
             {"government_share": "4000000"},
             "government_share",

@@ -3,6 +3,8 @@
 - ``{{ amount|money }}`` → ``<span class="money" title="¥44,600,000.00">4,460万元</span>``: the amount as
   people read it (万元/亿元; ``¥44.6 million`` in English), the exact one on hover; ``None`` → "面议"
 - ``{% money_range low high %}`` → ``28万元–50万元`` / ``28万元起`` / ``不超过50万元`` / ``面议``
+- ``{{ amount|plain_amount }}`` → ``170000``: an amount as typed into a form (``data-next-minimum``, an input's
+  ``value``), trailing zeros dropped
 - ``{{ amount|yuan }}`` → ``¥1,234.50``: the exact amount (Decimal yuan, never float; ``None`` → "面议")
 - ``{{ moment|local_time }}`` → ``2026-11-22 20:15`` in Asia/Shanghai, for tables (``SHORT_DATETIME_FORMAT``)
 - ``{{ moment|local_date }}`` → ``2026年11月22日`` (``22 November 2026``), for running text (``DATE_FORMAT``);
@@ -23,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kechuang.core.money import readable_amount, to_yuan
+from kechuang.core.money import plain_amount, readable_amount, to_yuan
 
 register = template.Library()
 
@@ -35,6 +37,9 @@ def series(items) -> str:
     """Items joined by the language's list separator (、 in Chinese, ", " in English), each escaped."""
     # Translators: the separator between the items of a list, e.g. 电机、控制器
     return mark_safe(_("、").join(str(conditional_escape(item)) for item in items))
+
+
+register.filter("plain_amount", plain_amount)
 
 
 @register.filter

@@ -36,6 +36,9 @@ def test_demand_to_agreement_journey(world, reindex, page, live_server, artifact
     page.fill("#id_description", "需要永磁同步电机无传感器控制方案,用于新能源汽车电驱动系统。")
     page.fill("#id_budget_min", "100000")
     page.fill("#id_budget_max", "300000")
+    # under each amount, how it reads: a zero more or less is seen before the form is sent
+    assert page.locator("#id_budget_min + output.amount-reading").text_content() == "即10万元"
+    assert page.locator("#id_budget_max + output.amount-reading").text_content() == "即30万元"
     page.check("input[name=cooperation_modes][value=development]")
     page.fill("#id_contact_phone", "0577-65551234")
     page.click("button[name=submit][value='1']")

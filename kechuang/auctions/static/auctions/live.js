@@ -66,6 +66,7 @@
     if (Number(minimum) === Number(input.min)) return;
     if (input.value === "" || Number(input.value) <= Number(input.min)) {
       input.value = minimum;
+      input.dispatchEvent(new Event("input", { bubbles: true })); // its reading (js/amounts.js) follows
       input.classList.remove("bid-moved");
       void input.offsetWidth; // restart the highlight
       input.classList.add("bid-moved");
