@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kechuang.auctions.models import AuctionSession, Bid, Lot
+from kechuang.core.templatetags.kechuang import SHANGHAI
 
 HISTORY = 50  # bids in the chart
 TABLE = 20  # of which the latest in the table under it
@@ -37,10 +38,14 @@ class LiveState:
 
     @property
     def chart(self) -> list[list]:
-        """``[time, amount]`` rows, oldest first, for the bid-history chart."""
+        """``[time, amount]`` rows, oldest first, for the bid-history chart: the time of day, or the
+        day with the minute when the bids run over more than one day (an online session runs for
+        days), in Asia/Shanghai."""
+        moments = [timezone.localtime(b.placed_at, SHANGHAI) for b in reversed(self.bids)]
+        label = "%H:%M:%S" if len({m.date() for m in moments}) <= 1 else "%m-%d %H:%M"
         return [
-            [timezone.localtime(b.placed_at).strftime("%H:%M:%S"), str(b.amount)]
-            for b in reversed(self.bids)
+            [moment.strftime(label), str(b.amount)]
+            for moment, b in zip(moments, reversed(self.bids), strict=True)
         ]
 
 

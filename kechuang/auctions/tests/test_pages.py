@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from kechuang.auctions import services
 from kechuang.auctions.models import AuctionSession, Bid, Lot
-from kechuang.auctions.tests.conftest import CLOSES, DURING, make_world
+from kechuang.auctions.queries import live_state
+from kechuang.auctions.tests.conftest import CLOSES, DURING, STARTS, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +185,26 @@ def test_the_clock_closes_lots(world):
     assert clock.tick(now=CLOSES + timedelta(minutes=1), jobs=[job]) == {"auctions.close": "done"}
     world.single.refresh_from_db()
     assert world.single.status == Lot.Status.SOLD
+
+
+def test_the_bid_chart_names_the_day_once_bids_run_over_days(world):
+    """An online session runs for days: once its bids span two days (in Beijing time) the chart's
+    labels carry the day; within one day the time of day is enough."""
+    lot = world.single
+    for minutes, amount in ((0, "100000"), (10, "110000"), (20, "120000")):
+        services.place_bid(
+            world.user(minutes // 10 % 2), lot, amount, now=STARTS + timedelta(minutes=minutes)
+        )
+    assert live_state(lot, now=DURING).chart == [
+        ["10:00:00", "100000.00"],
+        ["10:10:00", "110000.00"],
+        ["10:20:00", "120000.00"],
+    ]
+    # the first two placed the evening before (an earlier day of a longer session)
+    for bid in Bid.objects.filter(amount__lt=120000):
+        Bid.objects.filter(pk=bid.pk).update(placed_at=bid.placed_at - timedelta(hours=14))
+    assert live_state(lot, now=DURING).chart == [
+        ["11-30 20:00", "100000.00"],
+        ["11-30 20:10", "110000.00"],
+        ["12-01 10:20", "120000.00"],
+    ]
