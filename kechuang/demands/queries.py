@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kechuang.core.models import Federation, Region
+from kechuang.core.models import Federation, IndustryChain, Region
 from kechuang.core.params import id_params
 from kechuang.demands.models import Demand, Engagement, MatchType, PoolMember
 from kechuang.directory.models import (
@@ -348,13 +348,16 @@ def _collapsed(
     return result
 
 
+def _demand_chains(demand: Demand) -> list[int]:
+    """The demand's industry chain, or its own enterprise's chains."""
+    if demand.industry_chain_id:
+        return [demand.industry_chain_id]
+    return list(demand.organization.industry_chains.values_list("pk", flat=True))
+
+
 def _chain_enterprises(demand: Demand, pks: list[int]) -> set[int]:
     """The enterprises among ``pks`` in the demand's industry chain (or its own enterprise's chains)."""
-    chains = (
-        [demand.industry_chain_id]
-        if demand.industry_chain_id
-        else list(demand.organization.industry_chains.values_list("pk", flat=True))
-    )
+    chains = _demand_chains(demand) if pks else []
     if not chains or not pks:
         return set()
     return set(
@@ -484,6 +487,10 @@ OFF_CONTEXT = 0.5
 # services P@5 0.743 -> 0.779 on the 106 and 0.553 -> 0.657 held-out, good@5 unchanged; instruments,
 # whose tests serve any trade's samples, lost good@5 0.866 -> 0.773 that way and keep the half.
 INFERRED_OFF_CONTEXT = {MatchType.INSTRUMENT: OFF_CONTEXT, MatchType.SERVICE: 0.0}
+# Only service items that test or develop carry a problem's tests; a consulting, patent, transfer,
+# incubation, finance or training item whose text names a test (an innovation-diagnosis offer that
+# lists 兼容性测试 among its topics) answers no inferred test and keeps its own strength.
+TESTING_CATEGORIES = frozenset({ServiceItem.Category.TESTING, ServiceItem.Category.RND})
 
 
 def inferred_hits(
@@ -565,6 +572,19 @@ def _context_words(text: str, analyzer) -> frozenset[str]:
     )
 
 
+def _trade_words(kind: str, demand: Demand, analyzer) -> frozenset[str]:
+    """The demand's context words (:func:`_context_words`) and, for a service item — whose scope is
+    a trade's — its industry chain's keywords: a pump-valve maker's 球阀 is in the trade of
+    泵阀性能与密封试验, a ready-meal maker's 预制菜 in that of 食品理化与微生物常规检测, though neither
+    text writes the other's word. An instrument's samples are named one by one (样品：…), and a
+    chain's broad words (汽车零部件, 传感器) would put every instrument of the trade in context."""
+    text = demand.search_text
+    if kind == MatchType.SERVICE:
+        chains = IndustryChain.objects.filter(pk__in=_demand_chains(demand))
+        text = "\n".join([text, *chains.values_list("keywords", flat=True)])
+    return _context_words(text, analyzer)
+
+
 def _in_context(
     kind: str,
     loaded: list[tuple[Hit, object]],
@@ -573,9 +593,10 @@ def _in_context(
     analyzer,
 ) -> list[tuple[Hit, object]]:
     """Records whose strength an inferred test raised keep it only where their own text shares a word
-    of the demand's context (:func:`_context_words`: the DSC whose samples are 塑料、橡胶 for a
-    cracked 氯丁橡胶 membrane); elsewhere (a chip failure-analysis service for it) the inference
-    counts at :data:`INFERRED_OFF_CONTEXT` of the type."""
+    of the demand's trade (:func:`_trade_words`: the DSC whose samples are 塑料、橡胶 for a cracked
+    氯丁橡胶 membrane); elsewhere (a chip failure-analysis service for it) the inference counts at
+    :data:`INFERRED_OFF_CONTEXT` of the type, and for a service item outside
+    :data:`TESTING_CATEGORIES` not at all."""
     if not raised:
         return loaded
     result = []
@@ -585,7 +606,9 @@ def _in_context(
             text = " ".join(
                 str(getattr(obj, f, "") or "") for f in ("name", "title", "description")
             )
-            if not context & set(analyzer.tokens(text)):
+            if kind == MatchType.SERVICE and obj.category not in TESTING_CATEGORIES:
+                hit = replace(hit, strength=own)
+            elif not context & set(analyzer.tokens(text)):
                 off = INFERRED_OFF_CONTEXT[kind]
                 hit = replace(hit, strength=max(own, hit.strength * off))
         result.append((hit, obj))
@@ -776,7 +799,7 @@ def demand_matches(
             if kind in CAPABILITY_NAMES:
                 inferred = inferred_hits(kind, demand.search_text, filters, analyzer)
                 hits, raised = _with_inferred(hits, inferred)
-                context = _context_words(demand.search_text, analyzer) if raised else frozenset()
+                context = _trade_words(kind, demand, analyzer) if raised else frozenset()
                 loaded = _in_context(kind, _load(hits), raised, context, analyzer)
                 if kind == MatchType.SERVICE and lifted:
                     loaded = _answers_more(loaded, lifted, frozenset(shared["asked"]), analyzer)

@@ -3,6 +3,7 @@ items that test it (kechuang.matching.testmap), says which of its words led ther
 inferred record above one the demand names. One kind of instrument is one line naming its other
 holders, nearest first."""
 
+from kechuang.core.factories import IndustryChainFactory
 from kechuang.demands.factories import DemandFactory
 from kechuang.demands.queries import demand_matches
 from kechuang.directory.factories import InstrumentFactory, OrganizationFactory, ServiceItemFactory
@@ -162,3 +163,65 @@ def test_a_service_for_another_trade_answers_no_inferred_test(world, reindex):
     assert [(m.obj.pk, m.hit.strength) for m in services.more] == [(chip.pk, 0.0)]
     [line] = instruments.matches + instruments.more
     assert line.obj.pk == oven.pk and line.raw_strength > 0
+
+
+def test_the_demand_s_industry_chain_is_its_trade(world, reindex):
+    """球阀 is no word of 泵阀老化与寿命试验, but a pump-valve maker's demand is in that service's trade:
+    the keywords of the demand's industry chain count as its context. Without the chain the same
+    service answers no inferred test. An instrument names its samples itself: the chain does not
+    move it."""
+    chain = IndustryChainFactory(name="泵阀", slug="pump-valve", keywords="泵阀\n阀门")
+    provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安泵阀检测站")
+    valves = _service(world, provider, "泵阀老化与寿命试验", "泵阀产品热空气加速老化试验。")
+    oven = _instrument(world, "老化试验箱", "样品：泵阀产品。开展热空气加速老化试验。")
+    title, text = "球阀胶圈冬季开裂", "零下40℃时胶圈开裂漏气，夏季使用一年后胶圈发硬。"
+    in_chain = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        industry_chain=chain,
+        title=title,
+        description=text,
+    )
+    reindex()
+    services, instruments = demand_matches(in_chain, "own", ["service", "instrument"])
+    [line] = services.matches
+    [held] = instruments.matches + instruments.more
+    assert held.obj.pk == oven.pk
+    assert line.obj.pk == valves.pk and line.strength_label == "一般"
+    assert line.hit.evidence[0].field == "inferred" and line.hit.evidence[0].terms == ["发硬"]
+
+    in_chain.industry_chain = None
+    in_chain.save()
+    services, instruments = demand_matches(in_chain, "own", ["service", "instrument"])
+    assert services.matches == []
+    assert [(m.obj.pk, m.hit.strength) for m in services.more] == [(valves.pk, 0.0)]
+    assert [(m.obj.pk, m.raw_strength) for m in instruments.matches + instruments.more] == [
+        (oven.pk, held.raw_strength)
+    ]
+
+
+def test_only_a_testing_or_development_service_carries_an_inferred_test(world, reindex):
+    """An innovation-diagnosis offer whose text lists an ageing test among its topics is no ageing
+    test: a consulting item answers no inferred test, even in the demand's trade; the same text
+    offered as a test does."""
+    demand = _posted(world, RUBBER, RUBBER_TEXT)
+    provider = OrganizationFactory(kind="service", region=world.district, name="瑞安科技咨询中心")
+    item = ServiceItemFactory(
+        provider=provider,
+        region=world.district,
+        category="consulting",
+        title="企业技术诊断",
+        description="为橡胶制品企业梳理老化试验方向。",
+    )
+    reindex()
+
+    def line():
+        [services] = demand_matches(demand, "own", ["service"])
+        return {m.obj.pk: m for m in services.matches + services.more}[item.pk]
+
+    assert line().hit.strength == 0.0
+    item.category = "testing"
+    item.save()
+    offered = line()
+    assert offered.hit.strength > 0.1
+    assert [(e.field, e.terms) for e in offered.hit.evidence] == [("inferred", ["发硬"])]
