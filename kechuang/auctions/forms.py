@@ -72,7 +72,7 @@ class LotForm(Grouped, forms.Form):
     )
 
     title = forms.CharField(label=_("拍品名称"), max_length=200)
-    owner = forms.ModelChoiceField(label=_("权利人"), queryset=None)
+    owner = forms.ModelChoiceField(label=_("权利人"), queryset=None, empty_label=_("请选择权利人"))
     description = forms.CharField(
         label=_("拍品介绍"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )

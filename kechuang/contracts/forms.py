@@ -51,7 +51,10 @@ class ContractForm(Grouped, forms.Form):
     )
     kind = forms.ChoiceField(label=_("合同类型"), choices=ContractKind.choices)
     industry_chain = forms.ModelChoiceField(
-        label=_("产业链"), queryset=IndustryChain.objects.order_by("name"), required=False
+        label=_("产业链"),
+        queryset=IndustryChain.objects.order_by("name"),
+        required=False,
+        empty_label=_("不选"),
     )
     summary = forms.CharField(
         label=_("主要技术内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -60,7 +63,10 @@ class ContractForm(Grouped, forms.Form):
         label=_("卖方名称"), max_length=100, required=False, help_text=_("如：温州大学")
     )
     seller_region = forms.ModelChoiceField(
-        label=_("卖方所在区域"), queryset=Region.objects.order_by("path"), required=False
+        label=_("卖方所在区域"),
+        queryset=Region.objects.order_by("path"),
+        required=False,
+        empty_label=_("不选"),
     )
     buyer_name = forms.CharField(
         label=_("买方名称"),
@@ -69,12 +75,16 @@ class ContractForm(Grouped, forms.Form):
         help_text=_("如：瑞安市某汽车部件有限公司"),
     )
     buyer_region = forms.ModelChoiceField(
-        label=_("买方所在区域"), queryset=Region.objects.order_by("path"), required=False
+        label=_("买方所在区域"),
+        queryset=Region.objects.order_by("path"),
+        required=False,
+        empty_label=_("不选"),
     )
     our_organization = forms.ModelChoiceField(
         label=_("我方单位"),
         queryset=None,
         required=False,
+        empty_label=_("不选"),
         help_text=_("选择后，名称与区域可留空，按我方单位填写"),
     )
     our_side = forms.ChoiceField(

@@ -332,8 +332,12 @@ class PeriodForm(forms.Form):
 
 
 class PoolForm(forms.Form):
-    industry_chain = forms.ModelChoiceField(IndustryChain.objects.all(), label=_("产业链"))
-    region = forms.ModelChoiceField(Region.objects.none(), label=_("区域"))
+    industry_chain = forms.ModelChoiceField(
+        IndustryChain.objects.all(), label=_("产业链"), empty_label=_("请选择产业链")
+    )
+    region = forms.ModelChoiceField(
+        Region.objects.none(), label=_("区域"), empty_label=_("请选择区域")
+    )
     name = forms.CharField(label=_("名称"), max_length=100, required=False)
     description = forms.CharField(
         label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -403,7 +407,9 @@ class EnrolForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    society = forms.ModelChoiceField(Organization.objects.none(), label=_("组建学会"))
+    society = forms.ModelChoiceField(
+        Organization.objects.none(), label=_("组建学会"), empty_label=_("请选择学会")
+    )
     name = forms.CharField(label=_("名称"), max_length=100)
     experts = forms.ModelMultipleChoiceField(
         Expert.objects.published(),

@@ -15,7 +15,9 @@ MONEY = {"min_value": Decimal("0.01")}
 
 
 class ProgrammeForm(forms.Form):
-    region = forms.ModelChoiceField(Region.objects.none(), label=_("发券区域"))
+    region = forms.ModelChoiceField(
+        Region.objects.none(), label=_("发券区域"), empty_label=_("请选择发券区域")
+    )
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     name = forms.CharField(
         label=_("方案名称"), max_length=100, help_text=_("如：嘉定区2018年度双创券")
@@ -63,7 +65,10 @@ class ProgrammeForm(forms.Form):
         help_text=_("都不选表示全部类别"),
     )
     federation = forms.ModelChoiceField(
-        Federation.objects.all(), label=_("所属联盟"), required=False
+        Federation.objects.all(),
+        label=_("所属联盟"),
+        required=False,
+        empty_label=_("不属于联盟"),
     )
     partner_regions = forms.ModelMultipleChoiceField(
         Region.objects.none(),
@@ -98,7 +103,9 @@ class ProgrammeForm(forms.Form):
 
 
 class ApplicationForm(forms.Form):
-    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("申请企业"))
+    organization = forms.ModelChoiceField(
+        Organization.objects.none(), label=_("申请企业"), empty_label=_("请选择申请企业")
+    )
     plan = forms.CharField(
         label=_("使用计划"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -124,7 +131,9 @@ class DecisionForm(forms.Form):
 
 
 class EnrolmentForm(forms.Form):
-    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("服务机构"))
+    organization = forms.ModelChoiceField(
+        Organization.objects.none(), label=_("服务机构"), empty_label=_("请选择服务机构")
+    )
     self_assessment = forms.CharField(
         label=_("自评报告"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -211,7 +220,9 @@ class BatchPaidForm(forms.Form):
 
 
 class ClearingRunForm(forms.Form):
-    federation = forms.ModelChoiceField(Federation.objects.all(), label=_("联盟"))
+    federation = forms.ModelChoiceField(
+        Federation.objects.all(), label=_("联盟"), empty_label=_("请选择联盟")
+    )
     period_start = forms.DateField(
         label=_("期间开始"), widget=forms.DateInput(attrs={"type": "date"})
     )
