@@ -48,7 +48,8 @@ class KeywordsField(forms.CharField):
 
 
 class ListingForm(forms.ModelForm):
-    """Fields shared by every record type's form: its industry chains and technical fields."""
+    """Fields shared by every record type's form: its industry chains and technical fields; a list
+    of the model's choices opens on 请选择, not Django's "---------"."""
 
     COMMON = ["industry_chains", "fields"]
 
@@ -59,6 +60,12 @@ class ListingForm(forms.ModelForm):
             self.fields[name].widget = forms.CheckboxSelectMultiple(
                 choices=self.fields[name].choices
             )
+        for field in self.fields.values():
+            if isinstance(field, forms.TypedChoiceField):  # a model field's choices
+                field.choices = [
+                    ("", _("请选择")) if value == "" else (value, label)
+                    for value, label in field.choices
+                ]
 
     def relations(self) -> dict:
         """The many-to-many values to hand to ``services.save_record`` (after ``is_valid()``)."""

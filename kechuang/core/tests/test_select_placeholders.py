@@ -1,6 +1,7 @@
 """A list to choose from says what to choose: no form shows Django's "---------" as the first option of a
 select. Every ``ModelChoiceField`` of the apps' forms names its empty choice (请选择发券区域, or 不选 for
-an optional one) or is typed into a search picker (read with ``ast``); the contract form shows it."""
+an optional one) or is typed into a search picker (read with ``ast``); the contract form shows it, and
+the directory's record forms open their lists of the model's choices (类型, 类别, 级别) on 请选择."""
 
 import ast
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kechuang.contracts.forms import ContractForm
+from kechuang.directory import forms as directory_forms
 from kechuang.directory.factories import OrganizationFactory
 
 PACKAGE = Path(__file__).resolve().parents[2]  # kechuang/
@@ -35,3 +37,20 @@ def test_the_contract_form_offers_no_dashes():
     html = ContractForm(organizations=[OrganizationFactory()]).as_div()
     assert "---------" not in html
     assert html.count('<option value="" selected>不选</option>') == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("form", "lists"),
+    [
+        (directory_forms.OrganizationForm, 1),
+        (directory_forms.AchievementForm, 1),
+        (directory_forms.InstrumentForm, 1),
+        (directory_forms.ServiceItemForm, 1),
+        (directory_forms.InnovationPlatformForm, 2),
+    ],
+)
+def test_the_record_forms_open_their_lists_on_choose(form, lists):
+    html = form(organization=OrganizationFactory()).as_div()
+    assert "---------" not in html
+    assert html.count('<option value="" selected>请选择</option>') == lists

@@ -98,7 +98,11 @@ def test_form_errors_are_shown_in_chinese_next_to_the_fields(client, world):
         },
     )
     assert response.status_code == 200
-    assert response.text.count('class="form-errors"') >= 3
+    errors = response.context["form"].errors
+    assert len(errors) >= 3
+    # every field error stands under its field
+    shown = sum(len(messages) for name, messages in errors.items() if name != "__all__")
+    assert response.text.count('class="field-error"') == shown
     assert "这个字段是必填项。" in response.text
     assert "专利号校验位错误" in response.text
     assert not AuditEntry.objects.exists()
@@ -327,7 +331,9 @@ def test_member_submits_and_operator_approves_in_the_browser(
     page.fill('input[name="title"]', "汽车零部件疲劳试验")
     page.select_option('select[name="category"]', "testing")
     page.click('button:has-text("保存")')  # description missing: the form says so next to the field
-    assert "这个字段是必填项。" in page.locator(".field.has-errors .form-errors").first.inner_text()
+    error = page.locator(".form-field.has-error .field-error").first
+    assert error.inner_text() == "这个字段是必填项。"
+    assert page.locator(".form-field.has-error textarea[name=description]").count() == 1
     page.fill('textarea[name="description"]', "按国标开展零部件台架疲劳试验。")
     page.click('button:has-text("保存")')
     page.wait_for_url("**/service/*/edit/")
