@@ -29,6 +29,11 @@ class MoneyField(models.DecimalField):
         path = "kechuang.core.money.MoneyField"
         return name, path, args, kwargs
 
+    def formfield(self, **kwargs):
+        # a model form's amount is typed like every other form's (AmountField, defined below);
+        # bounds are the model's (a ledger amount may be negative), none by default
+        return super().formfield(**{"form_class": AmountField, "min_value": None, **kwargs})
+
 
 def plain_amount(value: Decimal | int | str) -> str:
     """An amount as typed into a form: digits and at most two decimals, trailing zeros dropped
@@ -38,13 +43,13 @@ def plain_amount(value: Decimal | int | str) -> str:
 
 
 class AmountInput(forms.NumberInput):
-    """A yuan amount typed as digits: steps of a fen, never negative, shown as :func:`plain_amount`,
+    """A yuan amount typed as digits: steps of a fen, shown as :func:`plain_amount`,
     with how people read what is typed under it (``即 17万元``, ``js/amounts.js``): a zero more or
     less is seen before the form is sent."""
 
     def __init__(self, attrs=None):
         # Translators: under an amount input, how the typed amount reads, e.g. 即17万元
-        base = {"step": "0.01", "min": "0", "inputmode": "decimal", "data-amount": _("即{}")}
+        base = {"step": "0.01", "inputmode": "decimal", "data-amount": _("即{}")}
         super().__init__({**base, **(attrs or {})})
 
     def format_value(self, value):

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils import translation
 
-from kechuang.core.money import AmountField, plain_amount, readable_amount
+from kechuang.core.money import AmountField, AmountInput, plain_amount, readable_amount
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,12 @@ def test_the_browser_reads_an_amount_as_the_pages_show_it(page, live_server, lan
     read = page.evaluate("(values) => values.map(window.kechuangAmountReading)", READINGS)
     assert read == [readable_amount(Decimal(v), language) for v in READINGS]
     assert page.evaluate("['', '12a', '-5', '1e5'].map(window.kechuangAmountReading)") == [""] * 4
+
+
+def test_a_model_form_types_its_money_fields_as_amounts():
+    """A record form's MoneyField (an instrument's value and rates) is an AmountField too."""
+    from kechuang.directory.forms import InstrumentForm
+
+    for name in ("original_value", "internal_rate", "external_rate"):
+        field = InstrumentForm.base_fields[name]
+        assert isinstance(field, AmountField) and isinstance(field.widget, AmountInput)
