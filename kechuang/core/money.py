@@ -59,8 +59,8 @@ class AmountInput(forms.NumberInput):
 
 
 class AmountField(forms.DecimalField):
-    """A form's amount in yuan: as :class:`MoneyField` holds it (14 digits, fen), never negative,
-    typed into an :class:`AmountInput`."""
+    """A form's amount in yuan: as :class:`MoneyField` holds it (14 digits, fen), never negative
+    unless ``min_value`` says otherwise, typed into an :class:`AmountInput`."""
 
     widget = AmountInput
     default_error_messages = {

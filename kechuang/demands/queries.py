@@ -358,7 +358,7 @@ def _demand_chains(demand: Demand) -> list[int]:
 def _chain_enterprises(demand: Demand, pks: list[int]) -> set[int]:
     """The enterprises among ``pks`` in the demand's industry chain (or its own enterprise's chains)."""
     chains = _demand_chains(demand) if pks else []
-    if not chains or not pks:
+    if not chains:
         return set()
     return set(
         Organization.objects.filter(
@@ -603,14 +603,15 @@ def _in_context(
     for hit, obj in loaded:
         own = raised.get(hit.id)
         if own is not None:
-            text = " ".join(
-                str(getattr(obj, f, "") or "") for f in ("name", "title", "description")
-            )
             if kind == MatchType.SERVICE and obj.category not in TESTING_CATEGORIES:
                 hit = replace(hit, strength=own)
-            elif not context & set(analyzer.tokens(text)):
-                off = INFERRED_OFF_CONTEXT[kind]
-                hit = replace(hit, strength=max(own, hit.strength * off))
+            else:
+                text = " ".join(
+                    str(getattr(obj, f, "") or "") for f in ("name", "title", "description")
+                )
+                if not context & set(analyzer.tokens(text)):
+                    off = INFERRED_OFF_CONTEXT[kind]
+                    hit = replace(hit, strength=max(own, hit.strength * off))
         result.append((hit, obj))
     return result
 

@@ -87,6 +87,9 @@ def add_member(page, org, share, budget):
     if row.count():
         row.locator("input[name=work_share]").fill(share)
         row.locator("input[name=budget_share]").fill(budget)
+        # the reading stands after the unit beside the input (1800000 元), not between them
+        reading = row.locator(".with-unit:has(input[name=budget_share]) + output.amount-reading")
+        expect(reading).to_have_text(f"即{int(budget) // 10000}万元")
         row.get_by_role("button", name="保存").click()
         page.wait_for_load_state()
         return

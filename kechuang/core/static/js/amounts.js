@@ -1,5 +1,5 @@
 // Amount inputs ([data-amount], kechuang.core.money.AmountInput): under each, how people read what is
-// typed — 即17万元 for 170000, ≈ ¥1.2 million in English — so that a zero more or less is seen before the
+// typed — 即17万元 for 170000, = ¥1.2 million in English — so that a zero more or less is seen before the
 // form is sent. The reading follows kechuang.core.money.readable_amount (a browser test holds the two
 // to the same answers); the input's data-amount is the translated pattern, "{}" the amount.
 (function () {
@@ -39,7 +39,8 @@
       output.className = "amount-reading";
       output.setAttribute("aria-live", "polite");
       if (input.id) output.htmlFor = input.id;
-      input.insertAdjacentElement("afterend", output);
+      // after the unit beside the input (1800000 元), not between them
+      (input.closest(".with-unit") || input).insertAdjacentElement("afterend", output);
       input.amountReading = output;
     }
     var read = reading(input.value);
