@@ -132,7 +132,7 @@ INSTITUTION_SUFFIXES = (
 )
 TEAM_SIZE = 3  # co-inventors of one named invention of a specialty
 MATURITY_PHRASES = {
-    "research": "经仿真与实验室样机验证",
+    "research": "已完成实验室原理验证",
     "pilot": "已完成小试验证",
     "trial": "已完成中试验证",
     "batch": "已在合作企业小批量应用",
@@ -1249,6 +1249,7 @@ class DemoBuilder:
             for title in specialty.inventions
             if title != own.title
         ]
+        methods = DIRECTION[specialty.direction].methods
         studies = []
         for subject in self.rng.sample(subjects, min(n, len(subjects))):
             words = self.rng.sample(specialty.keywords, 2)
@@ -1256,7 +1257,7 @@ class DemoBuilder:
             studies.append(
                 (
                     title,
-                    f"针对{specialty.problem}的问题，研究了{subject}。通过理论分析、仿真与试验，"
+                    f"针对{specialty.problem}的问题，研究了{subject}。通过{methods}，"
                     f"揭示了{words[0]}与{words[1]}的作用规律。结果表明，{specialty.effect}。",
                 )
             )

@@ -21,6 +21,9 @@ class Direction:
     label: str  # as in an institution's name: 上海嘉定{label}研究所
     testing: str  # as in a testing body's name: 瑞安{testing}质量检验检测中心
     chains: tuple[str, ...]
+    # how its researchers work, as a paper's abstract says it (通过…): a motor-control paper simulates
+    # and runs a test bench, a fermentation paper screens strains — not one phrase for every paper
+    methods: str
 
 
 @dataclass(frozen=True)
@@ -44,23 +47,43 @@ class Specialty:
 
 DIRECTIONS = [
     Direction(
-        "ev", "新能源汽车电驱动", "新能源汽车部件", ("auto-parts", "mechatronics", "hydrogen")
+        "ev",
+        "新能源汽车电驱动",
+        "新能源汽车部件",
+        ("auto-parts", "mechatronics", "hydrogen"),
+        "建模仿真与台架试验",
     ),
-    Direction("chassis", "汽车底盘与制动", "汽车零部件", ("auto-parts",)),
-    Direction("sensor", "智能传感器", "汽车电子与传感器", ("smart-sensor", "auto-parts")),
-    Direction("equipment", "智能装备", "机电产品", ("mechatronics",)),
-    Direction("electrical", "电气与泵阀", "电器与泵阀产品", ("electrical", "pump-valve")),
-    Direction("polymer", "高分子材料", "高分子材料", ("polymer",)),
-    Direction("fashion", "皮革与时尚轻工", "鞋服皮革产品", ("fashion",)),
-    Direction("environment", "环境工程", "环境", ()),
-    Direction("food", "食品安全", "食品", ("biomanufacturing", "life-health")),
-    Direction("biopharma", "生物医药", "药品与医疗器械", ("life-health",)),
-    Direction("biomfg", "生物制造", "生物制品", ("biomanufacturing",)),
-    Direction("nano", "纳米技术", "纳米材料", ("nano",)),
-    Direction("ic", "集成电路", "电子元器件", ("integrated-circuit",)),
-    Direction("xinchuang", "信创软件", "软件产品", ("xinchuang",)),
-    Direction("computing", "先进计算", "信息系统", ("advanced-computing",)),
-    Direction("hydrogen", "氢能", "氢能装备", ("hydrogen",)),
+    Direction("chassis", "汽车底盘与制动", "汽车零部件", ("auto-parts",), "有限元分析与台架试验"),
+    Direction(
+        "sensor",
+        "智能传感器",
+        "汽车电子与传感器",
+        ("smart-sensor", "auto-parts"),
+        "误差建模与标定试验",
+    ),
+    Direction("equipment", "智能装备", "机电产品", ("mechatronics",), "运动学建模与样机试验"),
+    Direction(
+        "electrical",
+        "电气与泵阀",
+        "电器与泵阀产品",
+        ("electrical", "pump-valve"),
+        "数值模拟与型式试验",
+    ),
+    Direction("polymer", "高分子材料", "高分子材料", ("polymer",), "配方试验与性能表征"),
+    Direction("fashion", "皮革与时尚轻工", "鞋服皮革产品", ("fashion",), "工艺对比试验与成品检测"),
+    Direction("environment", "环境工程", "环境", (), "小试与连续运行试验"),
+    Direction(
+        "food", "食品安全", "食品", ("biomanufacturing", "life-health"), "方法比对与实际样品检测"
+    ),
+    Direction("biopharma", "生物医药", "药品与医疗器械", ("life-health",), "体外实验与方法学验证"),
+    Direction("biomfg", "生物制造", "生物制品", ("biomanufacturing",), "菌种筛选与发酵试验"),
+    Direction("nano", "纳米技术", "纳米材料", ("nano",), "可控制备与结构表征"),
+    Direction("ic", "集成电路", "电子元器件", ("integrated-circuit",), "器件建模与流片测试"),
+    Direction("xinchuang", "信创软件", "软件产品", ("xinchuang",), "原型系统实现与兼容性测试"),
+    Direction(
+        "computing", "先进计算", "信息系统", ("advanced-computing",), "并行算法实现与基准测试"
+    ),
+    Direction("hydrogen", "氢能", "氢能装备", ("hydrogen",), "单电池测试与系统建模"),
 ]
 
 S = Specialty
