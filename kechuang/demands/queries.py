@@ -494,14 +494,15 @@ TESTING_CATEGORIES = frozenset({ServiceItem.Category.TESTING, ServiceItem.Catego
 
 
 def inferred_hits(
-    kind: str, text: str, filters: dict[str, list[str]] | None, analyzer=None
+    kind: str, text: str, filters: dict[str, list[str]] | None, analyzer=None, title: str = ""
 ) -> list[Hit]:
     """Instruments or service items (``kind``) for the tests the demand's problem or property usually
     needs when it does not name them (橡胶膜片低温开裂 → 老化、玻璃化、拉伸), each with one more
     evidence item first: the demand's words and the test family they led to. A hit counts only where
     its own text names one of the tests (its evidence, whole words). Strength: see
-    :data:`INFERRED_WEIGHT` — the cues' share of the demand, the share of the families it answers, and
-    whether its name says so."""
+    :data:`INFERRED_WEIGHT` — the cues' share of the demand (or of its ``title``, where the title names
+    the problem: 调节阀空化噪声与冲蚀 is about its 空化 and 噪声 however long the description), the share
+    of the families it answers, and whether its name says so."""
     if kind not in CAPABILITY_NAMES:
         return []
     from kechuang.matching.evidence import FULL_MATCH_PHRASES, phrases_of
@@ -511,10 +512,15 @@ def inferred_hits(
     needs = needs_of(text)
     if not needs:
         return []
-    phrases = phrases_of(analyzer or current_analyzer(), text)
+    analyzer = analyzer or current_analyzer()
     tests = list(dict.fromkeys(t for need in needs for t in need.tests))
-    cues = {c for need in needs for c in need.cues}
-    cue_share = min(1.0, len(cues) / max(1, min(FULL_MATCH_PHRASES, len(phrases)))) ** 0.5
+
+    def cue_share(part: str, needs: list) -> float:
+        cues = {c for need in needs for c in need.cues}
+        phrases = phrases_of(analyzer, part)
+        return min(1.0, len(cues) / max(1, min(FULL_MATCH_PHRASES, len(phrases)))) ** 0.5
+
+    share = max(cue_share(text, needs), cue_share(title, needs_of(title)) if title else 0.0)
     name_field = CAPABILITY_NAMES[kind][1]
     result = []
     for hit in capability_search(" ".join(tests), kind, filters):
@@ -523,7 +529,7 @@ def inferred_hits(
         if not met:
             continue
         named = any(ev.field == name_field and set(ev.terms) & set(tests) for ev in hit.evidence)
-        strength = INFERRED_WEIGHT * cue_share * (len(met) / len(needs)) ** 0.5
+        strength = INFERRED_WEIGHT * share * (len(met) / len(needs)) ** 0.5
         strength = min(INFERRED_CEILING, strength * (1.0 if named else DESCRIBED_ONLY))
         note = Evidence(
             field="inferred",
@@ -798,7 +804,7 @@ def demand_matches(
                 ]
                 hits, lifted = _merged(hits, focused)
             if kind in CAPABILITY_NAMES:
-                inferred = inferred_hits(kind, demand.search_text, filters, analyzer)
+                inferred = inferred_hits(kind, demand.search_text, filters, analyzer, demand.title)
                 hits, raised = _with_inferred(hits, inferred)
                 context = _trade_words(kind, demand, analyzer) if raised else frozenset()
                 loaded = _in_context(kind, _load(hits), raised, context, analyzer)

@@ -225,3 +225,38 @@ def test_only_a_testing_or_development_service_carries_an_inferred_test(world, r
     offered = line()
     assert offered.hit.strength > 0.1
     assert [(e.field, e.terms) for e in offered.hit.evidence] == [("inferred", ["发硬"])]
+
+
+def test_a_problem_the_title_names_weighs_as_the_title_s_share(world, reindex):
+    """A title states what the demand is about: 空化 in 调节阀空化 is half its title, however many
+    other phrases the description adds (the cue's share of the description alone, one in eight, kept
+    the pump-valve test under 更多). A title that names no cue leaves the description's share."""
+    chain = IndustryChainFactory(name="泵阀", slug="pump-valve", keywords="泵阀\n阀门")
+    provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安泵阀检测站")
+    cavitation = _service(world, provider, "泵阀性能与密封试验", "阀门壳体强度与汽蚀余量测定。")
+    text = (
+        "我司调节阀用于电厂高压差工况，阀芯出现空化，三个月即需更换。需要抗冲蚀阀内件结构设计，"
+        "阀芯材料选型与堆焊硬化工艺，检修周期延长到两年，并降低电厂停机损失。"
+    )
+    reindex()
+
+    def inferred(title):
+        demand = DemandFactory(
+            organization=world.enterprise,
+            region=world.district,
+            industry_chain=chain,
+            title=title,
+            description=text,
+        )
+        [services] = demand_matches(demand, "own", ["service"])
+        [line] = services.matches + services.more
+        assert line.obj.pk == cavitation.pk
+        assert line.hit.evidence[0].field == "inferred" and line.hit.evidence[0].terms == ["空化"]
+        return line
+
+    named = inferred("调节阀空化")
+    unnamed = inferred("调节阀阀芯更换频繁")
+    # INFERRED_WEIGHT × √(cue share) × DESCRIBED_ONLY: 空化 of 调节阀、空化; of eight phrases and more
+    assert round(named.hit.strength, 4) == round(0.6 * 0.5**0.5 * 0.7, 4) == 0.297
+    assert round(unnamed.hit.strength, 4) == round(0.6 * 0.125**0.5 * 0.7, 4) == 0.1485
+    assert (named.strength_label, unnamed.strength_label) == ("一般", "较弱")
