@@ -1,6 +1,8 @@
 """Shared reference data: regions and their federations, industry chains, technical fields, the audit log
 and the clock's jobs. (The search vocabulary operators edit lives in :mod:`kechuang.search.models`.)"""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +128,32 @@ class TechField(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def grouped_choices(cls, whole: bool = True, keep: Iterable[int | None] = ()) -> list:
+        """Disciplines grouped under their category (an ``<optgroup>`` each, or a labelled group of
+        checkboxes); with ``whole`` the category itself first, "工学（整个大类）", for a demand that spans
+        all of it — except a category whose one discipline bears its name (哲学 → 哲学: one option,
+        not two that read alike). A category in ``keep`` is offered whatever (a record tagged with it
+        keeps its tag when its form is saved)."""
+        keep = set(keep)
+        categories: dict[int, tuple[str, list]] = {}
+        children: list[TechField] = []
+        for tech_field in cls.objects.order_by("name"):
+            if tech_field.parent_id is None:
+                categories[tech_field.pk] = (tech_field.name, [])
+            else:
+                children.append(tech_field)
+        for child in children:
+            if child.parent_id in categories:
+                categories[child.parent_id][1].append((child.pk, child.name))
+        result = []
+        for pk, (name, options) in categories.items():
+            alone = [label for _pk, label in options] == [name]
+            offered = (whole and not alone) or pk in keep
+            head = [(pk, _("%(name)s（整个大类）") % {"name": name})] if offered else []
+            result.append((name, [*head, *options]))
+        return result
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -31,25 +31,6 @@ DESCRIPTION_PROMPT = _(
 )
 
 
-def tech_field_choices() -> list:
-    """Technical fields grouped under their category (an ``<optgroup>`` each), the category itself first
-    for a demand that spans the whole of it."""
-    categories: dict[int, tuple[str, list]] = {}
-    children: list[TechField] = []
-    for tech_field in TechField.objects.order_by("name"):
-        if tech_field.parent_id is None:
-            categories[tech_field.pk] = (tech_field.name, [])
-        else:
-            children.append(tech_field)
-    for child in children:
-        if child.parent_id in categories:
-            categories[child.parent_id][1].append((child.pk, child.name))
-    return [
-        (name, [(pk, _("%(name)s（整个大类）") % {"name": name}), *options])
-        for pk, (name, options) in categories.items()
-    ]
-
-
 class DemandForm(forms.Form):
     """The enterprise's demand, in the groups the page shows (:attr:`FIELDSETS`), each field with a prompt,
     an example where it helps and a Chinese message when it is wrong."""
@@ -186,7 +167,12 @@ class DemandForm(forms.Form):
             self.only_organization = organizations[0]
         else:
             self.only_organization = None
-        self.fields["field"].choices = [("", _("请选择技术领域（选填）")), *tech_field_choices()]
+        # the demand's own field is offered even where a category is listed by its discipline alone
+        own = self.initial.get("field")
+        self.fields["field"].choices = [
+            ("", _("请选择技术领域（选填）")),
+            *TechField.grouped_choices(keep=[own]),
+        ]
 
     def fieldsets(self):
         """(legend, hint, rows) per group; a row is one bound field or a pair shown side by side."""

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kechuang.core.models import TechField
 from kechuang.directory.models import (
     Achievement,
     Expert,
@@ -47,6 +48,13 @@ class KeywordsField(forms.CharField):
         return words
 
 
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in groups, each a fieldset with its name as the legend (Django's default writes the
+    group's name as a ``<label>`` of no control)."""
+
+    template_name = "directory/widgets/grouped_checkboxes.html"
+
+
 class ListingForm(forms.ModelForm):
     """Fields shared by every record type's form: its industry chains and technical fields; a list
     of the model's choices opens on 请选择, not Django's "---------"."""
@@ -56,10 +64,15 @@ class ListingForm(forms.ModelForm):
     def __init__(self, *args, organization: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        for name in self.COMMON:
-            self.fields[name].widget = forms.CheckboxSelectMultiple(
-                choices=self.fields[name].choices
-            )
+        self.fields["industry_chains"].widget = forms.CheckboxSelectMultiple(
+            choices=self.fields["industry_chains"].choices
+        )
+        # a record names its disciplines, grouped under their categories (80 boxes in a row read 哲学
+        # twice, the category and its one discipline); a category it is tagged with stays offered
+        tagged = self.instance.fields.filter(parent=None) if self.instance.pk else []
+        self.fields["fields"].widget = GroupedCheckboxes(
+            choices=TechField.grouped_choices(whole=False, keep=[f.pk for f in tagged])
+        )
         for field in self.fields.values():
             if isinstance(field, forms.TypedChoiceField):  # a model field's choices
                 field.choices = [

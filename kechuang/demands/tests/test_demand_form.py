@@ -6,6 +6,7 @@ import re
 from kechuang.accounts.factories import MembershipFactory
 from kechuang.core.factories import IndustryChainFactory, TechFieldFactory
 from kechuang.core.models import AuditEntry
+from kechuang.demands.factories import DemandFactory
 from kechuang.demands.models import Demand
 from kechuang.directory.factories import OrganizationFactory
 
@@ -43,6 +44,13 @@ def test_form_is_grouped_with_prompts_required_markers_and_an_example(world, cli
     assert ' data-searchable="" ' in select and 'data-search-label="筛选技术领域"' in select
     assert '<optgroup label="工学">' in html
     assert f'<option value="{engineering.pk}">工学（整个大类）</option>' in html
+    # a category whose one discipline bears its name is one option, not two that read alike
+    philosophy = TechFieldFactory(name="哲学")
+    discipline = TechFieldFactory(name="哲学", parent=philosophy)
+    group = re.search(r'<optgroup label="哲学">(.*?)</optgroup>', form_html(client), re.S).group(1)
+    assert re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', group) == [
+        (str(discipline.pk), "哲学")
+    ]
     assert "demands/searchable-select" in html
 
 
@@ -130,3 +138,14 @@ def test_a_good_demand_is_saved_with_its_field_and_the_edit_form_shows_iso_dates
     edit = client.get(f"/demands/{demand.pk}/edit/").content.decode()
     assert '<input type="date" name="deadline" value="2027-08-03"' in edit
     assert f'<option value="{materials.pk}" selected>材料科学与工程</option>' in edit
+
+
+def test_a_demand_of_a_one_discipline_category_keeps_it_on_its_edit_form(world, client):
+    """哲学 is offered by its one discipline alone; a demand filed under the category itself (before,
+    or through the API) still finds it selected when edited, so saving does not drop it."""
+    philosophy = TechFieldFactory(name="哲学")
+    TechFieldFactory(name="哲学", parent=philosophy)
+    demand = DemandFactory(organization=world.enterprise, region=world.district, field=philosophy)
+    client.force_login(world.owner)
+    edit = client.get(f"/demands/{demand.pk}/edit/").content.decode()
+    assert f'<option value="{philosophy.pk}" selected>哲学（整个大类）</option>' in edit

@@ -1,5 +1,7 @@
 """The management pages at /manage/: members edit and submit, operators review, through the real views."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -485,3 +487,39 @@ def test_operator_cannot_decide_another_regions_demand(client, world):
     demand.refresh_from_db()
     assert (demand.status, demand.review_note, demand.published_at) == ("pending", "", None)
     assert not AuditEntry.objects.exists()
+
+
+def test_a_record_s_fields_are_grouped_by_category_and_a_category_tag_is_kept(client, world):
+    """80 boxes in one row read 哲学 twice (the category and its one discipline): the record form groups
+    the disciplines under their categories; a record tagged with a category itself (an import, the
+    API) is offered it, checked, so saving the form does not drop it."""
+    from kechuang.core.factories import TechFieldFactory
+
+    engineering = TechFieldFactory(name="工学")
+    mechanical = TechFieldFactory(name="机械工程", parent=engineering)
+    philosophy = TechFieldFactory(name="哲学")
+    ethics = TechFieldFactory(name="哲学", parent=philosophy)
+    item = ServiceItemFactory(provider=world.org_a, title="模具设计", price=800)
+    client = signed_in(client, world.member_a)
+    url = reverse("manage:edit", args=["service", item.pk])
+    html = client.get(url).text
+    boxes = re.findall(r'<input type="checkbox" name="fields" value="(\d+)"', html)
+    assert boxes == [str(ethics.pk), str(mechanical.pk)]  # categories by name: 哲学, 工学
+    assert html.count(" 哲学</label>") == 1  # one box reads 哲学
+    assert "<legend>哲学</legend>" in html
+    assert "<legend>工学</legend>" in html  # the group names its category
+
+    item.fields.add(engineering)
+    html = client.get(url).text
+    boxes = re.findall(
+        r'<input type="checkbox" name="fields" value="(\d+)"[^>]*?( checked)?>', html
+    )
+    assert boxes == [
+        (str(ethics.pk), ""),
+        (str(engineering.pk), " checked"),
+        (str(mechanical.pk), ""),
+    ]
+    form = {"title": "模具设计", "category": "rnd", "description": "注塑模具设计", "price": "800"}
+    response = client.post(url, {**form, "price_unit": "次", "fields": [engineering.pk]})
+    assert response.status_code == 302
+    assert list(item.fields.all()) == [engineering]
