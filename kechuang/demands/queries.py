@@ -567,10 +567,11 @@ def _with_inferred(hits: list[Hit], inferred: list[Hit]) -> tuple[list[Hit], dic
 def _context_words(text: str, analyzer) -> frozenset[str]:
     """What a demand is about besides its problem: the index words of its key phrases (sub-words too:
     橡胶 of 氯丁橡胶) that are no cue or test of the test-method map — its material, product, trade."""
-    from kechuang.matching.evidence import is_key_phrase
+    from kechuang.matching.evidence import PROPERTY_WORDS, is_key_phrase
     from kechuang.matching.testmap import load_families
 
-    problem = {w for f in load_families() for w in (*f.cues, *f.tests)}
+    # nor a quantity every device has (寿命, 温度): a chip's 寿命试验 is not a valve seal's trade
+    problem = {w for f in load_families() for w in (*f.cues, *f.tests)} | PROPERTY_WORDS
     return frozenset(
         t
         for t in analyzer.tokens(text)

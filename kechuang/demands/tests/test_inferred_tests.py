@@ -260,3 +260,23 @@ def test_a_problem_the_title_names_weighs_as_the_title_s_share(world, reindex):
     assert round(named.hit.strength, 4) == round(0.6 * 0.5**0.5 * 0.7, 4) == 0.297
     assert round(unnamed.hit.strength, 4) == round(0.6 * 0.125**0.5 * 0.7, 4) == 0.1485
     assert (named.strength_label, unnamed.strength_label) == ("一般", "较弱")
+
+
+def test_a_quantity_every_device_has_is_no_trade_word(world, reindex):
+    """寿命 stands in a valve seal's title and in a chip service's 加速寿命试验: a quantity every device
+    has, not a trade the two share — the chip service's failure analysis is no answer to the seal's
+    失效机理, while a service naming the valve trade is."""
+    demand = _posted(
+        world,
+        "调节阀密封寿命提升",
+        "阀芯采用氟橡胶O形圈与聚四氟乙烯组合密封，交变工况台架耐久试验约120万次循环后出现内泄漏。"
+        "希望从密封沟槽结构、胶料配方及阀座表面处理等方面分析失效机理。",
+    )
+    provider = OrganizationFactory(kind="testing", region=world.district, name="瑞安综合检测站")
+    chip = _service(world, provider, "芯片可靠性试验", "功率器件加速寿命试验，定位芯片与封装失效。")
+    valve = _service(world, provider, "阀门失效分析", "阀门零部件断口与金相分析。")
+    reindex()
+    [services] = demand_matches(demand, "own", ["service"])
+    assert [m.obj.pk for m in services.matches] == [valve.pk]
+    [folded] = services.more
+    assert folded.obj.pk == chip.pk and folded.strength_label == "较弱"
