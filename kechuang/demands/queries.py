@@ -474,7 +474,8 @@ def _named_share(hit: Hit, name_field: str, analyzer=None) -> float:
 # (kechuang.matching.testmap) is an inference, not something the demand asked for: at most this strength
 # (the share of cues in the demand's key phrases, square root, when it answers every family asked for by
 # name), and that times DESCRIBED_ONLY when only its specification or description names the test. Never
-# 强: it answers no phrase of the demand itself.
+# 强 as shown (the ceiling is on the experts' scale, so an instrument's raw one is lower): it answers no
+# phrase of the demand itself.
 INFERRED_WEIGHT = 0.6
 DESCRIBED_ONLY = 0.7
 INFERRED_CEILING = 0.45
@@ -505,7 +506,7 @@ def inferred_hits(
     of the families it answers, and whether its name says so."""
     if kind not in CAPABILITY_NAMES:
         return []
-    from kechuang.matching.evidence import FULL_MATCH_PHRASES, phrases_of
+    from kechuang.matching.evidence import FULL_MATCH_PHRASES, phrases_of, uncalibrated_strength
     from kechuang.matching.testmap import needs_of
     from kechuang.search.indexing import current_analyzer
 
@@ -521,6 +522,8 @@ def inferred_hits(
         return min(1.0, len(cues) / max(1, min(FULL_MATCH_PHRASES, len(phrases)))) ** 0.5
 
     share = max(cue_share(text, needs), cue_share(title, needs_of(title)) if title else 0.0)
+    # on the shown scale: an instrument's strength is calibrated before it is shown
+    ceiling = uncalibrated_strength(kind, INFERRED_CEILING)
     name_field = CAPABILITY_NAMES[kind][1]
     result = []
     for hit in capability_search(" ".join(tests), kind, filters):
@@ -530,7 +533,7 @@ def inferred_hits(
             continue
         named = any(ev.field == name_field and set(ev.terms) & set(tests) for ev in hit.evidence)
         strength = INFERRED_WEIGHT * share * (len(met) / len(needs)) ** 0.5
-        strength = min(INFERRED_CEILING, strength * (1.0 if named else DESCRIBED_ONLY))
+        strength = min(ceiling, strength * (1.0 if named else DESCRIBED_ONLY))
         note = Evidence(
             field="inferred",
             terms=list(dict.fromkeys(c for need in met for c in need.cues)),

@@ -177,6 +177,15 @@ def calibrated_strength(kind: str, strength: float) -> float:
     return piecewise_linear(knots, min(max(strength, 0.0), 1.0))
 
 
+def uncalibrated_strength(kind: str, strength: float) -> float:
+    """The raw strength of a record of type ``kind`` that :func:`calibrated_strength` shows as
+    ``strength`` (the least, where the map is flat there)."""
+    knots = STRENGTH_CALIBRATION.get(kind)
+    if not knots:
+        return strength
+    return piecewise_linear([(y, x) for x, y in knots], min(max(strength, 0.0), 1.0))
+
+
 def dense_strength(encoder: str, kind: str, similarity: float | None) -> float:
     """What the dense similarity of a record of type ``kind`` to the demand says on the experts'
     strength scale (:data:`DENSE_CALIBRATION` for ``encoder``, the ``MATCHING["ENCODER"]`` setting):

@@ -16,6 +16,7 @@ from kechuang.matching.evidence import (
     band,
     calibrated_strength,
     dense_strength,
+    uncalibrated_strength,
 )
 
 
@@ -121,6 +122,17 @@ def test_the_map_is_monotone_and_keeps_the_ends():
     assert "expert" not in STRENGTH_CALIBRATION  # the scale the others are mapped to
     assert calibrated_strength("expert", 0.123) == 0.123
     assert calibrated_strength("demand", 0.7) == 0.7
+
+
+def test_the_raw_strength_shown_as_a_strength_is_read_back_from_the_map():
+    # what caps an inference below 强 as shown: an instrument's raw 0.3115 is shown as 0.45
+    assert round(uncalibrated_strength("instrument", 0.45), 4) == 0.3115
+    for kind in STRENGTH_CALIBRATION:
+        for shown in (0.15, 0.3, 0.45, 0.5, 0.9):
+            assert calibrated_strength(kind, uncalibrated_strength(kind, shown)) == pytest.approx(
+                shown
+            )
+    assert uncalibrated_strength("service", 0.45) == 0.45  # no map: the same
 
 
 def test_an_instrument_answering_one_phrase_of_a_long_demand_is_shown_as_fair():
