@@ -130,13 +130,17 @@ class TechField(models.Model):
         return self.name
 
     @classmethod
-    def grouped_choices(cls, whole: bool = True, keep: Iterable[int | None] = ()) -> list:
+    def grouped_choices(
+        cls, whole: bool = True, keep: Iterable[int | None] = (), whole_label=None
+    ) -> list:
         """Disciplines grouped under their category (an ``<optgroup>`` each, or a labelled group of
         checkboxes); with ``whole`` the category itself first, "工学（整个大类）", for a demand that spans
         all of it — except a category whose one discipline bears its name (哲学 → 哲学: one option,
         not two that read alike). A category in ``keep`` is offered whatever (a record tagged with it
-        keeps its tag when its form is saved)."""
+        keeps its tag when its form is saved). ``whole_label`` names the category's own option
+        ("%(name)s（全部）" for a filter)."""
         keep = set(keep)
+        whole_label = whole_label or _("%(name)s（整个大类）")
         categories: dict[int, tuple[str, list]] = {}
         children: list[TechField] = []
         for tech_field in cls.objects.order_by("name"):
@@ -151,8 +155,9 @@ class TechField(models.Model):
         for pk, (name, options) in categories.items():
             alone = [label for _pk, label in options] == [name]
             offered = (whole and not alone) or pk in keep
-            head = [(pk, _("%(name)s（整个大类）") % {"name": name})] if offered else []
-            result.append((name, [*head, *options]))
+            head = [(pk, whole_label % {"name": name})] if offered else []
+            if head or options:  # a category with nothing to choose under it is no group
+                result.append((name, [*head, *options]))
         return result
 
 

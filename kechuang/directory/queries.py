@@ -175,21 +175,10 @@ def region_choices() -> list[tuple[str, str]]:
 
 
 def field_choices() -> list[tuple[str, Any]]:
-    """Technical fields grouped by category: the category itself (meaning all of it) then its disciplines."""
-    categories: dict[int, tuple[str, list[tuple[str, str]]]] = {}
-    disciplines: list[TechField] = []
-    for tech_field in TechField.objects.order_by("name"):
-        if tech_field.parent_id is None:
-            categories[tech_field.pk] = (tech_field.name, [])
-        else:
-            disciplines.append(tech_field)
-    for discipline in disciplines:
-        if discipline.parent_id in categories:
-            categories[discipline.parent_id][1].append((str(discipline.pk), discipline.name))
-    return [
-        (name, [(str(pk), _("%(name)s（全部）") % {"name": name}), *children])
-        for pk, (name, children) in categories.items()
-    ]
+    """Technical fields grouped by category: the category itself (meaning all of it) then its
+    disciplines (:meth:`TechField.grouped_choices`), values as the query string carries them."""
+    groups = TechField.grouped_choices(whole_label=_("%(name)s（全部）"))
+    return [(name, [(str(pk), label) for pk, label in options]) for name, options in groups]
 
 
 class DirectoryFilterForm(forms.Form):

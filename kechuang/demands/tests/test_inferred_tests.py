@@ -29,9 +29,13 @@ def _service(world, provider, title: str, description: str):
     )
 
 
-def _posted(world, title: str, description: str):
+def _posted(world, title: str, description: str, chain=None):
     return DemandFactory(
-        organization=world.enterprise, region=world.district, title=title, description=description
+        organization=world.enterprise,
+        region=world.district,
+        industry_chain=chain,
+        title=title,
+        description=description,
     )
 
 
@@ -175,13 +179,7 @@ def test_the_demand_s_industry_chain_is_its_trade(world, reindex):
     valves = _service(world, provider, "泵阀老化与寿命试验", "泵阀产品热空气加速老化试验。")
     oven = _instrument(world, "老化试验箱", "样品：泵阀产品。开展热空气加速老化试验。")
     title, text = "球阀胶圈冬季开裂", "零下40℃时胶圈开裂漏气，夏季使用一年后胶圈发硬。"
-    in_chain = DemandFactory(
-        organization=world.enterprise,
-        region=world.district,
-        industry_chain=chain,
-        title=title,
-        description=text,
-    )
+    in_chain = _posted(world, title, text, chain)
     reindex()
     services, instruments = demand_matches(in_chain, "own", ["service", "instrument"])
     [line] = services.matches
@@ -241,14 +239,7 @@ def test_a_problem_the_title_names_weighs_as_the_title_s_share(world, reindex):
     reindex()
 
     def inferred(title):
-        demand = DemandFactory(
-            organization=world.enterprise,
-            region=world.district,
-            industry_chain=chain,
-            title=title,
-            description=text,
-        )
-        [services] = demand_matches(demand, "own", ["service"])
+        [services] = demand_matches(_posted(world, title, text, chain), "own", ["service"])
         [line] = services.matches + services.more
         assert line.obj.pk == cavitation.pk
         assert line.hit.evidence[0].field == "inferred" and line.hit.evidence[0].terms == ["空化"]

@@ -189,6 +189,15 @@ def test_kind_availability_and_field_filters(client, regions):
     # a category finds the records filed under its disciplines
     assert listed_names(client.get(url, {"field": str(engineering.pk)})) == ["兼职工程师甲"]
     assert listed_names(client.get(url, {"field": str(medicine.pk)})) == ["院士乙"]
+    # the filter offers a category whose one discipline bears its name once, by that discipline
+    philosophy = TechFieldFactory(name="哲学")
+    ethics = TechFieldFactory(name="哲学", parent=philosophy)
+    html = client.get(url).content.decode()
+    group = re.search(r'<optgroup label="哲学">(.*?)</optgroup>', html, re.S).group(1)
+    assert re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', group) == [
+        (str(ethics.pk), "哲学")
+    ]
+    assert f'<option value="{engineering.pk}">工学（全部）</option>' in html
 
 
 def test_tier_and_voucher_filters(client, regions):
