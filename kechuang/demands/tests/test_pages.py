@@ -75,6 +75,8 @@ def test_demand_page_shows_matches_to_the_enterprise(
         response = client.get(f"/demands/{published_demand.pk}/?scope=own")
     html = response.content.decode()
     assert response.status_code == 200
+    # the demand's facts as a label-value list (the site's facts, stacked on a phone), not cards
+    assert '<dl class="facts">\n    <dt>预算</dt>' in html
     assert "陈教授" in html
     assert '<span class="badge strength strength-good">匹配强度：较强</span>' in html
     # the demand's key phrases, each beside the sentence of the expert's record that answers it
