@@ -5,6 +5,7 @@ import pytest
 
 from kechuang.demo.generator import DemoCounts, DemoPlan, load_demo
 from kechuang.demo.product_bench import (
+    DEMANDS_FILE,
     TYPES,
     Judge,
     ProductDemand,
@@ -29,8 +30,13 @@ SMALL = DemoCounts(
 def test_the_demands_are_labelled_with_known_specialties_instruments_and_services():
     from kechuang.demo import vocabulary as v
 
-    demands = load_product_demands()
-    assert len(demands) >= 100
+    sets = {path.name: load_product_demands(path) for path in DEMANDS_FILE.parent.glob("*.jsonl")}
+    assert {name: len(demands) for name, demands in sets.items()} == {
+        "demands.jsonl": 106,
+        "heldout.jsonl": 20,
+        "blind.jsonl": 30,
+    }
+    demands = [d for file in sets.values() for d in file]
     assert len({d.id for d in demands}) == len(demands)
     keys = set(SPECIALTY)
     instruments = {entry[0] for entry in v.INSTRUMENTS}

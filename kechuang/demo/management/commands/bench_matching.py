@@ -114,7 +114,8 @@ class Command(BaseCommand):
             default=None,
             metavar="FILE",
             help="with --product: the demands file (default the 106 of "
-            "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones)",
+            "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones, "
+            "blind.jsonl 30 written blind for instruments and services)",
         )
         parser.add_argument(
             "--spot-check",
