@@ -5,7 +5,7 @@ holders, nearest first."""
 
 from kechuang.core.factories import IndustryChainFactory
 from kechuang.demands.factories import DemandFactory
-from kechuang.demands.queries import demand_matches
+from kechuang.demands.queries import demand_matches, inferred_hits
 from kechuang.directory.factories import InstrumentFactory, OrganizationFactory, ServiceItemFactory
 
 RUBBER = "制动气室橡胶膜片冬季开裂"
@@ -271,3 +271,42 @@ def test_a_quantity_every_device_has_is_no_trade_word(world, reindex):
     assert [m.obj.pk for m in services.matches] == [valve.pk]
     [folded] = services.more
     assert folded.obj.pk == chip.pk and folded.strength_label == "较弱"
+
+
+def test_a_family_s_test_names_its_own_technique_not_the_instrument_class(world, reindex):
+    """An element analysis is ICP, not the molecular mass spectrometers; a failure is read on its
+    fracture in the scanning microscope, not in the transmission one (descriptions as in the demo)."""
+    sem = _instrument(
+        world,
+        "场发射扫描电子显微镜",
+        "放大倍数20~1,000,000倍，配能谱仪；样品：金属、陶瓷。用于表面形貌观察、断口分析与微区成分分析。",
+    )
+    tem = _instrument(
+        world,
+        "透射电子显微镜",
+        "点分辨率0.19 nm；样品：纳米粉体与薄膜。用于高分辨成像与元素面分布分析。",
+    )
+    icp_ms = _instrument(
+        world,
+        "电感耦合等离子体质谱仪",
+        "检出限ng/L级；样品：饮用水、废水。用于重金属与痕量杂质元素分析。",
+    )
+    gc_ms = _instrument(world, "气相色谱-质谱联用仪", "配顶空进样；用于VOC与增塑剂检测。")
+    lc_ms = _instrument(world, "液相色谱-质谱联用仪", "三重四极杆；用于药物与农兽药残留定量分析。")
+    failure = _posted(world, "调节阀阀杆断裂", "阀杆运行半年后断裂，断口附近有锈迹，希望查明原因。")
+    metals = _posted(
+        world, "电镀废水镍超标", "车间电镀废水排放口抽检镍超标，希望查明来源并达标排放。"
+    )
+    reindex()
+
+    def shown(demand):
+        [instruments] = demand_matches(demand, "own", ["instrument"])
+        return {m.obj.pk for m in instruments.matches + instruments.more}
+
+    assert sem.pk in shown(failure) and tem.pk not in shown(failure)
+    # the scanning microscope is named by its name (扫描电子显微镜), not only described
+    [inferred] = inferred_hits("instrument", f"{failure.title}\n{failure.description}", None)
+    assert inferred.id == f"instrument:{sem.pk}"
+    assert ("name", ["扫描电子显微镜"]) in [(ev.field, ev.terms) for ev in inferred.evidence]
+    assert icp_ms.pk in shown(metals)
+    assert not shown(metals) & {gc_ms.pk, lc_ms.pk}

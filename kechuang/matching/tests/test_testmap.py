@@ -62,4 +62,9 @@ def test_a_test_word_names_the_test_not_a_technique_or_a_trades_own_test():
     assert "荧光" not in tests["微生物"]
     assert "耐折" not in tests["力学性能"]
     assert "鉴定" not in tests["微生物"]
+    # 质谱 named GC-MS and LC-MS for an element demand (the elements' one is ICP, 等离子体), and
+    # 电子显微镜 the TEM for a fracture (the scanning microscope is one word)
+    assert "质谱" not in tests["化学成分与元素"] and "等离子体" in tests["化学成分与元素"]
+    assert "电子显微镜" not in tests["失效与内部缺陷"]
+    assert "扫描电子显微镜" in tests["失效与内部缺陷"]
     assert {"pcr", "qpcr", "微生物", "培养"} <= set(tests["微生物"])
