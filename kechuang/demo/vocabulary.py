@@ -1202,11 +1202,14 @@ SPECIAL_INSTRUMENTS: list[
 
 # Service items: title, category, description, price range in yuan (None = 面议), unit, provider kinds, and
 # the directions (kechuang.demo.specialties) a provider must follow to offer it (empty: any direction).
+# A description says what the item is, then its scope as a laboratory or a service provider lists it
+# (检测项目 or 服务内容), written from general practice and the standards named, not from any demand.
 SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tuple[str, ...]]] = [
     (
         "汽车零部件盐雾与环境可靠性试验",
         "testing",
-        "依据GB/T 10125、ISO 9227开展中性盐雾、交变湿热与温度冲击试验，出具CMA/CNAS报告。",
+        "依据GB/T 10125、ISO 9227开展中性盐雾、交变湿热与温度冲击试验，出具CMA/CNAS报告。检测项目："
+        "中性盐雾与铜加速乙酸盐雾、循环腐蚀、交变湿热、高低温存储与温度循环、温度冲击、IP防尘防水。",
         (800, 5000),
         "批",
         ["testing"],
@@ -1215,7 +1218,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "金属材料化学成分与力学性能检测",
         "testing",
-        "直读光谱成分分析，拉伸、冲击、硬度测试，适用于铸锻件与紧固件。",
+        "直读光谱成分分析，拉伸、冲击、硬度测试，适用于铸锻件与紧固件。检测项目：碳、硫与主要元素含"
+        "量及钢号判定、室温与高温拉伸、夏比冲击、布氏与洛氏硬度、金相组织与晶粒度、脱碳层与渗碳层深"
+        "度。",
         (300, 1500),
         "样品",
         ["testing", "university"],
@@ -1224,7 +1229,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "高分子材料热分析与老化测试",
         "testing",
-        "DSC、TGA、熔体流动速率与氙灯老化试验，支持改性塑料与合成革配方开发。",
+        "DSC、TGA、熔体流动速率与氙灯老化试验，支持改性塑料与合成革配方开发。检测项目：熔融与结晶温"
+        "度、玻璃化转变、氧化诱导期、热失重与填料含量、热变形温度、氙灯与紫外老化后色差与力学保持率"
+        "、热空气老化。",
         (500, 3000),
         "样品",
         ["testing", "institute"],
@@ -1233,7 +1240,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "鞋服皮革有害物质检测",
         "testing",
-        "六价铬、偶氮染料、甲醛、邻苯二甲酸酯与重金属检测，满足欧盟REACH等出口法规要求。",
+        "六价铬、偶氮染料、甲醛、邻苯二甲酸酯与重金属检测，满足欧盟REACH等出口法规要求。检测项目："
+        "六价铬、可分解致癌芳香胺、游离甲醛、邻苯二甲酸酯增塑剂、多环芳烃、富马酸二甲酯、可萃取重金"
+        "属与镍释放。",
         (600, 2500),
         "样品",
         ["testing"],
@@ -1242,7 +1251,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "皮革物理性能与收缩温度检测",
         "testing",
-        "撕裂力、崩裂高度、耐折牢度与收缩温度检测，评价无铬鞣、少铬鞣工艺成革质量。",
+        "撕裂力、崩裂高度、耐折牢度与收缩温度检测，评价无铬鞣、少铬鞣工艺成革质量。检测项目：抗张强"
+        "度与断裂伸长率、撕裂力、崩裂高度、耐折牢度、收缩温度、摩擦色牢度、透水汽性与涂层黏着牢度。",
         (300, 1200),
         "样品",
         ["testing", "university"],
@@ -1251,7 +1261,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "电子电器电磁兼容（EMC）测试",
         "testing",
-        "辐射发射、传导发射、静电放电与浪涌抗扰度测试及整改咨询。",
+        "辐射发射、传导发射、静电放电与浪涌抗扰度测试及整改咨询。检测项目：辐射与传导骚扰、射频电磁"
+        "场辐射抗扰度、电快速瞬变脉冲群、浪涌、静电放电、电压跌落。",
         (3000, 20000),
         "项",
         ["testing"],
@@ -1260,7 +1271,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "驱动电机与控制器性能测试",
         "testing",
-        "依据GB/T 18488开展永磁同步电机及控制器效率MAP、转矩脉动、温升与EMC测试，出具检测报告。",
+        "依据GB/T 18488开展永磁同步电机及控制器效率MAP、转矩脉动、温升与EMC测试，出具检测报告。检测"
+        "项目：外特性与峰值功率、效率MAP、堵转与转矩响应、转矩脉动与齿槽转矩、温升、反电势与绝缘耐"
+        "压、噪声与振动。",
         (8000, 40000),
         "项",
         ["testing", "university", "new_rnd"],
@@ -1269,7 +1282,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "动力电池性能与SOC标定测试",
         "testing",
-        "电芯与模组容量、倍率、HPPC内阻、工况循环与SOC-OCV标定测试，为BMS算法提供数据。",
+        "电芯与模组容量、倍率、HPPC内阻、工况循环与SOC-OCV标定测试，为BMS算法提供数据。检测项目：容"
+        "量与能量、倍率充放电、HPPC直流内阻、高低温充放电、循环寿命与容量保持、自放电、SOC-OCV曲线"
+        "标定。",
         (5000, 30000),
         "项",
         ["testing", "university", "new_rnd"],
@@ -1278,7 +1293,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "空压机与气动部件噪声振动（NVH）测试",
         "testing",
-        "声功率、声品质、阶次与模态测试，定位电动空压机、阀类部件噪声源并提出减振降噪建议。",
+        "声功率、声品质、阶次与模态测试，定位电动空压机、阀类部件噪声源并提出减振降噪建议。检测项目"
+        "：半消声室声功率与声压级、声品质主观评价、阶次与频谱分析、结构模态与传递路径分析、悬置隔振"
+        "率。",
         (6000, 30000),
         "项",
         ["testing", "university"],
@@ -1287,7 +1304,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "气压制动阀类性能与耐久试验",
         "testing",
-        "依据QC/T 35等标准开展响应时间、泄漏量、高低温密封与耐久试验。",
+        "依据QC/T 35等标准开展响应时间、泄漏量、高低温密封与耐久试验。检测项目：输出特性与滞后、充"
+        "放气响应时间、内外泄漏量、高低温与低气压密封、耐久循环、耐振动与耐腐蚀。",
         (3000, 20000),
         "项",
         ["testing"],
@@ -1296,7 +1314,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "零部件三坐标尺寸与形位公差检测",
         "testing",
-        "按图纸进行全尺寸检测、首件检验与测量程序编制。",
+        "按图纸进行全尺寸检测、首件检验与测量程序编制。检测项目：尺寸与形位公差（平面度、圆度、同轴"
+        "度、位置度）、轮廓度、螺纹与孔系、三维扫描与CAD比对。",
         (400, 2000),
         "件",
         ["testing", "eng_center"],
@@ -1305,7 +1324,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "工业CT无损检测与缺陷分析",
         "testing",
-        "铝合金压铸件气孔、裂纹与装配结构的三维无损检测，出具缺陷统计报告。",
+        "铝合金压铸件气孔、裂纹与装配结构的三维无损检测，出具缺陷统计报告。检测项目：气孔与缩松的位"
+        "置、尺寸与体积占比，夹杂与裂纹，壁厚分析，装配间隙与内部结构，CT数据与CAD比对。",
         (1500, 6000),
         "件",
         ["testing", "new_rnd"],
@@ -1314,7 +1334,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "失效分析与质量问题诊断",
         "testing",
-        "通过断口分析、金相与成分检测查找零部件失效原因并提出改进方案。",
+        "通过断口分析、金相与成分检测查找零部件失效原因并提出改进方案。服务范围：断口宏观与扫描电镜"
+        "微观分析、金相与硬度梯度、成分与夹杂物、残余应力、受力与工况复核，判定疲劳、过载、腐蚀、氢"
+        "脆与制造缺陷。",
         (5000, 30000),
         "项",
         ["testing", "university", "institute"],
@@ -1323,7 +1345,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "低压电器性能与寿命试验",
         "testing",
-        "断路器、接触器的温升、动作特性、电寿命与机械寿命试验。",
+        "断路器、接触器的温升、动作特性、电寿命与机械寿命试验。检测项目：温升、过载与短路脱扣特性、"
+        "分断能力、介电性能、电寿命与机械寿命、触头电阻与接触压降。",
         (2000, 15000),
         "项",
         ["testing"],
@@ -1332,7 +1355,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "泵阀性能与密封试验",
         "testing",
-        "泵性能曲线与汽蚀余量测定，阀门壳体强度、密封与流量特性试验。",
+        "泵性能曲线与汽蚀余量测定，阀门壳体强度、密封与流量特性试验。检测项目：流量、扬程、效率与轴"
+        "功率曲线，必需汽蚀余量，振动与噪声；阀门壳体强度、密封（气密与水密）、流量系数与流阻、启闭"
+        "力矩与寿命。",
         (2000, 12000),
         "项",
         ["testing", "university"],
@@ -1341,7 +1366,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "工业废水水质检测与处理方案",
         "testing",
-        "COD、氨氮、总铬、重金属等指标检测，结合小试给出电镀、制革、印染废水处理与回用方案。",
+        "COD、氨氮、总铬、重金属等指标检测，结合小试给出电镀、制革、印染废水处理与回用方案。检测项"
+        "目：COD、BOD5、氨氮、总磷、总氮、悬浮物、色度、总铬与六价铬、镍、铜、锌等；服务范围：排放"
+        "达标评估、处理工艺小试与现有设施诊断、中水回用方案。",
         (500, 5000),
         "批",
         ["testing", "university", "institute"],
@@ -1350,7 +1377,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "食源性致病菌qPCR快速检测",
         "testing",
-        "采用实时荧光定量PCR检测沙门氏菌、单增李斯特菌、金黄色葡萄球菌与副溶血性弧菌，24小时内出报告。",
+        "采用实时荧光定量PCR检测沙门氏菌、单增李斯特菌、金黄色葡萄球菌与副溶血性弧菌，24小时内出报"
+        "告。阳性样品可做培养确认与溯源分型，支持企业自控计划与原料验收。",
         (200, 800),
         "样品",
         ["testing", "university"],
@@ -1359,7 +1387,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "食品理化与微生物常规检测",
         "testing",
-        "依据GB 4789、GB 5009系列标准开展菌落总数、大肠菌群与理化指标检测。",
+        "依据GB 4789、GB 5009系列标准开展菌落总数、大肠菌群与理化指标检测。检测项目：菌落总数、大肠"
+        "菌群、霉菌与酵母、水分、酸价、过氧化值、蛋白质、脂肪、食品添加剂与农兽药残留；服务范围：产"
+        "品标准符合性检验、委托检验与出厂检验。",
         (150, 600),
         "样品",
         ["testing"],
@@ -1368,7 +1398,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "药物一致性评价与质量研究",
         "rnd",
-        "溶出曲线测定、有关物质与含量方法学验证，支持仿制药一致性评价申报。",
+        "溶出曲线测定、有关物质与含量方法学验证，支持仿制药一致性评价申报。服务范围：多介质溶出曲线"
+        "比对、有关物质与杂质谱分析、含量测定方法开发与验证、稳定性考察、参比制剂研究。",
         (50000, 300000),
         "项",
         ["university", "institute", "new_rnd"],
@@ -1377,7 +1408,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "芯片失效分析与可靠性测试",
         "testing",
-        "I-V/C-V测试、功率器件动态参数与加速寿命试验，定位芯片与封装失效。",
+        "I-V/C-V测试、功率器件动态参数与加速寿命试验，定位芯片与封装失效。服务范围：电性能复测与故"
+        "障定位、X射线与超声扫描、开封与剖面、热点定位，高温反偏、高温高湿、温度循环与功率循环试验"
+        "。",
         (5000, 50000),
         "项",
         ["testing", "new_rnd", "university"],
@@ -1386,7 +1419,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "信创软件兼容性适配测试",
         "testing",
-        "在鲲鹏、飞腾平台与麒麟、统信操作系统上开展应用兼容、性能与数据库迁移验证，出具适配报告。",
+        "在鲲鹏、飞腾平台与麒麟、统信操作系统上开展应用兼容、性能与数据库迁移验证，出具适配报告。服"
+        "务内容：中间件与国产数据库（达梦、人大金仓）适配、性能压测与调优、迁移方案与割接演练。",
         (10000, 60000),
         "项",
         ["testing", "new_rnd", "university"],
@@ -1395,7 +1429,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "新能源汽车电驱动系统联合研发",
         "rnd",
-        "围绕永磁同步电机控制、热管理与系统集成开展校企联合研发，可承担横向课题。",
+        "围绕永磁同步电机控制、热管理与系统集成开展校企联合研发，可承担横向课题。研发方向：电机电磁"
+        "设计与NVH优化、矢量控制与无位置传感器算法、电驱总成热管理、功率模块驱动与标定；可提供台架"
+        "验证与样机联调。",
         None,
         "项",
         ["university", "new_rnd"],
@@ -1404,7 +1440,9 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "电池管理系统算法开发",
         "rnd",
-        "SOC/SOH估计、均衡策略与热失控预警算法开发，支持移植到企业BMS控制器。",
+        "SOC/SOH估计、均衡策略与热失控预警算法开发，支持移植到企业BMS控制器。服务范围：电池等效电路"
+        "建模与参数辨识、卡尔曼滤波SOC估计、健康状态与剩余寿命预测、主动与被动均衡、故障诊断；提供"
+        "算法代码、仿真模型与实车数据验证。",
         (100000, 500000),
         "项",
         ["university", "new_rnd", "institute"],
@@ -1413,7 +1451,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "智能制造产线规划与数字化改造",
         "rnd",
-        "产线诊断、数字化车间方案设计与MES实施指导，助力“机器换人”。",
+        "产线诊断、数字化车间方案设计与MES实施指导，助力“机器换人”。服务范围：工艺与节拍分析、自动"
+        "化与机器人工作站方案、产线仿真与布局优化、设备联网与数据采集、MES与质量追溯系统实施。",
         (50000, 300000),
         "项",
         ["new_rnd", "institute"],
@@ -1422,7 +1461,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "改性塑料与功能材料配方开发",
         "rnd",
-        "针对阻燃、增韧、耐候、低气味等需求开展配方设计、小试与中试验证。",
+        "针对阻燃、增韧、耐候、低气味等需求开展配方设计、小试与中试验证。服务范围：基体树脂与助剂选"
+        "型、填充与增强改性、无卤阻燃、抗老化体系、挤出造粒工艺与性能验证。",
         (30000, 200000),
         "项",
         ["institute", "new_rnd", "university"],
@@ -1431,7 +1471,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "注塑模流分析与工艺优化",
         "rnd",
-        "Moldflow模流分析、翘曲与缩痕预测、浇注与冷却系统优化，配合试模验证。",
+        "Moldflow模流分析、翘曲与缩痕预测、浇注与冷却系统优化，配合试模验证。服务范围：充填与保压分"
+        "析、熔接痕与气穴预测、浇口位置与热流道方案、冷却水路设计、成型工艺窗口与DOE优化。",
         (8000, 50000),
         "项",
         ["institute", "new_rnd", "university", "eng_center"],
@@ -1440,7 +1481,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "无铬鞣与制革清洁生产技术服务",
         "rnd",
-        "无铬鞣剂筛选、鞣制工艺小试与中试，配套含铬废水减排方案。",
+        "无铬鞣剂筛选、鞣制工艺小试与中试，配套含铬废水减排方案。服务范围：无铬与少铬鞣工艺设计、复"
+        "鞣加脂与染色配套、成革收缩温度与物理性能评价、铬鞣废液循环利用。",
         (50000, 250000),
         "项",
         ["institute", "university", "new_rnd"],
@@ -1449,7 +1491,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "工业视觉检测算法定制",
         "rnd",
-        "基于深度学习的表面缺陷检测算法开发与边缘部署。",
+        "基于深度学习的表面缺陷检测算法开发与边缘部署。服务范围：光源与相机选型、缺陷样本采集与标注"
+        "、检测与分类模型训练、尺寸测量与定位、产线边缘部署与误检漏检优化。",
         (80000, 400000),
         "项",
         ["new_rnd", "university"],
@@ -1458,7 +1501,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "模具与精密零件快速试制",
         "rnd",
-        "金属3D打印与五轴加工结合的快速原型与小批量试制服务。",
+        "金属3D打印与五轴加工结合的快速原型与小批量试制服务。服务范围：选区激光熔化成形、随形冷却水"
+        "路模具镶件、五轴与精密磨削加工、真空复模与小批量试制。",
         (5000, 50000),
         "批",
         ["new_rnd", "eng_center"],
@@ -1467,7 +1511,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "仿真计算与结构优化",
         "rnd",
-        "有限元结构、流体与热仿真分析，轻量化与拓扑优化设计。",
+        "有限元结构、流体与热仿真分析，轻量化与拓扑优化设计。服务范围：强度、刚度与模态分析，疲劳寿"
+        "命预测，碰撞与跌落，CFD流场与散热分析，电磁与多物理场耦合，拓扑与尺寸优化。",
         (20000, 150000),
         "项",
         ["university", "institute", "new_rnd"],
@@ -1476,7 +1521,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "发酵工艺开发与中试放大",
         "rnd",
-        "菌种评价、培养基优化与5~500 L发酵放大，提供工艺包。",
+        "菌种评价、培养基优化与5~500 L发酵放大，提供工艺包。服务范围：菌种筛选与稳定性评价、摇瓶与"
+        "发酵罐工艺优化、补料与溶氧控制策略、分离纯化工艺开发、放大参数与批记录。",
         (50000, 300000),
         "项",
         ["new_rnd", "institute", "university"],
@@ -1485,7 +1531,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "纳米材料表征与分散工艺开发",
         "rnd",
-        "粒度、Zeta电位、比表面积表征与纳米粉体分散工艺开发。",
+        "粒度、Zeta电位、比表面积表征与纳米粉体分散工艺开发。服务范围：粒径分布、Zeta电位、比表面积"
+        "与孔径、形貌与晶相表征，分散剂筛选、研磨与超声分散工艺、浆料稳定性评价。",
         (10000, 80000),
         "项",
         ["new_rnd", "institute", "university"],
@@ -1494,7 +1541,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "智能算力租用与模型训练支持",
         "rnd",
-        "提供GPU算力租用、并行计算环境与模型训练、轻量化部署技术支持。",
+        "提供GPU算力租用、并行计算环境与模型训练、轻量化部署技术支持。服务范围：GPU集群按需租用、深"
+        "度学习框架与作业调度环境、大模型微调与推理部署、模型剪枝与量化、高性能计算应用移植。",
         (5000, 50000),
         "月",
         ["new_rnd", "university"],
@@ -1503,7 +1551,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "燃料电池系统测试与集成开发",
         "rnd",
-        "电堆极化曲线、耐久与低温启动测试，空气与氢气供给系统集成开发。",
+        "电堆极化曲线、耐久与低温启动测试，空气与氢气供给系统集成开发。服务范围：单电池与电堆性能测"
+        "试、电化学阻抗、动态工况耐久、低温冷启动、氢气循环与空压机匹配、系统控制策略开发。",
         (50000, 300000),
         "项",
         ["new_rnd", "institute", "university"],
@@ -1512,7 +1561,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "科技成果评价与技术经纪",
         "transfer",
-        "组织专家开展科技成果评价，提供成果挖掘、路演与交易撮合服务。",
+        "组织专家开展科技成果评价，提供成果挖掘、路演与交易撮合服务。服务范围：成果技术成熟度与市场"
+        "价值评价、专利价值评估、技术需求与成果对接、转让许可谈判与合同辅导。",
         (10000, 50000),
         "项",
         ["institute", "new_rnd"],
@@ -1521,7 +1571,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "技术合同认定登记辅导",
         "transfer",
-        "协助企业规范技术开发、转让、许可合同并办理认定登记，享受税收优惠。",
+        "协助企业规范技术开发、转让、许可合同并办理认定登记，享受税收优惠。服务范围：合同类型判定与"
+        "条款审查、技术交易额核定、登记材料准备，技术转让所得减免与研发费用加计扣除衔接。",
         (2000, 8000),
         "份",
         ["institute"],
@@ -1530,7 +1581,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "专利导航与高价值专利培育",
         "ip",
-        "围绕产业链开展专利导航分析，布局高价值专利组合。",
+        "围绕产业链开展专利导航分析，布局高价值专利组合。服务范围：技术领域专利检索与分析、竞争对手"
+        "专利布局、侵权风险与自由实施（FTO）分析、核心技术专利挖掘与撰写指导。",
         (30000, 150000),
         "项",
         ["institute", "new_rnd"],
@@ -1539,7 +1591,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "知识产权贯标辅导",
         "ip",
-        "按GB/T 29490辅导企业建立知识产权管理体系并通过认证。",
+        "按GB/T 29490辅导企业建立知识产权管理体系并通过认证。服务范围：知识产权现状诊断、管理制度与"
+        "流程文件编写、内审员培训、认证审核陪同。",
         (20000, 60000),
         "项",
         ["institute", "new_rnd"],
@@ -1548,7 +1601,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "高新技术企业认定咨询",
         "consulting",
-        "研发项目梳理、研发费用归集与申报材料辅导。",
+        "研发项目梳理、研发费用归集与申报材料辅导。服务范围：认定条件评估、知识产权与科技成果转化梳"
+        "理、高新技术产品收入核算、研发组织管理水平材料与专项审计对接。",
         (10000, 40000),
         "项",
         ["new_rnd"],
@@ -1557,7 +1611,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "企业技术诊断与一企一策方案",
         "consulting",
-        "组织产业链专家入企诊断，形成企业技术提升与梯次培育方案。",
+        "组织产业链专家入企诊断，形成企业技术提升与梯次培育方案。服务范围：工艺与质量问题现场诊断、"
+        "技术短板与需求梳理、产学研合作对象推荐、专精特新与高企梯次培育路径。",
         None,
         "次",
         ["university", "institute", "new_rnd"],
@@ -1566,7 +1621,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "标准制修订咨询",
         "consulting",
-        "团体标准、行业标准立项与起草技术支持。",
+        "团体标准、行业标准立项与起草技术支持。服务范围：标准体系梳理、立项论证、技术指标与试验方法"
+        "确定、验证试验组织、征求意见与报批材料。",
         (20000, 80000),
         "项",
         ["testing", "institute"],
@@ -1575,7 +1631,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "科技企业孵化与创业辅导",
         "incubation",
-        "提供办公场地、创业导师与投融资对接的全链条孵化服务。",
+        "提供办公场地、创业导师与投融资对接的全链条孵化服务。服务范围：工商财税代办、创业导师辅导、"
+        "政策申报、市场对接与路演。",
         (1000, 5000),
         "月",
         ["new_rnd", "university"],
@@ -1584,7 +1641,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "中试基地共享服务",
         "incubation",
-        "开放中试车间与公用工程，支持科技成果从小试走向量产。",
+        "开放中试车间与公用工程，支持科技成果从小试走向量产。服务范围：中试设备共享、工艺放大验证、"
+        "试生产与样品制备、安全环保与质量体系支持。",
         (10000, 80000),
         "月",
         ["new_rnd", "institute"],
@@ -1593,7 +1651,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "科技型企业投融资对接",
         "finance",
-        "对接创投机构与科技信贷产品，组织路演与尽职调查辅导。",
+        "对接创投机构与科技信贷产品，组织路演与尽职调查辅导。服务范围：融资需求诊断、商业计划书辅导"
+        "、知识产权质押融资、科技保险与政府引导基金对接。",
         None,
         "次",
         ["new_rnd"],
@@ -1602,7 +1661,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "工程师继续教育与技能培训",
         "training",
-        "面向产业链工程师开展新技术、新工艺与质量管理培训。",
+        "面向产业链工程师开展新技术、新工艺与质量管理培训。课程方向：失效模式与影响分析（FMEA）、统"
+        "计过程控制与质量工具、精益生产、新材料与新工艺应用、工业软件操作，可定制企业内训。",
         (800, 3000),
         "人",
         ["university", "institute"],
@@ -1611,7 +1671,8 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
     (
         "实验室管理与CNAS认可辅导",
         "training",
-        "实验室质量体系建设、内审员培训与CNAS认可准备。",
+        "实验室质量体系建设、内审员培训与CNAS认可准备。服务范围：体系文件编写、方法验证与测量不确定"
+        "度评定、能力验证计划、内审与管理评审辅导、现场评审迎审准备。",
         (20000, 60000),
         "项",
         ["testing"],
