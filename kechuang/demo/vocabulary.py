@@ -1203,7 +1203,7 @@ SPECIAL_INSTRUMENTS: list[
 # Service items: title, category, description, price range in yuan (None = 面议), unit, provider kinds, and
 # the directions (kechuang.demo.specialties) a provider must follow to offer it (empty: any direction).
 # A description says what the item is, then its scope as a laboratory or a service provider lists it
-# (检测项目 or 服务内容), written from general practice and the standards named, not from any demand.
+# (检测项目 or 服务范围), written from general practice and the standards named, not from any demand.
 SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tuple[str, ...]]] = [
     (
         "汽车零部件盐雾与环境可靠性试验",
@@ -1420,7 +1420,7 @@ SERVICES: list[tuple[str, str, str, tuple[int, int] | None, str, list[str], tupl
         "信创软件兼容性适配测试",
         "testing",
         "在鲲鹏、飞腾平台与麒麟、统信操作系统上开展应用兼容、性能与数据库迁移验证，出具适配报告。服"
-        "务内容：中间件与国产数据库（达梦、人大金仓）适配、性能压测与调优、迁移方案与割接演练。",
+        "务范围：中间件与国产数据库（达梦、人大金仓）适配、性能压测与调优、迁移方案与割接演练。",
         (10000, 60000),
         "项",
         ["testing", "new_rnd", "university"],

@@ -488,6 +488,12 @@ def test_allocate_splits_exactly_by_largest_remainder():
     assert sum(allocate(425, [30, 20, 15, 15, 5, 5, 4, 4, 2])) == 425
 
 
+def test_a_service_scope_does_not_repeat_the_detail_page_s_heading():
+    """A catalogue item's description lists its scope under 检测项目 or 服务范围: the service page
+    already heads the description 服务内容, and the label said again read twice there."""
+    assert [t for t, _c, description, *_r in vocabulary.SERVICES if "服务内容" in description] == []
+
+
 def test_organization_code_check_follows_gb_11714():
     # Weights 3 7 9 10 5 8 4 2: 12345678 sums to 201, 11 − 201 mod 11 = 8; 10 is written X, 11 as 0.
     assert organization_code_check("12345678") == "8"
