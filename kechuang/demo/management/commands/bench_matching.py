@@ -115,7 +115,8 @@ class Command(BaseCommand):
             metavar="FILE",
             help="with --product: the demands file (default the 106 of "
             "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones, "
-            "blind.jsonl 30 written blind for instruments and services)",
+            "blind.jsonl 30 written blind for instruments and services, blind2.jsonl 30 for "
+            "experts and achievements)",
         )
         parser.add_argument(
             "--spot-check",
