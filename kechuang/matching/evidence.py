@@ -2,8 +2,9 @@
 
 The query's *key phrases* are its whole words (the segmenter's precise cut) that name something: not a
 lone character, not a number or a number with its unit (80, 20μm, 70℃, 一倍), not a one- or two-letter Latin
-unit (dB, mm), not a stop word and not a generic word of technical writing (``data/generic_words.txt``:
-汽车、系统、结构…) — unless the query has nothing else (a keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one paper,
+unit (dB, mm), not a stop word, not a generic word of technical writing (``data/generic_words.txt``:
+汽车、系统、结构…) and not a function word of plain writing (去年, 每天, 内部, 毫米: see
+:meth:`~kechuang.matching.text.Analyzer.is_function_word`) — unless the query has nothing else (a keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one paper,
 one patent a line) contains the phrase, or a synonym of it, as a whole word: 转向 is no evidence in
 转向节, 丙烯 none in 丙烯酸. A whole word that is the phrase followed by a word naming only its kind
 answers it too (:func:`kind_modifiers`): 注塑模 answers 注塑, 视觉检测 answers 视觉 — the segmenter keeps
@@ -284,10 +285,12 @@ def whole_words(analyzer: Analyzer, normalized: str) -> list[tuple[str, int, int
 
 def phrases_of(analyzer: Analyzer, text: str) -> list[str]:
     """The key phrases of ``text`` (normalised, in order, once each): its whole words that name
-    something, or — for a text of generic words only (a search for 汽车) — its generic words."""
+    something (no function word of plain writing, :meth:`Analyzer.is_function_word`), or — for a text
+    of generic words only (a search for 汽车) — its generic words."""
     normalized = normalize((text or "")[:MAX_QUERY_CHARS])
     whole = [word for word, _start, _end in whole_words(analyzer, normalized)]
-    words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords)))
+    named = (w for w in whole if not analyzer.is_function_word(w))
+    words = list(dict.fromkeys(w for w in named if is_key_phrase(w, analyzer.stopwords)))
     if not words:
         words = list(dict.fromkeys(w for w in whole if is_key_phrase(w, analyzer.stopwords, True)))
     return words

@@ -31,6 +31,17 @@ _COMPOUND_HINT = re.compile(r"[a-z0-9][./+\-_#]")
 _SPLIT_SYNONYMS = re.compile(r"[\s,，、]+")
 
 MAX_QUERY_CHARS = 2000  # longer queries are cut: the first 2,000 characters carry the intent
+# The segmenter's part-of-speech tags of words that name nothing a record could answer: pronouns (每天,
+# 哪里), time words (去年, 今后), adverbs (经常, 再次), conjunctions (还是), locatives (内部, 附近),
+# numerals and measure words (一家, 毫米, 公斤), prepositions, particles, interjections, onomatopoeia and
+# descriptive words.
+FUNCTION_TAGS = frozenset(
+    {"r", "t", "d", "ad", "c", "f", "m", "q", "p", "u", "uj", "ul", "ug", "uz", "uv", "ud"}
+    | {"y", "e", "o", "z"}
+)
+# ... counted at least this often in the segmenter's general dictionary: rarer words are often tagged
+# wrong (刚度 and 相机 as adverbs, 同步 too at 1,057)
+FUNCTION_WORD_FREQUENCY = 2000
 
 
 def read_word_list(path: str | Path) -> list[str]:
@@ -108,6 +119,8 @@ class Analyzer:
             {normalize(w).strip() for w in dictionary if w.strip()}
             | {w for g in synonyms for w in g}
         )
+        self._domain = frozenset(self.dictionary)
+        self._function_words: dict[str, bool] = {}
         for word in self.dictionary:
             if _CJK.search(word):
                 self._jieba.add_word(word, None, None)
@@ -172,6 +185,22 @@ class Analyzer:
         """Whether the segmenter's dictionary tags a (normalised) word as a common noun (系数, 系统,
         工艺 — not 提高, 不足, 等级 of its distinguishing words)."""
         return self._jieba.tag(word, self.hmm) == [(word, "n")]
+
+    def is_function_word(self, word: str) -> bool:
+        """Whether a (normalised) word is a word of plain writing that names nothing — its tag is one of
+        :data:`FUNCTION_TAGS` and the segmenter's general dictionary counts it at least
+        :data:`FUNCTION_WORD_FREQUENCY` times (去年, 每天, 内部, 毫米, 经常). A domain dictionary word,
+        a Latin run and a word the segmenter does not know never are."""
+        known = self._function_words.get(word)
+        if known is None:
+            tags = self._jieba.tag(word, self.hmm) if _CJK.search(word) else []
+            known = self._function_words[word] = (
+                word not in self._domain
+                and len(tags) == 1
+                and tags[0][1] in FUNCTION_TAGS
+                and self._jieba.suggest_freq(word) >= FUNCTION_WORD_FREQUENCY
+            )
+        return known
 
     def has_term(self, word: str) -> bool:
         """Whether a (normalised) word can be an index term: a dictionary word, a word the segmenter

@@ -99,6 +99,14 @@ def test_a_small_index_has_no_compounds():
             "我厂满载后温升超标，槽满率仅40%，做飞织鞋面时偏磨",
             ["满载", "温升", "槽满率", "飞织", "鞋面", "偏磨"],
         ),
+        # words of plain writing the segmenter tags as time, pronoun, adverb, locative or measure
+        # (去年, 每天, 经常, 附近, 内部, 毫米) name nothing; rarer words it tags so wrongly (同步 and
+        # 相机 as adverbs, 刚度 too) stay
+        (
+            "去年起每天都有螺栓断裂，断口附近经常有锈迹，内部有十几毫米的裂纹",
+            ["螺栓", "断裂", "断口", "锈迹", "裂纹"],
+        ),
+        ("两轴不同步，相机拍到刚度不足", ["两轴", "同步", "相机", "刚度"]),
     ],
     ids=[
         "chinese-numbers",
@@ -110,6 +118,8 @@ def test_a_small_index_has_no_compounds():
         "levels",
         "neutral-salt-spray",
         "grammar-beside-unknown-words",
+        "function-words",
+        "rare-words-tagged-as-adverbs",
     ],
 )
 def test_what_names_nothing_is_no_key_phrase(text, phrases):
