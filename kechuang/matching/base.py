@@ -51,7 +51,8 @@ class Hit:
     the record's dense similarity to the query itself when a dense encoder contributed (``semantic`` in
     [-1, 1], else ``None``; not to the query as feedback moved it for ranking), and
     ``strength`` in [0, 1], the share of the query's key phrases the record answers (see
-    :mod:`kechuang.matching.evidence`; 0 without ``explain``)."""
+    :mod:`kechuang.matching.evidence`; 0 without ``explain``), and ``focus``, the share its best
+    evidence item answers alone (one sentence, one paper or patent a line: at most ``strength``)."""
 
     id: str
     type: str
@@ -59,6 +60,7 @@ class Hit:
     evidence: list[Evidence] = field(default_factory=list)
     semantic: float | None = None
     strength: float = 0.0
+    focus: float = 0.0
 
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)

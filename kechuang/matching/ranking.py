@@ -166,17 +166,21 @@ def make_hit(
     name: KeyPhrases | None = None,
 ) -> Hit:
     """A hit with its evidence — the record's sentences that answer the query's key phrases, or, for a
-    record the dense side found with none of them, its sentence nearest the query — and its strength (``name``: a capability record's name, see
-    :func:`~kechuang.matching.evidence.record_strength`)."""
+    record the dense side found with none of them, its sentence nearest the query — its strength
+    (``name``: a capability record's name, see :func:`~kechuang.matching.evidence.record_strength`)
+    and its best sentence's alone (``focus``)."""
     evidence, answered = evidence_for(doc, phrases, analyzer)
+    focus = max((phrases.strength(ev.terms) for ev in evidence), default=0.0)
     if not evidence and semantic is not None:
         nearest = closest_sentence(doc, query)
         evidence = [nearest] if nearest is not None else []
+    strength = record_strength(phrases, answered, name)
     return Hit(
         id=doc.id,
         type=doc.type,
         score=float(score),
         evidence=evidence,
         semantic=None if semantic is None else float(semantic),
-        strength=record_strength(phrases, answered, name),
+        strength=strength,
+        focus=min(focus, strength),
     )

@@ -4,12 +4,13 @@ taking no work and weak matches folded away, no retired instrument, one copy of 
 organisations by the role they can play, and the same first five whatever number is asked for."""
 
 from kechuang.demands.factories import DemandFactory
-from kechuang.demands.queries import demand_matches
+from kechuang.demands.queries import Match, demand_matches
 from kechuang.directory.factories import (
     ExpertFactory,
     OrganizationFactory,
 )
-from kechuang.directory.models import Expert
+from kechuang.directory.models import Expert, Instrument
+from kechuang.matching.base import Evidence, Hit
 from kechuang.search.indexing import search
 
 
@@ -162,3 +163,20 @@ def test_expert_inbox_shows_relevant_demands_and_links_to_the_rest(
     html = client.get("/demands/inbox/?all=1").content.decode()
     assert "相关度较低的需求</h3>" in html and weak.title in html
     assert html.index(published_demand.title) < html.index(weak.title)
+
+
+def test_within_a_band_a_record_answering_in_one_sentence_comes_first():
+    def expert(name: str, strength: float, focus: float, score: float) -> Match:
+        hit = Hit(f"expert:{name}", "expert", score, [Evidence("papers", ["伺服"], "")], None)
+        hit.strength, hit.focus = strength, focus
+        return Match("expert", Expert(name=name), hit, raw_strength=strength)
+
+    spread = expert("甲", 0.26, 0.09, score=3.0)  # three phrases, a word per paper
+    together = expert("乙", 0.25, 0.25, score=1.0)  # the same share in one paper title
+    stronger = expert("丙", 0.31, 0.05, score=2.0)  # a band above (较强): strength first
+    ranked = sorted([spread, together, stronger], key=Match.sort_key)
+    assert [m.obj.name for m in ranked] == ["丙", "乙", "甲"]
+    assert [m.strength_label for m in ranked] == ["较强", "一般", "一般"]
+    # an instrument is one short text: its strength alone orders it
+    rig = Match("instrument", Instrument(name="电液伺服试验台"), spread.hit, raw_strength=0.26)
+    assert rig.focused_strength == 0.26

@@ -378,6 +378,19 @@ class BackendContract:
             "<mark>永磁同步电机</mark> <mark>滑模观测器</mark>"
         )
 
+    def test_focus_is_the_share_its_best_sentence_answers_alone(self, backend):
+        backend.rebuild(
+            [
+                doc("expert:44", {"papers": "永磁同步电机的滑模观测器设计\n减速器齿轮"}),
+                doc("expert:45", {"papers": "永磁同步电机的效率\n滑模观测器的抖振"}),
+            ]
+        )
+        hits = {h.id: h for h in backend.search("永磁同步电机滑模观测器", k=5)}
+        assert hits["expert:44"].strength == hits["expert:45"].strength == 1.0
+        assert hits["expert:44"].focus == 1.0
+        # the three phrases weigh alike (each in both records): 滑模 and 观测器 in one paper
+        assert hits["expert:45"].focus == pytest.approx(2 / 3, rel=1e-6)
+
     def test_a_property_word_alone_makes_no_match(self, backend):
         backend.rebuild(
             [
