@@ -4,6 +4,7 @@ funnel and stalled engagements."""
 import html
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -37,6 +38,7 @@ from kechuang.matching.evidence import (
     kind_modifiers,
     phrases_of,
     properties_only,
+    written_forms,
 )
 from kechuang.matching.text import normalize
 
@@ -70,6 +72,14 @@ EVIDENCE_FIELDS = {
     # (kechuang.matching.testmap): the demand's words that led there, and the tests
     "inferred": _("所述问题常做的检测"),
 }
+
+
+def as_written(hit: Hit, written: Mapping[str, str]) -> Hit:
+    """The hit with its evidence's phrases in the form the query writes them (``written``:
+    :func:`~kechuang.matching.evidence.written_forms` of it) — EBS where the engine matched ebs — for
+    showing; the engine's own forms are for its rules."""
+    evidence = [replace(ev, terms=[written.get(t, t) for t in ev.terms]) for ev in hit.evidence]
+    return replace(hit, evidence=evidence)
 
 
 def labelled_evidence(hit: Hit) -> list[tuple[str, object]]:
@@ -860,9 +870,11 @@ def demand_matches(
             if hit.evidence
             and not (kind == MatchType.INSTRUMENT and obj.state != Instrument.State.AVAILABLE)
         ]
+        if "written" not in shared:
+            shared["written"] = written_forms(current_analyzer(), demand.search_text)
         matches = []
         for hit, obj, also in _collapsed(demand, kind, loaded):
-            shown = replace(hit, strength=shown_strength(kind, hit))
+            shown = replace(as_written(hit, shared["written"]), strength=shown_strength(kind, hit))
             match = Match(
                 kind,
                 obj,
@@ -1017,9 +1029,11 @@ class InboxItem(ExplainedHit):
 def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
     """Published demands that match ``expert``, restricted to those ``user`` may see, strongest first
     (by strength band, then the engine's order, so the shown order follows the shown strength)."""
-    from kechuang.search.indexing import search
+    from kechuang.search.indexing import current_analyzer, search
 
-    hits = search(expert_query(expert), types=["demand"], k=k * 2)
+    query = expert_query(expert)
+    hits = search(query, types=["demand"], k=k * 2)
+    written = written_forms(current_analyzer(), query)
     pks = [int(h.id.partition(":")[2]) for h in hits if h.id.partition(":")[2].isdigit()]
     visible = (
         Demand.objects.visible_to(user)
@@ -1033,7 +1047,7 @@ def expert_inbox(expert: Expert, user, k: int = 20) -> list[InboxItem]:
         pk = hit.id.partition(":")[2]
         demand = visible.get(int(pk)) if pk.isdigit() else None
         if demand is not None:
-            items.append(InboxItem(demand, hit))
+            items.append(InboxItem(demand, as_written(hit, written)))
     items.sort(key=lambda item: BAND_ORDER[item.band])
     return items[:k]
 

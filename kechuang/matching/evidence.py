@@ -296,6 +296,21 @@ def phrases_of(analyzer: Analyzer, text: str) -> list[str]:
     return words
 
 
+def written_forms(analyzer: Analyzer, text: str) -> dict[str, str]:
+    """Each whole word of ``text``, and each pair of whole words in a row (a compound such as
+    导热系数), normalised as key phrases are, with the form ``text`` first writes it in — EBS for the
+    phrase ebs, PA66 for pa66 — so that a reader is shown the demand's own words."""
+    normalized, offsets = normalize_with_offsets((text or "")[:MAX_QUERY_CHARS])
+    words = whole_words(analyzer, normalized)
+    forms: dict[str, str] = {}
+    for (word, start, end), following in itertools.zip_longest(words, words[1:]):
+        forms.setdefault(word, text[offsets[start] : offsets[end - 1] + 1])
+        if following is not None and following[1] == end:
+            pair = word + following[0]
+            forms.setdefault(pair, text[offsets[start] : offsets[following[2] - 1] + 1])
+    return forms
+
+
 def compounds_of(analyzer: Analyzer, text: str) -> dict[str, str]:
     """The compounds of ``text`` that a key phrase forms with the generic noun written right after it —
     导热系数 (导热 + 系数), 铬鞣工艺, 电池系统 — each with its generic noun. 系数 alone would be evidence

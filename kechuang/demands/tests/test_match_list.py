@@ -180,3 +180,27 @@ def test_within_a_band_a_record_answering_in_one_sentence_comes_first():
     # an instrument is one short text: its strength alone orders it
     rig = Match("instrument", Instrument(name="电液伺服试验台"), spread.hit, raw_strength=0.26)
     assert rig.focused_strength == 0.26
+
+
+def test_the_phrases_are_shown_as_the_demand_writes_them(world, reindex, client):
+    demand = DemandFactory(
+        organization=world.enterprise,
+        region=world.district,
+        title="商用车EBS电磁阀响应迟缓",
+        description="ＥＢＳ电磁阀低温下响应时间超过80毫秒，需优化电磁阀驱动。",
+    )
+    ExpertFactory(
+        name="严工",
+        region=world.district,
+        availability="available",
+        keywords=["ebs", "电磁阀"],
+        profile="从事商用车ebs电磁阀驱动研究。",
+    )
+    reindex()
+    [experts] = demand_matches(demand, "own", ["expert"])
+    [match] = experts.matches
+    # the engine matches the normalised ebs; the reader sees the demand's first EBS
+    assert {t for ev in match.hit.evidence for t in ev.terms} == {"EBS", "电磁阀", "商用车", "驱动"}
+    client.force_login(world.owner)
+    html = client.get(f"/demands/{demand.pk}/?scope=own").content.decode()
+    assert "<mark>EBS</mark>" in html and "<mark>ebs</mark>、" not in html
