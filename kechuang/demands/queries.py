@@ -221,9 +221,9 @@ class Match(ExplainedHit):
         """Strength band first, so the shown order follows the shown strength; within a band experts
         who accept work before busy ones, solvers before enterprises, the chain's pool engineers before
         others (a tie-break among equally capable candidates, never a boost), then the finer strength
-        (:attr:`focused_strength`) and the engine's order. Below the lowest band the strength says too little to order by (a short
-        record — an instrument, a service — answers a phrase or two of any long demand): the engine's
-        relevance order stands there."""
+        (:attr:`focused_strength`) and the engine's order. Below the lowest band the strength says too
+        little to order by (a short record — an instrument, a service — answers a phrase or two of any
+        long demand): the engine's relevance order stands there."""
         availability = AVAILABILITY_ORDER.get(getattr(self.obj, "availability", None), 0)
         return (
             BAND_ORDER[self.band],
@@ -850,6 +850,7 @@ def demand_matches(
             ]
         return found[kind]
 
+    written = written_forms(current_analyzer(), demand.search_text)  # the phrases as shown
     groups = []
     for kind in types or list(MatchType.values):
         loaded = pool_of(kind)
@@ -870,11 +871,9 @@ def demand_matches(
             if hit.evidence
             and not (kind == MatchType.INSTRUMENT and obj.state != Instrument.State.AVAILABLE)
         ]
-        if "written" not in shared:
-            shared["written"] = written_forms(current_analyzer(), demand.search_text)
         matches = []
         for hit, obj, also in _collapsed(demand, kind, loaded):
-            shown = replace(as_written(hit, shared["written"]), strength=shown_strength(kind, hit))
+            shown = replace(as_written(hit, written), strength=shown_strength(kind, hit))
             match = Match(
                 kind,
                 obj,

@@ -4,8 +4,9 @@ The query's *key phrases* are its whole words (the segmenter's precise cut) that
 lone character, not a number or a number with its unit (80, 20μm, 70℃, 一倍), not a one- or two-letter Latin
 unit (dB, mm), not a stop word, not a generic word of technical writing (``data/generic_words.txt``:
 汽车、系统、结构…) and not a function word of plain writing (去年, 每天, 内部, 毫米: see
-:meth:`~kechuang.matching.text.Analyzer.is_function_word`) — unless the query has nothing else (a keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one paper,
-one patent a line) contains the phrase, or a synonym of it, as a whole word: 转向 is no evidence in
+:meth:`~kechuang.matching.text.Analyzer.is_function_word`) — unless the query has nothing else (a
+keyword search for 汽车). A record *answers* a phrase where one of its sentences (or list items — one
+paper, one patent a line) contains the phrase, or a synonym of it, as a whole word: 转向 is no evidence in
 转向节, 丙烯 none in 丙烯酸. A whole word that is the phrase followed by a word naming only its kind
 answers it too (:func:`kind_modifiers`): 注塑模 answers 注塑, 视觉检测 answers 视觉 — the segmenter keeps
 such compounds whole. Each evidence item is one such sentence with the phrases it answers marked.
@@ -302,12 +303,12 @@ def written_forms(analyzer: Analyzer, text: str) -> dict[str, str]:
     phrase ebs, PA66 for pa66 — so that a reader is shown the demand's own words."""
     normalized, offsets = normalize_with_offsets((text or "")[:MAX_QUERY_CHARS])
     words = whole_words(analyzer, normalized)
+    pairs = [
+        (a + b, s, e) for (a, s, end), (b, start, e) in itertools.pairwise(words) if end == start
+    ]
     forms: dict[str, str] = {}
-    for (word, start, end), following in itertools.zip_longest(words, words[1:]):
+    for word, start, end in [*words, *pairs]:  # each in the order written: the first form stays
         forms.setdefault(word, text[offsets[start] : offsets[end - 1] + 1])
-        if following is not None and following[1] == end:
-            pair = word + following[0]
-            forms.setdefault(pair, text[offsets[start] : offsets[following[2] - 1] + 1])
     return forms
 
 

@@ -120,7 +120,6 @@ class Analyzer:
             | {w for g in synonyms for w in g}
         )
         self._domain = frozenset(self.dictionary)
-        self._function_words: dict[str, bool] = {}
         for word in self.dictionary:
             if _CJK.search(word):
                 self._jieba.add_word(word, None, None)
@@ -191,16 +190,14 @@ class Analyzer:
         :data:`FUNCTION_TAGS` and the segmenter's general dictionary counts it at least
         :data:`FUNCTION_WORD_FREQUENCY` times (去年, 每天, 内部, 毫米, 经常). A domain dictionary word,
         a Latin run and a word the segmenter does not know never are."""
-        known = self._function_words.get(word)
-        if known is None:
-            tags = self._jieba.tag(word, self.hmm) if _CJK.search(word) else []
-            known = self._function_words[word] = (
-                word not in self._domain
-                and len(tags) == 1
-                and tags[0][1] in FUNCTION_TAGS
-                and self._jieba.suggest_freq(word) >= FUNCTION_WORD_FREQUENCY
-            )
-        return known
+        if not _CJK.search(word) or word in self._domain:
+            return False
+        tags = self._jieba.tag(word, self.hmm)
+        return (
+            len(tags) == 1
+            and tags[0][1] in FUNCTION_TAGS
+            and self._jieba.suggest_freq(word) >= FUNCTION_WORD_FREQUENCY
+        )
 
     def has_term(self, word: str) -> bool:
         """Whether a (normalised) word can be an index term: a dictionary word, a word the segmenter
