@@ -36,6 +36,7 @@ def test_the_demands_are_labelled_with_known_specialties_instruments_and_service
         "heldout.jsonl": 20,
         "blind.jsonl": 30,
         "blind2.jsonl": 30,
+        "blind3.jsonl": 30,
     }
     demands = [d for file in sets.values() for d in file]
     assert len({d.id for d in demands}) == len(demands)

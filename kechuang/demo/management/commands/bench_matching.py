@@ -116,7 +116,7 @@ class Command(BaseCommand):
             help="with --product: the demands file (default the 106 of "
             "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones, "
             "blind.jsonl 30 written blind for instruments and services, blind2.jsonl 30 for "
-            "experts and achievements)",
+            "experts and achievements, blind3.jsonl 30 for organisations, instruments and services)",
         )
         parser.add_argument(
             "--spot-check",
