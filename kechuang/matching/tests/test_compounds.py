@@ -107,6 +107,8 @@ def test_a_small_index_has_no_compounds():
             ["螺栓", "断裂", "断口", "锈迹", "裂纹"],
         ),
         ("两轴不同步，相机拍到刚度不足", ["两轴", "同步", "相机", "刚度"]),
+        # 有限 (of 效果有限, and of every provider's 有限公司) and 用来 qualify or introduce, naming nothing
+        ("现在靠包被，效果有限，客户用来输送液化石油气", ["包被", "输送", "液化", "石油气"]),
     ],
     ids=[
         "chinese-numbers",
@@ -120,6 +122,7 @@ def test_a_small_index_has_no_compounds():
         "grammar-beside-unknown-words",
         "function-words",
         "rare-words-tagged-as-adverbs",
+        "qualifiers-and-purpose",
     ],
 )
 def test_what_names_nothing_is_no_key_phrase(text, phrases):

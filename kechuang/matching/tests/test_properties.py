@@ -47,3 +47,11 @@ def test_what_every_instrument_states_or_device_does_is_no_match_alone():
     assert properties_only(["启动"], ["无刷", "控制器", "启动"])
     assert properties_only(["国产化"], ["化学发光", "试剂", "国产化"])
     assert not properties_only(["燃料电池", "启动"], ["燃料电池", "冷启动", "启动"])
+
+
+def test_the_condition_a_test_is_run_at_is_no_match_alone():
+    # a metals lab's 室温与高温拉伸 was an organisation's evidence for a power module that warps in
+    # reflow (the demand measured its flatness 在室温下)
+    assert properties_only(["室温"], ["功率模块", "翘曲", "室温"])
+    assert properties_only(["常温"], ["电池", "常温"])
+    assert not properties_only(["翘曲", "室温"], ["功率模块", "翘曲", "室温"])

@@ -68,3 +68,21 @@ def test_a_test_word_names_the_test_not_a_technique_or_a_trades_own_test():
     assert "电子显微镜" not in tests["失效与内部缺陷"]
     assert "扫描电子显微镜" in tests["失效与内部缺陷"]
     assert {"pcr", "qpcr", "微生物", "培养"} <= set(tests["微生物"])
+
+
+def test_the_map_reads_the_words_a_factory_uses_for_rust_virus_residue_condensation_and_eyes():
+    def labels(text):
+        return [n.family.label for n in needs_of(text)]
+
+    # rust as a factory writes it; a stainless part (不锈钢) is no rust
+    assert labels("车停一周盘面就起一层红锈") == ["腐蚀与镀层"]
+    assert labels("出厂三个月外壳有锈迹") == ["腐蚀与镀层"]
+    assert labels("不锈钢机柜门缝对不齐") == []
+    # a food virus is found as a pathogen is, by RT-qPCR
+    assert labels("冷冻贝肉出口被检出诺如病毒") == ["微生物"]
+    # a sterilant's residue is an organic one, measured by gas chromatography
+    assert labels("输液器环氧乙烷灭菌后残留超标") == ["有机物与散发"]
+    # condensation is a climate the chamber makes
+    assert labels("探头在清晨结露后误报警") == ["环境可靠性"]
+    # defects picked by eye are what machine vision inspects
+    assert labels("外观件靠检验员目检，漏检时有发生") == ["外观检验"]
