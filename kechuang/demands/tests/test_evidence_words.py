@@ -102,7 +102,7 @@ def test_the_shoe_sole_demand_finds_the_abrasion_tester_first(world, reindex):
     )
 
 
-def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
+def test_an_organisation_is_no_solver_for_its_instruments_and_quotes_an_item_once(world, reindex):
     lab = OrganizationFactory(kind="testing", region=world.district, name="瑞安鞋材检测站")
     for model in ("GT-7012-D", "GT-7012-A"):
         InstrumentFactory(
@@ -114,10 +114,23 @@ def test_an_organisation_quotes_one_instrument_kind_once(world, reindex):
         )
     demand = _demand(world, SHOE_SOLE)
     reindex()
+    # the abrasion tester is listed with its owner among the instruments; the lab is no solver for it
+    [organizations] = demand_matches(demand, "own", ["organization"])
+    assert lab.pk not in {m.obj.pk for m in organizations.matches + organizations.more}
+    # what the lab offers to do is: an item it lists twice (per sample, per batch) is quoted once
+    for unit in ("样", "批"):
+        ServiceItemFactory(
+            title="鞋底耐磨性能检测",
+            provider=lab,
+            region=world.district,
+            price_unit=unit,
+            description="DIN辊筒式磨耗与阿克隆磨耗试验，出具鞋底耐磨检测报告。",
+        )
+    reindex()
     [organizations] = demand_matches(demand, "own", ["organization"])
     [match] = [m for m in organizations.matches + organizations.more if m.obj.pk == lab.pk]
     quoted = [e.snippet.split("：")[0] for e in match.hit.evidence if e.field.startswith("member_")]
-    assert quoted == ["橡胶与鞋底耐磨试验机"]  # not twice, once per copy
+    assert quoted == ["鞋底耐磨性能检测"]  # not twice, once per item
 
 
 def _against_catalogue(world, reindex, kind: str, title: str, description: str):
