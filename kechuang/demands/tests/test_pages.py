@@ -3,6 +3,7 @@ push and bulk push, and the funnel."""
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -77,6 +78,10 @@ def test_demand_page_shows_matches_to_the_enterprise(
     assert response.status_code == 200
     # the demand's facts as a label-value list (the site's facts, stacked on a phone), not cards
     assert '<dl class="facts">\n    <dt>预算</dt>' in html
+    # one date form in one list: the deadline's day and the moment it was published both read 年月日
+    published = timezone.localtime(published_demand.published_at, ZoneInfo("Asia/Shanghai"))
+    day = f"{published.year}年{published.month}月{published.day}日"
+    assert f"<dt>发布时间</dt><dd>{day} {published:%H:%M}</dd>" in html
     assert "陈教授" in html
     assert '<span class="badge strength strength-good">匹配强度：较强</span>' in html
     # the demand's key phrases, each beside the sentence of the expert's record that answers it
