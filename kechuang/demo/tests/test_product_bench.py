@@ -37,11 +37,12 @@ def test_the_demands_are_labelled_with_known_specialties_instruments_and_service
         "blind.jsonl": 30,
         "blind2.jsonl": 30,
         "blind3.jsonl": 30,
+        "blind4.jsonl": 30,
     }
     demands = [d for file in sets.values() for d in file]
     assert len({d.id for d in demands}) == len(demands)
     keys = set(SPECIALTY)
-    instruments = {entry[0] for entry in v.INSTRUMENTS}
+    instruments = {entry[0] for entry in [*v.INSTRUMENTS, *v.SPECIAL_INSTRUMENTS]}
     services = {entry[0] for entry in v.SERVICES}
     for demand in demands:
         assert set(demand.specialties) <= keys, demand.id

@@ -116,7 +116,8 @@ class Command(BaseCommand):
             help="with --product: the demands file (default the 106 of "
             "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones, "
             "blind.jsonl 30 written blind for instruments and services, blind2.jsonl 30 for "
-            "experts and achievements, blind3.jsonl 30 for organisations, instruments and services)",
+            "experts and achievements, blind3.jsonl 30 for organisations, instruments and "
+            "services, blind4.jsonl 30 for every type)",
         )
         parser.add_argument(
             "--spot-check",
