@@ -718,10 +718,11 @@ def _with_members(
 ) -> list[tuple[Hit, object]]:
     """Organisation hits answered through their own people and records as well as their own text: an
     institute whose expert, service item or achievement (:data:`MEMBER_TYPES`) answers the demand
-    (strength 一般 or better) can do the work, whatever its short profile says. Each organisation's strength is
-    the larger of its own and its best member's; the members' evidence (named, strongest first) follows
-    its own. Organisations only their members found are added, in the members' order. An organisation
-    is what its members make it: never stronger than its strongest answering member or its own text."""
+    (strength 一般 or better) can do the work, whatever its short profile says. Each organisation's
+    strength is the larger of its own and its best member's; the members' evidence (named, strongest
+    first) follows its own. Organisations only their members found are added, in the members' order.
+    An organisation is what its members make it: never stronger than its strongest answering member or
+    its own text."""
     floor = STRENGTH_BANDS[-1][0]
     by_owner: dict[int, list[tuple[str, Hit, object]]] = {}
     for kind in MEMBER_TYPES:
@@ -794,8 +795,9 @@ def demand_matches(
     Guarantees: the first ``k`` shown are the first of any larger ``k`` (one pool of hits, one order);
     the shown order follows the shown strength; the enterprise's own records (and in-house experts),
     hits with no evidence, retired or maintenance instruments and duplicate copies of an instrument
-    model, service item or achievement are left out; experts who take no work now and weak matches are folded under ``more``; enterprises of
-    the demand's own chain are ``peers``, never solvers."""
+    model, service item or achievement are left out; experts who take no work now and weak matches are
+    folded under ``more``; enterprises of the demand's own chain are ``peers``, never solvers; an
+    organisation is a solver through its people, achievements and services, not its instruments."""
     from kechuang.search.indexing import current_analyzer, search
 
     filters = scope_filters(demand.region, scope if scope in SCOPES else "own")

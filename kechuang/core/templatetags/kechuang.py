@@ -6,7 +6,9 @@
 - ``{{ amount|plain_amount }}`` → ``170000``: an amount as typed into a form (``data-next-minimum``, an input's
   ``value``), trailing zeros dropped
 - ``{{ amount|yuan }}`` → ``¥1,234.50``: the exact amount (Decimal yuan, never float; ``None`` → "面议")
-- ``{{ moment|local_time }}`` → ``2026-11-22 20:15`` in Asia/Shanghai, for tables (``SHORT_DATETIME_FORMAT``)
+- ``{{ moment|local_time }}`` → ``2026-11-22 20:15`` in Asia/Shanghai, for tables (``SHORT_DATETIME_FORMAT``);
+  ``{{ moment|local_time:"DATETIME_FORMAT" }}`` → ``2026年11月22日 20:15`` for a moment beside days (a
+  facts list, a demand's progress steps), so that one list reads one date form
 - ``{{ moment|local_date }}`` → ``2026年11月22日`` (``22 November 2026``), for running text (``DATE_FORMAT``);
   a datetime is first moved to Asia/Shanghai, so a deadline reads the same day on every page
 - ``{{ names|series }}`` → ``电机、控制器`` (``motors, controllers`` in English): a list in the language's own
