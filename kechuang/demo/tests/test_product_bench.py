@@ -38,6 +38,7 @@ def test_the_demands_are_labelled_with_known_specialties_instruments_and_service
         "blind2.jsonl": 30,
         "blind3.jsonl": 30,
         "blind4.jsonl": 30,
+        "blind5.jsonl": 30,
     }
     demands = [d for file in sets.values() for d in file]
     assert len({d.id for d in demands}) == len(demands)

@@ -117,7 +117,8 @@ class Command(BaseCommand):
             "kechuang/matching/data/product/demands.jsonl; heldout.jsonl holds 20 held-out ones, "
             "blind.jsonl 30 written blind for instruments and services, blind2.jsonl 30 for "
             "experts and achievements, blind3.jsonl 30 for organisations, instruments and "
-            "services, blind4.jsonl 30 for every type)",
+            "services, blind4.jsonl 30 for every type, blind5.jsonl 30 for every type, weighted "
+            "to instruments and services)",
         )
         parser.add_argument(
             "--spot-check",
