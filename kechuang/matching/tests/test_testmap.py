@@ -86,3 +86,11 @@ def test_the_map_reads_the_words_a_factory_uses_for_rust_virus_residue_condensat
     assert labels("探头在清晨结露后误报警") == ["环境可靠性"]
     # defects picked by eye are what machine vision inspects
     assert labels("外观件靠检验员目检，漏检时有发生") == ["外观检验"]
+
+
+def test_a_scream_is_a_noise_and_a_graphics_card_a_gpu():
+    # a passenger's 尖叫 of a compressor is what its NVH test measures, as a 啸叫 is
+    assert [n.family.label for n in needs_of("空压机高转速时尖叫，乘客投诉")] == ["噪声与振动"]
+    # a factory writes 显卡 where a computing service writes GPU
+    terms = Analyzer.from_files().query_terms("本地部署大模型，配了4张显卡")
+    assert terms["gpu"] == Analyzer.synonym_weight
