@@ -39,6 +39,7 @@ from kechuang.core.models import AuditEntry, Federation, IndustryChain, Region, 
 from kechuang.demands.demo import load_demo_demands
 from kechuang.demo import vocabulary as v
 from kechuang.demo.accounts import create_demo_users, demo_operators
+from kechuang.demo.inventions import INVENTION_FACTS
 from kechuang.demo.papers import Paper, disciplines_by_category, load_papers
 from kechuang.demo.specialties import (
     DIRECTION,
@@ -171,6 +172,7 @@ class Invention:
     patent_number: str | None
     year: int
     text: str
+    effect: str
     inventors: list = field(default_factory=list)
     achieved: bool = False
 
@@ -1044,9 +1046,11 @@ class DemoBuilder:
         if pool is None:
             titles = list(specialty.inventions)
             self.rng.shuffle(titles)
-            pool = [self.invention(specialty, t) for t in titles]
+            pool = [self.invention(specialty, t, named=t) for t in titles]
             pool += [
-                self.invention(specialty, f"一种用于{use}的{title.removeprefix('一种')}", use)
+                self.invention(
+                    specialty, f"一种用于{use}的{title.removeprefix('一种')}", title, use
+                )
                 for title in titles
                 for use in specialty.uses.split("、")
                 if use[:2] not in title
@@ -1065,9 +1069,11 @@ class DemoBuilder:
             return pool[turn % named]
         return pool[named + (turn - named * TEAM_SIZE) % (len(pool) - named or 1)]
 
-    def invention(self, specialty: Specialty, title: str, use: str = "") -> "Invention":
+    def invention(self, specialty: Specialty, title: str, named: str, use: str = "") -> "Invention":
         """What an invention of the specialty becomes: mostly an invention patent; a process, a
-        utility model of a device, software of a computing method or a product's industrialisation."""
+        utility model of a device, software of a computing method or a product's industrialisation.
+        Its text says what ``named`` (the specialty's title it is, or is applied from) solves, how and
+        with what effect (:data:`~kechuang.demo.inventions.INVENTION_FACTS`)."""
         rng, subject = self.rng, title.removeprefix("一种")
         year = rng.randint(2015, 2024)
         kind, number = Achievement.Kind.INVENTION_PATENT, None
@@ -1093,12 +1099,15 @@ class DemoBuilder:
         if kind in (Achievement.Kind.INVENTION_PATENT, Achievement.Kind.UTILITY_PATENT):
             digit = "1" if kind == Achievement.Kind.INVENTION_PATENT else "2"
             number = self.patent_number(digit, year)
-        words = self.rng.sample(specialty.keywords, 3)
+        # the draw that picked its methods from the specialty's keywords stays, so that the seeded
+        # demo's later draws (who holds what, where) are those of earlier versions
+        self.rng.sample(specialty.keywords, 3)
+        problem, methods, effect = INVENTION_FACTS[named]
         text = (
-            f"“{title}”面向{use or specialty.uses}，针对{specialty.problem}的问题，综合运用"
-            f"{words[0]}、{words[1]}与{words[2]}等技术"
+            f"“{title}”面向{use or specialty.uses}，针对{problem}的问题，综合运用"
+            f"{methods[0]}、{methods[1]}与{methods[2]}等技术"
         )
-        return Invention(specialty, title[:200], kind, number, year, text)
+        return Invention(specialty, title[:200], kind, number, year, text, effect)
 
     def experts_and_achievements(self) -> None:
         """Experts each in one specialty, with their papers, patents and projects; achievements from
@@ -1321,7 +1330,7 @@ class DemoBuilder:
                         expert=expert,
                         kind=ExpertWork.Kind.PATENT,
                         title=invention.title,
-                        abstract=f"{invention.text}。{invention.specialty.effect}。",
+                        abstract=f"{invention.text}。{invention.effect}。",
                         keywords=list(expert.keywords[:4]),
                         year=invention.year,
                         reference=invention.patent_number,
@@ -1461,7 +1470,7 @@ class DemoBuilder:
             region=region,
             status=Status.PUBLISHED,
             description=(
-                f"本成果{invention.text}。{MATURITY_PHRASES[maturity]}，{specialty.effect}。"
+                f"本成果{invention.text}。{MATURITY_PHRASES[maturity]}，{invention.effect}。"
             ),
             keywords=list(inventor.keywords[:5]),
             maturity=maturity,

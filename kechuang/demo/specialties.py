@@ -2,8 +2,9 @@
 
 A *specialty* is one line of work a believable expert follows for years: one CSL discipline (their papers
 come from it, picked by the specialty's terms), the industry chains it serves, research keywords, the
-inventions its patents and achievements are named after (with the problem they solve, the effect and where
-they apply, so an achievement's text is about its title) and the projects it takes on. A *direction* groups
+inventions its patents and achievements are named after (each with the problem it solves, its techniques
+and its effect in ``kechuang.demo.inventions``, so an achievement's text is about its title; the
+specialty's own problem and effect are those of its papers and projects) and the projects it takes on. A *direction* groups
 specialties the way a research institute, a testing body or a university department is organised; an
 institution follows one or more directions, and its name, fields, instruments and services come from them.
 

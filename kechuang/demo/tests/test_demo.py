@@ -38,6 +38,7 @@ from kechuang.demo.generator import (
     load_demo,
     organization_code_check,
 )
+from kechuang.demo.inventions import INVENTION_FACTS
 from kechuang.demo.management.commands.demo import Command
 from kechuang.demo.papers import load_papers
 from kechuang.demo.specialties import DIRECTIONS, SPECIALTY
@@ -131,6 +132,12 @@ def assert_coherent() -> None:
         )
         assert len(bigrams(key) & bigrams(description)) >= 0.8 * len(bigrams(key)), title
     assert Achievement.objects.values("title").distinct().count() == Achievement.objects.count()
+    # ...and says what its own invention achieves, not its specialty's one effect.
+    own_effects = tuple(f"，{effect}。" for _problem, _methods, effect in INVENTION_FACTS.values())
+    inventions = Achievement.objects.filter(description__startswith="本成果“")
+    assert inventions.exists()
+    for description in inventions.values_list("description", flat=True):
+        assert description.endswith(own_effects), description
 
     # No institution lists one instrument model or one service twice.
     assert not (
@@ -512,3 +519,14 @@ def test_invention_titles_come_only_from_papers_that_describe_a_method_or_device
     )
     assert invention_title("低温等离子体处理装置——原理与应用") == "一种低温等离子体处理装置"
     assert invention_title("我国女子集体性球类项目发展研究") is None
+
+
+def test_every_invention_of_a_specialty_has_its_own_problem_methods_and_effect():
+    titles = [title for specialty in SPECIALTY.values() for title in specialty.inventions]
+    assert sorted(INVENTION_FACTS) == sorted(titles)
+    problems = [problem for problem, _methods, _effect in INVENTION_FACTS.values()]
+    effects = [effect for _problem, _methods, effect in INVENTION_FACTS.values()]
+    assert len(set(problems)) == len(set(effects)) == len(titles)
+    for problem, methods, effect in INVENTION_FACTS.values():
+        assert len(methods) == 3 and not any(m.endswith("技术") for m in methods)
+        assert not problem.endswith(("问题", "。")) and not effect.endswith("。")
