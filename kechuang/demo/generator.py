@@ -1049,7 +1049,7 @@ class DemoBuilder:
             pool = [self.invention(specialty, t, named=t) for t in titles]
             pool += [
                 self.invention(
-                    specialty, f"一种用于{use}的{title.removeprefix('一种')}", title, use
+                    specialty, f"一种用于{use}的{title.removeprefix('一种')}", named=title, use=use
                 )
                 for title in titles
                 for use in specialty.uses.split("、")
